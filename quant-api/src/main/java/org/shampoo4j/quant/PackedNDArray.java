@@ -1,0 +1,131 @@
+package org.shampoo4j.quant;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.Objects;
+
+/**
+ * A quantized tensor whose buffers are DJL {@link NDArray}s on some device: packed codes
+ * ({@code uint8}), block scales and the values kept in fp32 ({@code float32}). The layout is the
+ * same as {@link PackedTensor}'s, so {@link #toHost()} only copies.
+ *
+ * <p>The content is never modified. The arrays belong to an {@link NDManager}; {@link #close()}
+ * frees them and {@link #attach(NDManager)} moves them to another manager.
+ */
+public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
+  private final int[] shape;
+  private final Layout layout;
+  private final String codebookId;
+  private final int bits;
+  private final int blockSize;
+  private final NDArray codes;
+  private final NDArray scales;
+  private final NDArray fp32;
+
+  PackedNDArray(
+      int[] shape,
+      Layout layout,
+      String codebookId,
+      int bits,
+      int blockSize,
+      NDArray codes,
+      NDArray scales,
+      NDArray fp32) {
+    this.shape = shape.clone();
+    this.layout = layout;
+    this.codebookId = codebookId;
+    this.bits = bits;
+    this.blockSize = blockSize;
+    this.codes = Objects.requireNonNull(codes);
+    this.scales = Objects.requireNonNull(scales);
+    this.fp32 = Objects.requireNonNull(fp32);
+  }
+
+  @Override
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  @Override
+  public Layout layout() {
+    return layout;
+  }
+
+  /** Identity of the codebook the codes index into. */
+  public String codebookId() {
+    return codebookId;
+  }
+
+  /** Code width. */
+  public int bits() {
+    return bits;
+  }
+
+  /** Elements per scale. */
+  public int blockSize() {
+    return blockSize;
+  }
+
+  /** The packed codes, {@code uint8}; read-only by contract. */
+  public NDArray codes() {
+    return codes;
+  }
+
+  /** The block scales, {@code float32}; read-only by contract. */
+  public NDArray scales() {
+    return scales;
+  }
+
+  /** The fp32 values kept aside (diagonal or all values); read-only by contract. */
+  public NDArray fp32() {
+    return fp32;
+  }
+
+  /** Exact bytes of the three buffers, read from their shapes and data types. */
+  @Override
+  public MemoryFootprint memory() {
+    return new MemoryFootprint(bytesOf(codes), bytesOf(scales), bytesOf(fp32));
+  }
+
+  private static long bytesOf(NDArray a) {
+    DataType type = a.getDataType();
+    return a.size() * type.getNumOfBytes();
+  }
+
+  @Override
+  public PackedTensor toHost() {
+    return new PackedTensor(
+        shape, layout, codebookId, bits, blockSize,
+        codes.size() == 0 ? new byte[0] : codes.toByteArray(),
+        scales.size() == 0 ? new float[0] : scales.toFloatArray(),
+        fp32.size() == 0 ? new float[0] : fp32.toFloatArray());
+  }
+
+  /** Moves the buffers to {@code manager} (DJL ownership, not content) and returns this. */
+  public PackedNDArray attach(NDManager manager) {
+    codes.attach(manager);
+    scales.attach(manager);
+    fp32.attach(manager);
+    return this;
+  }
+
+  /** The manager that owns the buffers. */
+  public NDManager getManager() {
+    return codes.getManager();
+  }
+
+  /** Frees the buffers. */
+  @Override
+  public void close() {
+    codes.close();
+    scales.close();
+    fp32.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PackedNDArray[" + java.util.Arrays.toString(shape) + " " + layout + " " + codebookId
+        + " block=" + blockSize + " bytes=" + memory().total() + " on " + codes.getDevice() + "]";
+  }
+}

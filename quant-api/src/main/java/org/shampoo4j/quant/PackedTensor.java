@@ -1,0 +1,186 @@
+package org.shampoo4j.quant;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A quantized tensor held on the Java heap: packed codes, fp32 block scales and the fp32 values
+ * kept aside (the diagonal in {@link Layout#OFF_DIAGONAL}, everything in {@link Layout#FP32}).
+ *
+ * <p>Immutable: the constructor copies its arrays and the accessors return copies. Two packed
+ * tensors are equal when every field is equal bit for bit, which is how the pure-Java and DJL
+ * paths are compared.
+ */
+public final class PackedTensor implements QuantizedTensor {
+  private final int[] shape;
+  private final Layout layout;
+  private final String codebookId;
+  private final int bits;
+  private final int blockSize;
+  private final byte[] codes;
+  private final float[] scales;
+  private final float[] fp32;
+
+  /**
+   * Creates a packed tensor and checks that its buffer sizes add up.
+   *
+   * @param shape logical shape; {@link Layout#OFF_DIAGONAL} needs a square matrix
+   * @param layout how values are stored
+   * @param codebookId {@link Codebook#id()} of the codebook the codes index into
+   * @param bits code width
+   * @param blockSize elements per scale
+   * @param codes packed codes ({@link CodePacker} layout); empty for {@link Layout#FP32}
+   * @param scales one absmax scale per block; empty for {@link Layout#FP32}
+   * @param fp32 the diagonal for {@link Layout#OFF_DIAGONAL}, all values for {@link Layout#FP32},
+   *     empty for {@link Layout#DENSE}
+   * @throws IllegalArgumentException if the sizes do not match the shape and layout
+   */
+  public PackedTensor(
+      int[] shape,
+      Layout layout,
+      String codebookId,
+      int bits,
+      int blockSize,
+      byte[] codes,
+      float[] scales,
+      float[] fp32) {
+    this.shape = Objects.requireNonNull(shape, "shape").clone();
+    this.layout = Objects.requireNonNull(layout, "layout");
+    this.codebookId = Objects.requireNonNull(codebookId, "codebookId");
+    this.bits = bits;
+    this.blockSize = blockSize;
+    this.codes = Objects.requireNonNull(codes, "codes").clone();
+    this.scales = Objects.requireNonNull(scales, "scales").clone();
+    this.fp32 = Objects.requireNonNull(fp32, "fp32").clone();
+    validate();
+  }
+
+  private void validate() {
+    long n = Shapes.elementCount(shape);
+    if (bits < 1 || bits > Codebook.MAX_BITS) {
+      throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
+    }
+    if (blockSize <= 0) {
+      throw new IllegalArgumentException("block size must be positive, got " + blockSize);
+    }
+    long expectCodes;
+    long expectScales;
+    long expectFp32;
+    switch (layout) {
+      case FP32 -> {
+        expectCodes = 0;
+        expectScales = 0;
+        expectFp32 = n;
+      }
+      case OFF_DIAGONAL -> {
+        if (shape.length != 2 || shape[0] != shape[1]) {
+          throw new IllegalArgumentException(
+              "off-diagonal layout needs a square matrix, got shape " + Arrays.toString(shape));
+        }
+        expectCodes = new CodePacker(bits).packedLength(n);
+        expectScales = Shapes.blockCount(n, blockSize);
+        expectFp32 = shape[0];
+      }
+      default -> {
+        expectCodes = new CodePacker(bits).packedLength(n);
+        expectScales = Shapes.blockCount(n, blockSize);
+        expectFp32 = 0;
+      }
+    }
+    check("codes", codes.length, expectCodes);
+    check("scales", scales.length, expectScales);
+    check("fp32 values", fp32.length, expectFp32);
+  }
+
+  private void check(String what, long actual, long expected) {
+    if (actual != expected) {
+      throw new IllegalArgumentException(
+          "packed tensor of shape " + Arrays.toString(shape) + " (" + layout + ", " + bits
+              + "-bit, block " + blockSize + ") needs " + expected + " " + what + ", got "
+              + actual);
+    }
+  }
+
+  @Override
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  @Override
+  public Layout layout() {
+    return layout;
+  }
+
+  /** Identity of the codebook the codes index into. */
+  public String codebookId() {
+    return codebookId;
+  }
+
+  /** Code width. */
+  public int bits() {
+    return bits;
+  }
+
+  /** Elements per scale. */
+  public int blockSize() {
+    return blockSize;
+  }
+
+  /** A copy of the packed codes. */
+  public byte[] codes() {
+    return codes.clone();
+  }
+
+  /** A copy of the block scales. */
+  public float[] scales() {
+    return scales.clone();
+  }
+
+  /** A copy of the values kept in fp32 (see {@link #PackedTensor the constructor}). */
+  public float[] fp32() {
+    return fp32.clone();
+  }
+
+  /** Exact bytes held: codes, plus 4 per scale, plus 4 per fp32 value. */
+  public long bytes() {
+    return memory().total();
+  }
+
+  @Override
+  public MemoryFootprint memory() {
+    return new MemoryFootprint(codes.length, 4L * scales.length, 4L * fp32.length);
+  }
+
+  @Override
+  public PackedTensor toHost() {
+    return this;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PackedTensor p
+        && layout == p.layout
+        && bits == p.bits
+        && blockSize == p.blockSize
+        && codebookId.equals(p.codebookId)
+        && Arrays.equals(shape, p.shape)
+        && Arrays.equals(codes, p.codes)
+        && Arrays.equals(scales, p.scales)
+        && Arrays.equals(fp32, p.fp32);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hash(layout, bits, blockSize, codebookId);
+    h = 31 * h + Arrays.hashCode(shape);
+    h = 31 * h + Arrays.hashCode(codes);
+    h = 31 * h + Arrays.hashCode(scales);
+    return 31 * h + Arrays.hashCode(fp32);
+  }
+
+  @Override
+  public String toString() {
+    return "PackedTensor[" + Arrays.toString(shape) + " " + layout + " " + codebookId
+        + " block=" + blockSize + " bytes=" + bytes() + "]";
+  }
+}

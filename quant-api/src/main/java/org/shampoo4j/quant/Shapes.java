@@ -1,0 +1,31 @@
+package org.shampoo4j.quant;
+
+import java.util.Arrays;
+
+/** Shape arithmetic shared by both quantizer paths. */
+final class Shapes {
+  private Shapes() {}
+
+  static long elementCount(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+      }
+      n *= d;
+    }
+    return n;
+  }
+
+  static long blockCount(long elements, int blockSize) {
+    return (elements + blockSize - 1) / blockSize;
+  }
+
+  static int squareOrder(int[] shape) {
+    if (shape.length != 2 || shape[0] != shape[1]) {
+      throw new IllegalArgumentException(
+          "off-diagonal quantization needs a square matrix, got shape " + Arrays.toString(shape));
+    }
+    return shape[0];
+  }
+}
