@@ -1,0 +1,56 @@
+package org.shampoo4j.shampoo.representation;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * The state of one statistic and its inverse root, in some representation. Mutable: the optimizer
+ * calls {@link #accumulate} every T1 steps and {@link #refreshInverseRoot} every T2 steps. All
+ * arrays it holds live in its context's manager, on the parameters' device.
+ */
+public interface Preconditioner extends AutoCloseable {
+  /** The order n of the n×n statistic. */
+  int order();
+
+  /**
+   * Folds a new outer product into the statistic: {@code S ← β·S + (1−β)·gram}.
+   *
+   * @param gram {@code G·Gᵀ} (or {@code Gᵀ·G}), n×n, symmetric PSD, on the state's device
+   */
+  void accumulate(NDArray gram);
+
+  /**
+   * Recomputes the stored inverse root {@code (S + eps·λmax(S)·I)^(−1/p)} from the statistic; the
+   * ridge goes into a copy, never into the stored statistic.
+   */
+  void refreshInverseRoot();
+
+  /**
+   * The current inverse root as a new array attached to {@code manager} (the identity before the
+   * first refresh). The caller owns and closes it.
+   */
+  NDArray inverseRoot(NDManager manager);
+
+  /**
+   * The current statistic S as the representation sees it (dequantized or rebuilt), as a new array
+   * attached to {@code manager}. Used by tests and reports, not by the step.
+   */
+  NDArray statistic(NDManager manager);
+
+  /**
+   * How many statistic updates were rejected and the previous state kept (for example a Cholesky
+   * factorisation that failed even after raising the ridge). Zero for representations that cannot
+   * fail.
+   */
+  default long rejectedUpdates() {
+    return 0;
+  }
+
+  /** The exact bytes this state holds, computed from its real buffers. */
+  MemoryFootprint memory();
+
+  /** Frees the state's arrays. */
+  @Override
+  void close();
+}

@@ -1,0 +1,218 @@
+package org.shampoo4j.shampoo.representation;
+
+import ai.djl.ndarray.NDManager;
+import java.util.Objects;
+import org.shampoo4j.linalg.InverseRootMethod;
+import org.shampoo4j.linalg.MatrixFunctions;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.quant.QuantizationSpec;
+
+/**
+ * What a {@link Preconditioner} needs from the optimizer: hyper-parameters, math routines, the
+ * quantization settings and the manager that owns its arrays. Immutable; built with {@link
+ * #builder()}.
+ */
+public final class PreconditionerContext {
+  private final String label;
+  private final float beta;
+  private final float epsilon;
+  private final int rootExponent;
+  private final MatrixFunctions linalg;
+  private final InverseRootMethod rootMethod;
+  private final NDManager manager;
+  private final int bits;
+  private final int blockSize;
+  private final long minQuantizedElements;
+
+  private PreconditionerContext(Builder b) {
+    this.label = b.label;
+    this.beta = b.beta;
+    this.epsilon = b.epsilon;
+    this.rootExponent = b.rootExponent;
+    this.linalg = Objects.requireNonNull(b.linalg, "linalg");
+    this.rootMethod = Objects.requireNonNull(b.rootMethod, "rootMethod");
+    this.manager = Objects.requireNonNull(b.manager, "manager");
+    this.bits = b.bits;
+    this.blockSize = b.blockSize;
+    this.minQuantizedElements = b.minQuantizedElements;
+  }
+
+  /** A builder with SPEC defaults: β = 0.95, eps = 1e-6, p = 4, 4-bit, block 64, min 4096. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Names the statistic in messages, for example {@code dense0_weight[block 1].L}. */
+  public String label() {
+    return label;
+  }
+
+  /** EMA factor of the statistic. */
+  public float beta() {
+    return beta;
+  }
+
+  /** Initial statistic scale and relative ridge {@code eps·λmax}. */
+  public float epsilon() {
+    return epsilon;
+  }
+
+  /** The root p of {@code S^(−1/p)}; 4 for two-sided Shampoo on matrices. */
+  public int rootExponent() {
+    return rootExponent;
+  }
+
+  /** Dense matrix functions on the state's device. */
+  public MatrixFunctions linalg() {
+    return linalg;
+  }
+
+  /** The configured inverse-root method. */
+  public InverseRootMethod rootMethod() {
+    return rootMethod;
+  }
+
+  /** The manager that owns the state's arrays (on the parameters' device). */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Code width for quantized states. */
+  public int bits() {
+    return bits;
+  }
+
+  /** Quantization block size. */
+  public int blockSize() {
+    return blockSize;
+  }
+
+  /** Matrices with fewer elements stay fp32. */
+  public long minQuantizedElements() {
+    return minQuantizedElements;
+  }
+
+  /** The quantization spec for a map under these settings. */
+  public QuantizationSpec quantizationSpec(QuantizationMap map) {
+    return QuantizationSpec.builder(map.codebook(bits))
+        .blockSize(blockSize)
+        .minQuantizedElements(minQuantizedElements)
+        .build();
+  }
+
+  /**
+   * A device quantizer for a map under these settings. It skips the finiteness check: the
+   * optimizer validates gradients before they reach a preconditioner.
+   */
+  public NDArrayQuantizer quantizer(QuantizationMap map) {
+    return new NDArrayQuantizer(quantizationSpec(map), false);
+  }
+
+  /** A builder initialised from this context, to derive one with another label or manager. */
+  public Builder toBuilder() {
+    return builder()
+        .label(label).beta(beta).epsilon(epsilon).rootExponent(rootExponent)
+        .linalg(linalg).rootMethod(rootMethod).manager(manager)
+        .bits(bits).blockSize(blockSize).minQuantizedElements(minQuantizedElements);
+  }
+
+  /** Builder of {@link PreconditionerContext}. */
+  public static final class Builder {
+    private String label = "statistic";
+    private float beta = 0.95f;
+    private float epsilon = 1e-6f;
+    private int rootExponent = 4;
+    private MatrixFunctions linalg;
+    private InverseRootMethod rootMethod;
+    private NDManager manager;
+    private int bits = 4;
+    private int blockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
+    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+
+    private Builder() {}
+
+    /** Label used in messages. */
+    public Builder label(String label) {
+      this.label = Objects.requireNonNull(label, "label");
+      return this;
+    }
+
+    /** EMA factor, in [0, 1). */
+    public Builder beta(float beta) {
+      if (!(beta >= 0f && beta < 1f)) {
+        throw new IllegalArgumentException("beta must be in [0, 1), got " + beta);
+      }
+      this.beta = beta;
+      return this;
+    }
+
+    /** Initial scale and relative ridge, positive and finite. */
+    public Builder epsilon(float epsilon) {
+      if (!(epsilon > 0f) || !Float.isFinite(epsilon)) {
+        throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
+      }
+      this.epsilon = epsilon;
+      return this;
+    }
+
+    /** The root p, positive. */
+    public Builder rootExponent(int rootExponent) {
+      if (rootExponent <= 0) {
+        throw new IllegalArgumentException("root exponent must be positive, got " + rootExponent);
+      }
+      this.rootExponent = rootExponent;
+      return this;
+    }
+
+    /** Matrix functions. */
+    public Builder linalg(MatrixFunctions linalg) {
+      this.linalg = linalg;
+      return this;
+    }
+
+    /** Inverse-root method. */
+    public Builder rootMethod(InverseRootMethod rootMethod) {
+      this.rootMethod = rootMethod;
+      return this;
+    }
+
+    /** Owner of the state's arrays. */
+    public Builder manager(NDManager manager) {
+      this.manager = manager;
+      return this;
+    }
+
+    /** Code width, 1 to 8. */
+    public Builder bits(int bits) {
+      if (bits < 1 || bits > 8) {
+        throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
+      }
+      this.bits = bits;
+      return this;
+    }
+
+    /** Quantization block size, positive. */
+    public Builder blockSize(int blockSize) {
+      if (blockSize <= 0) {
+        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
+      }
+      this.blockSize = blockSize;
+      return this;
+    }
+
+    /** Matrices with fewer elements stay fp32; non-negative. */
+    public Builder minQuantizedElements(long minQuantizedElements) {
+      if (minQuantizedElements < 0) {
+        throw new IllegalArgumentException("minimum quantized size must be non-negative");
+      }
+      this.minQuantizedElements = minQuantizedElements;
+      return this;
+    }
+
+    /** Builds the context. */
+    public PreconditionerContext build() {
+      return new PreconditionerContext(this);
+    }
+  }
+}
