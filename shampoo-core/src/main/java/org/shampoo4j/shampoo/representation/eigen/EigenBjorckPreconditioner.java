@@ -1,0 +1,193 @@
+package org.shampoo4j.shampoo.representation.eigen;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.shampoo4j.linalg.Bjorck;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.PreconditionerContext;
+
+/**
+ * One statistic of {@link EigenBjorckRepresentation} (SPEC §3). Stored state: {@code V̄}, the
+ * eigenvector matrix with eigenvectors as rows ({@code Uᵀ}), quantized dense (row-major blocks, so
+ * blocks run along rows); the eigenvalues λ in fp32; the inverse root {@code L̂} quantized off the
+ * diagonal with an fp32 diagonal.
+ *
+ * <p>All work happens on the state's device with matmuls and one QR; temporaries live in a
+ * sub-manager closed before each method returns, and the stored state is swapped only once the new
+ * one is complete.
+ */
+final class EigenBjorckPreconditioner implements Preconditioner {
+  private final int order;
+  private final PreconditionerContext context;
+  private final NDArrayQuantizer quantizer;
+  private final int statisticBjorckSteps;
+  private final int rootBjorckSteps;
+  private PackedNDArray eigenvectors;
+  private NDArray eigenvalues;
+  private PackedNDArray inverseRoot;
+  private boolean closed;
+
+  EigenBjorckPreconditioner(
+      int order,
+      PreconditionerContext context,
+      NDArrayQuantizer quantizer,
+      int statisticBjorckSteps,
+      int rootBjorckSteps) {
+    this.order = order;
+    this.context = context;
+    this.quantizer = quantizer;
+    this.statisticBjorckSteps = statisticBjorckSteps;
+    this.rootBjorckSteps = rootBjorckSteps;
+    NDManager owner = context.manager();
+    try (NDManager work = owner.newSubManager()) {
+      NDArray eye = work.eye(order);
+      // The identity quantizes exactly (each block's scale is 1 or 0 and ±1, 0 are codes).
+      this.eigenvectors = quantizer.quantize(eye).attach(owner);
+      this.inverseRoot = quantizer.quantizeOffDiagonal(eye).attach(owner);
+    }
+    this.eigenvalues = owner.full(new Shape(order), context.epsilon(), DataType.FLOAT32);
+  }
+
+  @Override
+  public int order() {
+    return order;
+  }
+
+  /**
+   * One warm-started subspace-iteration step on the updated statistic: {@code V ← Björck^t1(D(V̄))},
+   * {@code A = β·Vᵀ·diag(λ)·V + (1−β)·gram}, {@code Q = qr(A·Vᵀ)}, {@code λ = diag(Qᵀ·A·Q)},
+   * {@code V̄ = Q(Qᵀ)}.
+   */
+  @Override
+  public void accumulate(NDArray gram) {
+    requireOpen();
+    requireGram(gram);
+    float beta = context.beta();
+    NDManager owner = context.manager();
+    PackedNDArray nextVectors;
+    NDArray nextValues;
+    try (NDManager work = owner.newSubManager()) {
+      // Ops on an array land in its manager: borrow the inputs so temporaries die with `work`.
+      gram.tempAttach(work);
+      eigenvalues.tempAttach(work);
+      NDArray v = orthonormalized(work, statisticBjorckSteps);
+      NDArray vt = v.transpose();
+      NDArray a = vt.mul(eigenvalues.expandDims(0)).matMul(v)
+          .mul(beta)
+          .add(gram.toType(DataType.FLOAT32, false).mul(1f - beta));
+      NDArray q = context.linalg().qr(a.matMul(vt));
+      q.attach(work);
+      // diag(Qᵀ·A·Q)_i = Σ_k Q_ki·(A·Q)_ki, without forming the n×n product Qᵀ·A·Q.
+      nextValues = q.mul(a.matMul(q)).sum(new int[] {0});
+      nextVectors = quantizer.quantize(q.transpose()).attach(owner);
+      nextValues.attach(owner);
+    }
+    eigenvectors.close();
+    eigenvectors = nextVectors;
+    eigenvalues.close();
+    eigenvalues = nextValues;
+  }
+
+  /**
+   * {@code V ← Björck^t2(D(V̄))}, {@code L̂ = Vᵀ·diag((λ₊ + eps·max λ₊)^(−1/p))·V}, stored
+   * off-diagonal quantized. λ₊ clamps the eigenvalues at 0: the Rayleigh quotients of a PSD
+   * matrix are non-negative but rounding can make tiny ones negative, which a negative fractional
+   * power would turn into NaN. A floor of {@link Float#MIN_NORMAL} keeps an all-zero spectrum
+   * finite.
+   */
+  @Override
+  public void refreshInverseRoot() {
+    requireOpen();
+    NDManager owner = context.manager();
+    PackedNDArray next;
+    try (NDManager work = owner.newSubManager()) {
+      eigenvalues.tempAttach(work);
+      NDArray v = orthonormalized(work, rootBjorckSteps);
+      NDArray lambda = eigenvalues.maximum(0f);
+      NDArray ridge = lambda.max().mul(context.epsilon());
+      NDArray scaled = lambda.add(ridge).maximum(Float.MIN_NORMAL)
+          .pow(-1f / context.rootExponent());
+      NDArray root = v.transpose().mul(scaled.expandDims(0)).matMul(v);
+      next = quantizer.quantizeOffDiagonal(root).attach(owner);
+    }
+    inverseRoot.close();
+    inverseRoot = next;
+  }
+
+  @Override
+  public NDArray inverseRoot(NDManager manager) {
+    requireOpen();
+    NDArray root = quantizer.dequantize(inverseRoot);
+    root.attach(manager);
+    return root;
+  }
+
+  /**
+   * The statistic the next update starts from: {@code Vᵀ·diag(λ)·V} with {@code V} the dequantized
+   * eigenvectors after t1 Björck steps.
+   */
+  @Override
+  public NDArray statistic(NDManager manager) {
+    requireOpen();
+    NDArray result;
+    try (NDManager work = context.manager().newSubManager()) {
+      eigenvalues.tempAttach(work);
+      NDArray v = orthonormalized(work, statisticBjorckSteps);
+      result = v.transpose().mul(eigenvalues.expandDims(0)).matMul(v);
+      result.attach(manager);
+    }
+    return result;
+  }
+
+  /** The packed eigenvectors, the fp32 eigenvalues and the packed inverse root. */
+  @Override
+  public MemoryFootprint memory() {
+    requireOpen();
+    long eigenvalueBytes = eigenvalues.size() * eigenvalues.getDataType().getNumOfBytes();
+    return eigenvectors.memory()
+        .plus(new MemoryFootprint(0, 0, eigenvalueBytes))
+        .plus(inverseRoot.memory());
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      eigenvectors.close();
+      eigenvalues.close();
+      inverseRoot.close();
+    }
+  }
+
+  /** {@code D(V̄)} followed by {@code steps} Björck steps, attached to {@code work}. */
+  private NDArray orthonormalized(NDManager work, int steps) {
+    NDArray v = quantizer.dequantize(eigenvectors);
+    v.attach(work);
+    if (steps == 0) {
+      return v;
+    }
+    NDArray corrected = Bjorck.orthonormalize(v, steps);
+    corrected.attach(work);
+    return corrected;
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("preconditioner " + context.label() + " is closed");
+    }
+  }
+
+  private void requireGram(NDArray gram) {
+    Shape expected = new Shape(order, order);
+    if (!expected.equals(gram.getShape())) {
+      throw new IllegalArgumentException(
+          "gram for " + context.label() + " must have shape " + expected + ", got "
+              + gram.getShape());
+    }
+  }
+}

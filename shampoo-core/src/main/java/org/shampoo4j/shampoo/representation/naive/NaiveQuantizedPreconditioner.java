@@ -1,0 +1,133 @@
+package org.shampoo4j.shampoo.representation.naive;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.PreconditionerContext;
+
+/**
+ * One statistic of {@link NaiveQuantizedRepresentation}: S and its inverse root, each held as an
+ * off-diagonal-quantized {@link PackedNDArray} (fp32 diagonal). All work happens on the state's
+ * device; temporaries live in a sub-manager closed before each method returns, and the stored
+ * state is replaced only once the new one is complete, so a failure leaves the old state intact.
+ */
+final class NaiveQuantizedPreconditioner implements Preconditioner {
+  private final int order;
+  private final PreconditionerContext context;
+  private final NDArrayQuantizer quantizer;
+  private PackedNDArray statistic;
+  private PackedNDArray inverseRoot;
+  private boolean closed;
+
+  NaiveQuantizedPreconditioner(int order, PreconditionerContext context, NDArrayQuantizer q) {
+    this.order = order;
+    this.context = context;
+    this.quantizer = q;
+    NDManager owner = context.manager();
+    try (NDManager work = owner.newSubManager()) {
+      NDArray eye = work.eye(order);
+      this.statistic = quantizer.quantizeOffDiagonal(eye.mul(context.epsilon())).attach(owner);
+      this.inverseRoot = quantizer.quantizeOffDiagonal(eye).attach(owner);
+    }
+  }
+
+  @Override
+  public int order() {
+    return order;
+  }
+
+  /** {@code S ← Q(β·D(S̄) + (1−β)·gram)}. */
+  @Override
+  public void accumulate(NDArray gram) {
+    requireOpen();
+    requireGram(gram);
+    float beta = context.beta();
+    NDManager owner = context.manager();
+    PackedNDArray updated;
+    try (NDManager work = owner.newSubManager()) {
+      // Results of ops on gram land in gram's manager: borrow it so they die with `work`.
+      gram.tempAttach(work);
+      NDArray s = quantizer.dequantize(statistic);
+      s.attach(work);
+      NDArray next = s.mul(beta).add(gram.toType(DataType.FLOAT32, false).mul(1f - beta));
+      updated = quantizer.quantizeOffDiagonal(next).attach(owner);
+    }
+    statistic.close();
+    statistic = updated;
+  }
+
+  /**
+   * {@code L̂ ← Q((D(S̄) + eps·λmax·I)^(−1/p))}, with λmax estimated by the context's matrix
+   * functions on the device and the ridge added to a copy of the dequantized statistic.
+   */
+  @Override
+  public void refreshInverseRoot() {
+    requireOpen();
+    NDManager owner = context.manager();
+    PackedNDArray updated;
+    try (NDManager work = owner.newSubManager()) {
+      NDArray s = quantizer.dequantize(statistic);
+      s.attach(work);
+      NDArray lambdaMax = context.linalg().maxEigenvalue(s);
+      lambdaMax.attach(work);
+      NDArray ridged = s.add(work.eye(order).mul(lambdaMax.mul(context.epsilon())));
+      NDArray root = context.rootMethod().inverseRoot(ridged, context.rootExponent());
+      root.attach(work);
+      updated = quantizer.quantizeOffDiagonal(root).attach(owner);
+    }
+    inverseRoot.close();
+    inverseRoot = updated;
+  }
+
+  @Override
+  public NDArray inverseRoot(NDManager manager) {
+    requireOpen();
+    NDArray root = quantizer.dequantize(inverseRoot);
+    root.attach(manager);
+    return root;
+  }
+
+  @Override
+  public NDArray statistic(NDManager manager) {
+    requireOpen();
+    NDArray s = quantizer.dequantize(statistic);
+    s.attach(manager);
+    return s;
+  }
+
+  /** The packed buffers of S and of the inverse root (codes, scales, fp32 diagonals). */
+  @Override
+  public MemoryFootprint memory() {
+    requireOpen();
+    return statistic.memory().plus(inverseRoot.memory());
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      statistic.close();
+      inverseRoot.close();
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("preconditioner " + context.label() + " is closed");
+    }
+  }
+
+  private void requireGram(NDArray gram) {
+    Shape expected = new Shape(order, order);
+    if (!expected.equals(gram.getShape())) {
+      throw new IllegalArgumentException(
+          "gram for " + context.label() + " must have shape " + expected + ", got "
+              + gram.getShape());
+    }
+  }
+}
