@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Scripts the tiny TorchScript module behind org.shampoo4j.linalg.TorchScriptMatrixFunctions.
+
+DJL's NDArray has matmul and inverse but no eigh, QR or Cholesky; libtorch has all three. This
+script compiles a parameter-free module whose exported methods call torch.linalg, and saves it as
+src/main/resources/org/shampoo4j/linalg/linalg.pt. The module holds no tensors and names no
+device, so the Java side loads it onto any device (CPU or CUDA) with map_location.
+
+Run from shampoo-core/ (Debian's python3-torch 1.13 is enough; the saved file loads in DJL's
+libtorch 2.7.1):
+
+    /usr/bin/python3 scripts/make_linalg_module.py
+
+The build never runs this script: the produced .pt file is committed.
+"""
+import os
+import sys
+from typing import List
+
+import torch
+
+
+class Linalg(torch.nn.Module):
+    """Dense symmetric linear algebra for Shampoo, one exported method per operation."""
+
+    def forward(self, a: torch.Tensor) -> torch.Tensor:
+        # A module needs a forward to be scripted as a whole; it is not used by the Java side.
+        return a
+
+    @torch.jit.export
+    def eigh(self, a: torch.Tensor) -> List[torch.Tensor]:
+        """[eigenvalues ascending (n), eigenvectors as columns (n, n)]; reads the lower triangle."""
+        values, vectors = torch.linalg.eigh(a, UPLO="L")
+        return [values, vectors]
+
+    @torch.jit.export
+    def qr(self, a: torch.Tensor) -> torch.Tensor:
+        """Q of the reduced QR with signs fixed so that diag(R) >= 0 (Q unique for full rank)."""
+        q, r = torch.linalg.qr(a, mode="reduced")
+        d = torch.diagonal(r)
+        # sign(0) = 0 would zero a column of Q; map 0 to +1.
+        s = torch.where(d < 0, -torch.ones_like(d), torch.ones_like(d))
+        return q * s.unsqueeze(0)
+
+    @torch.jit.export
+    def cholesky(self, a: torch.Tensor) -> List[torch.Tensor]:
+        """[lower factor L with A = L·Lᵀ, info (int32 scalar, 0 on success, k > 0: minor k not PD)]."""
+        lower, info = torch.linalg.cholesky_ex(a, upper=False, check_errors=False)
+        return [lower, info]
+
+
+def main() -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(here, "..", "src", "main", "resources", "org", "shampoo4j", "linalg",
+                       "linalg.pt")
+    module = torch.jit.script(Linalg().eval())
+    torch.jit.save(module, out)
+    # Self-check before anyone commits the file.
+    loaded = torch.jit.load(out)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(8, 8, generator=g)
+    spd = x @ x.T + 8 * torch.eye(8)
+    w, v = loaded.eigh(spd)
+    assert torch.allclose(v @ torch.diag(w) @ v.T, spd, atol=1e-3)
+    c, info = loaded.cholesky(spd)
+    assert int(info) == 0 and torch.allclose(c @ c.T, spd, atol=1e-3)
+    q = loaded.qr(x)
+    assert torch.allclose(q.T @ q, torch.eye(8), atol=1e-4)
+    print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
+                                                  torch.__version__))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

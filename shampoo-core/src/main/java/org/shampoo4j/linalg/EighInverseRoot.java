@@ -1,0 +1,81 @@
+package org.shampoo4j.linalg;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Objects;
+
+/**
+ * {@code A^(-1/p)} by symmetric eigendecomposition: {@code A = V·diag(λ)·Vᵀ}, then {@code
+ * V·diag(max(λ, f)^(-1/p))·Vᵀ}.
+ *
+ * <p>Clamping: an fp32 eigensolver returns the small eigenvalues of a matrix only to an absolute
+ * accuracy of about {@code ε·λmax}, so they may come out tiny or negative even for a positive
+ * definite input. Each eigenvalue is therefore raised to the floor {@code f = max(relativeFloor ·
+ * λmax, Float.MIN_NORMAL)} before the root (default {@link #DEFAULT_RELATIVE_FLOOR}, about the
+ * fp32 unit roundoff). Shampoo's own ridge {@code eps·λmax} (eps = 1e-6) lies above this floor,
+ * so for Shampoo's inputs the clamp only removes solver noise; for a singular input it bounds the
+ * result's norm by {@code f^(-1/p)} instead of returning Inf/NaN.
+ *
+ * <p>Everything stays on the input's device; there is no host synchronisation.
+ */
+public final class EighInverseRoot implements InverseRootMethod {
+  /** Default relative eigenvalue floor, ~ fp32 unit roundoff (2^-24 ≈ 6e-8, rounded up). */
+  public static final double DEFAULT_RELATIVE_FLOOR = 1e-7;
+
+  private final MatrixFunctions functions;
+  private final double relativeFloor;
+
+  /**
+   * An eigh-based inverse root with {@link #DEFAULT_RELATIVE_FLOOR}.
+   *
+   * @param functions provides {@link MatrixFunctions#eigh}
+   */
+  public EighInverseRoot(MatrixFunctions functions) {
+    this(functions, DEFAULT_RELATIVE_FLOOR);
+  }
+
+  /**
+   * An eigh-based inverse root.
+   *
+   * @param functions provides {@link MatrixFunctions#eigh}
+   * @param relativeFloor eigenvalues are clamped to at least {@code relativeFloor·λmax}; in [0, 1)
+   */
+  public EighInverseRoot(MatrixFunctions functions, double relativeFloor) {
+    this.functions = Objects.requireNonNull(functions, "functions");
+    if (!(relativeFloor >= 0 && relativeFloor < 1)) {
+      throw new IllegalArgumentException("relativeFloor must be in [0, 1), got " + relativeFloor);
+    }
+    this.relativeFloor = relativeFloor;
+  }
+
+  @Override
+  public String name() {
+    return "eigh";
+  }
+
+  @Override
+  public NDArray inverseRoot(NDArray spd, int p) {
+    MatrixChecks.requireSquareFloat(spd, "spd");
+    MatrixChecks.requireRoot(p);
+    NDManager original = spd.getManager();
+    try (NDManager scope = original.newSubManager(spd.getDevice())) {
+      spd.tempAttach(scope);
+      EigenPairs pairs = functions.eigh(spd);
+      NDArray values = pairs.values();
+      NDArray floor = values.max().mul(relativeFloor).maximum(Float.MIN_NORMAL);
+      NDArray scaled = values.maximum(floor).pow(-1.0 / p);
+      NDArray v = pairs.vectors();
+      // V·diag(d)·Vᵀ as (V scaled column-wise)·Vᵀ: one matmul.
+      NDArray root = v.mul(scaled.expandDims(0)).matMul(v.transpose());
+      // Rounding leaves a tiny asymmetry; the preconditioner must be exactly symmetric.
+      NDArray result = root.add(root.transpose()).mul(0.5f);
+      result.attach(original);
+      return result;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EighInverseRoot[relativeFloor=" + relativeFloor + "]";
+  }
+}
