@@ -1,0 +1,98 @@
+package org.shampoo4j.bench.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * Reads the IDX format of MNIST and Fashion-MNIST (gzipped or not): a 4-byte magic number (two
+ * zero bytes, the element type {@code 0x08} for unsigned bytes, the number of dimensions), the
+ * dimensions as big-endian int32, then the data.
+ */
+public final class IdxReader {
+  private static final int UNSIGNED_BYTE = 0x08;
+
+  private IdxReader() {}
+
+  /**
+   * Reads an image file ({@code n×rows×cols} unsigned bytes) as pixels scaled to [0, 1].
+   *
+   * @param file the {@code *-images-idx3-ubyte[.gz]} file
+   * @param limit read at most this many images
+   * @return the pixels and the image shape
+   */
+  public static Images readImages(Path file, int limit) throws IOException {
+    try (InputStream in = Streams.open(file)) {
+      int[] dims = header(in, file, 3);
+      int count = Math.min(dims[0], limit);
+      int perImage = Math.multiplyExact(dims[1], dims[2]);
+      byte[] raw = new byte[Math.multiplyExact(count, perImage)];
+      Streams.readFully(in, raw, file, count + " images of " + dims[1] + "x" + dims[2]);
+      float[] pixels = new float[raw.length];
+      for (int i = 0; i < raw.length; i++) {
+        pixels[i] = (raw[i] & 0xff) / 255f;
+      }
+      return new Images(pixels, count, dims[1], dims[2]);
+    }
+  }
+
+  /**
+   * Reads a label file ({@code n} unsigned bytes).
+   *
+   * @param file the {@code *-labels-idx1-ubyte[.gz]} file
+   * @param limit read at most this many labels
+   */
+  public static int[] readLabels(Path file, int limit) throws IOException {
+    try (InputStream in = Streams.open(file)) {
+      int[] dims = header(in, file, 1);
+      int count = Math.min(dims[0], limit);
+      byte[] raw = new byte[count];
+      Streams.readFully(in, raw, file, count + " labels");
+      int[] labels = new int[count];
+      for (int i = 0; i < count; i++) {
+        labels[i] = raw[i] & 0xff;
+      }
+      return labels;
+    }
+  }
+
+  private static int[] header(InputStream in, Path file, int expectedDims) throws IOException {
+    byte[] magic = new byte[4];
+    Streams.readFully(in, magic, file, "the IDX magic number");
+    if (magic[0] != 0 || magic[1] != 0) {
+      throw new MalformedDataException(file, "not an IDX file (magic number starts with "
+          + String.format("0x%02x%02x", magic[0], magic[1]) + ", expected 0x0000)");
+    }
+    if ((magic[2] & 0xff) != UNSIGNED_BYTE) {
+      throw new MalformedDataException(file, String.format(
+          "IDX element type 0x%02x is not supported (only unsigned bytes, 0x08)", magic[2]));
+    }
+    int dims = magic[3] & 0xff;
+    if (dims != expectedDims) {
+      throw new MalformedDataException(
+          file, "expected an IDX file of " + expectedDims + " dimension(s), found " + dims);
+    }
+    byte[] raw = new byte[4 * dims];
+    Streams.readFully(in, raw, file, "the IDX dimensions");
+    ByteBuffer buf = ByteBuffer.wrap(raw);
+    int[] sizes = new int[dims];
+    for (int i = 0; i < dims; i++) {
+      sizes[i] = buf.getInt();
+      if (sizes[i] <= 0) {
+        throw new MalformedDataException(file, "IDX dimension " + i + " is " + sizes[i]);
+      }
+    }
+    return sizes;
+  }
+
+  /**
+   * Images read from an IDX file.
+   *
+   * @param pixels {@code count·rows·cols} values in [0, 1]
+   * @param count number of images
+   * @param rows image height
+   * @param cols image width
+   */
+  public record Images(float[] pixels, int count, int rows, int cols) {}
+}

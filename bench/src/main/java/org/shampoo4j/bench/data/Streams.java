@@ -1,0 +1,43 @@
+package org.shampoo4j.bench.data;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/** Opens data files, transparently un-gzipping those that start with the gzip magic number. */
+final class Streams {
+  private Streams() {}
+
+  /** A buffered stream of the file's (decompressed) bytes. */
+  static InputStream open(Path file) throws IOException {
+    InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    in.mark(2);
+    int b0 = in.read();
+    int b1 = in.read();
+    in.reset();
+    if (b0 == 0x1f && b1 == 0x8b) {
+      return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+    }
+    return in;
+  }
+
+  /**
+   * Reads exactly {@code buffer.length} bytes, or reports how many were missing.
+   *
+   * @param what what is being read, for the message
+   */
+  static void readFully(InputStream in, byte[] buffer, Path file, String what) throws IOException {
+    int off = 0;
+    while (off < buffer.length) {
+      int n = in.read(buffer, off, buffer.length - off);
+      if (n < 0) {
+        throw new MalformedDataException(
+            file, "truncated: " + what + " needs " + buffer.length + " bytes, found " + off);
+      }
+      off += n;
+    }
+  }
+}

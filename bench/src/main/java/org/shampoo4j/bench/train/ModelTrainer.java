@@ -1,0 +1,190 @@
+package org.shampoo4j.bench.train;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.shampoo4j.bench.data.LabeledImages;
+import org.shampoo4j.bench.data.Shuffle;
+import org.shampoo4j.bench.data.TrainTestSplit;
+import org.shampoo4j.bench.model.ModelKind;
+import org.shampoo4j.bench.variant.OptimizerRun;
+import org.shampoo4j.bench.variant.OptimizerVariant;
+import org.shampoo4j.bench.variant.VariantSettings;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * Trains one model per optimizer variant under identical conditions: the same seed gives every
+ * variant the same initial weights (the engine's random seed is reset before initialisation) and
+ * the same batch order. Loss is read from the device once per epoch, not per step, so the host
+ * synchronisation does not distort step times.
+ */
+public final class ModelTrainer {
+  private static final int EVAL_BATCH = 512;
+
+  private final TrainTestSplit data;
+  private final ModelKind model;
+  private final TrainingSettings settings;
+
+  /**
+   * A trainer for one data set and model.
+   *
+   * @param data the training and test images
+   * @param model which network to build for each run
+   * @param settings epochs, batch size, seed, device
+   */
+  public ModelTrainer(TrainTestSplit data, ModelKind model, TrainingSettings settings) {
+    this.data = Objects.requireNonNull(data, "data");
+    this.model = Objects.requireNonNull(model, "model");
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  /** Optimizer steps per epoch. */
+  public int stepsPerEpoch() {
+    return (data.train().size() + settings.batchSize() - 1) / settings.batchSize();
+  }
+
+  /**
+   * Trains a fresh model with {@code variant}. A diverging loss (NaN or infinite) or an exception
+   * thrown by the optimizer ends the run early and is reported in the result, so one broken
+   * variant does not hide the others.
+   */
+  public RunResult train(OptimizerVariant variant, VariantSettings variantSettings) {
+    LabeledImages train = data.train();
+    List<EpochRecord> epochs = new ArrayList<>();
+    long steps = 0;
+    double trainNanos = 0;
+    MemoryFootprint memory = MemoryFootprint.ZERO;
+    Optional<String> failure = Optional.empty();
+    Block block = model.build(settings.width(), train.classes());
+    try (OptimizerRun run = variant.create(variantSettings);
+        Model djlModel = Model.newInstance("bench-" + variant.id(), settings.device())) {
+      djlModel.setBlock(block);
+      DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+          .optOptimizer(run.optimizer())
+          .optDevices(new ai.djl.Device[] {settings.device()})
+          .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+      Random order = new Random(settings.seed());
+      try (Trainer trainer = djlModel.newTrainer(config);
+          ProgressBar bar = progressBar(variant.id(), (long) settings.epochs() * stepsPerEpoch())) {
+        // Same seed before initialisation: every variant starts from the same weights.
+        Engine.getInstance().setRandomSeed((int) settings.seed());
+        trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
+        for (int epoch = 1; epoch <= settings.epochs() && failure.isEmpty(); epoch++) {
+          int[] perm = Shuffle.permutation(train.size(), order);
+          long start = System.nanoTime();
+          double lossSum;
+          try (NDManager epochManager = trainer.getManager().newSubManager()) {
+            NDArray sum = epochManager.zeros(new Shape(), DataType.FLOAT32);
+            for (int from = 0; from < perm.length; from += settings.batchSize()) {
+              int to = Math.min(perm.length, from + settings.batchSize());
+              try (NDManager batch = trainer.getManager().newSubManager()) {
+                NDArray x = train.imageBatch(batch, perm, from, to);
+                NDArray y = train.labelBatch(batch, perm, from, to);
+                try (GradientCollector gc = trainer.newGradientCollector()) {
+                  NDArray pred = trainer.forward(new NDList(x)).singletonOrThrow();
+                  NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(pred));
+                  gc.backward(loss);
+                  // Weighted by batch size so the epoch mean is per image.
+                  sum.addi(loss.stopGradient().mul(to - from));
+                }
+                trainer.step();
+              }
+              steps++;
+              if (bar != null) {
+                bar.step();
+              }
+            }
+            lossSum = sum.getFloat();
+          } catch (RuntimeException e) {
+            trainNanos += System.nanoTime() - start;
+            failure = Optional.of(describe(e));
+            break;
+          }
+          trainNanos += System.nanoTime() - start;
+          double trainLoss = lossSum / train.size();
+          Evaluation eval = evaluate(trainer, data.test());
+          epochs.add(new EpochRecord(
+              epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
+          if (bar != null) {
+            bar.setExtraMessage(String.format(java.util.Locale.ROOT,
+                "loss %.4f acc %.3f", trainLoss, eval.accuracy()));
+          }
+          if (!Double.isFinite(trainLoss)) {
+            failure = Optional.of("diverged: training loss " + trainLoss + " in epoch " + epoch);
+          }
+        }
+        List<String> ids = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+          ids.add(p.getValue().getId());
+        }
+        memory = run.stateMemory(ids);
+      }
+    } catch (RuntimeException e) {
+      failure = Optional.of(describe(e));
+    }
+    return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
+        memory, failure);
+  }
+
+  private ProgressBar progressBar(String name, long total) {
+    if (!settings.progress()) {
+      return null;
+    }
+    return new ProgressBarBuilder()
+        .setTaskName(String.format("%-16s", name))
+        .setInitialMax(total)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(250)
+        .continuousUpdate()
+        .build();
+  }
+
+  private static Evaluation evaluate(Trainer trainer, LabeledImages test) {
+    int[] all = new int[test.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    double lossSum = 0;
+    long correct = 0;
+    for (int from = 0; from < all.length; from += EVAL_BATCH) {
+      int to = Math.min(all.length, from + EVAL_BATCH);
+      try (NDManager m = trainer.getManager().newSubManager()) {
+        NDArray x = test.imageBatch(m, all, from, to);
+        NDArray y = test.labelBatch(m, all, from, to);
+        NDArray pred = trainer.evaluate(new NDList(x)).singletonOrThrow();
+        lossSum += trainer.getLoss().evaluate(new NDList(y), new NDList(pred)).getFloat()
+            * (to - from);
+        correct += pred.argMax(1).toType(DataType.INT32, false).eq(y).sum().getLong();
+      }
+    }
+    return new Evaluation(lossSum / test.size(), (double) correct / test.size());
+  }
+
+  private static String describe(Throwable e) {
+    String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
+    return msg.replace('\n', ' ');
+  }
+
+  /** Test loss and accuracy after an epoch. */
+  private record Evaluation(double loss, double accuracy) {}
+}

@@ -1,0 +1,62 @@
+package org.shampoo4j.bench.train;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * The outcome of training one model with one optimizer variant.
+ *
+ * @param variant the variant's id
+ * @param description what the variant is made of
+ * @param epochs one record per completed epoch
+ * @param steps optimizer steps taken
+ * @param trainSeconds training wall time (forward, backward and optimizer steps; evaluation
+ *     excluded)
+ * @param stateMemory the optimizer's state bytes at the end of training
+ * @param failure why the run stopped early (divergence or an exception), empty if it completed
+ */
+public record RunResult(
+    String variant,
+    String description,
+    List<EpochRecord> epochs,
+    long steps,
+    double trainSeconds,
+    MemoryFootprint stateMemory,
+    Optional<String> failure) {
+
+  /** Copies the epoch list. */
+  public RunResult {
+    Objects.requireNonNull(variant, "variant");
+    Objects.requireNonNull(description, "description");
+    epochs = List.copyOf(epochs);
+    Objects.requireNonNull(stateMemory, "stateMemory");
+    Objects.requireNonNull(failure, "failure");
+  }
+
+  /** The last epoch's record, if any epoch completed. */
+  public Optional<EpochRecord> last() {
+    return epochs.isEmpty() ? Optional.empty() : Optional.of(epochs.get(epochs.size() - 1));
+  }
+
+  /** The final mean training loss, NaN if no epoch completed. */
+  public double finalTrainLoss() {
+    return last().map(EpochRecord::trainLoss).orElse(Double.NaN);
+  }
+
+  /** The final test loss, NaN if no epoch completed. */
+  public double finalTestLoss() {
+    return last().map(EpochRecord::testLoss).orElse(Double.NaN);
+  }
+
+  /** The final test accuracy in [0, 1], NaN if no epoch completed. */
+  public double finalTestAccuracy() {
+    return last().map(EpochRecord::testAccuracy).orElse(Double.NaN);
+  }
+
+  /** Mean training wall time per optimizer step, in milliseconds. */
+  public double millisPerStep() {
+    return steps == 0 ? Double.NaN : trainSeconds * 1000.0 / steps;
+  }
+}

@@ -1,0 +1,120 @@
+package org.shampoo4j.bench.train;
+
+import ai.djl.Device;
+import java.util.Objects;
+
+/** How each variant is trained: epochs, batch size, seed, device, progress output. Immutable. */
+public final class TrainingSettings {
+  private final int epochs;
+  private final int batchSize;
+  private final long seed;
+  private final Device device;
+  private final int width;
+  private final boolean progress;
+
+  private TrainingSettings(Builder b) {
+    this.epochs = b.epochs;
+    this.batchSize = b.batchSize;
+    this.seed = b.seed;
+    this.device = Objects.requireNonNull(b.device, "device");
+    this.width = b.width;
+    this.progress = b.progress;
+  }
+
+  /** A builder: 10 epochs, batch 64, seed 42, CPU, width 128, progress bars on. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Passes over the training set. */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** Images per optimizer step (the last batch of an epoch may be smaller). */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Seed of the weight initialisation and of the batch order (the same for every variant). */
+  public long seed() {
+    return seed;
+  }
+
+  /** Where the model and optimizer state live. */
+  public Device device() {
+    return device;
+  }
+
+  /** Model width (MLP hidden units; ResNet: four times the stem's channels). */
+  public int width() {
+    return width;
+  }
+
+  /** Whether to draw progress bars on the terminal. */
+  public boolean progress() {
+    return progress;
+  }
+
+  /** Builder of {@link TrainingSettings}. */
+  public static final class Builder {
+    private int epochs = 10;
+    private int batchSize = 64;
+    private long seed = 42;
+    private Device device = Device.cpu();
+    private int width = 128;
+    private boolean progress = true;
+
+    private Builder() {}
+
+    /** Epochs, positive. */
+    public Builder epochs(int epochs) {
+      if (epochs < 1) {
+        throw new IllegalArgumentException("epochs must be positive, got " + epochs);
+      }
+      this.epochs = epochs;
+      return this;
+    }
+
+    /** Batch size, positive. */
+    public Builder batchSize(int batchSize) {
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+      }
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Seed. */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Device. */
+    public Builder device(Device device) {
+      this.device = Objects.requireNonNull(device, "device");
+      return this;
+    }
+
+    /** Model width, at least 4. */
+    public Builder width(int width) {
+      if (width < 4) {
+        throw new IllegalArgumentException("model width must be at least 4, got " + width);
+      }
+      this.width = width;
+      return this;
+    }
+
+    /** Progress bars on or off. */
+    public Builder progress(boolean progress) {
+      this.progress = progress;
+      return this;
+    }
+
+    /** Builds the settings. */
+    public TrainingSettings build() {
+      return new TrainingSettings(this);
+    }
+  }
+}

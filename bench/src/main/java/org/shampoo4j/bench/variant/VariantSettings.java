@@ -1,0 +1,204 @@
+package org.shampoo4j.bench.variant;
+
+import java.util.Objects;
+
+/**
+ * Hyper-parameters shared by every variant of one bench run, so that variants differ only in the
+ * module that is swapped. Immutable; built with {@link #builder()}.
+ */
+public final class VariantSettings {
+  private final float sgdLearningRate;
+  private final float adamwLearningRate;
+  private final float momentum;
+  private final float weightDecay;
+  private final BaseKind shampooBase;
+  private final int statisticInterval;
+  private final int rootInterval;
+  private final int maxOrder;
+  private final float beta;
+  private final float epsilon;
+
+  private VariantSettings(Builder b) {
+    this.sgdLearningRate = b.sgdLearningRate;
+    this.adamwLearningRate = b.adamwLearningRate;
+    this.momentum = b.momentum;
+    this.weightDecay = b.weightDecay;
+    this.shampooBase = b.shampooBase;
+    this.statisticInterval = b.statisticInterval;
+    this.rootInterval = b.rootInterval;
+    this.maxOrder = b.maxOrder;
+    this.beta = b.beta;
+    this.epsilon = b.epsilon;
+  }
+
+  /**
+   * A builder with the bench defaults: SGD lr 0.05, AdamW lr 0.002, momentum 0.9, weight decay 0,
+   * Shampoo on SGD, T1 = 10, T2 = 50 (short runs need frequent refreshes: SPEC's 100/500 assume
+   * tens of thousands of steps), max order 1200, β = 0.95, eps = 1e-6.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Learning rate of SGD with momentum, alone or as Shampoo's base. */
+  public float sgdLearningRate() {
+    return sgdLearningRate;
+  }
+
+  /** Learning rate of AdamW (32-bit and 4-bit), alone or as Shampoo's base. */
+  public float adamwLearningRate() {
+    return adamwLearningRate;
+  }
+
+  /** SGD momentum μ. */
+  public float momentum() {
+    return momentum;
+  }
+
+  /** Weight decay (coupled L2 for SGD, decoupled for AdamW). */
+  public float weightDecay() {
+    return weightDecay;
+  }
+
+  /** The base optimizer Shampoo grafts onto. */
+  public BaseKind shampooBase() {
+    return shampooBase;
+  }
+
+  /** The learning rate Shampoo variants use: their base's. */
+  public float shampooLearningRate() {
+    return shampooBase == BaseKind.SGD ? sgdLearningRate : adamwLearningRate;
+  }
+
+  /** T1: steps between statistic updates. */
+  public int statisticInterval() {
+    return statisticInterval;
+  }
+
+  /** T2: steps between inverse-root refreshes. */
+  public int rootInterval() {
+    return rootInterval;
+  }
+
+  /** Largest preconditioner order before a dimension is split into blocks. */
+  public int maxOrder() {
+    return maxOrder;
+  }
+
+  /** EMA factor β of the statistics. */
+  public float beta() {
+    return beta;
+  }
+
+  /** eps of the initial statistic and the relative ridge. */
+  public float epsilon() {
+    return epsilon;
+  }
+
+  /** Builder of {@link VariantSettings}. */
+  public static final class Builder {
+    private float sgdLearningRate = 0.05f;
+    private float adamwLearningRate = 0.002f;
+    private float momentum = 0.9f;
+    private float weightDecay = 0f;
+    private BaseKind shampooBase = BaseKind.SGD;
+    private int statisticInterval = 10;
+    private int rootInterval = 50;
+    private int maxOrder = 1200;
+    private float beta = 0.95f;
+    private float epsilon = 1e-6f;
+
+    private Builder() {}
+
+    /** SGD learning rate, positive and finite. */
+    public Builder sgdLearningRate(float lr) {
+      this.sgdLearningRate = positive(lr, "SGD learning rate");
+      return this;
+    }
+
+    /** AdamW learning rate, positive and finite. */
+    public Builder adamwLearningRate(float lr) {
+      this.adamwLearningRate = positive(lr, "AdamW learning rate");
+      return this;
+    }
+
+    /** Momentum in [0, 1). */
+    public Builder momentum(float momentum) {
+      if (!(momentum >= 0f && momentum < 1f)) {
+        throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+      }
+      this.momentum = momentum;
+      return this;
+    }
+
+    /** Weight decay, non-negative and finite. */
+    public Builder weightDecay(float weightDecay) {
+      if (!(weightDecay >= 0f) || !Float.isFinite(weightDecay)) {
+        throw new IllegalArgumentException(
+            "weight decay must be finite and non-negative, got " + weightDecay);
+      }
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /** Shampoo's base optimizer. */
+    public Builder shampooBase(BaseKind base) {
+      this.shampooBase = Objects.requireNonNull(base, "shampoo base");
+      return this;
+    }
+
+    /** T1, positive. */
+    public Builder statisticInterval(int t1) {
+      if (t1 < 1) {
+        throw new IllegalArgumentException("T1 (statistic interval) must be positive, got " + t1);
+      }
+      this.statisticInterval = t1;
+      return this;
+    }
+
+    /** T2, positive. */
+    public Builder rootInterval(int t2) {
+      if (t2 < 1) {
+        throw new IllegalArgumentException("T2 (inverse-root interval) must be positive, got " + t2);
+      }
+      this.rootInterval = t2;
+      return this;
+    }
+
+    /** Max order, at least 2. */
+    public Builder maxOrder(int maxOrder) {
+      if (maxOrder < 2) {
+        throw new IllegalArgumentException("max order must be at least 2, got " + maxOrder);
+      }
+      this.maxOrder = maxOrder;
+      return this;
+    }
+
+    /** β in [0, 1). */
+    public Builder beta(float beta) {
+      if (!(beta >= 0f && beta < 1f)) {
+        throw new IllegalArgumentException("beta must be in [0, 1), got " + beta);
+      }
+      this.beta = beta;
+      return this;
+    }
+
+    /** eps, positive and finite. */
+    public Builder epsilon(float epsilon) {
+      this.epsilon = positive(epsilon, "epsilon");
+      return this;
+    }
+
+    /** Builds the settings. */
+    public VariantSettings build() {
+      return new VariantSettings(this);
+    }
+
+    private static float positive(float v, String what) {
+      if (!(v > 0f) || !Float.isFinite(v)) {
+        throw new IllegalArgumentException(what + " must be positive and finite, got " + v);
+      }
+      return v;
+    }
+  }
+}
