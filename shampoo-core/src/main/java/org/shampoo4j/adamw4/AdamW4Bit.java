@@ -1,0 +1,170 @@
+package org.shampoo4j.adamw4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.base.DeviceManagers;
+
+/**
+ * AdamW with 4-bit states (SPEC §5; Li et al., NeurIPS 2023), usable on its own or as Shampoo's
+ * base optimizer. Per parameter it stores the first moment m block-wise with the signed
+ * dynamic-exponent map and the second moment v with rank-1 normalization and the linear map
+ * without zero (by default; see {@link AdamW4BitConfig}). A step, all on the weight's device:
+ *
+ * <ol>
+ *   <li>dequantize m and v;
+ *   <li>{@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²} in fp32;
+ *   <li>decoupled weight decay {@code w ← w·(1 − lr·wd)}, then {@code w ← w − (lr/(1−β1^t))·m /
+ *       (√v/√(1−β2^t) + eps)} (PyTorch's AdamW order);
+ *   <li>quantize the new m and v for storage.
+ * </ol>
+ *
+ * <p>The update uses the fp32 moments of this step and only their storage is 4-bit, as in the
+ * paper's implementation. A step has no host round trip: the gradient is not checked for finiteness
+ * here (Shampoo and the DJL adapter check it before calling). State lives in this optimizer's own
+ * per-device managers and is freed by {@link #close()}.
+ */
+public final class AdamW4Bit implements BaseOptimizer {
+  /** The name this optimizer reports. */
+  public static final String NAME = "adamw-4bit";
+
+  private final AdamW4BitConfig config;
+  private final DeviceManagers managers = new DeviceManagers();
+  private final Map<String, State> states = new ConcurrentHashMap<>();
+
+  /** An optimizer with the given configuration and no state yet. */
+  public AdamW4Bit(AdamW4BitConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /** An optimizer with the paper's defaults ({@link AdamW4BitConfig#defaults()}). */
+  public AdamW4Bit() {
+    this(AdamW4BitConfig.defaults());
+  }
+
+  /** The configuration. */
+  public AdamW4BitConfig config() {
+    return config;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void update(
+      String parameterId, NDArray weight, NDArray direction, float learningRate, int step) {
+    Objects.requireNonNull(parameterId, "parameterId");
+    Objects.requireNonNull(weight, "weight");
+    Objects.requireNonNull(direction, "direction");
+    if (!weight.getShape().equals(direction.getShape())) {
+      throw new IllegalArgumentException("parameter '" + parameterId + "': direction shape "
+          + direction.getShape() + " differs from weight shape " + weight.getShape());
+    }
+    if (!Float.isFinite(learningRate) || learningRate < 0f) {
+      throw new IllegalArgumentException("parameter '" + parameterId
+          + "': learning rate must be finite and non-negative, got " + learningRate);
+    }
+    if (step < 1) {
+      throw new IllegalArgumentException(
+          "parameter '" + parameterId + "': step is 1-based, got " + step);
+    }
+    State state = states.computeIfAbsent(parameterId, id -> newState(weight));
+    if (!state.shape.equals(weight.getShape())) {
+      throw new IllegalArgumentException("parameter '" + parameterId + "' has shape "
+          + weight.getShape() + " but its optimizer state was created for " + state.shape);
+    }
+    NDManager home = managers.forArray(weight);
+    try (NDManager scope = home.newSubManager()) {
+      weight.tempAttach(scope);
+      direction.tempAttach(scope);
+      NDArray g = direction.toType(DataType.FLOAT32, false);
+      NDArray m = state.m.decode(scope).mul(config.beta1()).add(g.mul(1f - config.beta1()));
+      NDArray v = state.v.decode(scope).mul(config.beta2())
+          .add(g.square().mul(1f - config.beta2()));
+      double bias1 = 1.0 - Math.pow(config.beta1(), step);
+      double bias2 = 1.0 - Math.pow(config.beta2(), step);
+      NDArray denominator = v.sqrt().div((float) Math.sqrt(bias2)).add(config.epsilon());
+      NDArray delta = m.div(denominator).mul((float) (learningRate / bias1));
+      if (config.weightDecay() != 0f) {
+        weight.muli(1f - learningRate * config.weightDecay());
+      }
+      weight.subi(delta.toType(weight.getDataType(), false));
+      state.replace(config.firstMoment().encode(m).attach(home),
+          config.secondMoment().encode(v).attach(home));
+    }
+  }
+
+  private State newState(NDArray weight) {
+    NDManager home = managers.forArray(weight);
+    try (NDManager scope = home.newSubManager()) {
+      NDArray zeros = scope.zeros(weight.getShape(), DataType.FLOAT32);
+      return new State(weight.getShape(),
+          config.firstMoment().encode(zeros).attach(home),
+          config.secondMoment().encode(zeros).attach(home));
+    }
+  }
+
+  @Override
+  public MemoryFootprint memory(String parameterId) {
+    State state = states.get(parameterId);
+    return state == null ? MemoryFootprint.ZERO : state.memory();
+  }
+
+  /** The exact bytes of both moments of every parameter together. */
+  public MemoryFootprint totalMemory() {
+    MemoryFootprint total = MemoryFootprint.ZERO;
+    for (State s : states.values()) {
+      total = total.plus(s.memory());
+    }
+    return total;
+  }
+
+  @Override
+  public void close() {
+    states.values().forEach(State::close);
+    states.clear();
+    managers.close();
+  }
+
+  @Override
+  public String toString() {
+    return "AdamW4Bit[" + config + ", parameters=" + states.size() + "]";
+  }
+
+  /** The stored moments of one parameter. Replaced whole after each step. */
+  private static final class State {
+    private final Shape shape;
+    private QuantizedMoment m;
+    private QuantizedMoment v;
+
+    State(Shape shape, QuantizedMoment m, QuantizedMoment v) {
+      this.shape = shape;
+      this.m = m;
+      this.v = v;
+    }
+
+    synchronized void replace(QuantizedMoment newM, QuantizedMoment newV) {
+      m.close();
+      v.close();
+      m = newM;
+      v = newV;
+    }
+
+    synchronized MemoryFootprint memory() {
+      return m.memory().plus(v.memory());
+    }
+
+    synchronized void close() {
+      m.close();
+      v.close();
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package org.shampoo4j.adamw4;
+
+import java.util.Objects;
+import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
+import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
+import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
+
+/**
+ * The immutable configuration of {@link AdamW4Bit}, which is also a {@link BaseOptimizerSpec}:
+ * {@link #create()} makes a fresh optimizer with no state. Defaults follow SPEC §5 and the paper
+ * (Li et al., "Memory Efficient Optimizers with 4-bit States", NeurIPS 2023): β1 = 0.9, β2 =
+ * 0.999, eps = 1e-8, no weight decay; first moment with the signed dynamic-exponent map in blocks
+ * of 128; second moment with rank-1 normalization and the linear map without zero (vectors in
+ * blocks of 128); tensors under 4096 elements kept fp32. The learning rate is not part of the
+ * configuration: the caller passes it with every step.
+ */
+public final class AdamW4BitConfig implements BaseOptimizerSpec {
+  /** Block size of AdamW states (SPEC §2). */
+  public static final int DEFAULT_BLOCK_SIZE = 128;
+
+  /** Code width of both moments. */
+  public static final int DEFAULT_BITS = 4;
+
+  private final float beta1;
+  private final float beta2;
+  private final float epsilon;
+  private final float weightDecay;
+  private final MomentCodec firstMoment;
+  private final MomentCodec secondMoment;
+
+  private AdamW4BitConfig(Builder b) {
+    this.beta1 = b.beta1;
+    this.beta2 = b.beta2;
+    this.epsilon = b.epsilon;
+    this.weightDecay = b.weightDecay;
+    this.firstMoment = b.firstMoment != null ? b.firstMoment
+        : MomentCodec.blockwise(b.firstCodebook, b.blockSize, b.minQuantizedElements);
+    this.secondMoment = b.secondMoment != null ? b.secondMoment
+        : MomentCodec.rank1(b.secondCodebook, b.blockSize, b.minQuantizedElements);
+  }
+
+  /** A builder with the paper's defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configuration with every default. */
+  public static AdamW4BitConfig defaults() {
+    return builder().build();
+  }
+
+  /** Exponential decay of the first moment. */
+  public float beta1() {
+    return beta1;
+  }
+
+  /** Exponential decay of the second moment. */
+  public float beta2() {
+    return beta2;
+  }
+
+  /** Added to {@code √v̂} in the denominator. */
+  public float epsilon() {
+    return epsilon;
+  }
+
+  /** Decoupled weight decay: each step multiplies the weight by {@code 1 − lr·weightDecay}. */
+  public float weightDecay() {
+    return weightDecay;
+  }
+
+  /** How the first moment is stored. */
+  public MomentCodec firstMoment() {
+    return firstMoment;
+  }
+
+  /** How the second moment is stored. */
+  public MomentCodec secondMoment() {
+    return secondMoment;
+  }
+
+  /** {@code adamw-4bit}. */
+  @Override
+  public String name() {
+    return AdamW4Bit.NAME;
+  }
+
+  /** A new optimizer with this configuration and no state yet. */
+  @Override
+  public BaseOptimizer create() {
+    return new AdamW4Bit(this);
+  }
+
+  @Override
+  public String toString() {
+    return "AdamW4BitConfig[beta1=" + beta1 + ", beta2=" + beta2 + ", eps=" + epsilon
+        + ", weightDecay=" + weightDecay + ", m=" + firstMoment.describe() + ", v="
+        + secondMoment.describe() + "]";
+  }
+
+  /** Builder of {@link AdamW4BitConfig}. */
+  public static final class Builder {
+    private float beta1 = 0.9f;
+    private float beta2 = 0.999f;
+    private float epsilon = 1e-8f;
+    private float weightDecay = 0f;
+    private int blockSize = DEFAULT_BLOCK_SIZE;
+    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private Codebook firstCodebook = new DynamicTreeMap().codebook(DEFAULT_BITS);
+    private Codebook secondCodebook = new ZeroFreeLinearMap().codebook(DEFAULT_BITS);
+    private MomentCodec firstMoment;
+    private MomentCodec secondMoment;
+
+    private Builder() {}
+
+    /** First-moment decay, in [0, 1). */
+    public Builder beta1(float beta1) {
+      this.beta1 = requireDecay("beta1", beta1);
+      return this;
+    }
+
+    /** Second-moment decay, in [0, 1). */
+    public Builder beta2(float beta2) {
+      this.beta2 = requireDecay("beta2", beta2);
+      return this;
+    }
+
+    /** Denominator offset, finite and positive. */
+    public Builder epsilon(float epsilon) {
+      if (!Float.isFinite(epsilon) || epsilon <= 0f) {
+        throw new IllegalArgumentException("epsilon must be finite and positive, got " + epsilon);
+      }
+      this.epsilon = epsilon;
+      return this;
+    }
+
+    /** Decoupled weight decay, finite and non-negative. */
+    public Builder weightDecay(float weightDecay) {
+      if (!Float.isFinite(weightDecay) || weightDecay < 0f) {
+        throw new IllegalArgumentException(
+            "weight decay must be finite and non-negative, got " + weightDecay);
+      }
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /** Block size of the first moment and of vector second moments (positive; default 128). */
+    public Builder blockSize(int blockSize) {
+      if (blockSize <= 0) {
+        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
+      }
+      this.blockSize = blockSize;
+      return this;
+    }
+
+    /**
+     * Tensors with fewer elements keep fp32 moments (default 4096; {@link Long#MAX_VALUE} makes
+     * both moments lossless, the fp32 AdamW reference).
+     */
+    public Builder minQuantizedElements(long minQuantizedElements) {
+      if (minQuantizedElements < 0) {
+        throw new IllegalArgumentException(
+            "minimum quantized size must be non-negative, got " + minQuantizedElements);
+      }
+      this.minQuantizedElements = minQuantizedElements;
+      return this;
+    }
+
+    /** The first moment's codebook (default: dynamic tree, 4 bits), block-wise. */
+    public Builder firstMomentCodebook(Codebook codebook) {
+      this.firstCodebook = Objects.requireNonNull(codebook, "codebook");
+      return this;
+    }
+
+    /** The second moment's codebook (default: linear without zero, 4 bits), rank-1 normalized. */
+    public Builder secondMomentCodebook(Codebook codebook) {
+      this.secondCodebook = Objects.requireNonNull(codebook, "codebook");
+      return this;
+    }
+
+    /**
+     * Replaces the first moment's storage entirely (for ablations); overrides {@link
+     * #firstMomentCodebook}, {@link #blockSize} and {@link #minQuantizedElements} for it.
+     */
+    public Builder firstMoment(MomentCodec codec) {
+      this.firstMoment = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /**
+     * Replaces the second moment's storage entirely (for ablations, for example block-wise with a
+     * map that contains zero); overrides {@link #secondMomentCodebook}, {@link #blockSize} and
+     * {@link #minQuantizedElements} for it.
+     */
+    public Builder secondMoment(MomentCodec codec) {
+      this.secondMoment = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /** Builds the configuration. */
+    public AdamW4BitConfig build() {
+      return new AdamW4BitConfig(this);
+    }
+
+    private static float requireDecay(String name, float beta) {
+      if (!(beta >= 0f && beta < 1f)) {
+        throw new IllegalArgumentException(name + " must be in [0, 1), got " + beta);
+      }
+      return beta;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package org.shampoo4j.adamw4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Objects;
+import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.quant.QuantizationSpec;
+
+/**
+ * Block-wise absmax storage of a moment through quant-api's {@link NDArrayQuantizer}. The
+ * quantizer does not check finiteness: the optimizer's inputs are its own fp32 moments, and the
+ * check would cost a host sync per step.
+ */
+final class BlockwiseMomentCodec implements MomentCodec {
+  private final NDArrayQuantizer quantizer;
+
+  BlockwiseMomentCodec(Codebook codebook, int blockSize, long minQuantizedElements) {
+    QuantizationSpec spec = QuantizationSpec.builder(Objects.requireNonNull(codebook, "codebook"))
+        .blockSize(blockSize)
+        .minQuantizedElements(minQuantizedElements)
+        .build();
+    this.quantizer = new NDArrayQuantizer(spec, false);
+  }
+
+  @Override
+  public String describe() {
+    QuantizationSpec spec = quantizer.spec();
+    return "blockwise(" + spec.codebook().id() + ", B=" + spec.blockSize() + ")";
+  }
+
+  @Override
+  public QuantizedMoment encode(NDArray moment) {
+    return new Stored(quantizer, quantizer.quantize(moment));
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+
+  /** A block-wise quantized moment. */
+  private static final class Stored implements QuantizedMoment {
+    private final NDArrayQuantizer quantizer;
+    private final PackedNDArray packed;
+
+    Stored(NDArrayQuantizer quantizer, PackedNDArray packed) {
+      this.quantizer = quantizer;
+      this.packed = packed;
+    }
+
+    @Override
+    public NDArray decode(NDManager into) {
+      NDArray decoded = quantizer.dequantize(packed);
+      decoded.attach(into);
+      return decoded;
+    }
+
+    @Override
+    public MemoryFootprint memory() {
+      return packed.memory();
+    }
+
+    @Override
+    public QuantizedMoment attach(NDManager manager) {
+      packed.attach(manager);
+      return this;
+    }
+
+    @Override
+    public void close() {
+      packed.close();
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package org.shampoo4j.adamw4;
+
+import ai.djl.ndarray.NDArray;
+import org.shampoo4j.quant.Codebook;
+
+/**
+ * How one moment of {@link AdamW4Bit} is stored between steps: a quantizer choice (codebook,
+ * normalization, block size, size threshold). Implementations are immutable and thread-safe; the
+ * factories here build the two normalizations of SPEC §5.
+ */
+public interface MomentCodec {
+  /** A short description for reports, for example {@code rank1(zero-free-linear/4)}. */
+  String describe();
+
+  /**
+   * Stores a moment. The result's buffers are attached to {@code moment}'s manager; the input is
+   * neither modified nor closed. No host round trip.
+   *
+   * @param moment the fp32 moment, any shape, non-empty and finite
+   */
+  QuantizedMoment encode(NDArray moment);
+
+  /**
+   * Block-wise absmax quantization (SPEC §2): flatten, blocks of {@code blockSize}, one fp32 scale
+   * per block.
+   *
+   * @param codebook the codebook (for AdamW's first moment, the signed dynamic-exponent map)
+   * @param blockSize elements per block (128 for AdamW states)
+   * @param minQuantizedElements tensors with fewer elements stay fp32 ({@link Long#MAX_VALUE}:
+   *     lossless)
+   */
+  static MomentCodec blockwise(Codebook codebook, int blockSize, long minQuantizedElements) {
+    return new BlockwiseMomentCodec(codebook, blockSize, minQuantizedElements);
+  }
+
+  /**
+   * Rank-1 normalization (SPEC §5) for tensors with at least two dimensions larger than one, and
+   * block-wise quantization with the same codebook for the others (vectors, where the rank-1 rule
+   * degenerates to one scale per element).
+   *
+   * @param codebook the codebook (for AdamW's second moment, a linear map without zero)
+   * @param blockSize elements per block of the vector fallback
+   * @param minQuantizedElements tensors with fewer elements stay fp32 ({@link Long#MAX_VALUE}:
+   *     lossless)
+   */
+  static MomentCodec rank1(Codebook codebook, int blockSize, long minQuantizedElements) {
+    return new Rank1MomentCodec(codebook, blockSize, minQuantizedElements);
+  }
+}

@@ -1,0 +1,28 @@
+package org.shampoo4j.adamw4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * One moment of an optimizer state as stored between steps (quantized, or fp32 for small tensors),
+ * made by a {@link MomentCodec}. Owns device buffers: {@link #close()} frees them.
+ */
+public interface QuantizedMoment extends AutoCloseable {
+  /**
+   * The moment in fp32, with its original shape, on the buffers' device. The result and any
+   * intermediate handle are attached to {@code into}, typically a per-step scope the caller closes,
+   * so nothing accumulates in the state's own manager.
+   */
+  NDArray decode(NDManager into);
+
+  /** The exact bytes of the stored buffers. */
+  MemoryFootprint memory();
+
+  /** Moves the buffers to {@code manager} and returns this. */
+  QuantizedMoment attach(NDManager manager);
+
+  /** Frees the buffers. */
+  @Override
+  void close();
+}

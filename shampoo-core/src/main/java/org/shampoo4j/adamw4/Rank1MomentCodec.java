@@ -1,0 +1,90 @@
+package org.shampoo4j.adamw4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * Rank-1 normalized storage of a moment ({@link Rank1Quantizer}) for tensors with at least two
+ * dimensions larger than one; dimensions of size one are dropped first, since their maxima would
+ * only repeat the others. Vectors fall back to block-wise storage with the same codebook.
+ */
+final class Rank1MomentCodec implements MomentCodec {
+  private final Rank1Quantizer quantizer;
+  private final BlockwiseMomentCodec fallback;
+  private final int blockSize;
+
+  Rank1MomentCodec(Codebook codebook, int blockSize, long minQuantizedElements) {
+    this.quantizer = new Rank1Quantizer(codebook, minQuantizedElements, false);
+    this.fallback = new BlockwiseMomentCodec(codebook, blockSize, minQuantizedElements);
+    this.blockSize = blockSize;
+  }
+
+  @Override
+  public String describe() {
+    return "rank1(" + quantizer.codebook().id() + ", vectors B=" + blockSize + ")";
+  }
+
+  @Override
+  public QuantizedMoment encode(NDArray moment) {
+    Shape shape = moment.getShape();
+    long[] kept = Arrays.stream(shape.getShape()).filter(d -> d > 1).toArray();
+    if (kept.length < 2) {
+      return fallback.encode(moment);
+    }
+    if (kept.length == shape.dimension()) {
+      return new Stored(quantizer, quantizer.quantize(moment), shape);
+    }
+    try (NDManager scope = moment.getManager().newSubManager()) {
+      moment.tempAttach(scope);
+      // reshape may return a view of the input; quantize copies into fresh buffers regardless.
+      Rank1PackedNDArray packed = quantizer.quantize(moment.reshape(new Shape(kept)));
+      packed.attach(scope.getParentManager());
+      return new Stored(quantizer, packed, shape);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+
+  /** A rank-1 quantized moment, remembering its original shape. */
+  private static final class Stored implements QuantizedMoment {
+    private final Rank1Quantizer quantizer;
+    private final Rank1PackedNDArray packed;
+    private final Shape shape;
+
+    Stored(Rank1Quantizer quantizer, Rank1PackedNDArray packed, Shape shape) {
+      this.quantizer = quantizer;
+      this.packed = packed;
+      this.shape = shape;
+    }
+
+    @Override
+    public NDArray decode(NDManager into) {
+      NDArray decoded = quantizer.dequantize(packed);
+      decoded.attach(into);
+      return decoded.reshape(shape);
+    }
+
+    @Override
+    public MemoryFootprint memory() {
+      return packed.memory();
+    }
+
+    @Override
+    public QuantizedMoment attach(NDManager manager) {
+      packed.attach(manager);
+      return this;
+    }
+
+    @Override
+    public void close() {
+      packed.close();
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package org.shampoo4j.adamw4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.Objects;
+import org.shampoo4j.quant.Layout;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * A tensor quantized with rank-1 normalization (SPEC §5) whose buffers are DJL {@link NDArray}s on
+ * some device: the packed codes ({@code uint8}, {@link org.shampoo4j.quant.CodePacker}'s layout,
+ * row-major element order), one fp32 vector of maxima per axis (for a matrix: the row maxima and
+ * the column maxima of |x|), and, for the {@link Layout#FP32} layout, all values in fp32.
+ *
+ * <p>The scale of an element is the minimum, over the axes, of its axis maxima (for a matrix,
+ * {@code min(rowMax_i, colMax_j)}). The content is never modified; {@link #close()} frees the
+ * buffers and {@link #attach(NDManager)} moves them to another manager.
+ */
+public final class Rank1PackedNDArray implements AutoCloseable {
+  private final int[] shape;
+  private final Layout layout;
+  private final String codebookId;
+  private final int bits;
+  private final NDArray codes;
+  private final NDList axisMaxima;
+  private final NDArray fp32;
+
+  Rank1PackedNDArray(
+      int[] shape,
+      Layout layout,
+      String codebookId,
+      int bits,
+      NDArray codes,
+      NDList axisMaxima,
+      NDArray fp32) {
+    if (layout == Layout.OFF_DIAGONAL) {
+      throw new IllegalArgumentException("rank-1 quantization has no off-diagonal layout");
+    }
+    this.shape = shape.clone();
+    this.layout = layout;
+    this.codebookId = Objects.requireNonNull(codebookId);
+    this.bits = bits;
+    this.codes = Objects.requireNonNull(codes);
+    this.axisMaxima = Objects.requireNonNull(axisMaxima);
+    this.fp32 = Objects.requireNonNull(fp32);
+  }
+
+  /** The logical shape of the quantized tensor. */
+  public int[] shape() {
+    return shape.clone();
+  }
+
+  /** {@link Layout#DENSE} when quantized, {@link Layout#FP32} when kept in full precision. */
+  public Layout layout() {
+    return layout;
+  }
+
+  /** Identity of the codebook the codes index into. */
+  public String codebookId() {
+    return codebookId;
+  }
+
+  /** Code width. */
+  public int bits() {
+    return bits;
+  }
+
+  /** Number of logical elements. */
+  public long elementCount() {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  /** The packed codes, {@code uint8}; empty for {@link Layout#FP32}; read-only by contract. */
+  public NDArray codes() {
+    return codes;
+  }
+
+  /**
+   * The fp32 maximum of |x| along each axis: entry {@code a} has {@code shape[a]} values, the
+   * maximum over all elements whose index on axis {@code a} is fixed. Empty for {@link
+   * Layout#FP32}; read-only by contract.
+   */
+  public NDList axisMaxima() {
+    return axisMaxima;
+  }
+
+  /** All values in fp32 for {@link Layout#FP32}, empty otherwise; read-only by contract. */
+  public NDArray fp32() {
+    return fp32;
+  }
+
+  /**
+   * Exact bytes of the buffers, read from their shapes and data types: codes, the axis maxima
+   * (counted as scales) and the fp32 values.
+   */
+  public MemoryFootprint memory() {
+    long scaleBytes = 0;
+    for (NDArray m : axisMaxima) {
+      scaleBytes += bytesOf(m);
+    }
+    return new MemoryFootprint(bytesOf(codes), scaleBytes, bytesOf(fp32));
+  }
+
+  private static long bytesOf(NDArray a) {
+    return a.size() * a.getDataType().getNumOfBytes();
+  }
+
+  /** Moves the buffers to {@code manager} (DJL ownership, not content) and returns this. */
+  public Rank1PackedNDArray attach(NDManager manager) {
+    codes.attach(manager);
+    fp32.attach(manager);
+    for (NDArray m : axisMaxima) {
+      m.attach(manager);
+    }
+    return this;
+  }
+
+  /** The manager that owns the buffers. */
+  public NDManager getManager() {
+    return codes.getManager();
+  }
+
+  /** Frees the buffers. */
+  @Override
+  public void close() {
+    codes.close();
+    fp32.close();
+    for (NDArray m : axisMaxima) {
+      m.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Rank1PackedNDArray[" + Arrays.toString(shape) + " " + layout + " " + codebookId
+        + " bytes=" + memory().total() + " on " + codes.getDevice() + "]";
+  }
+}
