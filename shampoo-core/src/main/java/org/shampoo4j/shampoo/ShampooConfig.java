@@ -1,0 +1,394 @@
+package org.shampoo4j.shampoo;
+
+import ai.djl.training.tracker.ParameterTracker;
+import ai.djl.training.tracker.Tracker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
+import org.shampoo4j.shampoo.base.NonFinitePolicy;
+import org.shampoo4j.shampoo.base.SgdMomentum;
+
+/**
+ * Every setting of {@link ShampooOptimizer}, immutable, built with {@link #builder()} and
+ * validated as a whole at {@link Builder#build()} (all problems reported in one message).
+ *
+ * <p>Step numbering: each parameter counts its applied updates; the first update is step 1. The
+ * statistics are updated at the steps where {@code step % statisticsInterval == 0} (T1), the
+ * inverse roots recomputed where {@code step % rootInterval == 0} (T2), statistics first when both
+ * fall on one step. Until a block's first root exists its direction is the gradient itself
+ * ({@code L̂ = R̂ = I}, and grafting would rescale by exactly 1), so with T2 beyond the run Shampoo
+ * equals its base optimizer.
+ *
+ * <p>Defaults are SPEC §1's: β 0.95, eps 1e-6, T1 100, T2 500, max order 1200, grafting on,
+ * coupled Newton roots with 10 iterations, SGD with momentum 0.9 as base, learning rate 0.01,
+ * 4-bit quantization in blocks of 64 for matrices of at least 4096 elements, non-finite gradients
+ * throw. For small test problems use T1 = 1..10 and T2 = 10..50.
+ */
+public final class ShampooConfig {
+  private final ParameterTracker learningRate;
+  private final float rescaleGrad;
+  private final float clipGrad;
+  private final NonFinitePolicy nonFinitePolicy;
+  private final float beta;
+  private final float epsilon;
+  private final int statisticsInterval;
+  private final int rootInterval;
+  private final int maxOrder;
+  private final RootMethod rootMethod;
+  private final int newtonIterations;
+  private final boolean grafting;
+  private final int minPreconditionedDimension;
+  private final int quantizationBits;
+  private final int quantizationBlockSize;
+  private final long minQuantizedElements;
+  private final BaseOptimizerSpec baseOptimizer;
+
+  private ShampooConfig(Builder b) {
+    this.learningRate = b.learningRate;
+    this.rescaleGrad = b.rescaleGrad;
+    this.clipGrad = b.clipGrad;
+    this.nonFinitePolicy = b.nonFinitePolicy;
+    this.beta = b.beta;
+    this.epsilon = b.epsilon;
+    this.statisticsInterval = b.statisticsInterval;
+    this.rootInterval = b.rootInterval;
+    this.maxOrder = b.maxOrder;
+    this.rootMethod = b.rootMethod;
+    this.newtonIterations = b.newtonIterations;
+    this.grafting = b.grafting;
+    this.minPreconditionedDimension = b.minPreconditionedDimension;
+    this.quantizationBits = b.quantizationBits;
+    this.quantizationBlockSize = b.quantizationBlockSize;
+    this.minQuantizedElements = b.minQuantizedElements;
+    this.baseOptimizer = b.baseOptimizer;
+  }
+
+  /** A builder holding the defaults listed in the class comment. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder initialised from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.learningRate = learningRate;
+    b.rescaleGrad = rescaleGrad;
+    b.clipGrad = clipGrad;
+    b.nonFinitePolicy = nonFinitePolicy;
+    b.beta = beta;
+    b.epsilon = epsilon;
+    b.statisticsInterval = statisticsInterval;
+    b.rootInterval = rootInterval;
+    b.maxOrder = maxOrder;
+    b.rootMethod = rootMethod;
+    b.newtonIterations = newtonIterations;
+    b.grafting = grafting;
+    b.minPreconditionedDimension = minPreconditionedDimension;
+    b.quantizationBits = quantizationBits;
+    b.quantizationBlockSize = quantizationBlockSize;
+    b.minQuantizedElements = minQuantizedElements;
+    b.baseOptimizer = baseOptimizer;
+    return b;
+  }
+
+  /** Learning rate per parameter and step (DJL tracker, as DJL's own optimizers use). */
+  public ParameterTracker learningRateTracker() {
+    return learningRate;
+  }
+
+  /** Gradient multiplier applied first (DJL {@code rescaleGrad}). */
+  public float rescaleGrad() {
+    return rescaleGrad;
+  }
+
+  /** Element-wise gradient clip bound, applied after rescaling; {@code <= 0} is off. */
+  public float clipGrad() {
+    return clipGrad;
+  }
+
+  /** What a non-finite gradient does. */
+  public NonFinitePolicy nonFinitePolicy() {
+    return nonFinitePolicy;
+  }
+
+  /** EMA factor β of the statistics. */
+  public float beta() {
+    return beta;
+  }
+
+  /** Initial statistic scale and relative ridge eps. */
+  public float epsilon() {
+    return epsilon;
+  }
+
+  /** T1: statistics are updated at steps that are multiples of it. */
+  public int statisticsInterval() {
+    return statisticsInterval;
+  }
+
+  /** T2: inverse roots are recomputed at steps that are multiples of it. */
+  public int rootInterval() {
+    return rootInterval;
+  }
+
+  /** Largest statistic order; larger dimensions are blocked. */
+  public int maxOrder() {
+    return maxOrder;
+  }
+
+  /** Inverse-root method. */
+  public RootMethod rootMethod() {
+    return rootMethod;
+  }
+
+  /** Iterations of the coupled Newton method. */
+  public int newtonIterations() {
+    return newtonIterations;
+  }
+
+  /** Whether each block's direction is rescaled to the gradient block's Frobenius norm. */
+  public boolean grafting() {
+    return grafting;
+  }
+
+  /**
+   * Parameters whose matrix view has a dimension below this are "tiny" and updated by the base
+   * optimizer alone (as are all parameters of rank 0 or 1).
+   */
+  public int minPreconditionedDimension() {
+    return minPreconditionedDimension;
+  }
+
+  /** Code width handed to quantized representations. */
+  public int quantizationBits() {
+    return quantizationBits;
+  }
+
+  /** Quantization block size handed to quantized representations. */
+  public int quantizationBlockSize() {
+    return quantizationBlockSize;
+  }
+
+  /** Statistics with fewer elements stay fp32 in quantized representations. */
+  public long minQuantizedElements() {
+    return minQuantizedElements;
+  }
+
+  /** The default base optimizer (a Guice module may override it). */
+  public BaseOptimizerSpec baseOptimizer() {
+    return baseOptimizer;
+  }
+
+  @Override
+  public String toString() {
+    return "ShampooConfig[beta=" + beta + ", eps=" + epsilon + ", T1=" + statisticsInterval
+        + ", T2=" + rootInterval + ", maxOrder=" + maxOrder + ", root=" + rootMethod
+        + (rootMethod == RootMethod.COUPLED_NEWTON ? "(" + newtonIterations + ")" : "")
+        + ", grafting=" + grafting + ", minDim=" + minPreconditionedDimension
+        + ", quant=" + quantizationBits + "bit/" + quantizationBlockSize + "/min"
+        + minQuantizedElements + ", base=" + baseOptimizer.name() + ", rescale=" + rescaleGrad
+        + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy + "]";
+  }
+
+  /** Builder of {@link ShampooConfig}; setters store, {@link #build()} validates. */
+  public static final class Builder {
+    private ParameterTracker learningRate = Tracker.fixed(0.01f);
+    private float rescaleGrad = 1f;
+    private float clipGrad = -1f;
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.THROW;
+    private float beta = 0.95f;
+    private float epsilon = 1e-6f;
+    private int statisticsInterval = 100;
+    private int rootInterval = 500;
+    private int maxOrder = 1200;
+    private RootMethod rootMethod = RootMethod.COUPLED_NEWTON;
+    private int newtonIterations = 10;
+    private boolean grafting = true;
+    private int minPreconditionedDimension = 2;
+    private int quantizationBits = 4;
+    private int quantizationBlockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
+    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private BaseOptimizerSpec baseOptimizer = SgdMomentum.builder().settings();
+
+    private Builder() {}
+
+    /** A fixed learning rate. */
+    public Builder learningRate(float learningRate) {
+      if (!Float.isFinite(learningRate) || learningRate < 0f) {
+        // Checked here because Tracker.fixed hides the value from build().
+        throw new IllegalArgumentException(
+            "learning rate must be finite and non-negative, got " + learningRate);
+      }
+      this.learningRate = Tracker.fixed(learningRate);
+      return this;
+    }
+
+    /** A learning-rate tracker (schedule); DJL's {@code Tracker} implementations fit. */
+    public Builder learningRateTracker(ParameterTracker tracker) {
+      this.learningRate = tracker;
+      return this;
+    }
+
+    /** Gradient multiplier; default 1. */
+    public Builder rescaleGrad(float rescaleGrad) {
+      this.rescaleGrad = rescaleGrad;
+      return this;
+    }
+
+    /** Element-wise clip bound; {@code <= 0} is off (default). */
+    public Builder clipGrad(float clipGrad) {
+      this.clipGrad = clipGrad;
+      return this;
+    }
+
+    /** Non-finite gradient policy; default {@link NonFinitePolicy#THROW}. */
+    public Builder nonFinitePolicy(NonFinitePolicy policy) {
+      this.nonFinitePolicy = policy;
+      return this;
+    }
+
+    /** EMA factor β in [0, 1); default 0.95. */
+    public Builder beta(float beta) {
+      this.beta = beta;
+      return this;
+    }
+
+    /** eps, positive; default 1e-6. */
+    public Builder epsilon(float epsilon) {
+      this.epsilon = epsilon;
+      return this;
+    }
+
+    /** T1 >= 1; default 100. */
+    public Builder statisticsInterval(int t1) {
+      this.statisticsInterval = t1;
+      return this;
+    }
+
+    /** T2 >= 1; default 500. */
+    public Builder rootInterval(int t2) {
+      this.rootInterval = t2;
+      return this;
+    }
+
+    /** Max statistic order >= 1; default 1200. */
+    public Builder maxOrder(int maxOrder) {
+      this.maxOrder = maxOrder;
+      return this;
+    }
+
+    /** Inverse-root method; default {@link RootMethod#COUPLED_NEWTON}. */
+    public Builder rootMethod(RootMethod rootMethod) {
+      this.rootMethod = rootMethod;
+      return this;
+    }
+
+    /** Coupled Newton iterations >= 1; default 10. */
+    public Builder newtonIterations(int iterations) {
+      this.newtonIterations = iterations;
+      return this;
+    }
+
+    /** Grafting on (default) or off. */
+    public Builder grafting(boolean grafting) {
+      this.grafting = grafting;
+      return this;
+    }
+
+    /** Smallest preconditioned matrix-view dimension >= 1; default 2 (see the getter). */
+    public Builder minPreconditionedDimension(int minDimension) {
+      this.minPreconditionedDimension = minDimension;
+      return this;
+    }
+
+    /** Code width in [1, 8]; default 4. */
+    public Builder quantizationBits(int bits) {
+      this.quantizationBits = bits;
+      return this;
+    }
+
+    /** Quantization block size >= 1; default 64. */
+    public Builder quantizationBlockSize(int blockSize) {
+      this.quantizationBlockSize = blockSize;
+      return this;
+    }
+
+    /** Minimum elements of a quantized statistic >= 0; default 4096. */
+    public Builder minQuantizedElements(long minElements) {
+      this.minQuantizedElements = minElements;
+      return this;
+    }
+
+    /** The default base optimizer; default SGD with momentum 0.9. */
+    public Builder baseOptimizer(BaseOptimizerSpec spec) {
+      this.baseOptimizer = spec;
+      return this;
+    }
+
+    /**
+     * The validated configuration.
+     *
+     * @throws IllegalArgumentException listing every invalid setting and why
+     */
+    public ShampooConfig build() {
+      List<String> problems = new ArrayList<>();
+      if (learningRate == null) {
+        problems.add("a learning-rate tracker is required");
+      }
+      if (!Float.isFinite(rescaleGrad) || rescaleGrad == 0f) {
+        problems.add("rescaleGrad must be finite and non-zero, got " + rescaleGrad);
+      }
+      if (Float.isNaN(clipGrad)) {
+        problems.add("clipGrad must not be NaN (use a value <= 0 to turn clipping off)");
+      }
+      if (nonFinitePolicy == null) {
+        problems.add("a non-finite gradient policy is required");
+      }
+      if (!(beta >= 0f && beta < 1f)) {
+        problems.add("beta must be in [0, 1), got " + beta);
+      }
+      if (!(epsilon > 0f) || !Float.isFinite(epsilon)) {
+        problems.add("epsilon must be positive and finite, got " + epsilon);
+      }
+      if (statisticsInterval < 1) {
+        problems.add("statistics interval T1 must be >= 1, got " + statisticsInterval);
+      }
+      if (rootInterval < 1) {
+        problems.add("root interval T2 must be >= 1, got " + rootInterval);
+      }
+      if (maxOrder < 1) {
+        problems.add("max order must be >= 1, got " + maxOrder);
+      }
+      if (rootMethod == null) {
+        problems.add("a root method is required");
+      }
+      if (newtonIterations < 1) {
+        problems.add("coupled Newton iterations must be >= 1, got " + newtonIterations);
+      }
+      if (minPreconditionedDimension < 1) {
+        problems.add("min preconditioned dimension must be >= 1, got "
+            + minPreconditionedDimension);
+      }
+      if (quantizationBits < 1 || quantizationBits > 8) {
+        problems.add("quantization bits must be in [1, 8], got " + quantizationBits);
+      }
+      if (quantizationBlockSize < 1) {
+        problems.add("quantization block size must be >= 1, got " + quantizationBlockSize);
+      }
+      if (minQuantizedElements < 0) {
+        problems.add("min quantized elements must be >= 0, got " + minQuantizedElements);
+      }
+      if (baseOptimizer == null) {
+        problems.add("a base optimizer spec is required");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("invalid Shampoo configuration: "
+            + String.join("; ", problems));
+      }
+      Objects.requireNonNull(learningRate);
+      return new ShampooConfig(this);
+    }
+  }
+}

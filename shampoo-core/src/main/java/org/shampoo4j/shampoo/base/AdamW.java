@@ -1,0 +1,176 @@
+package org.shampoo4j.shampoo.base;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * AdamW (Loshchilov and Hutter) with decoupled weight decay, PyTorch's {@code torch.optim.AdamW}
+ * rule:
+ *
+ * <pre>
+ *   w ← w·(1 − lr·wd)
+ *   m ← β1·m + (1−β1)·d,   v ← β2·v + (1−β2)·d²
+ *   w ← w − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps)
+ * </pre>
+ *
+ * where d is the direction and t the 1-based step. Two fp32 buffers per parameter on its device.
+ */
+public final class AdamW implements BaseOptimizer {
+  private final Settings settings;
+  private final DeviceManagers managers = new DeviceManagers();
+  private final Map<String, NDArray[]> moments = new ConcurrentHashMap<>();
+
+  /** An optimizer with the given settings. */
+  public AdamW(Settings settings) {
+    this.settings = java.util.Objects.requireNonNull(settings, "settings");
+  }
+
+  /** A builder with β1 0.9, β2 0.999, eps 1e-8, weight decay 0.01 (PyTorch's defaults). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** This optimizer's settings. */
+  public Settings settings() {
+    return settings;
+  }
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  @Override
+  public void update(
+      String parameterId, NDArray weight, NDArray direction, float learningRate, int step) {
+    Checks.requireSameShape(parameterId, weight, direction);
+    Checks.requireFiniteRate(parameterId, learningRate);
+    Checks.requirePositiveStep(parameterId, step);
+    NDManager owner = managers.forArray(weight);
+    NDArray[] mv = moments.computeIfAbsent(parameterId, k -> new NDArray[] {
+        owner.zeros(weight.getShape(), weight.getDataType()),
+        owner.zeros(weight.getShape(), weight.getDataType())});
+    Checks.requireStateShape(parameterId, mv[0], weight);
+    NDArray m = mv[0];
+    NDArray v = mv[1];
+    float b1 = settings.beta1();
+    float b2 = settings.beta2();
+    double bc1 = 1.0 - Math.pow(b1, step);
+    double bc2 = 1.0 - Math.pow(b2, step);
+    try (NDManager scratch = managers.scratch(weight)) {
+      weight.tempAttach(scratch);
+      direction.tempAttach(scratch);
+      m.tempAttach(scratch);
+      v.tempAttach(scratch);
+      if (settings.weightDecay() != 0f) {
+        weight.muli(1f - learningRate * settings.weightDecay());
+      }
+      m.muli(b1).addi(direction.mul(1f - b1));
+      v.muli(b2).addi(direction.square().muli(1f - b2));
+      NDArray denom = v.sqrt().divi((float) Math.sqrt(bc2)).addi(settings.epsilon());
+      weight.subi(m.div(denom).muli((float) (learningRate / bc1)));
+    }
+  }
+
+  @Override
+  public MemoryFootprint memory(String parameterId) {
+    NDArray[] mv = moments.get(parameterId);
+    return mv == null ? MemoryFootprint.ZERO : MemoryFootprint.ofFp32(mv[0].size() + mv[1].size());
+  }
+
+  @Override
+  public void close() {
+    moments.clear();
+    managers.close();
+  }
+
+  /**
+   * Immutable settings of {@link AdamW}, validated on construction; also the spec that makes
+   * fresh optimizers.
+   *
+   * @param beta1 first-moment decay in [0, 1)
+   * @param beta2 second-moment decay in [0, 1)
+   * @param epsilon denominator offset, positive
+   * @param weightDecay decoupled weight decay, non-negative
+   */
+  public record Settings(float beta1, float beta2, float epsilon, float weightDecay)
+      implements BaseOptimizerSpec {
+    /** Validates the settings. */
+    public Settings {
+      if (!(beta1 >= 0f && beta1 < 1f)) {
+        throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+      }
+      if (!(beta2 >= 0f && beta2 < 1f)) {
+        throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+      }
+      if (!(epsilon > 0f) || !Float.isFinite(epsilon)) {
+        throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
+      }
+      if (!(weightDecay >= 0f) || !Float.isFinite(weightDecay)) {
+        throw new IllegalArgumentException(
+            "weight decay must be finite and non-negative, got " + weightDecay);
+      }
+    }
+
+    @Override
+    public String name() {
+      return "adamw";
+    }
+
+    @Override
+    public AdamW create() {
+      return new AdamW(this);
+    }
+  }
+
+  /** Builder of {@link AdamW} and its {@link Settings}. */
+  public static final class Builder {
+    private float beta1 = 0.9f;
+    private float beta2 = 0.999f;
+    private float epsilon = 1e-8f;
+    private float weightDecay = 0.01f;
+
+    private Builder() {}
+
+    /** First-moment decay β1 in [0, 1); default 0.9. */
+    public Builder beta1(float beta1) {
+      this.beta1 = beta1;
+      return this;
+    }
+
+    /** Second-moment decay β2 in [0, 1); default 0.999. */
+    public Builder beta2(float beta2) {
+      this.beta2 = beta2;
+      return this;
+    }
+
+    /** Denominator offset, positive; default 1e-8. */
+    public Builder epsilon(float epsilon) {
+      this.epsilon = epsilon;
+      return this;
+    }
+
+    /** Decoupled weight decay, non-negative; default 0.01. */
+    public Builder weightDecay(float weightDecay) {
+      this.weightDecay = weightDecay;
+      return this;
+    }
+
+    /**
+     * The validated settings (also a {@link BaseOptimizerSpec}).
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public Settings settings() {
+      return new Settings(beta1, beta2, epsilon, weightDecay);
+    }
+
+    /** A new optimizer. */
+    public AdamW build() {
+      return new AdamW(settings());
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package org.shampoo4j.shampoo.base;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every optimizer of this project does to a raw gradient before its own rule, so that
+ * Shampoo and a plain base optimizer treat gradients identically: DJL's {@code rescaleGrad}
+ * (multiply), DJL's {@code clipGrad} (element-wise clip to [−c, c] when c > 0), then the
+ * non-finite policy. Immutable apart from the skip counter.
+ */
+public final class GradientPreprocessor {
+  private final float rescale;
+  private final float clip;
+  private final NonFinitePolicy policy;
+  private final AtomicLong skipped = new AtomicLong();
+
+  /**
+   * A preprocessor.
+   *
+   * @param rescale gradient multiplier (DJL {@code rescaleGrad}), finite and non-zero
+   * @param clip clip bound; a value {@code <= 0} turns clipping off (DJL {@code clipGrad})
+   * @param policy what to do with non-finite gradients
+   */
+  public GradientPreprocessor(float rescale, float clip, NonFinitePolicy policy) {
+    if (!Float.isFinite(rescale) || rescale == 0f) {
+      throw new IllegalArgumentException("rescaleGrad must be finite and non-zero, got " + rescale);
+    }
+    if (Float.isNaN(clip)) {
+      throw new IllegalArgumentException("clipGrad must not be NaN (use a value <= 0 for off)");
+    }
+    this.rescale = rescale;
+    this.clip = clip;
+    this.policy = java.util.Objects.requireNonNull(policy, "policy");
+  }
+
+  /**
+   * The prepared gradient, or empty when the policy is {@link NonFinitePolicy#SKIP} and the
+   * gradient is not finite. New arrays are created in {@code grad}'s manager (callers attach
+   * {@code grad} to a scratch manager first).
+   *
+   * @throws IllegalStateException under {@link NonFinitePolicy#THROW} for a non-finite gradient
+   */
+  public Optional<NDArray> prepare(String parameterId, NDArray grad) {
+    NDArray g = grad;
+    if (rescale != 1f) {
+      g = g.mul(rescale);
+    }
+    if (clip > 0f) {
+      g = g.clip(-clip, clip);
+    }
+    if (policy == NonFinitePolicy.UNCHECKED) {
+      return Optional.of(g);
+    }
+    // The one host synchronisation of a step: a single boolean per parameter.
+    boolean bad = g.isNaN().logicalOr(g.isInfinite()).any().getBoolean();
+    if (!bad) {
+      return Optional.of(g);
+    }
+    if (policy == NonFinitePolicy.SKIP) {
+      skipped.incrementAndGet();
+      return Optional.empty();
+    }
+    throw new IllegalStateException(describeNonFinite(parameterId, g));
+  }
+
+  /** How many parameter updates were skipped for a non-finite gradient. */
+  public long skippedUpdates() {
+    return skipped.get();
+  }
+
+  /** The configured policy. */
+  public NonFinitePolicy policy() {
+    return policy;
+  }
+
+  // Runs only on the error path, so reading the gradient to the host here is fine.
+  private static String describeNonFinite(String parameterId, NDArray g) {
+    float[] values = g.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    long count = 0;
+    int first = -1;
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        count++;
+        if (first < 0) {
+          first = i;
+        }
+      }
+    }
+    return "non-finite gradient for parameter '" + parameterId + "' of shape " + g.getShape()
+        + ": " + count + " of " + values.length + " elements are NaN or infinite, the first at flat"
+        + " index " + first + " (" + values[first] + ")";
+  }
+}

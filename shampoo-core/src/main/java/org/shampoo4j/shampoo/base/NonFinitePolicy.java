@@ -1,0 +1,20 @@
+package org.shampoo4j.shampoo.base;
+
+/** What a step does when a parameter's gradient holds NaN or an infinity. */
+public enum NonFinitePolicy {
+  /**
+   * Throw an {@link IllegalStateException} naming the parameter and the first offending element.
+   * Costs one device-to-host read of a boolean per parameter and step.
+   */
+  THROW,
+  /**
+   * Leave that parameter (its weight and all its optimizer state) untouched for this step and
+   * count the skip. Costs the same one boolean read per parameter and step.
+   */
+  SKIP,
+  /**
+   * Do not check: no host synchronisation at all, and a non-finite gradient propagates into the
+   * weights and the state. For runs where the check's synchronisation is measurably too costly.
+   */
+  UNCHECKED
+}

@@ -1,0 +1,64 @@
+package org.shampoo4j.shampoo.memory;
+
+import java.util.List;
+import org.shampoo4j.quant.MemoryFootprint;
+
+/**
+ * Optimizer memory of a whole model, per parameter and in total, split by buffer kind (codes,
+ * scales, fp32) as {@link MemoryFootprint} does. Immutable.
+ *
+ * @param representation the preconditioner representation's name
+ * @param baseOptimizer the base optimizer's name
+ * @param parameters one entry per parameter state, in first-update order
+ * @param skippedUpdates parameter updates skipped for non-finite gradients
+ */
+public record MemoryReport(String representation, String baseOptimizer,
+    List<ParameterMemory> parameters, long skippedUpdates) {
+
+  /** Copies the list. */
+  public MemoryReport {
+    parameters = List.copyOf(parameters);
+  }
+
+  /** Bytes of all preconditioners. */
+  public MemoryFootprint preconditionerTotal() {
+    return parameters.stream().map(ParameterMemory::preconditioners)
+        .reduce(MemoryFootprint.ZERO, MemoryFootprint::plus);
+  }
+
+  /** Bytes of all base-optimizer state. */
+  public MemoryFootprint baseOptimizerTotal() {
+    return parameters.stream().map(ParameterMemory::baseOptimizer)
+        .reduce(MemoryFootprint.ZERO, MemoryFootprint::plus);
+  }
+
+  /** All optimizer bytes. */
+  public MemoryFootprint total() {
+    return preconditionerTotal().plus(baseOptimizerTotal());
+  }
+
+  /** Statistic updates rejected by all preconditioners. */
+  public long rejectedUpdates() {
+    return parameters.stream().mapToLong(ParameterMemory::rejectedUpdates).sum();
+  }
+
+  /** A readable table: one line per parameter, then totals. */
+  public String toTable() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("%-32s %-14s %6s %12s %12s %12s %12s%n", "parameter", "shape",
+        "blocks", "codes", "scales", "fp32", "total"));
+    for (ParameterMemory p : parameters) {
+      MemoryFootprint t = p.total();
+      sb.append(String.format("%-32s %-14s %6d %12d %12d %12d %12d%n", p.parameterId(), p.shape(),
+          p.blocks(), t.codeBytes(), t.scaleBytes(), t.fp32Bytes(), t.total()));
+    }
+    MemoryFootprint pre = preconditionerTotal();
+    MemoryFootprint base = baseOptimizerTotal();
+    sb.append(String.format("preconditioners (%s): %d B (codes %d, scales %d, fp32 %d)%n",
+        representation, pre.total(), pre.codeBytes(), pre.scaleBytes(), pre.fp32Bytes()));
+    sb.append(String.format("base optimizer (%s): %d B%n", baseOptimizer, base.total()));
+    sb.append(String.format("total: %d B; rejected statistic updates: %d; skipped updates: %d%n",
+        total().total(), rejectedUpdates(), skippedUpdates));
+    return sb.toString();
+  }
+}

@@ -1,0 +1,107 @@
+package org.shampoo4j.shampoo.representation.full;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.PreconditionerContext;
+
+/**
+ * One fp32 statistic S (starting at eps·I) and its inverse root (starting at I), both dense n×n
+ * on the context's device. The root is allocated from the start so that the memory report shows
+ * the 32-bit baseline's real footprint of 2·n² floats.
+ */
+final class FullMatrixPreconditioner implements Preconditioner {
+  private final int order;
+  private final PreconditionerContext context;
+  private final NDManager manager;
+  private final NDArray statistic;
+  private NDArray root;
+  private boolean closed;
+
+  FullMatrixPreconditioner(int order, PreconditionerContext context) {
+    this.order = order;
+    this.context = context;
+    // A sub-manager so that close() frees exactly this preconditioner's arrays.
+    this.manager = context.manager().newSubManager();
+    this.statistic = manager.eye(order).muli(context.epsilon());
+    this.root = manager.eye(order);
+  }
+
+  @Override
+  public int order() {
+    return order;
+  }
+
+  @Override
+  public void accumulate(NDArray gram) {
+    requireOpen();
+    Shape expected = new Shape(order, order);
+    if (!gram.getShape().equals(expected)) {
+      throw new IllegalArgumentException(context.label() + ": gram shape " + gram.getShape()
+          + " does not match the statistic's " + expected);
+    }
+    float beta = context.beta();
+    try (NDManager scratch = manager.newSubManager()) {
+      gram.tempAttach(scratch);
+      NDArray g = gram.getDataType() == DataType.FLOAT32 ? gram : gram.toType(DataType.FLOAT32, false);
+      // In place, so the statistic stays the same array in this preconditioner's manager.
+      statistic.muli(beta).addi(g.mul(1f - beta));
+    }
+  }
+
+  @Override
+  public void refreshInverseRoot() {
+    requireOpen();
+    NDArray fresh;
+    try (NDManager scratch = manager.newSubManager()) {
+      NDArray s = statistic.duplicate();
+      s.attach(scratch);
+      // The ridge eps·λmax(S)·I goes into this copy, never into the stored statistic.
+      NDArray ridge = context.linalg().maxEigenvalue(s).mul(context.epsilon());
+      NDArray ridged = s.add(scratch.eye(order).mul(ridge));
+      fresh = context.rootMethod().inverseRoot(ridged, context.rootExponent());
+      fresh.attach(manager);
+    }
+    NDArray old = root;
+    root = fresh;
+    old.close();
+  }
+
+  @Override
+  public NDArray inverseRoot(NDManager target) {
+    requireOpen();
+    NDArray copy = root.duplicate();
+    copy.attach(target);
+    return copy;
+  }
+
+  @Override
+  public NDArray statistic(NDManager target) {
+    requireOpen();
+    NDArray copy = statistic.duplicate();
+    copy.attach(target);
+    return copy;
+  }
+
+  @Override
+  public MemoryFootprint memory() {
+    return closed ? MemoryFootprint.ZERO : MemoryFootprint.ofFp32(statistic.size() + root.size());
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      manager.close();
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException(context.label() + ": preconditioner was closed");
+    }
+  }
+}
