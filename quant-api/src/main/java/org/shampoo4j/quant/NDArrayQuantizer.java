@@ -138,9 +138,11 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
             .reshape(djlShape);
         if (packed.layout() == Layout.OFF_DIAGONAL) {
           int order = shape[0];
-          NDArray eye = scope.eye(order);
-          scaled = scaled.mul(eye.eq(0).toType(DataType.FLOAT32, false))
-              .add(eye.mul(packed.fp32().expandDims(0)));
+          // A select, not mask arithmetic: x·1 + d·0 would turn a -0.0 into +0.0 and break
+          // bit-for-bit agreement with the Java path.
+          NDArray onDiagonal = scope.eye(order).eq(1);
+          NDArray diagonal = packed.fp32().expandDims(0).broadcast(order, order);
+          scaled = NDArrays.where(onDiagonal, diagonal, scaled);
         }
         result = scaled;
       }

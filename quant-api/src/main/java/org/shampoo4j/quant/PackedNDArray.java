@@ -3,6 +3,8 @@ package org.shampoo4j.quant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -100,6 +102,19 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
         codes.size() == 0 ? new byte[0] : codes.toByteArray(),
         scales.size() == 0 ? new float[0] : scales.toFloatArray(),
         fp32.size() == 0 ? new float[0] : fp32.toFloatArray());
+  }
+
+  /**
+   * Copies a host packed tensor into new arrays of {@code manager} (on its device): codes as
+   * {@code uint8}, scales and fp32 values as {@code float32}. The inverse of {@link #toHost()}.
+   */
+  public static PackedNDArray fromHost(PackedTensor host, NDManager manager) {
+    byte[] codes = host.codes();
+    return new PackedNDArray(
+        host.shape(), host.layout(), host.codebookId(), host.bits(), host.blockSize(),
+        manager.create(ByteBuffer.wrap(codes), new Shape(codes.length), DataType.UINT8),
+        manager.create(host.scales()),
+        manager.create(host.fp32()));
   }
 
   /** Moves the buffers to {@code manager} (DJL ownership, not content) and returns this. */
