@@ -6,6 +6,7 @@ import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.base.BaseOptimizerAdapter;
 import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 
 /**
@@ -92,6 +93,16 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
   @Override
   public BaseOptimizer create() {
     return new AdamW4Bit(this);
+  }
+
+  /**
+   * A DJL optimizer running a fresh {@link AdamW4Bit} with this configuration, for standalone use
+   * ({@code DefaultTrainingConfig.optOptimizer(...)}): the returned builder of {@link
+   * BaseOptimizerAdapter} takes the learning-rate tracker, gradient rescale/clip and the
+   * non-finite gradient policy; the adapter owns and closes the optimizer.
+   */
+  public BaseOptimizerAdapter.Builder djlOptimizer() {
+    return BaseOptimizerAdapter.builder().baseOptimizer(create());
   }
 
   @Override
