@@ -62,8 +62,10 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   }
 
   /**
-   * {@code L̂ ← Q((D(S̄) + eps·λmax·I)^(−1/p))}, with λmax estimated by the context's matrix
-   * functions on the device and the ridge added to a copy of the dequantized statistic.
+   * {@code L̂ ← Q((sym(D(S̄)) + eps·λmax·I)^(−1/p))}, with {@code sym(X) = (X + Xᵀ)/2}, λmax
+   * estimated by the context's matrix functions on the device and the ridge added to a copy of the
+   * dequantized statistic. If 4-bit rounding made S indefinite, the root method's own eigenvalue
+   * handling decides the result (the naive baseline has no protection against it, by design).
    */
   @Override
   public void refreshInverseRoot() {
@@ -73,6 +75,9 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     try (NDManager work = owner.newSubManager()) {
       NDArray s = quantizer.dequantize(statistic);
       s.attach(work);
+      // Blocks run along rows, so S[i][j] and S[j][i] quantize differently: symmetrise, since
+      // an inverse root is defined for a symmetric matrix (eigh would read one triangle only).
+      s = s.add(s.transpose()).mul(0.5f);
       NDArray lambdaMax = context.linalg().maxEigenvalue(s);
       lambdaMax.attach(work);
       NDArray ridged = s.add(work.eye(order).mul(lambdaMax.mul(context.epsilon())));
