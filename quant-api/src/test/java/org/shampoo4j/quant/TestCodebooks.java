@@ -1,6 +1,5 @@
 package org.shampoo4j.quant;
 
-import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -41,19 +40,26 @@ final class TestCodebooks {
     int size = 1 << bits;
     float[] v;
     do {
+      // Cumulative random gaps give increasing values in [-1, 1]; a signed power (monotone)
+      // sometimes clusters them near zero, like the real maps; uneven stretching of the two
+      // signs (and, without ends, shrinking) makes them asymmetric.
+      double[] t = new double[size];
+      double sum = 0;
+      for (int j = 0; j < size; j++) {
+        sum += 0.05 + r.nextDouble();
+        t[j] = sum;
+      }
+      double first = t[0];
+      double last = t[size - 1];
+      int power = 1 + r.nextInt(3);
+      double negative = withEnds ? 1 : 0.5 + 0.5 * r.nextDouble();
+      double positive = withEnds ? 1 : 0.5 + 0.5 * r.nextDouble();
       v = new float[size];
       for (int j = 0; j < size; j++) {
-        v[j] = (float) (2 * r.nextDouble() - 1);
-        // Sometimes cluster values near zero, like the real maps.
-        if (r.nextBoolean()) {
-          v[j] = v[j] * v[j] * v[j];
-        }
+        double u = -1 + 2 * (t[j] - first) / (last - first);
+        double w = Math.signum(u) * Math.pow(Math.abs(u), power);
+        v[j] = (float) (w < 0 ? w * negative : w * positive);
       }
-      if (withEnds) {
-        v[0] = -1f;
-        v[size - 1] = 1f;
-      }
-      Arrays.sort(v);
     } while (!strictlyIncreasing(v));
     return Codebook.of("test-random", bits, v);
   }
