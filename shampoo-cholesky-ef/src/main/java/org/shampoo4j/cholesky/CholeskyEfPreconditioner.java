@@ -1,0 +1,321 @@
+package org.shampoo4j.cholesky;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Objects;
+import org.shampoo4j.linalg.MatrixFunctions;
+import org.shampoo4j.linalg.NotPositiveDefiniteException;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.PreconditionerContext;
+
+/**
+ * One statistic held as a quantized Cholesky factor with error feedback (SPEC §6).
+ *
+ * <p>State: the factor's fp32 diagonal d, its strictly-lower entries as codes and (with error
+ * feedback) the error state's strictly-lower entries as codes in the strictly-upper half of the
+ * same code matrix, with separate block scales (see {@link FactorCodec}); plus the inverse root,
+ * either 4-bit off-diagonal with an fp32 diagonal (SPEC §3) or, with {@link
+ * CholeskyEfConfig#rootAsCholesky()}, its own quantized Cholesky factor. Orders whose n×n matrix
+ * has fewer than {@link PreconditionerContext#minQuantizedElements()} elements keep the factor in
+ * fp32 (lossless, no error state). Start: factor {@code √eps·I}, E = 0, root I.
+ *
+ * <p>{@link #accumulate}: {@code C̃ = D(codes) + diag(d)}, {@code L = β·C̃C̃ᵀ + (1−β)·gram},
+ * {@code C = chol(L + r·I)} with {@code r = eps·λmax(L)} (the ridge enters the stored factor, SPEC
+ * §6 choice). With error feedback {@code X = C + E} on the strictly-lower part, codes = Q(X),
+ * {@code E ← βe·E + (1−βe)·(X − D(Q(X)))}, itself quantized; without, codes = Q(C). A failed
+ * factorisation is retried with the ridge multiplied by {@link CholeskyEfConfig#ridgeGrowth()}
+ * up to {@link CholeskyEfConfig#maxRetries()} times; then the previous state is kept and counted
+ * in {@link #rejectedUpdates()}. A factor with a NaN or infinity is treated as a failure too.
+ *
+ * <p>Host synchronisation: {@link MatrixFunctions#cholesky} reads its status on the host, and
+ * this class reads one finiteness flag per factorisation and per root refresh; both happen every
+ * T1 or T2 steps, never in {@link #inverseRoot}, which the optimizer calls every step.
+ */
+public final class CholeskyEfPreconditioner implements Preconditioner {
+  private final int order;
+  private final PreconditionerContext context;
+  private final CholeskyEfConfig config;
+  private final NDManager state;
+  private final FactorCodec codec;
+  private final NDArrayQuantizer rootQuantizer;
+  private final FactorCodec rootCodec;
+  private StoredFactor factor;
+  private PackedNDArray rootPacked;
+  private StoredFactor rootFactor;
+  private long rejectedUpdates;
+  private long rejectedRefreshes;
+  private long retries;
+
+  /**
+   * A fresh preconditioner (statistic {@code eps·I}, root I).
+   *
+   * @param order n, at least 1
+   * @param context hyper-parameters, math routines and the owning manager
+   * @param map the quantization map of the codes
+   * @param config the Cholesky settings
+   */
+  public CholeskyEfPreconditioner(
+      int order, PreconditionerContext context, QuantizationMap map, CholeskyEfConfig config) {
+    if (order < 1) {
+      throw new IllegalArgumentException("order must be positive, got " + order);
+    }
+    this.order = order;
+    this.context = Objects.requireNonNull(context, "context");
+    this.config = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(map, "map");
+    QuantizationSpec spec = context.quantizationSpec(map);
+    boolean quantized = order >= 2 && spec.quantizes((long) order * order);
+    StoredFactor.Form form;
+    if (!quantized) {
+      form = StoredFactor.Form.FP32;
+    } else if (config.errorFeedback()) {
+      form = StoredFactor.Form.ERROR_FEEDBACK;
+    } else {
+      form = StoredFactor.Form.QUANTIZED;
+    }
+    this.codec = new FactorCodec(order, form, spec);
+    this.rootQuantizer = context.quantizer(map);
+    this.rootCodec = new FactorCodec(
+        order, quantized ? StoredFactor.Form.QUANTIZED : StoredFactor.Form.FP32, spec);
+    this.state = context.manager().newSubManager();
+    try (NDManager scope = state.newSubManager()) {
+      NDArray zeros = scope.zeros(new Shape(codec.layout().pairs()));
+      NDArray sqrtEps = scope.ones(new Shape(order)).mul((float) Math.sqrt(context.epsilon()));
+      FactorCodec.Quantized zero = codec.quantize(zeros);
+      this.factor = codec.store(zero, zero, sqrtEps).attach(state);
+      NDArray identity = scope.eye(order);
+      storeRoot(identity);
+    }
+  }
+
+  @Override
+  public int order() {
+    return order;
+  }
+
+  /** The settings this preconditioner runs with. */
+  public CholeskyEfConfig config() {
+    return config;
+  }
+
+  @Override
+  public void accumulate(NDArray gram) {
+    requireSquare(gram, "gram");
+    MatrixFunctions linalg = context.linalg();
+    float beta = context.beta();
+    StoredFactor next;
+    try (NDManager scope = state.newSubManager()) {
+      gram.tempAttach(scope);
+      factor.tempAttach(scope);
+      NDArray previous = codec.factorMatrix(factor);
+      NDArray statistic = previous.matMul(previous.transpose()).mul(beta)
+          .add(gram.toType(DataType.FLOAT32, false).mul(1f - beta));
+      NDArray chol = factorWithRidge(linalg, statistic, scope);
+      if (chol == null) {
+        rejectedUpdates++;
+        return;
+      }
+      NDArray lower = codec.layout().strictLower(chol);
+      NDArray diagonal = chol.diagonal();
+      if (codec.form() == StoredFactor.Form.ERROR_FEEDBACK) {
+        NDArray error = codec.errorLower(factor);
+        NDArray target = lower.add(error);
+        FactorCodec.Quantized codes = codec.quantize(target);
+        NDArray residual = target.sub(codes.values());
+        float betaE = config.betaE();
+        NDArray nextError = betaE == 0f ? residual : error.mul(betaE).add(residual.mul(1f - betaE));
+        next = codec.store(codes, codec.quantize(nextError), diagonal);
+      } else {
+        next = codec.store(codec.quantize(lower), null, diagonal);
+      }
+      next.attach(state);
+    }
+    // Closed only after the scope returned the lent buffers to the state manager.
+    factor.close();
+    factor = next;
+  }
+
+  /**
+   * {@code chol(statistic + r·I)}, raising r by the growth factor after each failure; null when
+   * every attempt failed or the factor is not finite.
+   */
+  private NDArray factorWithRidge(MatrixFunctions linalg, NDArray matrix, NDManager scope) {
+    NDArray identity = scope.eye(order);
+    NDArray ridge = linalg.maxEigenvalue(matrix).mul(context.epsilon());
+    for (int attempt = 0; attempt <= config.maxRetries(); attempt++) {
+      if (attempt > 0) {
+        retries++;
+        ridge = ridge.mul(config.ridgeGrowth());
+      }
+      NDArray chol;
+      try {
+        chol = linalg.cholesky(matrix.add(identity.mul(ridge)));
+      } catch (NotPositiveDefiniteException e) {
+        continue;
+      }
+      // A NaN that slipped through the solver's check must not enter the state.
+      if (isFinite(chol)) {
+        return chol;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void refreshInverseRoot() {
+    try (NDManager scope = state.newSubManager()) {
+      factor.tempAttach(scope);
+      NDArray c = codec.factorMatrix(factor);
+      NDArray statistic = c.matMul(c.transpose());
+      NDArray ridge = context.linalg().maxEigenvalue(statistic).mul(context.epsilon());
+      NDArray ridged = statistic.add(scope.eye(order).mul(ridge));
+      NDArray root = context.rootMethod().inverseRoot(ridged, context.rootExponent());
+      root.attach(scope);
+      if (!isFinite(root) || !storeRoot(root)) {
+        rejectedRefreshes++;
+      }
+    }
+  }
+
+  /** Replaces the stored root by {@code root} (in a scope); false if that was impossible. */
+  private boolean storeRoot(NDArray root) {
+    NDManager scope = root.getManager();
+    if (!config.rootAsCholesky()) {
+      PackedNDArray packed = rootQuantizer.quantizeOffDiagonal(root).attach(state);
+      if (rootPacked != null) {
+        rootPacked.close();
+      }
+      rootPacked = packed;
+      return true;
+    }
+    // The root is SPD with condition number cond(L)^(1/p), so its factorisation rarely needs
+    // a ridge; the retry path is the statistic's.
+    NDArray chol = factorWithRidge(context.linalg(), root, scope);
+    if (chol == null) {
+      return false;
+    }
+    StoredFactor stored = rootCodec.store(
+        rootCodec.quantize(rootCodec.layout().strictLower(chol)), null, chol.diagonal());
+    stored.attach(state);
+    if (rootFactor != null) {
+      rootFactor.close();
+    }
+    rootFactor = stored;
+    return true;
+  }
+
+  @Override
+  public NDArray inverseRoot(NDManager manager) {
+    if (rootPacked != null) {
+      NDArray root = rootQuantizer.dequantize(rootPacked);
+      root.attach(manager);
+      return root;
+    }
+    try (NDManager scope = state.newSubManager()) {
+      rootFactor.tempAttach(scope);
+      NDArray c = rootCodec.factorMatrix(rootFactor);
+      NDArray root = c.matMul(c.transpose());
+      root.attach(manager);
+      return root;
+    }
+  }
+
+  @Override
+  public NDArray statistic(NDManager manager) {
+    try (NDManager scope = state.newSubManager()) {
+      NDArray c = factor(scope);
+      NDArray s = c.matMul(c.transpose());
+      s.attach(manager);
+      return s;
+    }
+  }
+
+  /** The rebuilt lower-triangular factor {@code C̃} as a new array attached to {@code manager}. */
+  public NDArray factor(NDManager manager) {
+    try (NDManager scope = state.newSubManager()) {
+      factor.tempAttach(scope);
+      NDArray c = codec.factorMatrix(factor);
+      c.attach(manager);
+      return c;
+    }
+  }
+
+  /**
+   * The dequantized error state E as a strictly-lower n×n matrix attached to {@code manager}; all
+   * zeros without error feedback or for fp32 (lossless) orders.
+   */
+  public NDArray error(NDManager manager) {
+    try (NDManager scope = state.newSubManager()) {
+      factor.tempAttach(scope);
+      NDArray e = codec.layout().lowerMatrix(codec.errorLower(factor));
+      e.attach(manager);
+      return e;
+    }
+  }
+
+  /** Whether the factor is held quantized (false for small orders, which stay fp32). */
+  public boolean quantized() {
+    return codec.form() != StoredFactor.Form.FP32;
+  }
+
+  @Override
+  public long rejectedUpdates() {
+    return rejectedUpdates;
+  }
+
+  /** Root refreshes whose result was not finite (or not factorable); the previous root was kept. */
+  public long rejectedRefreshes() {
+    return rejectedRefreshes;
+  }
+
+  /** Factorisations retried with a larger ridge, over the preconditioner's life. */
+  public long retries() {
+    return retries;
+  }
+
+  /** Bytes of the stored factor alone: code matrix, its scales and the fp32 diagonal. */
+  public MemoryFootprint factorMemory() {
+    return factor.memory();
+  }
+
+  @Override
+  public MemoryFootprint memory() {
+    MemoryFootprint root = rootPacked != null ? rootPacked.memory() : rootFactor.memory();
+    return factor.memory().plus(root);
+  }
+
+  /** The stored factor's buffers, for tests in this package. */
+  StoredFactor storedFactor() {
+    return factor;
+  }
+
+  /** The codec of the factor, for tests in this package. */
+  FactorCodec codec() {
+    return codec;
+  }
+
+  @Override
+  public void close() {
+    state.close();
+  }
+
+  private static boolean isFinite(NDArray a) {
+    return !a.isNaN().logicalOr(a.isInfinite()).any().getBoolean();
+  }
+
+  private void requireSquare(NDArray a, String name) {
+    Objects.requireNonNull(a, name);
+    Shape s = a.getShape();
+    if (s.dimension() != 2 || s.get(0) != order || s.get(1) != order) {
+      throw new IllegalArgumentException(
+          context.label() + ": " + name + " must be " + order + "×" + order + ", got " + s);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package org.shampoo4j.cholesky;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Packing of codes into the little-endian bit stream of {@link org.shampoo4j.quant.CodePacker}, as
+ * tensor operations on the codes' device: for 4 bits, element 2i in the low nibble and 2i+1 in the
+ * high nibble; an odd tail padded with code 0.
+ *
+ * <p>quant-api keeps its device packing package-private, so this class restates it: the shared
+ * factor/error code matrix is assembled from the codes of two separately quantized vectors and
+ * must be packed again. {@code CodeStreamsTest} checks it against {@code CodePacker} byte for
+ * byte. Codes travel as {@code float32} (exact below 2^24); results are created in the manager of
+ * the input.
+ */
+final class CodeStreams {
+  private CodeStreams() {}
+
+  /** Packs codes (small non-negative integers, any numeric type) into {@code uint8}. */
+  static NDArray pack(NDArray codes, int bits) {
+    NDManager scope = codes.getManager();
+    long n = codes.size();
+    long packedLength = (n * bits + 7) / 8;
+    NDArray c = codes.flatten().toType(DataType.FLOAT32, false);
+    if (bits == 8) {
+      return c.toType(DataType.UINT8, false);
+    }
+    if (bits == 4) {
+      NDArray pairs = padTo(c, (n + 1) / 2 * 2).reshape(-1, 2);
+      return pairs.get(":, 0").add(pairs.get(":, 1").mul(16)).toType(DataType.UINT8, false);
+    }
+    // General width: bit planes of each group of 8 codes laid out in stream order, then every run
+    // of 8 stream bits summed with weights 1, 2, ..., 128.
+    long groups = (n + 7) / 8;
+    NDArray grouped = padTo(c, groups * 8).reshape(groups, 8);
+    NDArray planes = bitPlanes(grouped, bits).reshape(groups, bits, 8);
+    NDArray bytes = planes.mul(powersOfTwo(scope, 8)).sum(new int[] {2}).flatten();
+    return bytes.get("0:" + packedLength).toType(DataType.UINT8, false);
+  }
+
+  /** Unpacks {@code count} codes, as {@code float32}, from a packed {@code uint8} stream. */
+  static NDArray unpack(NDArray packed, int bits, long count) {
+    NDManager scope = packed.getManager();
+    NDArray b = packed.toType(DataType.FLOAT32, false);
+    NDArray codes;
+    if (bits == 8) {
+      codes = b;
+    } else if (bits == 4) {
+      NDArray high = b.div(16).floor();
+      NDArray low = b.sub(high.mul(16));
+      codes = NDArrays.stack(new NDList(low, high), 1).flatten();
+    } else {
+      long groups = (count + 7) / 8;
+      NDArray grouped = padTo(b, groups * bits).reshape(groups * bits, 1);
+      NDArray streamBits = bitPlanes(grouped, 8).reshape(groups, 8, bits);
+      codes = streamBits.mul(powersOfTwo(scope, bits)).sum(new int[] {2}).flatten();
+    }
+    return padTo(codes, count).get("0:" + count);
+  }
+
+  // x (rows, k) of small non-negative integers -> (rows, k * width): bit t of x[r, j] at j*width+t.
+  private static NDArray bitPlanes(NDArray x, int width) {
+    NDArray[] planes = new NDArray[width];
+    for (int t = 0; t < width; t++) {
+      planes[t] = x.div(1 << t).floor().mod(2);
+    }
+    NDArray stacked = NDArrays.stack(new NDList(planes), 2);
+    return stacked.reshape(x.getShape().get(0), x.getShape().get(1) * width);
+  }
+
+  private static NDArray powersOfTwo(NDManager scope, int count) {
+    float[] w = new float[count];
+    for (int t = 0; t < count; t++) {
+      w[t] = 1 << t;
+    }
+    return scope.create(w);
+  }
+
+  private static NDArray padTo(NDArray flat, long length) {
+    long missing = length - flat.size();
+    if (missing <= 0) {
+      return flat;
+    }
+    return flat.concat(flat.getManager().zeros(new Shape(missing), flat.getDataType()));
+  }
+}

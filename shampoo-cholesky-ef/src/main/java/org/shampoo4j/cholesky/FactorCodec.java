@@ -1,0 +1,186 @@
+package org.shampoo4j.cholesky;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Objects;
+import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.quant.QuantizationSpec;
+
+/**
+ * Turns a lower-triangular factor (and error state) into a {@link StoredFactor} and back, for one
+ * order and one {@link StoredFactor.Form}.
+ *
+ * <p>Quantization (SPEC §6 choice): the factor's strictly-lower entries and the error's
+ * strictly-lower entries are each flattened in row-major order of the lower triangle and quantized
+ * as two separate vectors by {@link NDArrayQuantizer} (block-wise absmax), so no block mixes
+ * factor and error magnitudes. Entry t of both vectors is the same position (i, j), i &gt; j. In
+ * the shared code matrix the factor's code of (i, j) sits at (i, j) and the error's code of (i, j)
+ * at the transposed position (j, i); the matrix's n(n−1) off-diagonal codes are packed in
+ * row-major order, so 4-bit codes take exactly n(n−1)/2 bytes.
+ *
+ * <p>All work is tensor operations in the manager of the arrays passed in (callers pass arrays
+ * that live in a scope). Immutable.
+ */
+final class FactorCodec {
+  /** A quantized vector: its codes (float32 integers), block scales and dequantized values. */
+  record Quantized(NDArray codes, NDArray scales, NDArray values) {}
+
+  private final TriangleLayout layout;
+  private final StoredFactor.Form form;
+  private final Codebook codebook;
+  private final NDArrayQuantizer vectorQuantizer;
+
+  /**
+   * A codec.
+   *
+   * @param order n
+   * @param form how the strictly-lower entries are held
+   * @param spec the quantization spec of the state (codebook, block size); its minimum size is
+   *     not applied to the triangle vectors, whose form the caller has already chosen from the
+   *     matrix size
+   */
+  FactorCodec(int order, StoredFactor.Form form, QuantizationSpec spec) {
+    this.layout = new TriangleLayout(order);
+    this.form = Objects.requireNonNull(form, "form");
+    this.codebook = spec.codebook();
+    if (form != StoredFactor.Form.FP32 && order < 2) {
+      throw new IllegalArgumentException("an order-" + order + " factor has nothing to quantize");
+    }
+    this.vectorQuantizer =
+        new NDArrayQuantizer(spec.toBuilder().minQuantizedElements(0).build(), false);
+  }
+
+  /** The layout of this order. */
+  TriangleLayout layout() {
+    return layout;
+  }
+
+  /** The form of stored factors. */
+  StoredFactor.Form form() {
+    return form;
+  }
+
+  /** The code width. */
+  int bits() {
+    return codebook.bits();
+  }
+
+  /** Block size of the scales. */
+  int blockSize() {
+    return vectorQuantizer.spec().blockSize();
+  }
+
+  /**
+   * Quantizes a strictly-lower vector (in its manager). In {@link StoredFactor.Form#FP32} the
+   * result is lossless: no codes, the values themselves.
+   */
+  Quantized quantize(NDArray vector) {
+    NDManager scope = vector.getManager();
+    if (form == StoredFactor.Form.FP32) {
+      return new Quantized(
+          scope.zeros(new Shape(0)), scope.zeros(new Shape(0)), vector.flatten());
+    }
+    PackedNDArray packed = vectorQuantizer.quantize(vector.flatten());
+    NDArray codes = CodeStreams.unpack(packed.codes(), bits(), layout.pairs());
+    NDArray scales = packed.scales();
+    return new Quantized(codes, scales, values(codes, scales));
+  }
+
+  /**
+   * Stores a factor (and, with error feedback, an error state) in this codec's form; the result's
+   * buffers are new arrays in the arguments' manager.
+   *
+   * @param factor the quantized strictly-lower vector of the factor
+   * @param error the quantized strictly-lower vector of the error state, or null without error
+   *     feedback
+   * @param diagonal the factor's diagonal, fp32
+   */
+  StoredFactor store(Quantized factor, Quantized error, NDArray diagonal) {
+    NDManager scope = diagonal.getManager();
+    NDArray empty = scope.zeros(new Shape(0));
+    NDArray d = diagonal.toType(DataType.FLOAT32, true);
+    switch (form) {
+      case FP32:
+        return new StoredFactor(
+            form, d, scope.zeros(new Shape(0), DataType.UINT8), empty, empty.duplicate(),
+            factor.values().duplicate());
+      case QUANTIZED:
+        return new StoredFactor(
+            form, d, CodeStreams.pack(factor.codes(), bits()), factor.scales().duplicate(),
+            empty, empty.duplicate());
+      case ERROR_FEEDBACK:
+        Objects.requireNonNull(error, "error feedback needs an error state");
+        NDArray lowerCodes = layout.lowerMatrix(factor.codes());
+        NDArray upperCodes = layout.lowerMatrix(error.codes()).transpose();
+        NDArray stream = layout.offDiagonalStream(lowerCodes.add(upperCodes));
+        return new StoredFactor(
+            form, d, CodeStreams.pack(stream, bits()), factor.scales().duplicate(),
+            error.scales().duplicate(), empty);
+      default:
+        throw new IllegalStateException("unknown form " + form);
+    }
+  }
+
+  /** The dequantized strictly-lower vector of the factor (arrays of {@code stored} in scope). */
+  NDArray factorLower(StoredFactor stored) {
+    switch (form) {
+      case FP32:
+        return stored.fp32Lower();
+      case QUANTIZED:
+        return values(
+            CodeStreams.unpack(stored.codes(), bits(), layout.pairs()), stored.factorScales());
+      case ERROR_FEEDBACK:
+        return values(layout.strictLower(codeMatrix(stored)), stored.factorScales());
+      default:
+        throw new IllegalStateException("unknown form " + form);
+    }
+  }
+
+  /**
+   * The dequantized strictly-lower vector of the error state; zeros unless {@link
+   * StoredFactor.Form#ERROR_FEEDBACK}.
+   */
+  NDArray errorLower(StoredFactor stored) {
+    if (form != StoredFactor.Form.ERROR_FEEDBACK) {
+      return stored.diagonal().getManager().zeros(new Shape(layout.pairs()));
+    }
+    NDArray transposedError = codeMatrix(stored).transpose();
+    return values(layout.strictLower(transposedError), stored.errorScales());
+  }
+
+  /** The rebuilt lower-triangular factor {@code C̃ = D(lower codes) + diag(d)}, n×n. */
+  NDArray factorMatrix(StoredFactor stored) {
+    NDArray diagonal = stored.diagonal();
+    int n = layout.order();
+    NDArray strict = layout.lowerMatrix(factorLower(stored));
+    return strict.add(diagonal.getManager().eye(n).mul(diagonal.expandDims(0)));
+  }
+
+  /** The n×n matrix of codes of the shared code buffer (float32, zero diagonal). */
+  NDArray codeMatrix(StoredFactor stored) {
+    if (form != StoredFactor.Form.ERROR_FEEDBACK) {
+      throw new IllegalStateException("only the error-feedback form has a shared code matrix");
+    }
+    NDArray stream = CodeStreams.unpack(stored.codes(), bits(), 2 * layout.pairs());
+    return layout.fromOffDiagonalStream(stream);
+  }
+
+  // codebook[code]·scale of its block, as NDArrayQuantizer dequantizes (same float32 products).
+  private NDArray values(NDArray codes, NDArray scales) {
+    NDManager scope = codes.getManager();
+    int blockSize = blockSize();
+    long count = codes.size();
+    long blocks = scales.size();
+    NDArray decoded = scope.create(codebook.values()).take(codes.toType(DataType.INT64, false));
+    long missing = blocks * blockSize - count;
+    if (missing > 0) {
+      decoded = decoded.concat(scope.zeros(new Shape(missing)));
+    }
+    return decoded.reshape(blocks, blockSize).mul(scales.expandDims(1)).flatten()
+        .get("0:" + count);
+  }
+}

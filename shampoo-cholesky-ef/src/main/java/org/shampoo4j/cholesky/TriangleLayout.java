@@ -1,0 +1,114 @@
+package org.shampoo4j.cholesky;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Where the entries of an n×n matrix go, as tensor operations: the strictly-lower triangle read in
+ * row-major order as a vector of {@code n(n−1)/2} values and put back, and the off-diagonal
+ * positions of a square matrix read in row-major order as a stream of {@code n(n−1)} values.
+ *
+ * <p>The gather indices are computed on the device from {@code arange} comparisons each call
+ * rather than kept as persistent index arrays: an {@code int64} index over the triangle would cost
+ * {@code 4·n²} bytes per order, several times the 4-bit state it serves, while recomputing it
+ * costs a few element-wise operations next to the O(n³) factorisation. Nothing loops over elements
+ * in Java. Results are created in the input's manager. Immutable.
+ */
+final class TriangleLayout {
+  private final int order;
+  private final long pairs;
+
+  /**
+   * The layout of one order.
+   *
+   * @param order n, at least 1
+   */
+  TriangleLayout(int order) {
+    if (order < 1) {
+      throw new IllegalArgumentException("order must be positive, got " + order);
+    }
+    this.order = order;
+    this.pairs = (long) order * (order - 1) / 2;
+  }
+
+  /** The order n. */
+  int order() {
+    return order;
+  }
+
+  /** Entries of the strictly-lower triangle, {@code n(n−1)/2}. */
+  long pairs() {
+    return pairs;
+  }
+
+  /** The boolean n×n mask of the strictly-lower triangle (row index greater than column index). */
+  NDArray strictLowerMask(NDManager scope) {
+    NDArray index = scope.arange(0, order, 1, DataType.INT64);
+    return index.reshape(order, 1).gt(index.reshape(1, order));
+  }
+
+  /** The strictly-lower entries of a square matrix, row-major: entry (i, j), i &gt; j, at i(i−1)/2+j. */
+  NDArray strictLower(NDArray square) {
+    requireSquare(square);
+    return square.booleanMask(strictLowerMask(square.getManager()));
+  }
+
+  /**
+   * The n×n matrix whose strictly-lower triangle holds {@code vector} (row-major, as {@link
+   * #strictLower} reads it) and which is zero elsewhere.
+   */
+  NDArray lowerMatrix(NDArray vector) {
+    if (vector.size() != pairs) {
+      throw new IllegalArgumentException(
+          "a strictly-lower triangle of order " + order + " has " + pairs + " entries, got "
+              + vector.getShape());
+    }
+    NDManager scope = vector.getManager();
+    NDArray inside = strictLowerMask(scope).flatten().toType(DataType.INT64, false);
+    // Position in the vector for triangle entries, and `pairs` (an appended zero) elsewhere.
+    NDArray rank = inside.cumSum().sub(1);
+    NDArray source = rank.mul(inside).add(inside.neg().add(1).mul(pairs));
+    NDArray padded = vector.flatten().concat(scope.zeros(new Shape(1), vector.getDataType()));
+    return padded.take(source).reshape(order, order);
+  }
+
+  /** The off-diagonal entries of a square matrix in row-major order: {@code n(n−1)} values. */
+  NDArray offDiagonalStream(NDArray square) {
+    requireSquare(square);
+    if (order == 1) {
+      return square.getManager().zeros(new Shape(0), square.getDataType());
+    }
+    // Dropping element 0 and viewing the rest as rows of n+1 puts every other diagonal entry at
+    // the end of a row: (i+1)(n+1) − 1 is the last slot of row i.
+    return square.flatten().get("1:").reshape(order - 1, order + 1)
+        .get(":, 0:" + order).flatten();
+  }
+
+  /** The inverse of {@link #offDiagonalStream}: an n×n matrix with a zero diagonal. */
+  NDArray fromOffDiagonalStream(NDArray stream) {
+    if (stream.size() != 2 * pairs) {
+      throw new IllegalArgumentException(
+          "the off-diagonal of order " + order + " has " + 2 * pairs + " entries, got "
+              + stream.getShape());
+    }
+    NDManager scope = stream.getManager();
+    DataType type = stream.getDataType();
+    if (order == 1) {
+      return scope.zeros(new Shape(1, 1), type);
+    }
+    NDArray rows = stream.reshape(order - 1, order)
+        .concat(scope.zeros(new Shape(order - 1, 1), type), 1)
+        .flatten();
+    return scope.zeros(new Shape(1), type).concat(rows).reshape(order, order);
+  }
+
+  private void requireSquare(NDArray square) {
+    Shape s = square.getShape();
+    if (s.dimension() != 2 || s.get(0) != order || s.get(1) != order) {
+      throw new IllegalArgumentException(
+          "expected a " + order + "×" + order + " matrix, got shape " + s);
+    }
+  }
+}
