@@ -100,6 +100,7 @@ public final class ModelTrainer {
               try (NDManager batch = trainer.getManager().newSubManager()) {
                 NDArray x = train.imageBatch(batch, perm, from, to);
                 NDArray y = train.labelBatch(batch, perm, from, to);
+                zeroGradients(block, batch);
                 try (GradientCollector gc = trainer.newGradientCollector()) {
                   NDArray pred = trainer.forward(new NDList(x)).singletonOrThrow();
                   NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(pred));
@@ -144,6 +145,23 @@ public final class ModelTrainer {
     }
     return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
         memory, failure);
+  }
+
+  /**
+   * Clears every parameter's gradient before the next backward pass. PyTorch accumulates
+   * gradients; DJL's built-in optimizers clear them inside their update, but an optimizer is not
+   * obliged to, so the loop does it itself (like {@code optimizer.zero_grad()} in PyTorch).
+   */
+  private static void zeroGradients(Block block, NDManager scratch) {
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      NDArray w = p.getValue().getArray();
+      if (w.hasGradient()) {
+        NDArray g = w.getGradient();
+        // The handle is freed with the scratch manager; the gradient buffer stays with w.
+        g.attach(scratch);
+        g.subi(g);
+      }
+    }
   }
 
   private ProgressBar progressBar(String name, long total) {

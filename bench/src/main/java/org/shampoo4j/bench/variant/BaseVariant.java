@@ -1,0 +1,67 @@
+package org.shampoo4j.bench.variant;
+
+import ai.djl.training.optimizer.Optimizer;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.function.Function;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.base.BaseOptimizerAdapter;
+
+/**
+ * A base optimizer run alone through {@link BaseOptimizerAdapter}: the same gradient handling and
+ * step counting as Shampoo's runs, without preconditioning.
+ */
+final class BaseVariant implements OptimizerVariant {
+  private final String id;
+  private final String description;
+  private final Function<VariantSettings, BaseOptimizer> factory;
+  private final Function<VariantSettings, Float> learningRate;
+
+  BaseVariant(String id, String description, Function<VariantSettings, BaseOptimizer> factory,
+      Function<VariantSettings, Float> learningRate) {
+    this.id = Objects.requireNonNull(id, "id");
+    this.description = Objects.requireNonNull(description, "description");
+    this.factory = Objects.requireNonNull(factory, "factory");
+    this.learningRate = Objects.requireNonNull(learningRate, "learningRate");
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  @Override
+  public String description() {
+    return description;
+  }
+
+  @Override
+  public OptimizerRun create(VariantSettings settings) {
+    BaseOptimizer base = factory.apply(settings);
+    BaseOptimizerAdapter adapter = BaseOptimizerAdapter.builder()
+        .baseOptimizer(base)
+        .learningRateTracker(ai.djl.training.tracker.Tracker.fixed(learningRate.apply(settings)))
+        .build();
+    return new OptimizerRun() {
+      @Override
+      public Optimizer optimizer() {
+        return adapter;
+      }
+
+      @Override
+      public MemoryFootprint stateMemory(Collection<String> parameterIds) {
+        MemoryFootprint total = MemoryFootprint.ZERO;
+        for (String id : parameterIds) {
+          total = total.plus(base.memory(id));
+        }
+        return total;
+      }
+
+      @Override
+      public void close() {
+        adapter.close();
+      }
+    };
+  }
+}
