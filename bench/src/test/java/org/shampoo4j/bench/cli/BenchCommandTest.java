@@ -1,0 +1,124 @@
+package org.shampoo4j.bench.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+  @TempDir Path tmp;
+
+  /** Runs the command line, capturing both streams. */
+  private static Outcome run(String... args) {
+    CommandLine cl = BenchCommand.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Outcome(code, out.toString(), err.toString());
+  }
+
+  private record Outcome(int code, String out, String err) {}
+
+  @Test
+  void helpListsEveryOptionAndTheDefaults() {
+    Outcome o = run("--help");
+    System.out.println(o.out());
+    assertEquals(0, o.code());
+    for (String opt : List.of("--variants", "--model", "--epochs", "--seed", "--device", "--out",
+        "--data", "--batch-size", "--lr-sgd", "--lr-adamw", "--t1", "--t2", "--max-train",
+        "--dataset", "--width", "--shampoo-base", "--no-progress", "--list-variants")) {
+      assertTrue(o.out().contains(opt), "help mentions " + opt);
+    }
+    // Help wraps lines; compare with whitespace collapsed.
+    String flat = o.out().replaceAll("\\s+", " ");
+    assertTrue(flat.contains("for " + BenchCommand.DEFAULT_EPOCHS + " epochs"), flat);
+    assertTrue(flat.contains("Default: bench-out"), flat);
+  }
+
+  @Test
+  void listVariantsNamesTheCatalogue() {
+    Outcome o = run("--list-variants");
+    assertEquals(0, o.code());
+    for (String id : List.of("sgd", "adamw", "adamw4", "shampoo32", "naive4", "eigen4-l2",
+        "eigen4-dt", "chol4", "chol4-ef")) {
+      assertTrue(o.out().contains(id), "lists " + id);
+    }
+  }
+
+  @Test
+  void parsesOptionsIntoFields() {
+    BenchCommand cmd = new BenchCommand();
+    new CommandLine(cmd).parseArgs("--variants", "sgd,chol4-ef", "--model", "resnet",
+        "--epochs", "3", "--seed", "7", "-b", "32", "--t1", "5", "--t2", "20", "--out", "x",
+        "--lr-sgd", "0.1", "--device", "cpu");
+    assertEquals(List.of("sgd", "chol4-ef"), cmd.variants);
+    assertEquals("resnet", cmd.model);
+    assertEquals(3, cmd.epochs);
+    assertEquals(7L, cmd.seed);
+    assertEquals(32, cmd.batchSize);
+    assertEquals(5, cmd.t1);
+    assertEquals(20, cmd.t2);
+    assertEquals(Path.of("x"), cmd.out);
+    assertEquals(0.1f, cmd.lrSgd);
+  }
+
+  @Test
+  void badInputIsAUsageErrorWithAReason() {
+    Outcome unknownVariant = run("--variants", "sgd,nope", "--out", tmp.toString());
+    assertEquals(2, unknownVariant.code());
+    assertTrue(unknownVariant.err().contains("unknown variant(s) [nope]"), unknownVariant.err());
+
+    Outcome badModel = run("--model", "vgg", "--out", tmp.toString());
+    assertEquals(2, badModel.code());
+    assertTrue(badModel.err().contains("--model must be one of mlp|resnet"), badModel.err());
+
+    Outcome badEpochs = run("--epochs", "0", "--out", tmp.toString());
+    assertEquals(2, badEpochs.code());
+    assertTrue(badEpochs.err().contains("epochs must be positive"), badEpochs.err());
+
+    Outcome notANumber = run("--epochs", "many");
+    assertEquals(2, notANumber.code());
+
+    Outcome missingData = run("--data", tmp.resolve("absent").toString(), "--out", tmp.toString());
+    assertEquals(2, missingData.code());
+    assertTrue(missingData.err().contains("does not exist"), missingData.err());
+
+    Outcome emptyData = run("--data", tmp.toString(), "--out", tmp.toString());
+    assertEquals(2, emptyData.code());
+    assertTrue(emptyData.err().contains("no data set found"), emptyData.err());
+  }
+
+  @Test
+  void tinyEndToEndRunWritesTableCsvAndPlots() throws Exception {
+    Path out = tmp.resolve("out");
+    Outcome o = run("--variants", "sgd,eigen4-l2", "--epochs", "1", "--max-train", "192",
+        "--max-test", "64", "--width", "64", "--t1", "1", "--t2", "2", "--no-progress",
+        "--out", out.toString());
+    System.out.println(o.out());
+    System.out.println(o.err());
+    assertEquals(0, o.code(), o.err());
+    assertTrue(o.out().contains("eigen4-l2"), o.out());
+    List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+    assertEquals(3, summary.size(), "header and two variants");
+    assertTrue(summary.get(1).startsWith("sgd,"), summary.get(1));
+    assertTrue(summary.get(2).startsWith("eigen4-l2,"), summary.get(2));
+    assertTrue(summary.get(2).endsWith(",ok"), summary.get(2));
+    List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+    assertEquals(3, curves.size(), "one epoch per variant");
+    for (String png : List.of("loss.png", "accuracy.png", "memory.png")) {
+      byte[] bytes = Files.readAllBytes(out.resolve(png));
+      assertTrue(bytes.length > 1000, png + " has content");
+      assertEquals((byte) 0x89, bytes[0], png + " is a PNG");
+      assertEquals((byte) 'P', bytes[1], png + " is a PNG");
+    }
+  }
+}
