@@ -57,25 +57,48 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
   public FloatTensor dequantize(PackedTensor packed) {
     int[] shape = packed.shape();
     if (packed.layout() == Layout.FP32) {
-      return FloatTensor.of(packed.fp32(), shape);
+      return FloatTensor.wrap(packed.fp32(), shape);
     }
     requireCompatible(packed);
     int n = Math.toIntExact(packed.elementCount());
-    byte[] codes = packer.unpack(packed.codes(), n);
-    float[] scales = packed.scales();
-    int blockSize = packed.blockSize();
+    float[] scales = packed.rawScales();
+    float[] values = codebook.values();
     float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = codebook.decode(codes[i] & 0xFF) * scales[i / blockSize];
+    if (codebook.bits() == 4) {
+      decodeNibbles(packed.rawCodes(), values, scales, packed.blockSize(), out);
+    } else {
+      byte[] codes = packer.unpack(packed.rawCodes(), n);
+      int blockSize = packed.blockSize();
+      for (int from = 0, b = 0; from < n; from += blockSize, b++) {
+        float s = scales[b];
+        int to = Math.min(n, from + blockSize);
+        for (int i = from; i < to; i++) {
+          out[i] = values[codes[i] & 0xFF] * s;
+        }
+      }
     }
     if (packed.layout() == Layout.OFF_DIAGONAL) {
-      float[] diagonal = packed.fp32();
+      float[] diagonal = packed.rawFp32();
       int order = shape[0];
       for (int i = 0; i < order; i++) {
         out[i * order + i] = diagonal[i];
       }
     }
-    return FloatTensor.of(out, shape);
+    return FloatTensor.wrap(out, shape);
+  }
+
+  // The 4-bit case reads nibbles in place instead of unpacking to a byte per element first.
+  private static void decodeNibbles(
+      byte[] packed, float[] values, float[] scales, int blockSize, float[] out) {
+    int n = out.length;
+    for (int from = 0, b = 0; from < n; from += blockSize, b++) {
+      float s = scales[b];
+      int to = Math.min(n, from + blockSize);
+      for (int i = from; i < to; i++) {
+        int code = (packed[i >>> 1] >>> ((i & 1) << 2)) & 0x0F;
+        out[i] = values[code] * s;
+      }
+    }
   }
 
   private void requireCompatible(PackedTensor packed) {

@@ -25,6 +25,11 @@ public final class FloatTensor {
     return new FloatTensor(data.clone(), shape.clone());
   }
 
+  // Takes ownership of arrays the quantizer just allocated, saving a copy of large outputs.
+  static FloatTensor wrap(float[] data, int[] shape) {
+    return new FloatTensor(data, shape.clone());
+  }
+
   /** A one-dimensional tensor holding a copy of {@code data}. */
   public static FloatTensor vector(float... data) {
     return of(data, data.length);

@@ -141,6 +141,19 @@ public final class PackedTensor implements QuantizedTensor {
     return fp32.clone();
   }
 
+  // Read-only views for the quantizer, which must not copy large buffers on every dequantize.
+  byte[] rawCodes() {
+    return codes;
+  }
+
+  float[] rawScales() {
+    return scales;
+  }
+
+  float[] rawFp32() {
+    return fp32;
+  }
+
   /** Exact bytes held: codes, plus 4 per scale, plus 4 per fp32 value. */
   public long bytes() {
     return memory().total();
