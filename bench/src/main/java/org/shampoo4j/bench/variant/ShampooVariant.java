@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
@@ -19,33 +18,27 @@ import org.shampoo4j.shampoo.guice.ShampooModule;
  * module). The modules are the only difference between Shampoo variants.
  */
 final class ShampooVariant implements OptimizerVariant {
-  private final String id;
-  private final String description;
-  private final List<Supplier<Module>> modules;
+  private final RepresentationChoice representation;
 
-  ShampooVariant(String id, String description, List<Supplier<Module>> modules) {
-    this.id = Objects.requireNonNull(id, "id");
-    this.description = Objects.requireNonNull(description, "description");
-    this.modules = List.copyOf(modules);
+  ShampooVariant(RepresentationChoice representation) {
+    this.representation = Objects.requireNonNull(representation, "representation");
   }
 
   @Override
   public String id() {
-    return id;
+    return representation.id();
   }
 
   @Override
   public String description() {
-    return description;
+    return representation.description();
   }
 
   @Override
   public OptimizerRun create(VariantSettings settings) {
     List<Module> all = new ArrayList<>();
     all.add(new ShampooModule(config(settings)));
-    for (Supplier<Module> m : modules) {
-      all.add(m.get());
-    }
+    all.addAll(representation.modules());
     ShampooOptimizer shampoo = Guice.createInjector(all).getInstance(ShampooOptimizer.class);
     return new OptimizerRun() {
       @Override

@@ -1,23 +1,14 @@
 package org.shampoo4j.bench.variant;
 
-import com.google.inject.Module;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.shampoo4j.adamw4.AdamW4BitConfig;
-import org.shampoo4j.cholesky.CholeskyEfConfig;
-import org.shampoo4j.cholesky.CholeskyEfModule;
-import org.shampoo4j.quant.dynamictree.DynamicTreeModule;
-import org.shampoo4j.quant.linear2.Linear2Module;
 import org.shampoo4j.shampoo.base.AdamW;
 import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 import org.shampoo4j.shampoo.base.SgdMomentum;
-import org.shampoo4j.shampoo.guice.EigenBjorckModule;
-import org.shampoo4j.shampoo.guice.FullMatrixModule;
-import org.shampoo4j.shampoo.guice.NaiveQuantizedModule;
 
 /**
  * Every optimizer the bench compares, by id. Shampoo variants are Guice compositions that differ
@@ -43,19 +34,9 @@ public final class VariantCatalogue {
     add(m, new BaseVariant("adamw4", "AdamW with 4-bit moments (DE map m, rank-1 linear v)",
         s -> AdamW4BitConfig.builder().weightDecay(s.weightDecay()).build().create(),
         VariantSettings::adamwLearningRate));
-    add(m, shampoo("shampoo32", "Shampoo, fp32 statistics and roots",
-        FullMatrixModule::new));
-    add(m, shampoo("naive4", "Shampoo, L and L^-1/4 quantized directly (4-bit Linear-2)",
-        Linear2Module::new, NaiveQuantizedModule::new));
-    add(m, shampoo("eigen4-l2", "Shampoo, 4-bit eigenvectors + Björck (Linear-2)",
-        Linear2Module::new, EigenBjorckModule::new));
-    add(m, shampoo("eigen4-dt", "Shampoo, 4-bit eigenvectors + Björck (dynamic tree)",
-        DynamicTreeModule::new, EigenBjorckModule::new));
-    add(m, shampoo("chol4", "Shampoo, 4-bit Cholesky factor, no error feedback (Linear-2)",
-        Linear2Module::new,
-        () -> new CholeskyEfModule(CholeskyEfConfig.builder().errorFeedback(false).build())));
-    add(m, shampoo("chol4-ef", "Shampoo, 4-bit Cholesky factor + error feedback (Linear-2)",
-        Linear2Module::new, () -> new CholeskyEfModule(CholeskyEfConfig.defaults())));
+    for (RepresentationChoice r : RepresentationChoice.values()) {
+      add(m, new ShampooVariant(r));
+    }
     return new VariantCatalogue(m);
   }
 
@@ -102,12 +83,6 @@ public final class VariantCatalogue {
           .settings();
       case ADAMW -> AdamW.builder().weightDecay(s.weightDecay()).settings();
     };
-  }
-
-  @SafeVarargs
-  private static ShampooVariant shampoo(String id, String description,
-      Supplier<Module>... modules) {
-    return new ShampooVariant(id, description, List.of(modules));
   }
 
   private static void add(Map<String, OptimizerVariant> m, OptimizerVariant v) {

@@ -1,0 +1,231 @@
+package org.shampoo4j.bench.jmh;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs the JMH benchmarks of this module and derives the tables JMH does not print: GB/s of fp32
+ * input for quantization and packing, each representation's time as a ratio to {@code shampoo32}
+ * (FullMatrix) of the same method and order in the same run, and measured state memory against
+ * the 4.5-bit theory.
+ *
+ * <p>Usage: {@code java -cp bench/target/bench.jar org.shampoo4j.bench.jmh.BenchmarkRunner
+ * [--out DIR] [--memory-orders N,N] [--no-memory] [JMH options]}. Every other argument goes to JMH
+ * (for example {@code -f 1 -wi 1 -i 2 -p order=256 PreconditionerBenchmark}). Writes {@code
+ * DIR/jmh.json} (JMH's own JSON, unless {@code -rf}/{@code -rff} are given) and {@code
+ * DIR/derived.json}; DIR defaults to {@code bench-out/jmh}.
+ */
+public final class BenchmarkRunner {
+  private static final String PACKAGE = "org.shampoo4j.bench.jmh.";
+
+  private BenchmarkRunner() {}
+
+  /** Entry point; exits 2 on bad options. */
+  public static void main(String[] args) throws IOException, RunnerException {
+    if (System.getProperty("ai.djl.offline") == null) {
+      // The memory table runs DJL in this JVM; never let it reach the network.
+      System.setProperty("ai.djl.offline", "true");
+    }
+    Path out = Path.of("bench-out", "jmh");
+    List<Integer> memoryOrders = null;
+    boolean memory = true;
+    List<String> jmhArgs = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--out" -> out = Path.of(value(args, ++i, "--out"));
+        case "--memory-orders" -> memoryOrders = parseOrders(value(args, ++i, "--memory-orders"));
+        case "--no-memory" -> memory = false;
+        default -> jmhArgs.add(args[i]);
+      }
+    }
+    CommandLineOptions cli;
+    try {
+      cli = new CommandLineOptions(jmhArgs.toArray(new String[0]));
+    } catch (CommandLineOptionException e) {
+      System.err.println("bad JMH options: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (cli.shouldHelp() || cli.shouldList() || cli.shouldListWithParams()
+        || cli.shouldListProfilers() || cli.shouldListResultFormats()) {
+      // Listing and help: let JMH's own main print them.
+      org.openjdk.jmh.Main.main(jmhArgs.toArray(new String[0]));
+      return;
+    }
+    Files.createDirectories(out);
+    ChainedOptionsBuilder options = new OptionsBuilder().parent(cli);
+    if (!cli.getResult().hasValue() && !cli.getResultFormat().hasValue()) {
+      options.resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString());
+    }
+    if (cli.getIncludes().isEmpty()) {
+      options.include(PACKAGE);
+    }
+    Collection<RunResult> results = new Runner(options.build()).run();
+
+    Map<String, Object> derived = new LinkedHashMap<>();
+    List<Map<String, Object>> throughput = throughput(results);
+    List<Map<String, Object>> ratios = ratios(results);
+    derived.put("throughput", throughput);
+    derived.put("ratiosToShampoo32", ratios);
+    System.out.println();
+    if (!throughput.isEmpty()) {
+      System.out.println("Quantization and packing throughput (GB/s of fp32 input = 4 bytes x elements):");
+      System.out.println(renderThroughput(throughput));
+    }
+    if (!ratios.isEmpty()) {
+      System.out.println("Preconditioner cost, ratio to shampoo32 (FullMatrix) of the same method and order:");
+      System.out.println(renderRatios(ratios));
+    }
+    if (memory) {
+      if (memoryOrders == null) {
+        memoryOrders = ordersIn(results);
+      }
+      List<Map<String, Object>> mem = StateMemoryTable.measure(memoryOrders);
+      derived.put("stateMemory", mem);
+      System.out.println("State memory of one statistic + inverse root (2n^2 elements):");
+      System.out.println(StateMemoryTable.render(mem));
+    }
+    Path json = out.resolve("derived.json");
+    Files.writeString(json, Json.write(derived) + "\n", StandardCharsets.UTF_8);
+    System.out.println("wrote " + json + (cli.getResult().hasValue() ? ""
+        : " and " + out.resolve("jmh.json")));
+  }
+
+  private static String value(String[] args, int i, String option) {
+    if (i >= args.length) {
+      System.err.println(option + " needs a value");
+      System.exit(2);
+    }
+    return args[i];
+  }
+
+  private static List<Integer> parseOrders(String list) {
+    List<Integer> orders = new ArrayList<>();
+    for (String s : list.split(",")) {
+      int n = Integer.parseInt(s.trim());
+      if (n < 2) {
+        throw new IllegalArgumentException("orders must be at least 2, got " + n);
+      }
+      orders.add(n);
+    }
+    return orders;
+  }
+
+  /** The orders the preconditioner benchmarks ran at, or 256 and 1024 if none ran. */
+  private static List<Integer> ordersIn(Collection<RunResult> results) {
+    TreeSet<Integer> orders = new TreeSet<>();
+    for (RunResult r : results) {
+      String order = r.getParams().getParam("order");
+      if (order != null) {
+        orders.add(Integer.parseInt(order));
+      }
+    }
+    return orders.isEmpty() ? List.of(256, 1024) : new ArrayList<>(orders);
+  }
+
+  private static String shortName(RunResult r) {
+    String b = r.getParams().getBenchmark();
+    return b.startsWith(PACKAGE) ? b.substring(PACKAGE.length()) : b;
+  }
+
+  private static List<Map<String, Object>> throughput(Collection<RunResult> results) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (RunResult r : results) {
+      String elements = r.getParams().getParam("elements");
+      if (elements == null) {
+        continue;
+      }
+      double micros = toMicros(r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreUnit());
+      long n = Long.parseLong(elements);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("benchmark", shortName(r));
+      row.put("elements", n);
+      row.put("microsPerOp", micros);
+      row.put("gbPerSecond", 4.0 * n / (micros * 1e-6) / 1e9);
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static List<Map<String, Object>> ratios(Collection<RunResult> results) {
+    Map<String, Double> reference = new HashMap<>();
+    for (RunResult r : results) {
+      if ("shampoo32".equals(r.getParams().getParam("representation"))) {
+        reference.put(shortName(r) + "@" + r.getParams().getParam("order"), millis(r));
+      }
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (RunResult r : results) {
+      String repr = r.getParams().getParam("representation");
+      if (repr == null) {
+        continue;
+      }
+      String key = shortName(r) + "@" + r.getParams().getParam("order");
+      Double ref = reference.get(key);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("benchmark", shortName(r));
+      row.put("order", Integer.parseInt(r.getParams().getParam("order")));
+      row.put("representation", repr);
+      row.put("millisPerOp", millis(r));
+      row.put("ratioToShampoo32", ref == null ? null : millis(r) / ref);
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static double millis(RunResult r) {
+    return toMicros(r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreUnit()) / 1000.0;
+  }
+
+  /** Converts an average-time score to microseconds per operation. */
+  private static double toMicros(double score, String unit) {
+    return switch (unit) {
+      case "ns/op" -> score / 1000.0;
+      case "us/op" -> score;
+      case "ms/op" -> score * 1000.0;
+      case "s/op" -> score * 1e6;
+      default -> throw new IllegalStateException(
+          "expected an average-time score (x/op), got unit " + unit + "; do not pass -bm");
+    };
+  }
+
+  private static String renderThroughput(List<Map<String, Object>> rows) {
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-40s %10s %14s %10s%n",
+        "benchmark", "elements", "us/op", "GB/s"));
+    for (Map<String, Object> r : rows) {
+      sb.append(String.format(Locale.ROOT, "%-40s %10d %14.2f %10.3f%n", r.get("benchmark"),
+          r.get("elements"), r.get("microsPerOp"), r.get("gbPerSecond")));
+    }
+    return sb.toString();
+  }
+
+  private static String renderRatios(List<Map<String, Object>> rows) {
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-45s %6s %-10s %12s %10s%n",
+        "benchmark", "order", "repr", "ms/op", "vs fp32"));
+    for (Map<String, Object> r : rows) {
+      Object ratio = r.get("ratioToShampoo32");
+      sb.append(String.format(Locale.ROOT, "%-45s %6d %-10s %12.3f %10s%n", r.get("benchmark"),
+          r.get("order"), r.get("representation"), r.get("millisPerOp"),
+          ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", (Double) ratio)));
+    }
+    return sb.toString();
+  }
+}
