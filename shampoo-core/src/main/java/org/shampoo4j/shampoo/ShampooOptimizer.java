@@ -47,6 +47,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  *       roots are refreshed; once a root exists {@code Pb = L̂·Gb·R̂}, rescaled to {@code
  *       ‖Gb‖/‖Pb‖} when grafting is on; before that {@code Pb = Gb}.
  *   <li>The blocks are put back together, reshaped to W's shape and passed to the base optimizer.
+ *   <li>W's gradient buffer is zeroed (DJL's PyTorch engine leaves that to the optimizer).
  * </ol>
  *
  * <p>Everything runs on the parameter's device. Host synchronisation per step: one boolean per
@@ -170,6 +171,9 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
       NDArray g = prepared.get();
       NDArray direction = state.layout == null ? g : precondition(state, g, step, scratch);
       base.update(key, weight, direction, lr, step);
+    } finally {
+      // DJL's PyTorch engine leaves gradient clearing to the optimizer.
+      GradientPreprocessor.clearGradient(weight);
     }
   }
 

@@ -19,6 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * skipped update (non-finite gradient under {@link NonFinitePolicy#SKIP}) does not count. The
  * learning rate is {@code tracker.getNewValue(parameterId, step)}.
  *
+ * <p>After each update (applied, skipped or failed) the weight's gradient buffer is zeroed, as
+ * DJL's own PyTorch optimizers do; see {@link GradientPreprocessor#clearGradient}.
+ *
  * <p>Close it (it is {@link AutoCloseable}) to free the base optimizer's state.
  */
 public final class BaseOptimizerAdapter extends Optimizer implements AutoCloseable {
@@ -63,6 +66,8 @@ public final class BaseOptimizerAdapter extends Optimizer implements AutoCloseab
       int step = steps.merge(key, 1, Integer::sum);
       float lr = learningRate.getNewValue(parameterId, step);
       base.update(key, weight, g.get(), lr, step);
+    } finally {
+      GradientPreprocessor.clearGradient(weight);
     }
   }
 

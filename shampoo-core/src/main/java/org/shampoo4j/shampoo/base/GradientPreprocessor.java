@@ -65,6 +65,26 @@ public final class GradientPreprocessor {
     throw new IllegalStateException(describeNonFinite(parameterId, g));
   }
 
+  /**
+   * Zeroes the gradient buffer of {@code weight}, if it has one. DJL's PyTorch engine does not
+   * clear gradients between steps: its built-in optimizers zero them inside their fused update
+   * kernels, so every other optimizer must do it itself, or gradients accumulate over steps. On
+   * PyTorch this calls the engine's {@code zero_()} (which also clears NaN); on other engines it
+   * subtracts the gradient from itself, as DJL's {@code GradientCollector.zeroGradients} does.
+   */
+  public static void clearGradient(NDArray weight) {
+    if (!weight.hasGradient()) {
+      return;
+    }
+    if (weight instanceof ai.djl.pytorch.engine.PtNDArray pt) {
+      ai.djl.pytorch.jni.JniUtils.zeroGrad(pt);
+    } else {
+      try (NDArray g = weight.getGradient()) {
+        g.subi(g);
+      }
+    }
+  }
+
   /** How many parameter updates were skipped for a non-finite gradient. */
   public long skippedUpdates() {
     return skipped.get();
