@@ -50,7 +50,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  *   <li>W's gradient buffer is zeroed (DJL's PyTorch engine leaves that to the optimizer).
  * </ol>
  *
- * <p>Everything runs on the parameter's device. Host synchronisation per step: one boolean per
+ * <p>Everything runs on the parameter's device. Host synchronisation per step: one scalar per
  * parameter for the non-finite check (none under {@code NonFinitePolicy.UNCHECKED}); the
  * grafting norms stay on the device. State (per parameter and device) is owned by the optimizer,
  * lives in its own managers on the parameter's device, and is freed by {@link #close()}, together

@@ -1,6 +1,7 @@
 package org.shampoo4j.shampoo.base;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -53,8 +54,9 @@ public final class GradientPreprocessor {
     if (policy == NonFinitePolicy.UNCHECKED) {
       return Optional.of(g);
     }
-    // The one host synchronisation of a step: a single boolean per parameter.
-    boolean bad = g.isNaN().logicalOr(g.isInfinite()).any().getBoolean();
+    // The one host synchronisation of a step: a single float per parameter. max|g| is NaN or
+    // infinite exactly when some element is (PyTorch's max propagates NaN).
+    boolean bad = !Float.isFinite(g.abs().max().toType(DataType.FLOAT32, false).getFloat());
     if (!bad) {
       return Optional.of(g);
     }
@@ -97,7 +99,7 @@ public final class GradientPreprocessor {
 
   // Runs only on the error path, so reading the gradient to the host here is fine.
   private static String describeNonFinite(String parameterId, NDArray g) {
-    float[] values = g.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    float[] values = g.toType(DataType.FLOAT32, false).toFloatArray();
     long count = 0;
     int first = -1;
     for (int i = 0; i < values.length; i++) {

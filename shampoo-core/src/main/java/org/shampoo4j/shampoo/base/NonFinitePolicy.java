@@ -4,12 +4,12 @@ package org.shampoo4j.shampoo.base;
 public enum NonFinitePolicy {
   /**
    * Throw an {@link IllegalStateException} naming the parameter and the first offending element.
-   * Costs one device-to-host read of a boolean per parameter and step.
+   * Costs one device-to-host read of a scalar (max |g|) per parameter and step.
    */
   THROW,
   /**
    * Leave that parameter (its weight and all its optimizer state) untouched for this step and
-   * count the skip. Costs the same one boolean read per parameter and step.
+   * count the skip. Costs the same one scalar read per parameter and step.
    */
   SKIP,
   /**
