@@ -21,7 +21,9 @@ import java.io.UncheckedIOException;
  * device.
  *
  * <ul>
- *   <li>{@link #eigh}: {@code torch.linalg.eigh} on the lower triangle.
+ *   <li>{@link #eigh}: {@code torch.linalg.eigh} on the lower triangle, solved in the {@link
+ *       EighPrecision} chosen at construction (float64 by default: see LINALG.md; results are
+ *       float32 either way).
  *   <li>{@link #qr}: {@code torch.linalg.qr} (reduced), columns of Q negated where {@code R_ii <
  *       0}, so {@code diag(R) >= 0}.
  *   <li>{@link #cholesky}: {@code torch.linalg.cholesky_ex}; its {@code info} is read on the host
@@ -47,11 +49,18 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
    */
   public static final int DEFAULT_POWER_ITERATIONS = 32;
 
+  /**
+   * Default eigensolver precision: float64, because a float32 solve loses the small eigenvalues
+   * that dominate {@code A^(-1/4)} (NRE 1–2 % instead of ~1e-3 at condition 1e6; LINALG.md).
+   */
+  public static final EighPrecision DEFAULT_EIGH_PRECISION = EighPrecision.FLOAT64;
+
   private final PtSymbolBlock module;
   private final int powerIterations;
+  private final EighPrecision eighPrecision;
 
   /**
-   * Loads the module with {@link #DEFAULT_POWER_ITERATIONS}.
+   * Loads the module with {@link #DEFAULT_POWER_ITERATIONS} and {@link #DEFAULT_EIGH_PRECISION}.
    *
    * @param manager a PyTorch-engine manager that owns the loaded module (closing it frees it)
    * @throws IllegalArgumentException if the manager is not of DJL's PyTorch engine
@@ -62,7 +71,7 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
   }
 
   /**
-   * Loads the module.
+   * Loads the module with {@link #DEFAULT_EIGH_PRECISION}.
    *
    * @param manager a PyTorch-engine manager that owns the loaded module (closing it frees it)
    * @param powerIterations power iterations used by {@link #maxEigenvalue}, at least 1
@@ -71,6 +80,25 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
    * @throws IllegalStateException if the module resource is missing from the classpath
    */
   public TorchScriptMatrixFunctions(NDManager manager, int powerIterations) {
+    this(manager, powerIterations, DEFAULT_EIGH_PRECISION);
+  }
+
+  /**
+   * Loads the module.
+   *
+   * @param manager a PyTorch-engine manager that owns the loaded module (closing it frees it)
+   * @param powerIterations power iterations used by {@link #maxEigenvalue}, at least 1
+   * @param eighPrecision arithmetic of {@link #eigh} (results are float32 either way)
+   * @throws IllegalArgumentException if the manager is not of DJL's PyTorch engine, {@code
+   *     powerIterations < 1} or {@code eighPrecision} is null
+   * @throws IllegalStateException if the module resource is missing from the classpath
+   */
+  public TorchScriptMatrixFunctions(
+      NDManager manager, int powerIterations, EighPrecision eighPrecision) {
+    if (eighPrecision == null) {
+      throw new IllegalArgumentException("eighPrecision must not be null");
+    }
+    this.eighPrecision = eighPrecision;
     if (powerIterations < 1) {
       throw new IllegalArgumentException("powerIterations must be >= 1, got " + powerIterations);
     }
@@ -88,6 +116,11 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
     }
   }
 
+  /** Arithmetic precision of {@link #eigh}. */
+  public EighPrecision eighPrecision() {
+    return eighPrecision;
+  }
+
   /** Power iterations used by {@link #maxEigenvalue}. */
   public int powerIterations() {
     return powerIterations;
@@ -96,7 +129,8 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
   @Override
   public EigenPairs eigh(NDArray symmetric) {
     MatrixChecks.requireSquareFloat(symmetric, "symmetric");
-    PtNDArray[] out = runList("eigh", requirePt(symmetric, "symmetric"));
+    String method = eighPrecision == EighPrecision.FLOAT64 ? "eigh64" : "eigh";
+    PtNDArray[] out = runList(method, requirePt(symmetric, "symmetric"));
     return new EigenPairs(out[0], out[1]);
   }
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** {@link Bjorck} pulls a perturbed orthogonal matrix back toward orthogonality. */
 class BjorckTest {
 
-  @Property(tries = 20, seed = "42")
+  @Property(tries = 12, seed = "42")
   void reducesOrthogonalityError(
       @ForAll @IntRange(min = 4, max = 128) int n,
       @ForAll @net.jqwik.api.constraints.Scale(4) @DoubleRange(min = 1e-3, max = 3e-2, maxIncluded = true) double noise,

@@ -85,25 +85,55 @@ final class Reference {
 
   /** {@code (A + ridge·I)^(-1/p)} in double via EJML's symmetric eigendecomposition. */
   static DMatrixRMaj inverseRoot(DMatrixRMaj a, int p, double ridge) {
-    int n = a.numRows;
-    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
-    if (!eig.decompose(a.copy())) {
-      throw new IllegalStateException("EJML eig failed");
-    }
-    DMatrixRMaj result = new DMatrixRMaj(n, n);
-    for (int k = 0; k < n; k++) {
-      double lambda = eig.getEigenvalue(k).real + ridge;
-      double s = Math.pow(lambda, -1.0 / p);
-      DMatrixRMaj u = eig.getEigenVector(k);
-      double norm2 = NormOps_DDRM.normF(u);
-      for (int i = 0; i < n; i++) {
-        double ui = u.get(i) * s / (norm2 * norm2);
-        for (int j = 0; j < n; j++) {
-          result.add(i, j, ui * u.get(j));
+    return Eigen.of(a).inverseRoot(p, ridge);
+  }
+
+  /** A symmetric eigendecomposition in double, reusable for several ridges and roots. */
+  record Eigen(double[] values, DMatrixRMaj vectors) {
+    /** Decomposes a symmetric matrix with EJML; vectors are the columns of {@code vectors}. */
+    static Eigen of(DMatrixRMaj a) {
+      int n = a.numRows;
+      EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
+      if (!eig.decompose(a.copy())) {
+        throw new IllegalStateException("EJML eig failed");
+      }
+      double[] values = new double[n];
+      DMatrixRMaj vectors = new DMatrixRMaj(n, n);
+      for (int k = 0; k < n; k++) {
+        values[k] = eig.getEigenvalue(k).real;
+        DMatrixRMaj u = eig.getEigenVector(k);
+        double norm = NormOps_DDRM.normF(u);
+        for (int i = 0; i < n; i++) {
+          vectors.set(i, k, u.get(i) / norm);
         }
       }
+      return new Eigen(values, vectors);
     }
-    return result;
+
+    /** Largest eigenvalue. */
+    double max() {
+      return Arrays.stream(values).max().orElseThrow();
+    }
+
+    /** Smallest eigenvalue. */
+    double min() {
+      return Arrays.stream(values).min().orElseThrow();
+    }
+
+    /** {@code U·diag((λ + ridge)^(-1/p))·Uᵀ}. */
+    DMatrixRMaj inverseRoot(int p, double ridge) {
+      int n = values.length;
+      DMatrixRMaj scaled = vectors.copy();
+      for (int k = 0; k < n; k++) {
+        double s = Math.pow(values[k] + ridge, -1.0 / p);
+        for (int i = 0; i < n; i++) {
+          scaled.set(i, k, scaled.get(i, k) * s);
+        }
+      }
+      DMatrixRMaj result = new DMatrixRMaj(n, n);
+      CommonOps_DDRM.multTransB(scaled, vectors, result);
+      return result;
+    }
   }
 
   /** Normalised relative error {@code ‖B − A‖F / ‖A‖F} (A is the reference). */

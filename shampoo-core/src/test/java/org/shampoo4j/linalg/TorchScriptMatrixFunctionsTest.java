@@ -21,11 +21,16 @@ class TorchScriptMatrixFunctionsTest {
 
   @Property(tries = 20, seed = "42")
   void eighReconstructsAndMatchesEjmlEigenvalues(
-      @ForAll @IntRange(min = 1, max = 96) int n, @ForAll long seed) {
+      @ForAll @IntRange(min = 1, max = 96) int n,
+      @ForAll EighPrecision precision,
+      @ForAll long seed) {
     DMatrixRMaj a = Reference.wishart(n, n + 3, 0.1, new Random(seed));
     double scale = CommonOps_DDRM.elementMaxAbs(a);
     try (NDManager m = NDManager.newBaseManager();
-        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
+        TorchScriptMatrixFunctions f =
+            new TorchScriptMatrixFunctions(
+                m, TorchScriptMatrixFunctions.DEFAULT_POWER_ITERATIONS, precision)) {
+      assertEquals(precision, f.eighPrecision());
       EigenPairs pairs = f.eigh(Reference.toNd(m, a));
       assertEquals(new Shape(n), pairs.values().getShape());
       assertEquals(new Shape(n, n), pairs.vectors().getShape());
@@ -172,6 +177,8 @@ class TorchScriptMatrixFunctionsTest {
           IllegalArgumentException.class,
           () -> f.maxEigenvalue(m.ones(new Shape(3, 3), ai.djl.ndarray.types.DataType.FLOAT64)));
       assertThrows(IllegalArgumentException.class, () -> new TorchScriptMatrixFunctions(m, 0));
+      assertThrows(
+          IllegalArgumentException.class, () -> new TorchScriptMatrixFunctions(m, 8, null));
     }
   }
 }
