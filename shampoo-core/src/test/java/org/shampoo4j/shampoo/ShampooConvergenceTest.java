@@ -21,12 +21,12 @@ import org.shampoo4j.testing.TrainingHarness;
 class ShampooConvergenceTest {
   @Test
   void quadratic() {
-    compare(IllConditionedQuadratic.standard(), new float[] {1e-4f, 3e-4f}, 150);
+    compare(IllConditionedQuadratic.standard(), new float[] {3e-5f, 1e-4f, 3e-4f, 1e-3f}, 200);
   }
 
   @Test
   void mlp() {
-    compare(SyntheticMlp.standard(), new float[] {0.01f, 0.03f}, 120);
+    compare(SyntheticMlp.standard(), new float[] {0.003f, 0.01f, 0.03f, 0.1f}, 150);
   }
 
   /** A run that diverges (non-finite gradient, THROW policy) counts as an infinite loss. */
