@@ -8,8 +8,6 @@ import java.util.Objects;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.NotPositiveDefiniteException;
 import org.shampoo4j.quant.MemoryFootprint;
-import org.shampoo4j.quant.NDArrayQuantizer;
-import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -44,10 +42,10 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   private final CholeskyEfConfig config;
   private final NDManager state;
   private final FactorCodec codec;
-  private final NDArrayQuantizer rootQuantizer;
+  private final QuantizationSpec spec;
   private final FactorCodec rootCodec;
   private StoredFactor factor;
-  private PackedNDArray rootPacked;
+  private StoredRoot storedRoot;
   private StoredFactor rootFactor;
   private long rejectedUpdates;
   private long rejectedRefreshes;
@@ -71,6 +69,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
     this.config = Objects.requireNonNull(config, "config");
     Objects.requireNonNull(map, "map");
     QuantizationSpec spec = context.quantizationSpec(map);
+    this.spec = spec;
     boolean quantized = order >= 2 && spec.quantizes((long) order * order);
     StoredFactor.Form form;
     if (!quantized) {
@@ -81,7 +80,6 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
       form = StoredFactor.Form.QUANTIZED;
     }
     this.codec = new FactorCodec(order, form, spec);
-    this.rootQuantizer = context.quantizer(map);
     this.rootCodec = new FactorCodec(
         order, quantized ? StoredFactor.Form.QUANTIZED : StoredFactor.Form.FP32, spec);
     this.state = context.manager().newSubManager();
@@ -188,11 +186,11 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   private boolean storeRoot(NDArray root) {
     NDManager scope = root.getManager();
     if (!config.rootAsCholesky()) {
-      PackedNDArray packed = rootQuantizer.quantizeOffDiagonal(root).attach(state);
-      if (rootPacked != null) {
-        rootPacked.close();
+      StoredRoot packed = StoredRoot.of(root, spec).attach(state);
+      if (storedRoot != null) {
+        storedRoot.close();
       }
-      rootPacked = packed;
+      storedRoot = packed;
       return true;
     }
     // The root is SPD with condition number cond(L)^(1/p), so its factorisation rarely needs
@@ -213,12 +211,12 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
 
   @Override
   public NDArray inverseRoot(NDManager manager) {
-    if (rootPacked != null) {
-      NDArray root = rootQuantizer.dequantize(rootPacked);
-      root.attach(manager);
-      return root;
-    }
     try (NDManager scope = state.newSubManager()) {
+      if (storedRoot != null) {
+        NDArray root = storedRoot.decode(scope);
+        root.attach(manager);
+        return root;
+      }
       rootFactor.tempAttach(scope);
       NDArray c = rootCodec.factorMatrix(rootFactor);
       NDArray root = c.matMul(c.transpose());
@@ -287,7 +285,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
 
   @Override
   public MemoryFootprint memory() {
-    MemoryFootprint root = rootPacked != null ? rootPacked.memory() : rootFactor.memory();
+    MemoryFootprint root = storedRoot != null ? storedRoot.memory() : rootFactor.memory();
     return factor.memory().plus(root);
   }
 

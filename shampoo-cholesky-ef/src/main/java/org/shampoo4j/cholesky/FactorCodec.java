@@ -5,9 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
-import org.shampoo4j.quant.Codebook;
-import org.shampoo4j.quant.NDArrayQuantizer;
-import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 
 /**
@@ -16,7 +13,7 @@ import org.shampoo4j.quant.QuantizationSpec;
  *
  * <p>Quantization (SPEC §6 choice): the factor's strictly-lower entries and the error's
  * strictly-lower entries are each flattened in row-major order of the lower triangle and quantized
- * as two separate vectors by {@link NDArrayQuantizer} (block-wise absmax), so no block mixes
+ * as two separate vectors by {@link BlockCodes} (block-wise absmax), so no block mixes
  * factor and error magnitudes. Entry t of both vectors is the same position (i, j), i &gt; j. In
  * the shared code matrix the factor's code of (i, j) sits at (i, j) and the error's code of (i, j)
  * at the transposed position (j, i); the matrix's n(n−1) off-diagonal codes are packed in
@@ -31,8 +28,7 @@ final class FactorCodec {
 
   private final TriangleLayout layout;
   private final StoredFactor.Form form;
-  private final Codebook codebook;
-  private final NDArrayQuantizer vectorQuantizer;
+  private final BlockCodes blockCodes;
 
   /**
    * A codec.
@@ -46,12 +42,10 @@ final class FactorCodec {
   FactorCodec(int order, StoredFactor.Form form, QuantizationSpec spec) {
     this.layout = new TriangleLayout(order);
     this.form = Objects.requireNonNull(form, "form");
-    this.codebook = spec.codebook();
+    this.blockCodes = new BlockCodes(spec.codebook(), spec.blockSize());
     if (form != StoredFactor.Form.FP32 && order < 2) {
       throw new IllegalArgumentException("an order-" + order + " factor has nothing to quantize");
     }
-    this.vectorQuantizer =
-        new NDArrayQuantizer(spec.toBuilder().minQuantizedElements(0).build(), false);
   }
 
   /** The layout of this order. */
@@ -66,12 +60,7 @@ final class FactorCodec {
 
   /** The code width. */
   int bits() {
-    return codebook.bits();
-  }
-
-  /** Block size of the scales. */
-  int blockSize() {
-    return vectorQuantizer.spec().blockSize();
+    return blockCodes.codebook().bits();
   }
 
   /**
@@ -84,10 +73,9 @@ final class FactorCodec {
       return new Quantized(
           scope.zeros(new Shape(0)), scope.zeros(new Shape(0)), vector.flatten());
     }
-    PackedNDArray packed = vectorQuantizer.quantize(vector.flatten());
-    NDArray codes = CodeStreams.unpack(packed.codes(), bits(), layout.pairs());
-    NDArray scales = packed.scales();
-    return new Quantized(codes, scales, values(codes, scales));
+    BlockCodes.Encoded encoded = blockCodes.encode(vector.flatten());
+    return new Quantized(
+        encoded.codes(), encoded.scales(), blockCodes.decode(encoded.codes(), encoded.scales()));
   }
 
   /**
@@ -169,18 +157,7 @@ final class FactorCodec {
     return layout.fromOffDiagonalStream(stream);
   }
 
-  // codebook[code]·scale of its block, as NDArrayQuantizer dequantizes (same float32 products).
   private NDArray values(NDArray codes, NDArray scales) {
-    NDManager scope = codes.getManager();
-    int blockSize = blockSize();
-    long count = codes.size();
-    long blocks = scales.size();
-    NDArray decoded = scope.create(codebook.values()).take(codes.toType(DataType.INT64, false));
-    long missing = blocks * blockSize - count;
-    if (missing > 0) {
-      decoded = decoded.concat(scope.zeros(new Shape(missing)));
-    }
-    return decoded.reshape(blocks, blockSize).mul(scales.expandDims(1)).flatten()
-        .get("0:" + count);
+    return blockCodes.decode(codes, scales);
   }
 }

@@ -71,7 +71,7 @@ final class TriangleLayout {
     NDArray rank = inside.cumSum().sub(1);
     NDArray source = rank.mul(inside).add(inside.neg().add(1).mul(pairs));
     NDArray padded = vector.flatten().concat(scope.zeros(new Shape(1), vector.getDataType()));
-    return padded.take(source).reshape(order, order);
+    return padded.gather(source, 0).reshape(order, order);
   }
 
   /** The off-diagonal entries of a square matrix in row-major order: {@code n(n−1)} values. */

@@ -101,7 +101,7 @@ final class Host {
     return v;
   }
 
-  /** {@code (A + ridge·I)^(−1/p)} by eigendecomposition in double. */
+  /** {@code (A + ridge·I)^(−1/p)} by eigendecomposition in double, eigenvalues floored at 1e-7·λmax. */
   static DMatrixRMaj inverseRoot(DMatrixRMaj a, int p, double ridge) {
     int n = a.numRows;
     DMatrixRMaj s = a.copy();
@@ -110,10 +110,17 @@ final class Host {
     if (!eig.decompose(s)) {
       throw new IllegalStateException("eigendecomposition failed");
     }
+    double top = Double.MIN_NORMAL;
+    for (int k = 0; k < n; k++) {
+      top = Math.max(top, eig.getEigenvalue(k).getReal() + ridge);
+    }
+    // Eigenvalues clamped to 1e-7·λmax as EighInverseRoot does, so an indefinite input (naive
+    // quantization) gets the root the optimizer would use instead of an overflow.
+    double floor = 1e-7 * top;
     DMatrixRMaj out = new DMatrixRMaj(n, n);
     for (int k = 0; k < n; k++) {
       double lambda = eig.getEigenvalue(k).getReal() + ridge;
-      double w = Math.pow(Math.max(lambda, Double.MIN_NORMAL), -1.0 / p);
+      double w = Math.pow(Math.max(lambda, floor), -1.0 / p);
       DMatrixRMaj v = eig.getEigenVector(k);
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) {
