@@ -92,6 +92,29 @@ class ShampooStepTest {
     }
   }
 
+  /** The memory report can show the block's parameter names instead of DJL's uids. */
+  @Test
+  void memoryReportNamesParametersByTheirBlockPaths() {
+    try (NDManager m = NDManager.newBaseManager();
+        ShampooOptimizer opt = ShampooOptimizer.builder().config(ShampooConfig.builder().build())
+            .representation(new FullMatrixRepresentation()).build()) {
+      ai.djl.nn.Block block = org.shampoo4j.testing.SyntheticMlp.standard().newBlock();
+      block.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, new Shape(8, 20));
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (var p : block.getParameters()) {
+        NDArray w = p.getValue().getArray();
+        opt.update(p.getValue().getId(), w, w.onesLike());
+        names.add(p.getKey());
+      }
+      var report = opt.memoryReport().withParameterNames(block);
+      System.out.print(report.toTable());
+      java.util.Set<String> reported = new java.util.HashSet<>();
+      report.parameters().forEach(p -> reported.add(p.parameterId()));
+      assertEquals(names, reported);
+      assertEquals(opt.memoryReport().total(), report.total());
+    }
+  }
+
   /** The optimizer must not leave arrays in the caller's managers. */
   @Test
   void stepsDoNotLeakIntoTheCallersManager() {

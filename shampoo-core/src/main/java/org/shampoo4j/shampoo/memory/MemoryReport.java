@@ -20,6 +20,31 @@ public record MemoryReport(String representation, String baseOptimizer,
     parameters = List.copyOf(parameters);
   }
 
+  /**
+   * This report with DJL's parameter ids (uids) replaced by the block's readable parameter paths,
+   * for example {@code 01Linear_weight}; a replica suffix {@code @device} is kept, unknown ids are
+   * left as they are.
+   *
+   * @param block the model's block whose parameters the optimizer updated
+   */
+  public MemoryReport withParameterNames(ai.djl.nn.Block block) {
+    java.util.Map<String, String> names = new java.util.HashMap<>();
+    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+      names.put(p.getValue().getId(), p.getKey());
+    }
+    List<ParameterMemory> renamed = new java.util.ArrayList<>();
+    for (ParameterMemory p : parameters) {
+      String key = p.parameterId();
+      int at = key.indexOf('@');
+      String id = at < 0 ? key : key.substring(0, at);
+      String suffix = at < 0 ? "" : key.substring(at);
+      String name = names.getOrDefault(id, id) + suffix;
+      renamed.add(new ParameterMemory(name, p.shape(), p.preconditioned(), p.blocks(),
+          p.preconditioners(), p.baseOptimizer(), p.rejectedUpdates()));
+    }
+    return new MemoryReport(representation, baseOptimizer, renamed, skippedUpdates);
+  }
+
   /** Bytes of all preconditioners. */
   public MemoryFootprint preconditionerTotal() {
     return parameters.stream().map(ParameterMemory::preconditioners)

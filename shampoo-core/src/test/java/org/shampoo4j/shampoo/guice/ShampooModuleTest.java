@@ -64,6 +64,27 @@ class ShampooModuleTest {
     }
   }
 
+  /** The composition of the issue: Shampoo + Linear-2 map + eigenvector/Björck 4-bit states. */
+  @Test
+  void fourBitRepresentationIsSwappedInByModules() {
+    // Statistics of 32×32 and 20×20 are below the default 4096-element floor; lower it so the
+    // representation actually quantizes in this small model.
+    ShampooConfig config = CONFIG.toBuilder().minQuantizedElements(256).build();
+    Injector injector = Guice.createInjector(new ShampooModule(config),
+        new org.shampoo4j.quant.linear2.Linear2Module(), new EigenBjorckModule());
+    try (ShampooOptimizer shampoo = injector.getInstance(ShampooOptimizer.class)) {
+      LossCurve curve = TrainingHarness.train(SyntheticMlp.standard(), shampoo, 40);
+      System.out.println("Guice-wired shampoo (" + shampoo.representation().name()
+          + ", sgd-momentum) on MLP: " + curve.summary());
+      MemoryReport report = shampoo.memoryReport();
+      System.out.print(report.toTable());
+      assertTrue(curve.allFinite());
+      assertTrue(!FullMatrixRepresentation.NAME.equals(shampoo.representation().name()));
+      assertTrue(report.preconditionerTotal().codeBytes() > 0, "4-bit codes are reported");
+      assertTrue(report.preconditionerTotal().scaleBytes() > 0, "block scales are reported");
+    }
+  }
+
   @Test
   void aModuleCanOverrideTheBaseOptimizer() {
     AbstractModule adamW = new AbstractModule() {
