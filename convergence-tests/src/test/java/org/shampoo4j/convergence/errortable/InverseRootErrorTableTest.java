@@ -24,6 +24,12 @@ import org.shampoo4j.quant.QuantizationMap;
  * gradient outer products of a small network, see {@link SpdFamilies#gradientStatistic}) and a
  * synthetic one (geometric spectrum, κ = 1e4, see {@link SpdFamilies#geometric}). Order 256 in the
  * CI run, the paper's 1200 in the thorough run. The table is printed next to the paper's numbers.
+ *
+ * <p>Measured (n = 256 and n = 1200 alike): U + Björck matches the paper closely (real Linear-2
+ * 0.035 / 2.0° against the paper's 0.034 / 1.95°); plain quantized U is 1.6x to 3x worse than the
+ * paper's, and quantized A is far worse than the paper's (NRE 0.7 to 2.8: our root of the
+ * dequantized A clamps its negative eigenvalues to zero before the ridge, which the paper does not
+ * specify). The three orderings asserted below held at both sizes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InverseRootErrorTableTest {

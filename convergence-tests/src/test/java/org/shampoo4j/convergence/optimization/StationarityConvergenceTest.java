@@ -35,10 +35,11 @@ import org.shampoo4j.convergence.reference.ReferenceSettings;
  *   <li>every representation's measure falls (fitted log-log slope below zero) on every problem;
  *   <li>smooth problems: slope ≤ −0.25 for every representation, on the problems where 32-bit
  *       Shampoo itself is in that regime within the horizon (measured: not logistic regression,
- *       whose slope is about −0.15 for all five representations, 32-bit included, up to T = 800:
+ *       whose slope is −0.10 to −0.15 for all five representations, 32-bit included, at T ≤ 320 and
+ *       T ≤ 800:
  *       still in the transient phase at η0 = 0.5);
  *   <li>eigen 4-bit, Cholesky 4-bit and Cholesky + EF 4-bit end within a factor 3 of 32-bit's
- *       measure. Naive 4-bit does NOT: it ends 9x to 23x above 32-bit on least squares and both
+ *       measure. Naive 4-bit does NOT: it ends 5x to 23x above 32-bit on least squares and both
  *       networks (it still converges, at a lower rate), so for naive only the decrease is asserted.
  * </ul>
  */

@@ -1,5 +1,6 @@
 package org.shampoo4j.convergence.reference;
 
+import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.shampoo4j.convergence.fixtures.Dense;
 import org.shampoo4j.convergence.fixtures.MatrixQuantizer;
@@ -36,7 +37,7 @@ public final class CholeskyReference implements ReferencePreconditioner {
     this.errorFeedback = errorFeedback;
     this.quantized = settings.quantizes(order);
     this.diagonal = new double[order];
-    java.util.Arrays.fill(diagonal, (float) Math.sqrt(settings.eps()));
+    Arrays.fill(diagonal, (float) Math.sqrt(settings.eps()));
     this.lower = new double[order * (order - 1) / 2];
     this.error = new double[lower.length];
     this.root = Dense.identity(order);

@@ -1,5 +1,6 @@
 package org.shampoo4j.convergence.reference;
 
+import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
 import org.shampoo4j.convergence.fixtures.Dense;
 
@@ -25,7 +26,7 @@ final class EigenBjorckReference implements ReferencePreconditioner {
     this.quantized = settings.quantizes(order);
     this.storedRows = storeRows(Dense.identity(order));
     this.lambda = new double[order];
-    java.util.Arrays.fill(lambda, (float) settings.eps());
+    Arrays.fill(lambda, (float) settings.eps());
     this.root = Dense.identity(order);
   }
 
