@@ -204,6 +204,62 @@ class CholeskyEfPreconditionerTest {
   }
 
   @Test
+  void quantizedRootFormsApproximateTheRootOfTheRebuiltStatistic() {
+    int n = 96;
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions linalg = new TorchScriptMatrixFunctions(m)) {
+      PreconditionerContext context = Fixtures.context(m, linalg, 4096).build();
+      for (boolean rootAsCholesky : new boolean[] {false, true}) {
+        Random random = new Random(21);
+        CholeskyEfConfig config = CholeskyEfConfig.builder().rootAsCholesky(rootAsCholesky).build();
+        try (CholeskyEfPreconditioner p = Fixtures.create(n, context, config)) {
+          for (int k = 0; k < 10; k++) {
+            p.accumulate(Host.toNd(m, Host.gram(n, 12, Host.logScales(n, 1e3), random)));
+          }
+          p.refreshInverseRoot();
+          assertEquals(0, p.rejectedRefreshes());
+          DMatrixRMaj s = Host.fromNd(p.statistic(m));
+          double lambdaMax = Host.eigenvalues(s)[n - 1];
+          DMatrixRMaj exact = Host.inverseRoot(s, 4, 1e-6 * lambdaMax);
+          DMatrixRMaj root = Host.fromNd(p.inverseRoot(m));
+          double[] eig = Host.eigenvalues(root);
+          double nre = Host.nre(root, exact);
+          double asymmetry = Host.asymmetry(root);
+          System.out.printf(
+              "4-bit root of the rebuilt statistic, n=%d, rootAsCholesky=%s: NRE %.4f, AE %.2f°,"
+                  + " λmin/λmax of stored root %.3e, asymmetry %.2e, root bytes %d%n",
+              n, rootAsCholesky, nre, Host.angleDegrees(root, exact), eig[0] / eig[n - 1],
+              asymmetry, p.memory().total() - p.factorMemory().total());
+          assertTrue(nre < 0.5, "root NRE " + nre);
+          if (rootAsCholesky) {
+            // C̃r·C̃rᵀ: symmetric and PSD by construction. (The §3 form quantizes (i, j) and
+            // (j, i) in different blocks, so its dequantized root is not exactly symmetric.)
+            assertTrue(asymmetry < 1e-5, "C̃r·C̃rᵀ asymmetry " + asymmetry);
+            assertTrue(eig[0] > -1e-6 * eig[n - 1], "C̃r·C̃rᵀ is PSD, λmin " + eig[0]);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void orderOneStaysFp32AndWorks() {
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions linalg = new TorchScriptMatrixFunctions(m)) {
+      PreconditionerContext context = Fixtures.context(m, linalg, 0).build();
+      try (CholeskyEfPreconditioner p = Fixtures.create(1, context, CholeskyEfConfig.defaults())) {
+        assertFalse(p.quantized());
+        p.accumulate(m.create(new float[] {4f}).reshape(1, 1));
+        p.refreshInverseRoot();
+        // 0.95·1e-6 + 0.05·4 (+ ridge 1e-6·λmax)
+        float expected = (float) (0.95e-6 + 0.2) * (1 + 1e-6f);
+        assertEquals(expected, p.statistic(m).getFloat(0, 0), 1e-6f);
+        assertEquals(Math.pow(expected, -0.25), p.inverseRoot(m).getFloat(0, 0), 1e-3);
+      }
+    }
+  }
+
+  @Test
   void rejectsGramOfWrongShape() {
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions linalg = new TorchScriptMatrixFunctions(m)) {
