@@ -64,6 +64,7 @@ class AdamW4BitTest {
       Map<String, Shape> shapes = new LinkedHashMap<>();
       shapes.put("matrix", new Shape(256, 512));
       shapes.put("conv", new Shape(64, 32, 3, 3));
+      shapes.put("squeezed", new Shape(1, 64, 96));
       shapes.put("vector", new Shape(5000));
       shapes.put("small", new Shape(100));
       long elements = 0;
@@ -76,6 +77,9 @@ class AdamW4BitTest {
       assertEquals(new MemoryFootprint(131072, 4096 + 3072, 0), optimizer.memory("matrix"));
       // conv 64x32x3x3 = 18432: m = 9216 + 144 * 4; v rank-1 over 4 axes: 4 * (64+32+3+3).
       assertEquals(new MemoryFootprint(18432, 576 + 408, 0), optimizer.memory("conv"));
+      // 1x64x96: the unit axis is dropped, v is rank-1 over 64x96: m = 3072 + 48 * 4, v = 3072 +
+      // 4 * (64 + 96).
+      assertEquals(new MemoryFootprint(6144, 192 + 640, 0), optimizer.memory("squeezed"));
       // vector 5000: both moments block-wise, 2500 code bytes + 40 blocks * 4 each.
       assertEquals(new MemoryFootprint(5000, 320, 0), optimizer.memory("vector"));
       // small: under 4096 elements, two fp32 moments.
@@ -83,7 +87,7 @@ class AdamW4BitTest {
       assertEquals(MemoryFootprint.ZERO, optimizer.memory("unknown"));
       for (String id : shapes.keySet()) {
         MemoryFootprint f = optimizer.memory(id);
-        System.out.printf("memory %-7s %-14s codes %7d B, scales %5d B, fp32 %4d B:"
+        System.out.printf("memory %-8s %-14s codes %7d B, scales %5d B, fp32 %4d B:"
                 + " %.3f bits per moment element (fp32 AdamW: 32)%n",
             id, shapes.get(id), f.codeBytes(), f.scaleBytes(), f.fp32Bytes(),
             f.bitsPerElement(2 * shapes.get(id).size()));
