@@ -49,10 +49,31 @@ final class TriangleLayout {
     return index.reshape(order, 1).gt(index.reshape(1, order));
   }
 
-  /** The strictly-lower entries of a square matrix, row-major: entry (i, j), i &gt; j, at i(i−1)/2+j. */
+  /**
+   * The strictly-lower entries of a square matrix, row-major: entry (i, j), i &gt; j, at
+   * i(i−1)/2+j. A gather at computed positions rather than a boolean mask: a masked selection has
+   * a data-dependent size, which costs a device-to-host synchronisation on a GPU.
+   */
   NDArray strictLower(NDArray square) {
     requireSquare(square);
-    return square.booleanMask(strictLowerMask(square.getManager()));
+    NDManager scope = square.getManager();
+    NDArray flat = scope.arange(0, order * order, 1, DataType.INT64);
+    // Scatter every flat position to its triangle rank; positions outside the triangle all land
+    // in one extra slot, which is dropped.
+    NDArray positions = scope.zeros(new Shape(pairs + 1), DataType.INT64)
+        .scatter(triangleRankOrDump(scope), flat, 0)
+        .get("0:" + pairs);
+    return square.flatten().gather(positions, 0);
+  }
+
+  /**
+   * For each flat position of the n×n matrix (row-major): its rank in the strictly-lower triangle
+   * if it lies there, else {@code pairs} (an out-of-triangle slot). int64, length n².
+   */
+  private NDArray triangleRankOrDump(NDManager scope) {
+    NDArray inside = strictLowerMask(scope).flatten().toType(DataType.INT64, false);
+    NDArray rank = inside.cumSum().sub(1);
+    return rank.mul(inside).add(inside.neg().add(1).mul(pairs));
   }
 
   /**
@@ -66,10 +87,8 @@ final class TriangleLayout {
               + vector.getShape());
     }
     NDManager scope = vector.getManager();
-    NDArray inside = strictLowerMask(scope).flatten().toType(DataType.INT64, false);
     // Position in the vector for triangle entries, and `pairs` (an appended zero) elsewhere.
-    NDArray rank = inside.cumSum().sub(1);
-    NDArray source = rank.mul(inside).add(inside.neg().add(1).mul(pairs));
+    NDArray source = triangleRankOrDump(scope);
     NDArray padded = vector.flatten().concat(scope.zeros(new Shape(1), vector.getDataType()));
     return padded.gather(source, 0).reshape(order, order);
   }
