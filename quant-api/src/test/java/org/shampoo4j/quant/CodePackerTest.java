@@ -90,10 +90,10 @@ class CodePackerTest {
       asLongs[i] = codes[i] & 0xFF;
     }
     try (NDManager m = NDManager.newBaseManager()) {
-      NDArray packed = NDArrayQuantizer.pack(m.create(asLongs), bits);
+      NDArray packed = DeviceCodes.pack(m.create(asLongs), bits);
       assertEquals(DataType.UINT8, packed.getDataType());
       assertArrayEquals(expected, packed.toByteArray());
-      NDArray unpacked = NDArrayQuantizer.unpack(
+      NDArray unpacked = DeviceCodes.unpack(
           m.create(ByteBuffer.wrap(expected), new Shape(expected.length), DataType.UINT8),
           bits, count);
       assertArrayEquals(asLongs, unpacked.toLongArray());

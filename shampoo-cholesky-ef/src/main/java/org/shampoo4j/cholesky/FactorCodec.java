@@ -98,7 +98,7 @@ final class FactorCodec {
             factor.values().duplicate());
       case QUANTIZED:
         return new StoredFactor(
-            form, d, CodeStreams.pack(factor.codes(), bits()), factor.scales().duplicate(),
+            form, d, blockCodes.pack(factor.codes()), factor.scales().duplicate(),
             empty, empty.duplicate());
       case ERROR_FEEDBACK:
         Objects.requireNonNull(error, "error feedback needs an error state");
@@ -106,7 +106,7 @@ final class FactorCodec {
         NDArray upperCodes = layout.lowerMatrix(error.codes()).transpose();
         NDArray stream = layout.offDiagonalStream(lowerCodes.add(upperCodes));
         return new StoredFactor(
-            form, d, CodeStreams.pack(stream, bits()), factor.scales().duplicate(),
+            form, d, blockCodes.pack(stream), factor.scales().duplicate(),
             error.scales().duplicate(), empty);
       default:
         throw new IllegalStateException("unknown form " + form);
@@ -120,7 +120,7 @@ final class FactorCodec {
         return stored.fp32Lower();
       case QUANTIZED:
         return values(
-            CodeStreams.unpack(stored.codes(), bits(), layout.pairs()), stored.factorScales());
+            blockCodes.unpack(stored.codes(), layout.pairs()), stored.factorScales());
       case ERROR_FEEDBACK:
         return values(layout.strictLower(codeMatrix(stored)), stored.factorScales());
       default:
@@ -153,7 +153,7 @@ final class FactorCodec {
     if (form != StoredFactor.Form.ERROR_FEEDBACK) {
       throw new IllegalStateException("only the error-feedback form has a shared code matrix");
     }
-    NDArray stream = CodeStreams.unpack(stored.codes(), bits(), 2 * layout.pairs());
+    NDArray stream = blockCodes.unpack(stored.codes(), 2 * layout.pairs());
     return layout.fromOffDiagonalStream(stream);
   }
 

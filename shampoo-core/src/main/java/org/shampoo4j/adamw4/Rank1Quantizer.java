@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Objects;
 import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.DeviceCodes;
 import org.shampoo4j.quant.Layout;
 
 /**
