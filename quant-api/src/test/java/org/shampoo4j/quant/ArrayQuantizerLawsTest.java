@@ -9,6 +9,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /** Laws of the pure-Java block quantizer, over random codebooks, block sizes and lengths. */
 class ArrayQuantizerLawsTest {
@@ -34,7 +35,7 @@ class ArrayQuantizerLawsTest {
       @ForAll long seed) {
     Random r = new Random(seed);
     Codebook cb = TestCodebooks.random(bits, r, r.nextBoolean());
-    float[] x = TestCodebooks.data(length, r);
+    float[] x = QuantizerChecks.data(length, r);
     ArrayQuantizer q = new ArrayQuantizer(spec(cb, blockSize));
     PackedTensor p = q.quantize(FloatTensor.vector(x));
     assertEquals(Layout.DENSE, p.layout());
@@ -59,7 +60,7 @@ class ArrayQuantizerLawsTest {
       @ForAll long seed) {
     Random r = new Random(seed);
     Codebook cb = TestCodebooks.random(bits, r, true);
-    float[] x = TestCodebooks.data(n * n, r);
+    float[] x = QuantizerChecks.data(n * n, r);
     ArrayQuantizer q = new ArrayQuantizer(spec(cb, blockSize));
     PackedTensor p = q.quantizeOffDiagonal(FloatTensor.of(x, n, n));
     assertEquals(Layout.OFF_DIAGONAL, p.layout());
@@ -94,7 +95,7 @@ class ArrayQuantizerLawsTest {
     Random r = new Random(seed);
     Codebook cb = TestCodebooks.random(bits, r, true);
     ArrayQuantizer q = new ArrayQuantizer(spec(cb, blockSize));
-    FloatTensor x = FloatTensor.of(TestCodebooks.data(n * n, r), n, n);
+    FloatTensor x = FloatTensor.of(QuantizerChecks.data(n * n, r), n, n);
     PackedTensor once = offDiagonal ? q.quantizeOffDiagonal(x) : q.quantize(x);
     FloatTensor back = q.dequantize(once);
     PackedTensor twice = offDiagonal ? q.quantizeOffDiagonal(back) : q.quantize(back);
@@ -112,7 +113,7 @@ class ArrayQuantizerLawsTest {
       shape[d] = 1 + r.nextInt(12);
       n *= shape[d];
     }
-    FloatTensor x = FloatTensor.of(TestCodebooks.data(n, r), shape);
+    FloatTensor x = FloatTensor.of(QuantizerChecks.data(n, r), shape);
     Codebook cb = TestCodebooks.linear(4);
     ArrayQuantizer below = new ArrayQuantizer(
         QuantizationSpec.builder(cb).minQuantizedElements(n + 1).build());
@@ -130,12 +131,12 @@ class ArrayQuantizerLawsTest {
   void defaultSpecKeepsSmallMatricesFp32AndQuantizesLargeOnes() {
     ArrayQuantizer q = new ArrayQuantizer(QuantizationSpec.of(TestCodebooks.squared(4)));
     Random r = new Random(3);
-    assertEquals(Layout.FP32, q.quantize(FloatTensor.of(TestCodebooks.data(63 * 64, r), 63, 64))
+    assertEquals(Layout.FP32, q.quantize(FloatTensor.of(QuantizerChecks.data(63 * 64, r), 63, 64))
         .layout());
-    assertEquals(Layout.DENSE, q.quantize(FloatTensor.of(TestCodebooks.data(4096, r), 64, 64))
+    assertEquals(Layout.DENSE, q.quantize(FloatTensor.of(QuantizerChecks.data(4096, r), 64, 64))
         .layout());
     assertEquals(Layout.FP32,
-        q.quantizeOffDiagonal(FloatTensor.of(TestCodebooks.data(63 * 63, r), 63, 63)).layout());
+        q.quantizeOffDiagonal(FloatTensor.of(QuantizerChecks.data(63 * 63, r), 63, 63)).layout());
   }
 
   @Test

@@ -11,6 +11,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /** The device building blocks agree with the host codebook and {@link ArrayQuantizer}. */
 class DeviceCodesTest {
@@ -46,7 +47,7 @@ class DeviceCodesTest {
       @ForAll long seed) {
     Random random = new Random(seed);
     Codebook codebook = TestCodebooks.random(4, random, true);
-    float[] x = TestCodebooks.data(n, random);
+    float[] x = QuantizerChecks.data(n, random);
     QuantizationSpec spec =
         QuantizationSpec.builder(codebook).blockSize(blockSize).minQuantizedElements(0).build();
     PackedTensor host = new ArrayQuantizer(spec).quantize(FloatTensor.vector(x));

@@ -10,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /** Reported bytes are the real buffer sizes; 4-bit with B = 64 costs 4.5 bits per element. */
 class MemoryFootprintTest {
@@ -29,7 +30,7 @@ class MemoryFootprintTest {
       @ForAll @IntRange(min = 1, max = 70) int n,
       @ForAll boolean offDiagonal,
       @ForAll long seed) {
-    float[] x = TestCodebooks.data(n * n, new Random(seed));
+    float[] x = QuantizerChecks.data(n * n, new Random(seed));
     ArrayQuantizer aq = new ArrayQuantizer(spec(bits, blockSize));
     FloatTensor t = FloatTensor.of(x, n, n);
     PackedTensor p = offDiagonal ? aq.quantizeOffDiagonal(t) : aq.quantize(t);
@@ -58,12 +59,12 @@ class MemoryFootprintTest {
   void fourBitsWithBlocksOf64CostFourAndAHalfBitsPerElement() {
     ArrayQuantizer q = new ArrayQuantizer(QuantizationSpec.of(TestCodebooks.squared(4)));
     Random r = new Random(11);
-    PackedTensor dense = q.quantize(FloatTensor.of(TestCodebooks.data(128 * 96, r), 128, 96));
+    PackedTensor dense = q.quantize(FloatTensor.of(QuantizerChecks.data(128 * 96, r), 128, 96));
     assertEquals(4.5, dense.memory().bitsPerElement(128 * 96), 0.0);
     // Off-diagonal: the fp32 diagonal adds 32·n bits to the n² elements.
     for (int n : new int[] {64, 200, 1200}) {
       PackedTensor off =
-          q.quantizeOffDiagonal(FloatTensor.of(TestCodebooks.data(n * n, r), n, n));
+          q.quantizeOffDiagonal(FloatTensor.of(QuantizerChecks.data(n * n, r), n, n));
       double bits = off.memory().bitsPerElement((long) n * n);
       assertEquals(4.5 + 32.0 / n, bits, 1e-12, "order " + n);
       System.out.printf("4-bit B=64 off-diagonal n=%d: %.4f bits/element, 1/%.2f of fp32%n",

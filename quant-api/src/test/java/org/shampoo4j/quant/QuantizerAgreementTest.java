@@ -9,6 +9,7 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /**
  * The pure-Java and DJL (CPU) quantizers agree bit for bit: codes, scales, fp32 parts and
@@ -44,7 +45,7 @@ class QuantizerAgreementTest {
     long minimum = minimums[r.nextInt(minimums.length)];
     QuantizationSpec spec =
         QuantizationSpec.builder(cb).blockSize(blockSize).minQuantizedElements(minimum).build();
-    float[] x = TestCodebooks.data(n, r);
+    float[] x = QuantizerChecks.data(n, r);
     plantMidpoints(x, cb, blockSize, r);
     assertAgree(spec, x, shape, offDiagonal);
   }

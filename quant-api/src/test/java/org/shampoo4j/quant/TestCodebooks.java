@@ -75,17 +75,4 @@ final class TestCodebooks {
     }
     return true;
   }
-
-  /** Gaussian data with per-row magnitudes spread over several decades, some exact zeros. */
-  static float[] data(int n, Random r) {
-    float[] x = new float[n];
-    double magnitude = Math.pow(10, r.nextInt(7) - 3);
-    for (int i = 0; i < n; i++) {
-      if (r.nextInt(10) == 0) {
-        magnitude = Math.pow(10, r.nextInt(7) - 3);
-      }
-      x[i] = r.nextInt(20) == 0 ? 0f : (float) (r.nextGaussian() * magnitude);
-    }
-    return x;
-  }
 }

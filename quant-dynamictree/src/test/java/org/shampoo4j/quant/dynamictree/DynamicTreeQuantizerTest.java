@@ -14,6 +14,7 @@ import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.PackedTensor;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /** Block quantization with the dynamic tree map, on both quantizer paths. */
 class DynamicTreeQuantizerTest {

@@ -12,6 +12,7 @@ import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.PackedTensor;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /** Block quantization with the Linear-2 and zero-free linear maps, on both quantizer paths. */
 class Linear2QuantizerTest {

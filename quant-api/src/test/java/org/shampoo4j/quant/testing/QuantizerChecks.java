@@ -1,4 +1,4 @@
-package org.shampoo4j.quant.dynamictree;
+package org.shampoo4j.quant.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,12 +17,15 @@ import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.PackedTensor;
 import org.shampoo4j.quant.QuantizationSpec;
 
-/** Checks shared by this module's quantizer tests: Java/DJL agreement and the error bound. */
-final class QuantizerChecks {
+/**
+ * Checks shared by the quantizer modules' tests through quant-api's test-jar: Java/DJL agreement
+ * and the element-wise error bound.
+ */
+public final class QuantizerChecks {
   private QuantizerChecks() {}
 
   /** Gaussian data whose magnitude jumps between decades, with some exact zeros. */
-  static float[] data(int n, Random r) {
+  public static float[] data(int n, Random r) {
     float[] x = new float[n];
     double magnitude = Math.pow(10, r.nextInt(7) - 3);
     for (int i = 0; i < n; i++) {
@@ -35,7 +38,7 @@ final class QuantizerChecks {
   }
 
   /** A random spec for {@code codebook}: block size and minimum size below, at and above n. */
-  static QuantizationSpec randomSpec(Codebook codebook, long n, Random r) {
+  public static QuantizationSpec randomSpec(Codebook codebook, long n, Random r) {
     int[] blockSizes = {64, 128, 1, 7, 1 + r.nextInt(300)};
     long[] minimums = {0, n, n + 1, QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS};
     return QuantizationSpec.builder(codebook)
@@ -45,7 +48,7 @@ final class QuantizerChecks {
   }
 
   /** A random shape of rank 1 to 3, or a square matrix when {@code square}. */
-  static int[] randomShape(Random r, boolean square) {
+  public static int[] randomShape(Random r, boolean square) {
     if (square) {
       int n = 1 + r.nextInt(90);
       return new int[] {n, n};
@@ -62,7 +65,7 @@ final class QuantizerChecks {
    * Quantizes with the pure-Java and DJL (CPU) paths and asserts bit-for-bit equal codes, scales,
    * fp32 parts and dequantized values; also checks the error bound and the exact diagonal.
    */
-  static void assertAgreeAndBounded(
+  public static void assertAgreeAndBounded(
       QuantizationSpec spec, float[] x, int[] shape, boolean offDiagonal) {
     ArrayQuantizer aq = new ArrayQuantizer(spec);
     NDArrayQuantizer nq = new NDArrayQuantizer(spec);
@@ -86,7 +89,8 @@ final class QuantizerChecks {
   }
 
   /** |x − D(Q(x))| ≤ maxRoundingError · block scale (+ float32 slack); the diagonal is exact. */
-  static void assertBounded(QuantizationSpec spec, PackedTensor p, float[] x, float[] back) {
+  public static void assertBounded(
+      QuantizationSpec spec, PackedTensor p, float[] x, float[] back) {
     if (p.layout() == Layout.FP32) {
       assertArrayEquals(x, back);
       return;
