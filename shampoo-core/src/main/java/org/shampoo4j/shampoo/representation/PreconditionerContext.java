@@ -1,6 +1,8 @@
 package org.shampoo4j.shampoo.representation;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
@@ -91,6 +93,19 @@ public final class PreconditionerContext {
   /** Matrices with fewer elements stay fp32. */
   public long minQuantizedElements() {
     return minQuantizedElements;
+  }
+
+  /**
+   * Checks that {@code gram} is an {@code order}×{@code order} matrix, naming this statistic.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  public void requireGram(NDArray gram, int order) {
+    Shape expected = new Shape(order, order);
+    if (!expected.equals(gram.getShape())) {
+      throw new IllegalArgumentException(
+          "gram for " + label + " must have shape " + expected + ", got " + gram.getShape());
+    }
   }
 
   /** The quantization spec for a map under these settings. */

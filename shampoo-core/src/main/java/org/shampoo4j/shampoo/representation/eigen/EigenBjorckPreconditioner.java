@@ -9,6 +9,7 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 
 /**
@@ -29,7 +30,7 @@ final class EigenBjorckPreconditioner implements Preconditioner {
   private final int rootBjorckSteps;
   private PackedNDArray eigenvectors;
   private NDArray eigenvalues;
-  private PackedNDArray inverseRoot;
+  private final QuantizedInverseRoot inverseRoot;
   private boolean closed;
 
   EigenBjorckPreconditioner(
@@ -48,9 +49,9 @@ final class EigenBjorckPreconditioner implements Preconditioner {
       NDArray eye = work.eye(order);
       // The identity quantizes exactly (each block's scale is 1 or 0 and ±1, 0 are codes).
       this.eigenvectors = quantizer.quantize(eye).attach(owner);
-      this.inverseRoot = quantizer.quantizeOffDiagonal(eye).attach(owner);
     }
     this.eigenvalues = owner.full(new Shape(order), context.epsilon(), DataType.FLOAT32);
+    this.inverseRoot = new QuantizedInverseRoot(order, quantizer, owner);
   }
 
   @Override
@@ -66,7 +67,7 @@ final class EigenBjorckPreconditioner implements Preconditioner {
   @Override
   public void accumulate(NDArray gram) {
     requireOpen();
-    requireGram(gram);
+    context.requireGram(gram, order);
     float beta = context.beta();
     NDManager owner = context.manager();
     PackedNDArray nextVectors;
@@ -103,28 +104,21 @@ final class EigenBjorckPreconditioner implements Preconditioner {
   @Override
   public void refreshInverseRoot() {
     requireOpen();
-    NDManager owner = context.manager();
-    PackedNDArray next;
-    try (NDManager work = owner.newSubManager()) {
+    try (NDManager work = context.manager().newSubManager()) {
       eigenvalues.tempAttach(work);
       NDArray v = orthonormalized(work, rootBjorckSteps);
       NDArray lambda = eigenvalues.maximum(0f);
       NDArray ridge = lambda.max().mul(context.epsilon());
       NDArray scaled = lambda.add(ridge).maximum(Float.MIN_NORMAL)
           .pow(-1f / context.rootExponent());
-      NDArray root = v.transpose().mul(scaled.expandDims(0)).matMul(v);
-      next = quantizer.quantizeOffDiagonal(root).attach(owner);
+      inverseRoot.replace(v.transpose().mul(scaled.expandDims(0)).matMul(v));
     }
-    inverseRoot.close();
-    inverseRoot = next;
   }
 
   @Override
   public NDArray inverseRoot(NDManager manager) {
     requireOpen();
-    NDArray root = quantizer.dequantize(inverseRoot);
-    root.attach(manager);
-    return root;
+    return inverseRoot.dequantize(manager);
   }
 
   /**
@@ -179,15 +173,6 @@ final class EigenBjorckPreconditioner implements Preconditioner {
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("preconditioner " + context.label() + " is closed");
-    }
-  }
-
-  private void requireGram(NDArray gram) {
-    Shape expected = new Shape(order, order);
-    if (!expected.equals(gram.getShape())) {
-      throw new IllegalArgumentException(
-          "gram for " + context.label() + " must have shape " + expected + ", got "
-              + gram.getShape());
     }
   }
 }

@@ -3,11 +3,11 @@ package org.shampoo4j.shampoo.representation.naive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 
 /**
@@ -21,7 +21,7 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   private final PreconditionerContext context;
   private final NDArrayQuantizer quantizer;
   private PackedNDArray statistic;
-  private PackedNDArray inverseRoot;
+  private final QuantizedInverseRoot inverseRoot;
   private boolean closed;
 
   NaiveQuantizedPreconditioner(int order, PreconditionerContext context, NDArrayQuantizer q) {
@@ -32,8 +32,8 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     try (NDManager work = owner.newSubManager()) {
       NDArray eye = work.eye(order);
       this.statistic = quantizer.quantizeOffDiagonal(eye.mul(context.epsilon())).attach(owner);
-      this.inverseRoot = quantizer.quantizeOffDiagonal(eye).attach(owner);
     }
+    this.inverseRoot = new QuantizedInverseRoot(order, quantizer, owner);
   }
 
   @Override
@@ -45,7 +45,7 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   @Override
   public void accumulate(NDArray gram) {
     requireOpen();
-    requireGram(gram);
+    context.requireGram(gram, order);
     float beta = context.beta();
     NDManager owner = context.manager();
     PackedNDArray updated;
@@ -70,9 +70,7 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   @Override
   public void refreshInverseRoot() {
     requireOpen();
-    NDManager owner = context.manager();
-    PackedNDArray updated;
-    try (NDManager work = owner.newSubManager()) {
+    try (NDManager work = context.manager().newSubManager()) {
       NDArray s = quantizer.dequantize(statistic);
       s.attach(work);
       // Blocks run along rows, so S[i][j] and S[j][i] quantize differently: symmetrise, since
@@ -83,18 +81,14 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
       NDArray ridged = s.add(work.eye(order).mul(lambdaMax.mul(context.epsilon())));
       NDArray root = context.rootMethod().inverseRoot(ridged, context.rootExponent());
       root.attach(work);
-      updated = quantizer.quantizeOffDiagonal(root).attach(owner);
+      inverseRoot.replace(root);
     }
-    inverseRoot.close();
-    inverseRoot = updated;
   }
 
   @Override
   public NDArray inverseRoot(NDManager manager) {
     requireOpen();
-    NDArray root = quantizer.dequantize(inverseRoot);
-    root.attach(manager);
-    return root;
+    return inverseRoot.dequantize(manager);
   }
 
   @Override
@@ -124,15 +118,6 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("preconditioner " + context.label() + " is closed");
-    }
-  }
-
-  private void requireGram(NDArray gram) {
-    Shape expected = new Shape(order, order);
-    if (!expected.equals(gram.getShape())) {
-      throw new IllegalArgumentException(
-          "gram for " + context.label() + " must have shape " + expected + ", got "
-              + gram.getShape());
     }
   }
 }

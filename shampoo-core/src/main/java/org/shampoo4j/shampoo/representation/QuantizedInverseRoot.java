@@ -1,0 +1,59 @@
+package org.shampoo4j.shampoo.representation;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Objects;
+import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
+
+/**
+ * An inverse root stored as SPEC §3 prescribes for the quantized representations: off-diagonal
+ * 4-bit codes with block scales and an fp32 diagonal (or all fp32 under the quantizer's minimum
+ * size). It starts as the identity, which quantizes exactly. Mutable holder of an immutable
+ * {@link PackedNDArray}: {@link #replace} swaps in a new root only once it is fully quantized.
+ */
+public final class QuantizedInverseRoot implements AutoCloseable {
+  private final NDArrayQuantizer quantizer;
+  private final NDManager owner;
+  private PackedNDArray packed;
+
+  /**
+   * The identity of the given order, its buffers owned by {@code owner}.
+   *
+   * @param order n of the n×n root
+   * @param quantizer how the root is quantized
+   * @param owner the manager of the preconditioner state
+   */
+  public QuantizedInverseRoot(int order, NDArrayQuantizer quantizer, NDManager owner) {
+    this.quantizer = Objects.requireNonNull(quantizer, "quantizer");
+    this.owner = Objects.requireNonNull(owner, "owner");
+    try (NDManager work = owner.newSubManager()) {
+      this.packed = quantizer.quantizeOffDiagonal(work.eye(order)).attach(owner);
+    }
+  }
+
+  /** Quantizes {@code root} (symmetric, n×n) and makes it the stored root. */
+  public void replace(NDArray root) {
+    PackedNDArray next = quantizer.quantizeOffDiagonal(root).attach(owner);
+    packed.close();
+    packed = next;
+  }
+
+  /** The stored root, dequantized, as a new array attached to {@code manager}. */
+  public NDArray dequantize(NDManager manager) {
+    NDArray root = quantizer.dequantize(packed);
+    root.attach(manager);
+    return root;
+  }
+
+  /** The packed buffers' exact bytes. */
+  public MemoryFootprint memory() {
+    return packed.memory();
+  }
+
+  @Override
+  public void close() {
+    packed.close();
+  }
+}
