@@ -3,7 +3,6 @@ package org.shampoo4j.shampoo.representation.full;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
@@ -38,11 +37,7 @@ final class FullMatrixPreconditioner implements Preconditioner {
   @Override
   public void accumulate(NDArray gram) {
     requireOpen();
-    Shape expected = new Shape(order, order);
-    if (!gram.getShape().equals(expected)) {
-      throw new IllegalArgumentException(context.label() + ": gram shape " + gram.getShape()
-          + " does not match the statistic's " + expected);
-    }
+    context.requireGram(gram, order);
     float beta = context.beta();
     try (NDManager scratch = manager.newSubManager()) {
       gram.tempAttach(scratch);
