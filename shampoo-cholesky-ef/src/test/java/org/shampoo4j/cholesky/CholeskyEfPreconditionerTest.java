@@ -21,6 +21,7 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
+import org.shampoo4j.testing.Matrices;
 
 /** Laws of {@link CholeskyEfPreconditioner}: PSD by construction, lossless limit, memory, start. */
 class CholeskyEfPreconditionerTest {
@@ -42,10 +43,10 @@ class CholeskyEfPreconditionerTest {
           double condition = Math.pow(10, 1 + 5 * random.nextDouble());
           int rank = 1 + random.nextInt(2 * n);
           DMatrixRMaj gram = Host.gram(n, rank, Host.logScales(n, condition), random);
-          p.accumulate(Host.toNd(m, gram));
+          p.accumulate(Matrices.toNd(m, gram));
         }
         assertEquals(0, p.rejectedUpdates());
-        DMatrixRMaj s = Host.fromNd(p.statistic(m));
+        DMatrixRMaj s = Matrices.fromNd(p.statistic(m));
         double[] eig = Host.eigenvalues(s);
         double asymmetry = Host.asymmetry(s);
         assertTrue(asymmetry < 1e-5, "asymmetry " + asymmetry);
@@ -82,25 +83,25 @@ class CholeskyEfPreconditionerTest {
           double worstRidged = 0;
           for (int k = 0; k < 20; k++) {
             DMatrixRMaj gram = Host.gram(n, 8, Host.logScales(n, 1e2), random);
-            p.accumulate(Host.toNd(m, gram));
+            p.accumulate(Matrices.toNd(m, gram));
             plain = Host.ema(plain, gram, beta);
             ridged = Host.ema(ridged, gram, beta);
             double r = eps * Host.eigenvalues(ridged)[n - 1];
             CommonOps_DDRM.addEquals(ridged, Host.scaledIdentity(n, r));
-            DMatrixRMaj got = Host.fromNd(p.statistic(m));
+            DMatrixRMaj got = Matrices.fromNd(p.statistic(m));
             worstPlain = Math.max(worstPlain, Host.nre(got, plain));
             worstRidged = Math.max(worstRidged, Host.nre(got, ridged));
           }
           assertTrue(worstPlain < 1e-4, "statistic vs fp32 Shampoo recursion, NRE " + worstPlain);
           assertTrue(worstRidged < 1e-5, "statistic vs ridged recursion, NRE " + worstRidged);
-          assertEquals(0.0, CommonOps_DDRM.elementMaxAbs(Host.fromNd(p.error(m))), "no error");
+          assertEquals(0.0, CommonOps_DDRM.elementMaxAbs(Matrices.fromNd(p.error(m))), "no error");
           p.refreshInverseRoot();
           double lambdaMax = Host.eigenvalues(ridged)[n - 1];
           DMatrixRMaj rootReference = Host.inverseRoot(ridged, 4, eps * lambdaMax);
-          double rootNre = Host.nre(Host.fromNd(p.inverseRoot(m)), rootReference);
+          double rootNre = Host.nre(Matrices.fromNd(p.inverseRoot(m)), rootReference);
           double lambdaPlain = Host.eigenvalues(plain)[n - 1];
           double plainRootNre =
-              Host.nre(Host.fromNd(p.inverseRoot(m)), Host.inverseRoot(plain, 4, eps * lambdaPlain));
+              Host.nre(Matrices.fromNd(p.inverseRoot(m)), Host.inverseRoot(plain, 4, eps * lambdaPlain));
           System.out.printf(
               "lossless n=%d rootAsCholesky=%s: statistic NRE vs fp32 recursion %.2e, vs ridged"
                   + " recursion %.2e; root NRE vs EJML %.2e (vs unridged recursion %.2e)%n",
@@ -121,14 +122,14 @@ class CholeskyEfPreconditionerTest {
       try (CholeskyEfPreconditioner p = Fixtures.create(n, context, CholeskyEfConfig.defaults());
           Preconditioner full = new FullMatrixRepresentation().create(n, context)) {
         for (int k = 0; k < 15; k++) {
-          NDArray gram = Host.toNd(m, Host.gram(n, 6, Host.logScales(n, 1e2), random));
+          NDArray gram = Matrices.toNd(m, Host.gram(n, 6, Host.logScales(n, 1e2), random));
           p.accumulate(gram);
           full.accumulate(gram);
         }
         p.refreshInverseRoot();
         full.refreshInverseRoot();
-        double statNre = Host.nre(Host.fromNd(p.statistic(m)), Host.fromNd(full.statistic(m)));
-        double rootNre = Host.nre(Host.fromNd(p.inverseRoot(m)), Host.fromNd(full.inverseRoot(m)));
+        double statNre = Host.nre(Matrices.fromNd(p.statistic(m)), Matrices.fromNd(full.statistic(m)));
+        double rootNre = Host.nre(Matrices.fromNd(p.inverseRoot(m)), Matrices.fromNd(full.inverseRoot(m)));
         System.out.printf(
             "lossless vs FullMatrixRepresentation, n=%d, 15 updates: statistic NRE %.2e,"
                 + " inverse root NRE %.2e (difference = the ridge kept in the factor)%n",
@@ -176,7 +177,7 @@ class CholeskyEfPreconditionerTest {
                 n, context, CholeskyEfConfig.builder().errorFeedback(false).build());
             CholeskyEfPreconditioner cholRoot = Fixtures.create(
                 n, context, CholeskyEfConfig.builder().rootAsCholesky(true).build())) {
-          ef.accumulate(Host.toNd(m, Host.gram(n, 4, Host.ones(n), new Random(n))));
+          ef.accumulate(Matrices.toNd(m, Host.gram(n, 4, Host.ones(n), new Random(n))));
           // SPEC §6: n(n−1)/2 bytes of codes + 4n of diagonal + 4·(2·⌈n(n−1)/2/B⌉) of scales.
           MemoryFootprint factor = new MemoryFootprint(pairs, 4 * 2 * vectorBlocks, 4L * n);
           assertEquals(factor, ef.factorMemory(), "EF factor, n=" + n);
@@ -214,14 +215,14 @@ class CholeskyEfPreconditionerTest {
         CholeskyEfConfig config = CholeskyEfConfig.builder().rootAsCholesky(rootAsCholesky).build();
         try (CholeskyEfPreconditioner p = Fixtures.create(n, context, config)) {
           for (int k = 0; k < 10; k++) {
-            p.accumulate(Host.toNd(m, Host.gram(n, 12, Host.logScales(n, 1e3), random)));
+            p.accumulate(Matrices.toNd(m, Host.gram(n, 12, Host.logScales(n, 1e3), random)));
           }
           p.refreshInverseRoot();
           assertEquals(0, p.rejectedRefreshes());
-          DMatrixRMaj s = Host.fromNd(p.statistic(m));
+          DMatrixRMaj s = Matrices.fromNd(p.statistic(m));
           double lambdaMax = Host.eigenvalues(s)[n - 1];
           DMatrixRMaj exact = Host.inverseRoot(s, 4, 1e-6 * lambdaMax);
-          DMatrixRMaj root = Host.fromNd(p.inverseRoot(m));
+          DMatrixRMaj root = Matrices.fromNd(p.inverseRoot(m));
           double[] eig = Host.eigenvalues(root);
           double nre = Host.nre(root, exact);
           double asymmetry = Host.asymmetry(root);

@@ -18,6 +18,7 @@ import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.PackedTensor;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * The SPEC §6 recursion, step by step, on the stored state: a host reference with plain loops and
@@ -51,9 +52,9 @@ class ErrorFeedbackRecursionTest {
         Random random = new Random(11);
         double worstFactorNre = 0;
         for (int k = 0; k < 6; k++) {
-          DMatrixRMaj previous = Host.fromNd(p.factor(m));
+          DMatrixRMaj previous = Matrices.fromNd(p.factor(m));
           DMatrixRMaj gram = Host.gram(n, n / 2, Host.logScales(n, 1e4), random);
-          p.accumulate(Host.toNd(m, gram));
+          p.accumulate(Matrices.toNd(m, gram));
           List<float[]> factors = linalg.factors();
           float[] c = factors.get(factors.size() - 1);
 
@@ -88,7 +89,7 @@ class ErrorFeedbackRecursionTest {
           StoredFactor stored = p.storedFactor();
           assertArrayEquals(diagonal, stored.diagonal().toFloatArray(), "diagonal, step " + k);
           assertArrayEquals(qx.scales(), stored.factorScales().toFloatArray(), "factor scales");
-          DMatrixRMaj factor = Host.fromNd(p.factor(m));
+          DMatrixRMaj factor = Matrices.fromNd(p.factor(m));
           assertArrayEquals(matrixOf(n, dx, diagonal), toFloat(factor.data), "D(codes)+diag(d)");
           if (!errorFeedback) {
             assertArrayEquals(qx.codes(), stored.codes().toByteArray(), "factor codes");

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.testing.Matrices;
 
 /** Cholesky failures: retries with a growing ridge, then the previous state kept and counted. */
 class FailurePathTest {
@@ -24,7 +25,7 @@ class FailurePathTest {
       ScriptedMatrixFunctions linalg = new ScriptedMatrixFunctions(torch);
       PreconditionerContext context = Fixtures.context(m, linalg, 0).build();
       try (CholeskyEfPreconditioner p = Fixtures.create(N, context, CholeskyEfConfig.defaults())) {
-        NDArray gram = Host.toNd(m, Host.gram(N, 10, Host.ones(N), new Random(1)));
+        NDArray gram = Matrices.toNd(m, Host.gram(N, 10, Host.ones(N), new Random(1)));
         p.accumulate(gram);
         byte[] codes = p.storedFactor().codes().toByteArray();
         float[] statistic = p.statistic(m).toFloatArray();

@@ -1,7 +1,5 @@
 package org.shampoo4j.cholesky;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -13,26 +11,6 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 /** Host-side (EJML, double) reference computations and test matrices. */
 final class Host {
   private Host() {}
-
-  /** A device float32 matrix from an EJML one. */
-  static NDArray toNd(NDManager manager, DMatrixRMaj a) {
-    float[] data = new float[a.getNumElements()];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) a.get(i);
-    }
-    return manager.create(data).reshape(a.numRows, a.numCols);
-  }
-
-  /** An EJML matrix from a device 2-D array. */
-  static DMatrixRMaj fromNd(NDArray a) {
-    long[] s = a.getShape().getShape();
-    float[] data = a.toFloatArray();
-    DMatrixRMaj out = new DMatrixRMaj((int) s[0], (int) s[1]);
-    for (int i = 0; i < data.length; i++) {
-      out.set(i, data[i]);
-    }
-    return out;
-  }
 
   /** G·Gᵀ/k for a Gaussian n×k G whose rows are scaled by {@code rowScale} (conditioning). */
   static DMatrixRMaj gram(int n, int k, double[] rowScale, Random random) {

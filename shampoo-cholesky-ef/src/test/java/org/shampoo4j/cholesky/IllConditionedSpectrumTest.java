@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * On ill-conditioned statistics (SPEC §6 "what must hold"): the statistic rebuilt from the 4-bit
@@ -57,7 +58,7 @@ class IllConditionedSpectrumTest {
           StoredRoot naive = StoredRoot.of(m.eye(N).mul((float) EPS), spec);
           for (int k = 0; k < updates; k++) {
             DMatrixRMaj gram = Host.rotate(Host.gram(N, 16, scales, random), rotation);
-            NDArray g = Host.toNd(m, gram);
+            NDArray g = Matrices.toNd(m, gram);
             ef.accumulate(g);
             plain.accumulate(g);
             NDArray s = naive.decode(m).mul(BETA).add(g.mul(1f - BETA));
@@ -68,9 +69,9 @@ class IllConditionedSpectrumTest {
           assertEquals(0, plain.rejectedUpdates());
           double lambdaMax = Host.eigenvalues(exact)[N - 1];
           DMatrixRMaj exactRoot = Host.inverseRoot(exact, 4, EPS * lambdaMax);
-          Errors efErrors = errors(Host.fromNd(ef.statistic(m)), exact, exactRoot);
-          Errors plainErrors = errors(Host.fromNd(plain.statistic(m)), exact, exactRoot);
-          Errors naiveErrors = errors(Host.fromNd(naive.decode(m)), exact, exactRoot);
+          Errors efErrors = errors(Matrices.fromNd(ef.statistic(m)), exact, exactRoot);
+          Errors plainErrors = errors(Matrices.fromNd(plain.statistic(m)), exact, exactRoot);
+          Errors naiveErrors = errors(Matrices.fromNd(naive.decode(m)), exact, exactRoot);
           print(condition, "cholesky-ef", efErrors);
           print(condition, "cholesky", plainErrors);
           print(condition, "naive", naiveErrors);
@@ -102,9 +103,9 @@ class IllConditionedSpectrumTest {
           double[] errorMax = new double[updates];
           for (int k = 0; k < updates; k++) {
             DMatrixRMaj gram = Host.rotate(Host.gram(n, 16, scales, random), rotation);
-            p.accumulate(Host.toNd(m, gram));
-            DMatrixRMaj e = Host.fromNd(p.error(m));
-            DMatrixRMaj c = Host.fromNd(p.factor(m));
+            p.accumulate(Matrices.toNd(m, gram));
+            DMatrixRMaj e = Matrices.fromNd(p.error(m));
+            DMatrixRMaj c = Matrices.fromNd(p.factor(m));
             for (int i = 0; i < n; i++) {
               c.set(i, i, 0);
             }

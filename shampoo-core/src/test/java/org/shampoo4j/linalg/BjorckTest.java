@@ -13,6 +13,7 @@ import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.testing.Matrices;
 
 /** {@link Bjorck} pulls a perturbed orthogonal matrix back toward orthogonality. */
 class BjorckTest {
@@ -29,9 +30,9 @@ class BjorckTest {
     }
     double e0 = Reference.orthogonalityError(v);
     try (NDManager m = NDManager.newBaseManager()) {
-      NDArray nd = Reference.toNd(m, v);
-      double e1 = Reference.orthogonalityError(Reference.fromNd(Bjorck.orthonormalize(nd, 1)));
-      double e4 = Reference.orthogonalityError(Reference.fromNd(Bjorck.orthonormalize(nd, 4)));
+      NDArray nd = Matrices.toNd(m, v);
+      double e1 = Reference.orthogonalityError(Matrices.fromNd(Bjorck.orthonormalize(nd, 1)));
+      double e4 = Reference.orthogonalityError(Matrices.fromNd(Bjorck.orthonormalize(nd, 4)));
       // One step squares the error (up to a constant); fp32 limits the floor to ~1e-6·n.
       assertTrue(e1 < 0.5 * e0, "one step: " + e0 + " -> " + e1);
       assertTrue(e4 <= Math.max(e1, 1e-5 * n), "four steps: " + e1 + " -> " + e4);
@@ -42,7 +43,7 @@ class BjorckTest {
   @Test
   void zeroStepsCopiesAndOrthogonalIsAFixedPoint() {
     try (NDManager m = NDManager.newBaseManager()) {
-      NDArray q = Reference.toNd(m, Reference.orthogonal(16, new Random(1)));
+      NDArray q = Matrices.toNd(m, Reference.orthogonal(16, new Random(1)));
       assertArrayEquals(q.toFloatArray(), Bjorck.orthonormalize(q, 0).toFloatArray(), 0f);
       assertArrayEquals(q.toFloatArray(), Bjorck.orthonormalize(q, 3).toFloatArray(), 1e-5f);
       assertThrows(IllegalArgumentException.class, () -> Bjorck.orthonormalize(q, -1));

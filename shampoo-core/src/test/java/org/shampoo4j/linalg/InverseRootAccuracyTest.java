@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * Accuracy report of {@code A^(-1/4)} on ill-conditioned SPD matrices (float32 inputs) against
@@ -67,7 +68,7 @@ class InverseRootAccuracyTest {
           Reference.Eigen exact = Reference.Eigen.of(a);
           Reference.Eigen rounded;
           try (NDManager sub = m.newSubManager()) {
-            rounded = Reference.Eigen.of(Reference.fromNd(Reference.toNd(sub, a)));
+            rounded = Reference.Eigen.of(Matrices.fromNd(Matrices.toNd(sub, a)));
           }
           for (boolean ridged : new boolean[] {false, true}) {
             // Unridged rows only where they say something new: ill-conditioned, non-singular.
@@ -80,11 +81,11 @@ class InverseRootAccuracyTest {
             double floor = Reference.nre(rounded.inverseRoot(4, ridge), want);
             double[][] errors = new double[methods.length][];
             try (NDManager sub = m.newSubManager()) {
-              NDArray nd = Reference.toNd(sub, a);
+              NDArray nd = Matrices.toNd(sub, a);
               NDArray input =
                   ridged ? nd.add(sub.eye(n).mul(f32.maxEigenvalue(nd).mul((float) EPS))) : nd;
               for (int k = 0; k < methods.length; k++) {
-                DMatrixRMaj got = Reference.fromNd(methods[k].inverseRoot(input, 4));
+                DMatrixRMaj got = Matrices.fromNd(methods[k].inverseRoot(input, 4));
                 for (int e = 0; e < got.getNumElements(); e++) {
                   assertTrue(Double.isFinite(got.get(e)), methods[k].name() + " not finite");
                 }

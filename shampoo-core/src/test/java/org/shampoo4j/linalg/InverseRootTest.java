@@ -13,6 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * Both {@link InverseRootMethod}s against EJML's {@code A^(-1/p)} computed in double.
@@ -41,11 +42,11 @@ class InverseRootTest {
     DMatrixRMaj want = Reference.inverseRoot(a, 4, 0);
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      NDArray nd = Reference.toNd(m, a);
-      double eigh = Reference.nre(Reference.fromNd(new EighInverseRoot(f).inverseRoot(nd, 4)), want);
+      NDArray nd = Matrices.toNd(m, a);
+      double eigh = Reference.nre(Matrices.fromNd(new EighInverseRoot(f).inverseRoot(nd, 4)), want);
       double newton =
           Reference.nre(
-              Reference.fromNd(new CoupledNewtonInverseRoot(f).inverseRoot(nd, 4)), want);
+              Matrices.fromNd(new CoupledNewtonInverseRoot(f).inverseRoot(nd, 4)), want);
       System.out.printf(
           "n=%d cond=%.0e scale=%.0e  NRE eigh=%.2e newton10=%.2e%n",
           n, condition, scale, eigh, newton);
@@ -61,10 +62,10 @@ class InverseRootTest {
     DMatrixRMaj want = Reference.inverseRoot(a, p, 0);
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      NDArray nd = Reference.toNd(m, a);
+      NDArray nd = Matrices.toNd(m, a);
       for (InverseRootMethod method :
           new InverseRootMethod[] {new EighInverseRoot(f), new CoupledNewtonInverseRoot(f)}) {
-        double nre = Reference.nre(Reference.fromNd(method.inverseRoot(nd, p)), want);
+        double nre = Reference.nre(Matrices.fromNd(method.inverseRoot(nd, p)), want);
         assertTrue(nre < NEWTON_TOLERANCE, method.name() + " p=" + p + " NRE " + nre);
       }
     }
@@ -78,12 +79,12 @@ class InverseRootTest {
       for (InverseRootMethod method :
           new InverseRootMethod[] {new EighInverseRoot(f), new CoupledNewtonInverseRoot(f, 12)}) {
         try (NDManager sub = m.newSubManager()) {
-          NDArray nd = Reference.toNd(sub, a);
+          NDArray nd = Matrices.toNd(sub, a);
           int before = sub.getManagedArrays().size();
           NDArray root = method.inverseRoot(nd, 4);
           assertEquals(before + 1, sub.getManagedArrays().size(), method.name() + " leaks");
           assertEquals(new Shape(32, 32), root.getShape());
-          DMatrixRMaj r = Reference.fromNd(root);
+          DMatrixRMaj r = Matrices.fromNd(root);
           for (int i = 0; i < 32; i++) {
             for (int j = 0; j < i; j++) {
               assertEquals(r.get(i, j), r.get(j, i), 0.0, method.name() + " asymmetric");
@@ -99,7 +100,7 @@ class InverseRootTest {
     DMatrixRMaj a = Reference.withSpectrum(new double[] {1, 0.5, 0, 0}, new Random(9));
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      float[] root = new EighInverseRoot(f).inverseRoot(Reference.toNd(m, a), 4).toFloatArray();
+      float[] root = new EighInverseRoot(f).inverseRoot(Matrices.toNd(m, a), 4).toFloatArray();
       // The floor 1e-7·λmax bounds every root eigenvalue by (1e-7)^(-1/4) ≈ 56.2.
       for (float x : root) {
         assertTrue(Float.isFinite(x) && Math.abs(x) <= 56.3f, "element " + x);

@@ -1,7 +1,5 @@
 package org.shampoo4j.linalg;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Random;
 import org.ejml.data.Complex_F64;
@@ -151,26 +149,6 @@ final class Reference {
     }
     double cos = dot / (NormOps_DDRM.normF(approx) * NormOps_DDRM.normF(reference));
     return Math.toDegrees(Math.acos(Math.min(1.0, cos)));
-  }
-
-  /** A float32 copy of a double matrix on the manager's device. */
-  static NDArray toNd(NDManager manager, DMatrixRMaj a) {
-    float[] f = new float[a.getNumElements()];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = (float) a.get(i);
-    }
-    return manager.create(f).reshape(a.numRows, a.numCols);
-  }
-
-  /** A double copy of a float matrix (reads the device array to the host). */
-  static DMatrixRMaj fromNd(NDArray a) {
-    long[] s = a.getShape().getShape();
-    float[] f = a.toFloatArray();
-    DMatrixRMaj d = new DMatrixRMaj((int) s[0], (int) s[1]);
-    for (int i = 0; i < f.length; i++) {
-      d.set(i, f[i]);
-    }
-    return d;
   }
 
   /** {@code ‖A·Aᵀ − I‖F}. */

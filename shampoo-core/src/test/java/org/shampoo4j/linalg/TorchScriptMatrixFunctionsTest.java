@@ -15,6 +15,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.testing.Matrices;
 
 /** {@link TorchScriptMatrixFunctions} against EJML (double) and against the defining identities. */
 class TorchScriptMatrixFunctionsTest {
@@ -31,14 +32,14 @@ class TorchScriptMatrixFunctionsTest {
             new TorchScriptMatrixFunctions(
                 m, TorchScriptMatrixFunctions.DEFAULT_POWER_ITERATIONS, precision)) {
       assertEquals(precision, f.eighPrecision());
-      EigenPairs pairs = f.eigh(Reference.toNd(m, a));
+      EigenPairs pairs = f.eigh(Matrices.toNd(m, a));
       assertEquals(new Shape(n), pairs.values().getShape());
       assertEquals(new Shape(n, n), pairs.vectors().getShape());
       NDArray v = pairs.vectors();
       NDArray rebuilt = v.mul(pairs.values().expandDims(0)).matMul(v.transpose());
-      double nre = Reference.nre(Reference.fromNd(rebuilt), a);
+      double nre = Reference.nre(Matrices.fromNd(rebuilt), a);
       assertTrue(nre < 1e-5, "eigh reconstruction NRE " + nre);
-      assertTrue(Reference.columnOrthogonalityError(Reference.fromNd(v)) < 1e-4 * Math.sqrt(n));
+      assertTrue(Reference.columnOrthogonalityError(Matrices.fromNd(v)) < 1e-4 * Math.sqrt(n));
       float[] got = pairs.values().toFloatArray();
       double[] want = Reference.eigenvalues(a);
       for (int i = 0; i < n; i++) {
@@ -60,11 +61,11 @@ class TorchScriptMatrixFunctionsTest {
     }
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      NDArray nd = Reference.toNd(m, a);
+      NDArray nd = Matrices.toNd(m, a);
       NDArray q = f.qr(nd);
-      DMatrixRMaj qd = Reference.fromNd(q);
+      DMatrixRMaj qd = Matrices.fromNd(q);
       assertTrue(Reference.columnOrthogonalityError(qd) < 1e-5 * n, "QᵀQ ≠ I");
-      DMatrixRMaj rd = Reference.fromNd(q.transpose().matMul(nd));
+      DMatrixRMaj rd = Matrices.fromNd(q.transpose().matMul(nd));
       double norm = org.ejml.dense.row.NormOps_DDRM.normF(a);
       for (int i = 0; i < n; i++) {
         assertTrue(rd.get(i, i) >= -1e-5 * norm, "R[" + i + "," + i + "] = " + rd.get(i, i));
@@ -96,8 +97,8 @@ class TorchScriptMatrixFunctionsTest {
     DMatrixRMaj a = Reference.wishart(n, n + 3, 0.1, new Random(seed));
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      NDArray c = f.cholesky(Reference.toNd(m, a));
-      DMatrixRMaj cd = Reference.fromNd(c);
+      NDArray c = f.cholesky(Matrices.toNd(m, a));
+      DMatrixRMaj cd = Matrices.fromNd(c);
       for (int i = 0; i < n; i++) {
         assertTrue(cd.get(i, i) > 0, "diagonal of the factor must be positive");
         for (int j = i + 1; j < n; j++) {
@@ -120,7 +121,7 @@ class TorchScriptMatrixFunctionsTest {
       NotPositiveDefiniteException e =
           assertThrows(NotPositiveDefiniteException.class, () -> f.cholesky(a));
       assertTrue(e.getMessage().contains("order 2"), e.getMessage());
-      NDArray negative = Reference.toNd(m, Reference.withSpectrum(new double[] {1, 0.5, -1e-2},
+      NDArray negative = Matrices.toNd(m, Reference.withSpectrum(new double[] {1, 0.5, -1e-2},
           new Random(3)));
       assertThrows(NotPositiveDefiniteException.class, () -> f.cholesky(negative));
     }
@@ -143,7 +144,7 @@ class TorchScriptMatrixFunctionsTest {
     DMatrixRMaj a = Reference.withSpectrum(values, r);
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      NDArray estimate = f.maxEigenvalue(Reference.toNd(m, a));
+      NDArray estimate = f.maxEigenvalue(Matrices.toNd(m, a));
       assertEquals(new Shape(), estimate.getShape());
       double got = estimate.getFloat();
       // With a 20 % gap, 32 power iterations leave a relative error far below 1e-3.

@@ -1,6 +1,9 @@
 package org.shampoo4j.testing;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
 
 /** Small dense double-precision helpers for building test problems on the host. */
 public final class Matrices {
@@ -71,5 +74,25 @@ public final class Matrices {
       f[i] = (float) x[i];
     }
     return f;
+  }
+
+  /** A float32 copy of an EJML (double) matrix on the manager's device. */
+  public static NDArray toNd(NDManager manager, DMatrixRMaj a) {
+    float[] f = new float[a.getNumElements()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) a.get(i);
+    }
+    return manager.create(f).reshape(a.numRows, a.numCols);
+  }
+
+  /** A double EJML copy of a 2-D float array (reads the device array to the host). */
+  public static DMatrixRMaj fromNd(NDArray a) {
+    long[] s = a.getShape().getShape();
+    float[] f = a.toFloatArray();
+    DMatrixRMaj d = new DMatrixRMaj((int) s[0], (int) s[1]);
+    for (int i = 0; i < f.length; i++) {
+      d.set(i, f[i]);
+    }
+    return d;
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.ejml.data.DMatrixRMaj;
@@ -28,6 +27,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * Cross-check of the production (DJL, fp32) representations against the EJML reference of the same
@@ -100,7 +100,7 @@ class ProductionAgreementTest {
           try (NDManager scope = manager.newSubManager();
               Preconditioner production = pair.production().create(ORDER, context)) {
             for (DMatrixRMaj gram : grams) {
-              NDArray g = toNd(scope, gram);
+              NDArray g = Matrices.toNd(scope, gram);
               production.accumulate(g);
               g.close();
               reference.accumulate(gram);
@@ -134,21 +134,9 @@ class ProductionAgreementTest {
     assertTrue(failures.isEmpty(), () -> String.join("; ", failures));
   }
 
-  private static NDArray toNd(NDManager manager, DMatrixRMaj m) {
-    float[] f = new float[m.getNumElements()];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = (float) m.data[i];
-    }
-    return manager.create(f, new Shape(m.numRows, m.numCols));
-  }
-
+  // Reads the production array and frees it: these arrays are temporaries of the comparison.
   private static DMatrixRMaj fromNd(NDArray a) {
-    float[] f = a.toFloatArray();
-    long[] shape = a.getShape().getShape();
-    DMatrixRMaj m = new DMatrixRMaj((int) shape[0], (int) shape[1]);
-    for (int i = 0; i < f.length; i++) {
-      m.data[i] = f[i];
-    }
+    DMatrixRMaj m = Matrices.fromNd(a);
     a.close();
     return m;
   }

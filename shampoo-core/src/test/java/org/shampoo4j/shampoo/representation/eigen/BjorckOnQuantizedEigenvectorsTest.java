@@ -2,6 +2,8 @@ package org.shampoo4j.shampoo.representation.eigen;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
+import static org.shampoo4j.testing.Matrices.fromNd;
+import static org.shampoo4j.testing.Matrices.toNd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -17,6 +19,7 @@ import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.Linear2Map;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * Björck steps on a 4-bit dequantized orthogonal matrix (the eigenvectors V̄ as eigen-Björck
@@ -40,7 +43,7 @@ class BjorckOnQuantizedEigenvectorsTest {
           NDArray v = q.dequantize(packed)) {
         for (int steps = 0; steps < error.length; steps++) {
           try (NDArray corrected = Bjorck.orthonormalize(v, steps)) {
-            error[steps] = orthogonalityError(toHost(corrected));
+            error[steps] = orthogonalityError(fromNd(corrected));
           }
         }
       }

@@ -3,6 +3,8 @@ package org.shampoo4j.shampoo.representation.eigen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
+import static org.shampoo4j.testing.Matrices.fromNd;
+import static org.shampoo4j.testing.Matrices.toNd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -19,6 +21,7 @@ import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * Eigen-Björck with a lossless quantizer (every state fp32): it must compute exactly the SPEC §3
@@ -116,8 +119,8 @@ class EigenBjorckLosslessTest {
           double stat;
           double root;
           try (NDManager scope = m.newSubManager()) {
-            stat = nre(toHost(p.statistic(scope)), exact.statistic());
-            root = nre(toHost(p.inverseRoot(scope)), exact.inverseRoot());
+            stat = nre(fromNd(p.statistic(scope)), exact.statistic());
+            root = nre(fromNd(p.inverseRoot(scope)), exact.inverseRoot());
           }
           System.out.printf(
               "lossless eigen-bjorck vs exact recursion, round %d: statistic NRE %.2e, "
@@ -157,7 +160,7 @@ class EigenBjorckLosslessTest {
         }
         double measured;
         try (NDManager scope = m.newSubManager()) {
-          measured = CommonOps_DDRM.trace(toHost(p.statistic(scope)));
+          measured = CommonOps_DDRM.trace(fromNd(p.statistic(scope)));
         }
         assertEquals(trace, measured, 1e-5 * trace, "trace after " + rounds + " updates");
       }
@@ -197,8 +200,8 @@ class EigenBjorckLosslessTest {
           if (round % 50 == 0) {
             p.refreshInverseRoot();
             try (NDManager scope = m.newSubManager()) {
-              stat = nre(toHost(p.statistic(scope)), ema);
-              root = nre(toHost(p.inverseRoot(scope)), inverseRoot(ema, EPS, 4));
+              stat = nre(fromNd(p.statistic(scope)), ema);
+              root = nre(fromNd(p.inverseRoot(scope)), inverseRoot(ema, EPS, 4));
             }
             System.out.printf(
                 "lossless eigen-bjorck vs exact EMA (fixed eigenbasis), %d updates: "

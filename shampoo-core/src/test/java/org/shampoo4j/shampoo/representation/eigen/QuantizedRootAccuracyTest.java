@@ -2,6 +2,8 @@ package org.shampoo4j.shampoo.representation.eigen;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
+import static org.shampoo4j.testing.Matrices.fromNd;
+import static org.shampoo4j.testing.Matrices.toNd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -20,6 +22,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * SPEC §3's claim end to end: on an ill-conditioned statistic (condition 1e4, order 128, so the
@@ -75,7 +78,7 @@ class QuantizedRootAccuracyTest {
         }
       }
       p.refreshInverseRoot();
-      return toHost(p.inverseRoot(scope));
+      return fromNd(p.inverseRoot(scope));
     }
   }
 

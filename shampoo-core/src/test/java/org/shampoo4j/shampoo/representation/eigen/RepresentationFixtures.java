@@ -1,8 +1,6 @@
 package org.shampoo4j.shampoo.representation.eigen;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
@@ -34,26 +32,6 @@ public final class RepresentationFixtures {
         .manager(manager)
         .minQuantizedElements(minQuantized)
         .build();
-  }
-
-  /** A float32 device array holding {@code m}. */
-  public static NDArray toNd(NDManager manager, DMatrixRMaj m) {
-    float[] data = new float[m.getNumElements()];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) m.data[i];
-    }
-    return manager.create(data, new Shape(m.numRows, m.numCols));
-  }
-
-  /** A float64 host copy of a 2-d array. */
-  public static DMatrixRMaj toHost(NDArray a) {
-    long[] s = a.getShape().getShape();
-    float[] data = a.toFloatArray();
-    DMatrixRMaj m = new DMatrixRMaj((int) s[0], (int) s[1]);
-    for (int i = 0; i < data.length; i++) {
-      m.data[i] = data[i];
-    }
-    return m;
   }
 
   /** A Haar-ish random orthogonal matrix: Q of a Gaussian matrix. */

@@ -2,6 +2,8 @@ package org.shampoo4j.shampoo.representation.eigen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
+import static org.shampoo4j.testing.Matrices.fromNd;
+import static org.shampoo4j.testing.Matrices.toNd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +16,7 @@ import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.testing.Matrices;
 
 /**
  * Reported bytes equal the packed buffers SPEC §2 prescribes: n·4/8 bytes of codes plus 4 bytes

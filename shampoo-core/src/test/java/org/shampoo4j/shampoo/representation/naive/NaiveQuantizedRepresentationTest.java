@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
+import static org.shampoo4j.testing.Matrices.fromNd;
+import static org.shampoo4j.testing.Matrices.toNd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -19,6 +21,7 @@ import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.testing.Matrices;
 
 /** Naive 4-bit Shampoo: exact when lossless, fp32 diagonal when quantized, clear errors. */
 class NaiveQuantizedRepresentationTest {
@@ -35,7 +38,7 @@ class NaiveQuantizedRepresentationTest {
       CommonOps_DDRM.scale(EPS, ema);
       try (Preconditioner p = new NaiveQuantizedRepresentation(new Linear2Map()).create(n, ctx)) {
         try (NDManager scope = m.newSubManager()) {
-          assertTrue(nre(toHost(p.inverseRoot(scope)), CommonOps_DDRM.identity(n)) == 0,
+          assertTrue(nre(fromNd(p.inverseRoot(scope)), CommonOps_DDRM.identity(n)) == 0,
               "inverse root starts at I");
         }
         for (int round = 1; round <= 5; round++) {
@@ -47,8 +50,8 @@ class NaiveQuantizedRepresentationTest {
         }
         p.refreshInverseRoot();
         try (NDManager scope = m.newSubManager()) {
-          double stat = nre(toHost(p.statistic(scope)), ema);
-          double root = nre(toHost(p.inverseRoot(scope)), inverseRoot(ema, EPS, 4));
+          double stat = nre(fromNd(p.statistic(scope)), ema);
+          double root = nre(fromNd(p.inverseRoot(scope)), inverseRoot(ema, EPS, 4));
           System.out.printf("lossless naive vs exact Shampoo: statistic NRE %.2e, root NRE %.2e%n",
               stat, root);
           assertTrue(stat < 1e-5, "statistic NRE " + stat);
@@ -82,7 +85,7 @@ class NaiveQuantizedRepresentationTest {
         }
         DMatrixRMaj s;
         try (NDManager scope = m.newSubManager()) {
-          s = toHost(p.statistic(scope));
+          s = fromNd(p.statistic(scope));
         }
         for (int i = 0; i < n; i++) {
           assertEquals(diagonal[i], s.get(i, i), 1e-5 * diagonal[i], "S[" + i + "][" + i + "]");
