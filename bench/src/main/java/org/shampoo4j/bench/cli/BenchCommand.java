@@ -14,7 +14,8 @@ import org.shampoo4j.bench.data.DigitsDataset;
 import org.shampoo4j.bench.data.SyntheticDataset;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
-import org.shampoo4j.bench.report.Charts;
+import org.shampoo4j.bench.report.BestEffortCharts;
+import org.shampoo4j.bench.report.ChartWriter;
 import org.shampoo4j.bench.report.CsvReport;
 import org.shampoo4j.bench.report.ResultTable;
 import org.shampoo4j.bench.train.ModelTrainer;
@@ -59,8 +60,9 @@ import picocli.CommandLine.Spec;
       "Outputs in --out: summary.csv (one row per variant), curves.csv (per epoch), loss.png, "
           + "accuracy.png, memory.png.",
       "Variants: sgd, adamw, adamw4, shampoo32, naive4, eigen4-l2, eigen4-dt, chol4, chol4-ef.",
-      "Exit status: 0 all variants completed; 1 a variant failed or diverged (reports are still "
-          + "written); 2 bad options or data."
+      "Exit status: 0 all variants completed (also when the charts cannot be drawn, e.g. on a JRE "
+          + "without java.desktop or fonts: a warning, the table and CSV files are complete); 1 a "
+          + "variant failed or diverged (reports are still written); 2 bad options or data."
     })
 public final class BenchCommand implements Callable<Integer> {
   /** Default epochs of the no-option run. */
@@ -166,8 +168,18 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "Do not draw progress bars.")
   boolean noProgress;
 
-  /** Creates the command with its defaults; picocli fills the options. */
-  public BenchCommand() {}
+  /** Draws the PNG charts; replaced in tests to simulate a JRE that cannot draw. */
+  private final ChartWriter chartWriter;
+
+  /** Creates the command with its defaults and XChart charts; picocli fills the options. */
+  public BenchCommand() {
+    this(ChartWriter.xchart());
+  }
+
+  /** Creates the command with its defaults, drawing charts with {@code chartWriter}. */
+  BenchCommand(ChartWriter chartWriter) {
+    this.chartWriter = chartWriter;
+  }
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
@@ -177,7 +189,12 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** A picocli command line for a fresh instance of this command. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new BenchCommand());
+    return commandLine(new BenchCommand());
+  }
+
+  /** A picocli command line for {@code command}. */
+  static CommandLine commandLine(BenchCommand command) {
+    CommandLine cl = new CommandLine(command);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl;
   }
@@ -242,13 +259,19 @@ public final class BenchCommand implements Callable<Integer> {
       results.add(r);
       r.failure().ifPresent(f -> spec.commandLine().getErr().println(v.id() + " failed: " + f));
     }
+    // Numbers first, each flushed: a chart that fails afterwards must not take them with it.
     out.println();
     out.print(new ResultTable(results).render());
-    String title = modelKind.cliName() + " on " + split.train().name();
-    List<Path> written = new ArrayList<>(CsvReport.write(this.out, results));
-    written.addAll(Charts.write(this.out, title, results));
+    out.flush();
     out.println();
-    out.println("wrote " + written);
+    out.println("wrote " + CsvReport.write(this.out, results));
+    out.flush();
+    String title = modelKind.cliName() + " on " + split.train().name();
+    List<Path> charts = new BestEffortCharts(chartWriter, spec.commandLine().getErr())
+        .write(this.out, title, results);
+    if (!charts.isEmpty()) {
+      out.println("wrote " + charts);
+    }
     out.flush();
     return results.stream().anyMatch(r -> r.failure().isPresent()) ? 1 : 0;
   }

@@ -1,6 +1,8 @@
 package org.shampoo4j.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
@@ -10,6 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.shampoo4j.bench.report.BestEffortCharts;
+import org.shampoo4j.bench.report.ChartWriter;
 import picocli.CommandLine;
 
 class BenchCommandTest {
@@ -17,7 +21,10 @@ class BenchCommandTest {
 
   /** Runs the command line, capturing both streams. */
   private static Outcome run(String... args) {
-    CommandLine cl = BenchCommand.commandLine();
+    return run(BenchCommand.commandLine(), args);
+  }
+
+  private static Outcome run(CommandLine cl, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cl.setOut(new PrintWriter(out));
@@ -120,5 +127,51 @@ class BenchCommandTest {
       assertEquals((byte) 0x89, bytes[0], png + " is a PNG");
       assertEquals((byte) 'P', bytes[1], png + " is a PNG");
     }
+  }
+
+  @Test
+  void runsHeadless() {
+    // Surefire sets it for this module; the CLI's main sets it too.
+    assertEquals("true", System.getProperty("java.awt.headless"));
+  }
+
+  /**
+   * A JRE without java.desktop (the GPU host's) fails as soon as XChart's classes link; fonts
+   * missing fail later with UnsatisfiedLinkError or a plain Error. Either way: one warning, the
+   * table printed, both CSV files written, no PNG, exit status 0.
+   */
+  @Test
+  void chartsThatCannotBeDrawnAreAWarningAndTheRunSucceeds() throws Exception {
+    List<Error> failures = List.of(new NoClassDefFoundError("java/awt/Color"),
+        new UnsatisfiedLinkError("libfontmanager.so: libharfbuzz.so.0: cannot open shared object"),
+        new Error("Probable fatal error: No fonts found."));
+    int i = 0;
+    for (Error failure : failures) {
+      Path out = tmp.resolve("out" + i++);
+      ChartWriter broken = (dir, title, results) -> {
+        throw failure;
+      };
+      Outcome o = run(BenchCommand.commandLine(new BenchCommand(broken)),
+          "--variants", "sgd", "--epochs", "1", "--max-train", "128", "--max-test", "32",
+          "--width", "16", "--no-progress", "--out", out.toString());
+      assertEquals(0, o.code(), o.err());
+      assertTrue(o.out().contains("sgd"), "table printed: " + o.out());
+      assertTrue(o.out().contains("summary.csv"), o.out());
+      assertEquals(1, o.err().lines().count(), "one warning line: " + o.err());
+      assertTrue(o.err().startsWith("warning: charts not drawn (" + failure.getClass().getName()),
+          o.err());
+      assertEquals(2, Files.readAllLines(out.resolve("summary.csv")).size());
+      assertEquals(2, Files.readAllLines(out.resolve("curves.csv")).size());
+      assertFalse(Files.exists(out.resolve("loss.png")));
+    }
+  }
+
+  @Test
+  void errorsOfTheVirtualMachineAreNotSwallowed() {
+    ChartWriter oom = (dir, title, results) -> {
+      throw new OutOfMemoryError("test");
+    };
+    BestEffortCharts charts = new BestEffortCharts(oom, new PrintWriter(new StringWriter()));
+    assertThrows(OutOfMemoryError.class, () -> charts.write(tmp, "t", List.of()));
   }
 }
