@@ -23,7 +23,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs the JMH benchmarks of this module and derives the tables JMH does not print: GB/s of fp32
- * input for quantization and packing, each representation's time as a ratio to {@code shampoo32}
+ * input for quantization and packing (and as a percentage of the device-to-device copy rate of
+ * {@link CopyBenchmark} measured in the same run), each representation's time as a ratio to {@code shampoo32}
  * (FullMatrix) of the same method and order in the same run, and measured state memory against
  * the 4.5-bit theory.
  *
@@ -35,6 +36,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  */
 public final class BenchmarkRunner {
   private static final String PACKAGE = "org.shampoo4j.bench.jmh.";
+  private static final String COPY = "CopyBenchmark.";
 
   private BenchmarkRunner() {}
 
@@ -87,7 +89,9 @@ public final class BenchmarkRunner {
     derived.put("ratiosToShampoo32", ratios);
     System.out.println();
     if (!throughput.isEmpty()) {
-      System.out.println("Quantization and packing throughput (GB/s of fp32 input = 4 bytes x elements):");
+      System.out.println("Quantization and packing throughput (GB/s of fp32 input = 4 bytes x elements;"
+          + " copy: bytes read + written = 8 x elements; % of the copy rate of the same device and"
+          + " size in this run):");
       System.out.println(renderThroughput(throughput));
     }
     if (!ratios.isEmpty()) {
@@ -146,6 +150,10 @@ public final class BenchmarkRunner {
     return b.startsWith(PACKAGE) ? b.substring(PACKAGE.length()) : b;
   }
 
+  private static boolean isCopy(RunResult r) {
+    return shortName(r).startsWith(COPY);
+  }
+
   private static List<Map<String, Object>> throughput(Collection<RunResult> results) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (RunResult r : results) {
@@ -155,12 +163,27 @@ public final class BenchmarkRunner {
       }
       double micros = toMicros(r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreUnit());
       long n = Long.parseLong(elements);
+      String device = r.getParams().getParam("device");
+      boolean copy = isCopy(r);
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("benchmark", shortName(r));
+      row.put("device", device == null ? "cpu" : device);
       row.put("elements", n);
       row.put("microsPerOp", micros);
-      row.put("gbPerSecond", 4.0 * n / (micros * 1e-6) / 1e9);
+      // A copy reads and writes every byte; the others are rated by their fp32 input.
+      row.put("gbPerSecond", (copy ? 8.0 : 4.0) * n / (micros * 1e-6) / 1e9);
       rows.add(row);
+    }
+    Map<String, Double> copyRates = new HashMap<>();
+    for (Map<String, Object> row : rows) {
+      if (row.get("benchmark").toString().startsWith(COPY)) {
+        copyRates.put(row.get("device") + "@" + row.get("elements"), (Double) row.get("gbPerSecond"));
+      }
+    }
+    for (Map<String, Object> row : rows) {
+      Double copyRate = copyRates.get(row.get("device") + "@" + row.get("elements"));
+      row.put("percentOfCopy", copyRate == null || row.get("benchmark").toString().startsWith(COPY)
+          ? null : 100.0 * (Double) row.get("gbPerSecond") / copyRate);
     }
     return rows;
   }
@@ -208,11 +231,15 @@ public final class BenchmarkRunner {
   }
 
   private static String renderThroughput(List<Map<String, Object>> rows) {
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-40s %10s %14s %10s%n",
-        "benchmark", "elements", "us/op", "GB/s"));
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+        "%-40s %-6s %10s %14s %10s %10s%n",
+        "benchmark", "device", "elements", "us/op", "GB/s", "% of copy"));
     for (Map<String, Object> r : rows) {
-      sb.append(String.format(Locale.ROOT, "%-40s %10d %14.2f %10.3f%n", r.get("benchmark"),
-          r.get("elements"), r.get("microsPerOp"), r.get("gbPerSecond")));
+      Object percent = r.get("percentOfCopy");
+      sb.append(String.format(Locale.ROOT, "%-40s %-6s %10d %14.2f %10.3f %10s%n",
+          r.get("benchmark"), r.get("device"), r.get("elements"), r.get("microsPerOp"),
+          r.get("gbPerSecond"),
+          percent == null ? "-" : String.format(Locale.ROOT, "%.1f", (Double) percent)));
     }
     return sb.toString();
   }

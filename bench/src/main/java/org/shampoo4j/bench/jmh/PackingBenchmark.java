@@ -1,5 +1,10 @@
 package org.shampoo4j.bench.jmh;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,18 +18,21 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.shampoo4j.quant.CodePacker;
+import org.shampoo4j.quant.DeviceCodes;
 
 /**
- * Packing alone: 4-bit codes (one per byte) into nibbles and back with {@link CodePacker}. Scores
- * are microseconds per call; {@link BenchmarkRunner} reports GB/s of the equivalent fp32 input
- * ({@code 4·elements} bytes) so the numbers line up with {@link QuantizerBenchmark}'s.
+ * Packing alone: 4-bit codes (one per byte) into nibbles and back, with {@link CodePacker} on the
+ * heap and with {@link DeviceCodes} on the {@link JmhDevice}. Scores are microseconds per call;
+ * {@link BenchmarkRunner} reports GB/s of the equivalent fp32 input ({@code 4·elements} bytes) so
+ * the numbers line up with {@link QuantizerBenchmark}'s.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx4g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class PackingBenchmark {
@@ -35,13 +43,16 @@ public class PackingBenchmark {
   private CodePacker packer;
   private byte[] codes;
   private byte[] packed;
+  private NDManager manager;
+  private NDArray deviceCodes;
+  private NDArray devicePacked;
 
   /** Creates the benchmark; JMH fills the parameters. */
   public PackingBenchmark() {}
 
   /** Random 4-bit codes. */
   @Setup(Level.Trial)
-  public void setUp() {
+  public void setUp(JmhDevice device) {
     packer = new CodePacker(4);
     codes = new byte[elements];
     Random r = new Random(42);
@@ -49,6 +60,15 @@ public class PackingBenchmark {
       codes[i] = (byte) r.nextInt(16);
     }
     packed = packer.pack(codes);
+    manager = device.newManager();
+    deviceCodes = manager.create(ByteBuffer.wrap(codes), new Shape(elements), DataType.UINT8);
+    devicePacked = DeviceCodes.pack(deviceCodes, 4);
+  }
+
+  /** Frees the device arrays. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    manager.close();
   }
 
   /** Codes to nibbles. */
@@ -61,5 +81,23 @@ public class PackingBenchmark {
   @Benchmark
   public byte[] unpack() {
     return packer.unpack(packed, elements);
+  }
+
+  /** Codes to nibbles on the device; temporaries are freed inside the measured call. */
+  @Benchmark
+  public long djlPack() {
+    try (NDManager scope = manager.newSubManager()) {
+      deviceCodes.tempAttach(scope);
+      return JmhDevice.await(DeviceCodes.pack(deviceCodes, 4));
+    }
+  }
+
+  /** Nibbles to codes on the device; temporaries are freed inside the measured call. */
+  @Benchmark
+  public long djlUnpack() {
+    try (NDManager scope = manager.newSubManager()) {
+      devicePacked.tempAttach(scope);
+      return JmhDevice.await(DeviceCodes.unpack(devicePacked, 4, elements));
+    }
   }
 }

@@ -27,9 +27,11 @@ import org.shampoo4j.quant.linear2.Linear2Map;
 
 /**
  * Block-wise 4-bit quantize / dequantize of a flat fp32 tensor (Linear-2 map, block 64) on the
- * pure-Java {@link ArrayQuantizer} and on the DJL {@link NDArrayQuantizer} (CPU). Scores are
+ * pure-Java {@link ArrayQuantizer} and on the DJL {@link NDArrayQuantizer} on the {@link
+ * JmhDevice} ({@code -p device=gpu} for CUDA; the Java benchmarks ignore it). Scores are
  * microseconds per call; {@link BenchmarkRunner} turns them into GB/s of fp32 input
- * ({@code 4·elements} bytes per call).
+ * ({@code 4·elements} bytes per call) and, where {@link CopyBenchmark} ran on the same device and
+ * size, into a percentage of the device's copy bandwidth.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,7 +40,7 @@ import org.shampoo4j.quant.linear2.Linear2Map;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class QuantizerBenchmark {
-  /** Tensor length: 1K to 16M elements. */
+  /** Tensor length: 1K to 16M elements (64M = 67108864 fits a GPU). */
   @Param({"1024", "65536", "1048576", "16777216"})
   public int elements;
 
@@ -55,7 +57,7 @@ public class QuantizerBenchmark {
 
   /** Random normal input, quantized once so the dequantize benchmarks have codes to read. */
   @Setup(Level.Trial)
-  public void setUp() {
+  public void setUp(JmhDevice device) {
     QuantizationSpec spec = QuantizationSpec.of(new Linear2Map().codebook(4));
     arrayQuantizer = new ArrayQuantizer(spec);
     // Finiteness is checked by the optimizer before quantization; the benchmark measures the
@@ -68,7 +70,7 @@ public class QuantizerBenchmark {
     }
     tensor = FloatTensor.vector(data);
     packed = arrayQuantizer.quantize(tensor);
-    manager = NDManager.newBaseManager();
+    manager = device.newManager();
     array = manager.create(data);
     packedArray = ndQuantizer.quantize(array);
   }
@@ -96,7 +98,7 @@ public class QuantizerBenchmark {
   @Benchmark
   public long djlQuantize() {
     try (PackedNDArray p = ndQuantizer.quantize(array)) {
-      return p.codes().size();
+      return JmhDevice.await(p.codes());
     }
   }
 
@@ -104,7 +106,7 @@ public class QuantizerBenchmark {
   @Benchmark
   public long djlDequantize() {
     try (NDArray a = ndQuantizer.dequantize(packedArray)) {
-      return a.size();
+      return JmhDevice.await(a);
     }
   }
 }
