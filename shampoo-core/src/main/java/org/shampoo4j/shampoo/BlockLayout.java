@@ -2,15 +2,20 @@ package org.shampoo4j.shampoo;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * How Shampoo views one parameter: as a {@code rows × cols} matrix (a tensor of rank > 2 becomes
- * {@code (shape[0], product of the rest)}), cut into blocks of at most {@code maxOrder} rows and
- * columns. Blocks are cut greedily: full blocks of {@code maxOrder}, then one smaller remainder
+ * How Shampoo views one parameter: as a {@code rows × cols} matrix, cut into blocks of at most
+ * {@code maxOrder} rows and columns. Blocks are cut greedily: full blocks of {@code maxOrder}, then one smaller remainder
  * (so a dimension of 2500 with max order 1200 becomes 1200, 1200, 100). Each block gets its own
  * left (rows) and right (columns) statistic. Immutable.
+ *
+ * <p>The matrix view follows the official code: size-1 dimensions are dropped first, then a
+ * tensor of rank > 2 becomes {@code (shape[0], product of the rest)}. So a {@code (1, 64, 3, 3)}
+ * convolution kernel is preconditioned as 64 × 9, and a {@code (1, n)} or {@code (n, 1)} weight is
+ * a vector, left to the base optimizer.
  *
  * @param rows rows of the matrix view
  * @param cols columns of the matrix view
@@ -26,9 +31,10 @@ public record BlockLayout(int rows, int cols, List<Integer> rowCuts, List<Intege
   }
 
   /**
-   * The layout of a parameter, or empty if Shampoo does not precondition it: rank 0 or 1, or a
-   * matrix view with a dimension smaller than {@code minDimension} (a "tiny" parameter; with the
-   * default 2, exactly the views with a dimension of 1, where a one-sided statistic is a scalar).
+   * The layout of a parameter, or empty if Shampoo does not precondition it: rank 0 or 1 once
+   * size-1 dimensions are dropped, or a matrix view with a dimension smaller than {@code
+   * minDimension} (a "tiny" parameter; the default 2 excludes nothing more, since every remaining
+   * dimension is at least 2).
    *
    * @param shape the parameter's shape
    * @param maxOrder the largest statistic order
@@ -36,14 +42,12 @@ public record BlockLayout(int rows, int cols, List<Integer> rowCuts, List<Intege
    * @throws IllegalArgumentException if a dimension of the matrix view exceeds {@code int} range
    */
   public static Optional<BlockLayout> of(Shape shape, int maxOrder, int minDimension) {
-    if (shape.dimension() < 2) {
+    long[] kept = Arrays.stream(shape.getShape()).filter(d -> d != 1).toArray();
+    if (kept.length < 2 || shape.size() == 0) {
       return Optional.empty();
     }
-    long r = shape.get(0);
-    long c = shape.size() / Math.max(1, r);
-    if (r == 0 || shape.size() == 0) {
-      return Optional.empty();
-    }
+    long r = kept[0];
+    long c = shape.size() / r;
     if (r > Integer.MAX_VALUE || c > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("parameter of shape " + shape + " has a matrix view "
           + r + "x" + c + " beyond int range");

@@ -42,11 +42,14 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  *   <li>G is rescaled, clipped and checked for non-finite values ({@link
  *       org.shampoo4j.shampoo.base.GradientPreprocessor}).
  *   <li>If W has rank ≤ 1 or is tiny ({@link BlockLayout#of}), the base optimizer updates W from G.
- *   <li>Otherwise G is viewed as a matrix and cut into blocks ({@link BlockLayout}). Per block:
- *       at T1 steps {@code L.accumulate(Gb·Gbᵀ)}, {@code R.accumulate(Gbᵀ·Gb)}; at T2 steps both
- *       roots are refreshed; once a root exists {@code Pb = L̂·Gb·R̂}, rescaled to {@code
- *       ‖Gb‖/‖Pb‖} when grafting is on; before that {@code Pb = Gb}.
- *   <li>The blocks are put back together, reshaped to W's shape and passed to the base optimizer.
+ *   <li>Otherwise G is viewed as a matrix (size-1 dimensions dropped, then {@code (shape[0],
+ *       rest)}) and cut into blocks ({@link BlockLayout}). Per block: at T1 steps {@code
+ *       L.accumulate(Gb·Gbᵀ)}, {@code R.accumulate(Gbᵀ·Gb)}; at T2 steps both roots are
+ *       refreshed; once a root exists {@code Pb = L̂·Gb·R̂} (under {@link Grafting#PER_BLOCK}
+ *       rescaled to {@code ‖Gb‖/(‖Pb‖ + 1e-12)}); before that {@code Pb = Gb}.
+ *   <li>The blocks are put back together into P; under {@link Grafting#PER_TENSOR} (the default,
+ *       as in the official code) P is rescaled to {@code ‖G‖/(‖P‖ + 1e-12)} once a root exists.
+ *       P is reshaped to W's shape and passed to the base optimizer.
  *   <li>W's gradient buffer is zeroed (DJL's PyTorch engine leaves that to the optimizer).
  * </ol>
  *
@@ -183,6 +186,7 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     boolean stats = step % config.statisticsInterval() == 0;
     boolean roots = step % config.rootInterval() == 0;
     NDArray[] parts = new NDArray[s.blocks.size()];
+    boolean preconditioned = false;
     for (BlockState bs : s.blocks) {
       BlockLayout.Block b = bs.block;
       NDArray gb = s.blocks.size() == 1 ? m
@@ -198,8 +202,12 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
         bs.hasRoot = true;
       }
       parts[b.index()] = bs.hasRoot ? direction(bs, gb, scratch) : gb;
+      preconditioned |= bs.hasRoot;
     }
     NDArray p = parts.length == 1 ? parts[0] : assemble(s.layout, parts);
+    if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
+      p = Grafting.rescale(p, m);
+    }
     return p.reshape(s.shape).toType(type, false);
   }
 
@@ -207,13 +215,7 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     NDArray lh = bs.left.inverseRoot(scratch);
     NDArray rh = bs.right.inverseRoot(scratch);
     NDArray p = lh.matMul(gb).matMul(rh);
-    if (config.grafting()) {
-      // ‖Gb‖/‖Pb‖ as a device scalar; the floor keeps a zero gradient block at zero.
-      NDArray gNorm = gb.square().sum().sqrt();
-      NDArray pNorm = p.square().sum().sqrt().maximum(Float.MIN_NORMAL);
-      p = p.mul(gNorm.div(pNorm));
-    }
-    return p;
+    return config.grafting() == Grafting.PER_BLOCK ? Grafting.rescale(p, gb) : p;
   }
 
   private static NDArray assemble(BlockLayout layout, NDArray[] parts) {

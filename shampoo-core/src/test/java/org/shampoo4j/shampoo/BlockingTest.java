@@ -28,7 +28,7 @@ class BlockingTest {
       @ForAll @IntRange(min = 1, max = 120) int maxOrder) {
     var layout = BlockLayout.of(new Shape(rows, cols), maxOrder, 2);
     if (rows < 2 || cols < 2) {
-      assertTrue(layout.isEmpty(), "a dimension of 1 is tiny: base optimizer only");
+      assertTrue(layout.isEmpty(), "a dimension of 1 leaves a vector: base optimizer only");
       return;
     }
     BlockLayout l = layout.orElseThrow();
@@ -58,17 +58,33 @@ class BlockingTest {
     assertTrue(BlockLayout.of(new Shape(3, 40), 1200, 4).isEmpty(), "3 < min dimension 4");
   }
 
+  /** Size-1 dimensions are dropped before the (shape[0], rest) view, as the official code does. */
+  @Test
+  void sizeOneDimensionsAreDropped() {
+    BlockLayout kernel = BlockLayout.of(new Shape(1, 64, 3, 3), 1200, 2).orElseThrow();
+    assertEquals(64, kernel.rows());
+    assertEquals(9, kernel.cols());
+    BlockLayout inner = BlockLayout.of(new Shape(5, 1, 7, 1), 1200, 2).orElseThrow();
+    assertEquals(5, inner.rows());
+    assertEquals(7, inner.cols());
+    for (Shape vector : new Shape[] {new Shape(1, 9), new Shape(9, 1), new Shape(1, 1, 4, 1),
+        new Shape(1, 1)}) {
+      assertTrue(BlockLayout.of(vector, 1200, 2).isEmpty(), vector + " is a vector or scalar");
+    }
+    assertTrue(BlockLayout.of(new Shape(0, 5), 1200, 2).isEmpty(), "an empty tensor");
+  }
+
   /** maxOrder 10 covers a 6×10 parameter: same layout and bit-identical steps as maxOrder 1200. */
   @Test
   void blockedEqualsUnblockedWhenMaxOrderCovers() {
-    float[] a = run(10, 6, 10, 12);
-    float[] b = run(1200, 6, 10, 12);
+    float[] a = run(10, 6, 10, 12, Grafting.PER_TENSOR);
+    float[] b = run(1200, 6, 10, 12, Grafting.PER_TENSOR);
     assertArrayEquals(b, a, 0f);
   }
 
   /**
    * With maxOrder 4 a 6×10 parameter becomes 2×3 blocks; each block must move exactly as if it
-   * were its own parameter preconditioned without blocking (grafting is per block and the base is
+   * were its own parameter preconditioned without blocking (with grafting per block; the base is
    * element-wise).
    */
   @Test
@@ -76,12 +92,12 @@ class BlockingTest {
     int rows = 6;
     int cols = 10;
     int steps = 12;
-    float[] blocked = run(4, rows, cols, steps);
+    float[] blocked = run(4, rows, cols, steps, Grafting.PER_BLOCK);
     float[] expected = new float[rows * cols];
     int[][] rowRanges = {{0, 4}, {4, 6}};
     int[][] colRanges = {{0, 4}, {4, 8}, {8, 10}};
     try (NDManager m = NDManager.newBaseManager();
-        ShampooOptimizer opt = optimizer(1200)) {
+        ShampooOptimizer opt = optimizer(1200, Grafting.PER_BLOCK)) {
       NDArray[] w = new NDArray[6];
       int k = 0;
       for (int[] r : rowRanges) {
@@ -129,7 +145,7 @@ class BlockingTest {
   @Test
   void higherRankIsReshaped() {
     try (NDManager m = NDManager.newBaseManager();
-        ShampooOptimizer opt = optimizer(1200)) {
+        ShampooOptimizer opt = optimizer(1200, Grafting.PER_TENSOR)) {
       NDArray w = m.randomNormal(new Shape(4, 3, 5));
       Random random = new Random(9);
       for (int s = 0; s < 12; s++) {
@@ -149,11 +165,11 @@ class BlockingTest {
     }
   }
 
-  private static ShampooOptimizer optimizer(int maxOrder) {
+  private static ShampooOptimizer optimizer(int maxOrder, Grafting grafting) {
     ShampooConfig config = ShampooConfig.builder().learningRate(0.1f)
         .baseOptimizer(SgdMomentum.builder().momentum(0.5f).settings())
         .statisticsInterval(1).rootInterval(3).maxOrder(maxOrder)
-        .rootMethod(RootMethod.EIGH).build();
+        .rootMethod(RootMethod.EIGH).grafting(grafting).build();
     return ShampooOptimizer.builder().config(config)
         .representation(new FullMatrixRepresentation()).build();
   }
@@ -176,9 +192,9 @@ class BlockingTest {
     return m.create(v, new Shape(rows, cols));
   }
 
-  private static float[] run(int maxOrder, int rows, int cols, int steps) {
+  private static float[] run(int maxOrder, int rows, int cols, int steps, Grafting grafting) {
     try (NDManager m = NDManager.newBaseManager();
-        ShampooOptimizer opt = optimizer(maxOrder)) {
+        ShampooOptimizer opt = optimizer(maxOrder, grafting)) {
       NDArray w = initial(m, rows, cols);
       Random random = new Random(5);
       for (int s = 0; s < steps; s++) {
