@@ -94,7 +94,7 @@ public final class CoupledNewtonInverseRoot implements InverseRootMethod {
       for (int k = 0; k < iterations; k++) {
         NDArray t = identity.mul(p + 1.0f).sub(m).div((float) p);
         NDArray xNext = x.matMul(t);
-        NDArray mNext = power(t, p).matMul(m);
+        NDArray mNext = MatrixPower.of(t, p).matMul(m);
         NDArray errorNext = residual(mNext, identity);
         // NaN compares false, so a blown-up step is rejected too.
         NDArray accept = errorNext.lt(error.mul(DIVERGENCE_FACTOR));
@@ -118,23 +118,6 @@ public final class CoupledNewtonInverseRoot implements InverseRootMethod {
    */
   private static NDArray residual(NDArray m, NDArray identity) {
     return m.sub(identity).square().sum().sqrt();
-  }
-
-  /** {@code t^p} by repeated squaring (p ≥ 1). */
-  private static NDArray power(NDArray t, int p) {
-    NDArray result = null;
-    NDArray base = t;
-    int e = p;
-    while (true) {
-      if ((e & 1) == 1) {
-        result = result == null ? base : result.matMul(base);
-      }
-      e >>= 1;
-      if (e == 0) {
-        return result;
-      }
-      base = base.matMul(base);
-    }
   }
 
   @Override

@@ -3,6 +3,7 @@ package org.shampoo4j.shampoo.representation.naive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import org.shampoo4j.linalg.OfficialComputePower;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
@@ -22,12 +23,17 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   private final NDArrayQuantizer quantizer;
   private PackedNDArray statistic;
   private final QuantizedInverseRoot inverseRoot;
+  /** Set for {@link NaiveRoot#OFFICIAL_SCHUR_NEWTON}, null for {@link NaiveRoot#SYMMETRIZED}. */
+  private final OfficialComputePower officialRoot;
   private boolean closed;
 
-  NaiveQuantizedPreconditioner(int order, PreconditionerContext context, NDArrayQuantizer q) {
+  NaiveQuantizedPreconditioner(
+      int order, PreconditionerContext context, NDArrayQuantizer q, NaiveRoot root) {
     this.order = order;
     this.context = context;
     this.quantizer = q;
+    this.officialRoot = root == NaiveRoot.OFFICIAL_SCHUR_NEWTON
+        ? new OfficialComputePower(context.epsilon()) : null;
     NDManager owner = context.manager();
     try (NDManager work = owner.newSubManager()) {
       NDArray eye = work.eye(order);
@@ -62,10 +68,12 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   }
 
   /**
-   * {@code L̂ ← Q((sym(D(S̄)) + eps·λmax·I)^(−1/p))}, with {@code sym(X) = (X + Xᵀ)/2}, λmax
-   * estimated by the context's matrix functions on the device and the ridge added to a copy of the
-   * dequantized statistic. If 4-bit rounding made S indefinite, the root method's own eigenvalue
-   * handling decides the result (the naive baseline has no protection against it, by design).
+   * {@link NaiveRoot#SYMMETRIZED}: {@code L̂ ← Q((sym(D(S̄)) + eps·λmax·I)^(−1/p))}, with {@code
+   * sym(X) = (X + Xᵀ)/2}, λmax estimated by the context's matrix functions on the device and the
+   * ridge added to a copy of the dequantized statistic. If 4-bit rounding made S indefinite, the
+   * root method's own eigenvalue handling decides the result (the naive baseline has no protection
+   * against it, by design). {@link NaiveRoot#OFFICIAL_SCHUR_NEWTON}: {@code L̂ ←
+   * Q(OfficialComputePower(D(S̄)))}, the statistic neither symmetrised nor clamped.
    */
   @Override
   public void refreshInverseRoot() {
@@ -73,6 +81,12 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     try (NDManager work = context.manager().newSubManager()) {
       NDArray s = quantizer.dequantize(statistic);
       s.attach(work);
+      if (officialRoot != null) {
+        NDArray root = officialRoot.inverseRoot(s, context.rootExponent());
+        root.attach(work);
+        inverseRoot.replace(root);
+        return;
+      }
       // Blocks run along rows, so S[i][j] and S[j][i] quantize differently: symmetrise, since
       // an inverse root is defined for a symmetric matrix (eigh would read one triangle only).
       s = s.add(s.transpose()).mul(0.5f);

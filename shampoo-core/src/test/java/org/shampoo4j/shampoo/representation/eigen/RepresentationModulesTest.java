@@ -17,6 +17,7 @@ import org.shampoo4j.shampoo.guice.EigenBjorckModule;
 import org.shampoo4j.shampoo.guice.NaiveQuantizedModule;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.shampoo.representation.naive.NaiveRoot;
 
 /** Swapping one Guice module swaps the representation or the quantization map. */
 class RepresentationModulesTest {
@@ -55,6 +56,12 @@ class RepresentationModulesTest {
         assertInstanceOf(NaiveQuantizedRepresentation.class,
             inject(new DynamicTreeModule(), new NaiveQuantizedModule()));
     assertInstanceOf(DynamicTreeMap.class, tree.map());
+    assertEquals(NaiveRoot.SYMMETRIZED, tree.root());
+    NaiveQuantizedRepresentation official =
+        assertInstanceOf(NaiveQuantizedRepresentation.class,
+            inject(new Linear2Module(), new NaiveQuantizedModule(NaiveRoot.OFFICIAL_SCHUR_NEWTON)));
+    assertEquals(NaiveRoot.OFFICIAL_SCHUR_NEWTON, official.root());
+    assertThrows(NullPointerException.class, () -> new NaiveQuantizedModule(null));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package org.shampoo4j.shampoo.representation.naive;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.linalg.OfficialComputePower;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.Linear2Map;
@@ -94,6 +96,48 @@ class NaiveQuantizedRepresentationTest {
     }
   }
 
+  /**
+   * With {@link NaiveRoot#OFFICIAL_SCHUR_NEWTON} the stored root is exactly the official iteration
+   * applied to the dequantized, unsymmetrised statistic, then quantized; the default root differs.
+   */
+  @Test
+  void officialRootIsTheOfficialIterationOnTheDequantizedStatistic() {
+    int n = 80;
+    Random random = new Random(8);
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
+      PreconditionerContext ctx = context(m, f, 4096);
+      NaiveQuantizedRepresentation official =
+          new NaiveQuantizedRepresentation(new Linear2Map(), NaiveRoot.OFFICIAL_SCHUR_NEWTON);
+      assertEquals(NaiveRoot.OFFICIAL_SCHUR_NEWTON, official.root());
+      assertEquals("naive-4bit-official-root", official.name());
+      try (Preconditioner p = official.create(n, ctx);
+          Preconditioner symmetrized =
+              new NaiveQuantizedRepresentation(new Linear2Map()).create(n, ctx);
+          NDManager scope = m.newSubManager()) {
+        for (int round = 0; round < 3; round++) {
+          try (NDArray g = toNd(m, gram(gaussian(n, n / 2, random)))) {
+            p.accumulate(g);
+            symmetrized.accumulate(g);
+          }
+        }
+        p.refreshInverseRoot();
+        symmetrized.refreshInverseRoot();
+        NDArray s = p.statistic(scope);
+        float asymmetry = s.sub(s.transpose()).abs().max().getFloat();
+        assertTrue(asymmetry > 0, "4-bit rows make the dequantized statistic asymmetric");
+        var quantizer = ctx.quantizer(new Linear2Map());
+        NDArray root = new OfficialComputePower((float) EPS).inverseRoot(s, 4);
+        NDArray expected = quantizer.dequantize(quantizer.quantizeOffDiagonal(root));
+        assertArrayEquals(expected.toFloatArray(), p.inverseRoot(scope).toFloatArray(), 0f);
+        double apart = nre(fromNd(symmetrized.inverseRoot(scope)), fromNd(expected));
+        System.out.printf("naive roots, n=%d: asymmetry %.2e, official vs symmetrised NRE %.3f%n",
+            n, asymmetry, apart);
+        assertTrue(apart > 1e-3, "the two root styles must differ here, NRE " + apart);
+      }
+    }
+  }
+
   @Test
   void rejectsBadInputAndUseAfterClose() {
     try (NDManager m = NDManager.newBaseManager();
@@ -103,6 +147,8 @@ class NaiveQuantizedRepresentationTest {
           new NaiveQuantizedRepresentation(new Linear2Map());
       assertEquals("naive-4bit", representation.name());
       assertThrows(NullPointerException.class, () -> new NaiveQuantizedRepresentation(null));
+      assertThrows(NullPointerException.class,
+          () -> new NaiveQuantizedRepresentation(new Linear2Map(), null));
       IllegalArgumentException order =
           assertThrows(IllegalArgumentException.class, () -> representation.create(0, ctx));
       assertTrue(order.getMessage().contains("order"), order.getMessage());
