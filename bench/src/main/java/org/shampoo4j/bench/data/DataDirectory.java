@@ -62,29 +62,51 @@ public final class DataDirectory {
 
   private static TrainTestSplit loadIdx(Path dir, Path trainImages, int maxTrain, int maxTest)
       throws IOException {
-    Path trainLabels = require(dir, TRAIN_LABELS);
-    Path testImages = require(dir, TEST_IMAGES);
-    Path testLabels = require(dir, TEST_LABELS);
+    IdxFiles files = idxFiles(dir);
     String name = dir.getFileName() == null ? "idx" : dir.getFileName().toString();
     return new TrainTestSplit(
-        idxPart(name + "/train", trainImages, trainLabels, maxTrain),
-        idxPart(name + "/test", testImages, testLabels, maxTest));
+        idxPart(name + "/train", files.trainImages(), files.trainLabels(), maxTrain),
+        idxPart(name + "/test", files.testImages(), files.testLabels(), maxTest));
   }
+
+  /**
+   * The four MNIST-style IDX files in {@code dir} (each plain or {@code .gz}, with a dash or a
+   * dot before {@code idx}).
+   *
+   * @throws NoSuchFileException naming the first file that is missing
+   */
+  public static IdxFiles idxFiles(Path dir) throws NoSuchFileException {
+    return new IdxFiles(require(dir, TRAIN_IMAGES), require(dir, TRAIN_LABELS),
+        require(dir, TEST_IMAGES), require(dir, TEST_LABELS));
+  }
+
+  /** The four files of an MNIST-style data set. */
+  public record IdxFiles(Path trainImages, Path trainLabels, Path testImages, Path testLabels) {}
 
   private static LabeledImages idxPart(String name, Path images, Path labels, int limit)
       throws IOException {
     IdxReader.Images img = IdxReader.readImages(images, limit);
+    requireOneLabelPerImage(images, img.declaredCount(), labels);
     int[] lab = IdxReader.readLabels(labels, limit);
-    if (lab.length != img.count()) {
-      throw new MalformedDataException(labels,
-          lab.length + " labels for " + img.count() + " images in " + images.getFileName());
-    }
     for (int i = 0; i < lab.length; i++) {
       if (lab[i] > 9) {
         throw new MalformedDataException(labels, "label " + i + " is " + lab[i] + ", expected 0..9");
       }
     }
     return new LabeledImages(name, img.pixels(), lab, 1, img.rows(), img.cols(), 10);
+  }
+
+  /**
+   * Checks that the label file declares as many labels as the image file declares images. The
+   * headers are compared, not the counts read, so that a read limit cannot hide a mismatch.
+   */
+  static void requireOneLabelPerImage(Path images, int declaredImages, Path labels)
+      throws IOException {
+    int declaredLabels = IdxReader.declaredCount(labels, 1);
+    if (declaredLabels != declaredImages) {
+      throw new MalformedDataException(labels, "declares " + declaredLabels + " labels but "
+          + images.getFileName() + " declares " + declaredImages + " images");
+    }
   }
 
   private static TrainTestSplit loadCifar(Path dir, int maxTrain, int maxTest) throws IOException {

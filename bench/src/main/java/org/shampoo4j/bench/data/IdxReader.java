@@ -23,17 +23,40 @@ public final class IdxReader {
    * @return the pixels and the image shape
    */
   public static Images readImages(Path file, int limit) throws IOException {
+    RawImages raw = readRawImages(file, limit);
+    float[] pixels = new float[raw.bytes().length];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (raw.bytes()[i] & 0xff) / 255f;
+    }
+    return new Images(pixels, raw.count(), raw.rows(), raw.cols(), raw.declaredCount());
+  }
+
+  /**
+   * Reads an image file's bytes as stored ({@code count·rows·cols} unsigned bytes).
+   *
+   * @param file the {@code *-images-idx3-ubyte[.gz]} file
+   * @param limit read at most this many images
+   */
+  public static RawImages readRawImages(Path file, int limit) throws IOException {
     try (InputStream in = Streams.open(file)) {
       int[] dims = header(in, file, 3);
       int count = Math.min(dims[0], limit);
       int perImage = Math.multiplyExact(dims[1], dims[2]);
       byte[] raw = new byte[Math.multiplyExact(count, perImage)];
       Streams.readFully(in, raw, file, count + " images of " + dims[1] + "x" + dims[2]);
-      float[] pixels = new float[raw.length];
-      for (int i = 0; i < raw.length; i++) {
-        pixels[i] = (raw[i] & 0xff) / 255f;
-      }
-      return new Images(pixels, count, dims[1], dims[2]);
+      return new RawImages(raw, count, dims[1], dims[2], dims[0]);
+    }
+  }
+
+  /**
+   * The number of items an IDX file declares in its header (its first dimension), without
+   * reading the data.
+   *
+   * @param dimensions the dimensions the file must have (3 for images, 1 for labels)
+   */
+  public static int declaredCount(Path file, int dimensions) throws IOException {
+    try (InputStream in = Streams.open(file)) {
+      return header(in, file, dimensions)[0];
     }
   }
 
@@ -93,6 +116,18 @@ public final class IdxReader {
    * @param count number of images
    * @param rows image height
    * @param cols image width
+   * @param declaredCount number of images the file's header declares (at least {@code count})
    */
-  public record Images(float[] pixels, int count, int rows, int cols) {}
+  public record Images(float[] pixels, int count, int rows, int cols, int declaredCount) {}
+
+  /**
+   * Image bytes read from an IDX file.
+   *
+   * @param bytes {@code count·rows·cols} unsigned bytes
+   * @param count number of images read
+   * @param rows image height
+   * @param cols image width
+   * @param declaredCount number of images the file's header declares
+   */
+  public record RawImages(byte[] bytes, int count, int rows, int cols, int declaredCount) {}
 }

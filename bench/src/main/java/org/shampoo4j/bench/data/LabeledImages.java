@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Random;
 
 /**
  * A set of labelled images held on the host: {@code size} images of {@code channels×height×width}
@@ -165,11 +166,24 @@ public final class LabeledImages {
    * device, for the images at {@code indices[from, to)}.
    */
   public NDArray imageBatch(NDManager manager, int[] indices, int from, int to) {
+    return imageBatch(manager, indices, from, to, Augmentation.none(), null);
+  }
+
+  /**
+   * Like {@link #imageBatch(NDManager, int[], int, int)}, with the images augmented on the host
+   * first (the stored pixels are not changed).
+   *
+   * @param random the source of the augmentation's choices (unused for {@link
+   *     Augmentation#none()})
+   */
+  public NDArray imageBatch(NDManager manager, int[] indices, int from, int to,
+      Augmentation augmentation, Random random) {
     int f = features();
     float[] p = new float[(to - from) * f];
     for (int i = from; i < to; i++) {
       System.arraycopy(pixels, indices[i] * f, p, (i - from) * f, f);
     }
+    augmentation.apply(p, to - from, channels, height, width, random);
     return manager.create(p, new Shape(to - from, channels, height, width));
   }
 

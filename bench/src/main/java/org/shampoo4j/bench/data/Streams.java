@@ -1,11 +1,13 @@
 package org.shampoo4j.bench.data;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Opens data files, transparently un-gzipping those that start with the gzip magic number. */
 final class Streams {
@@ -19,7 +21,12 @@ final class Streams {
     int b1 = in.read();
     in.reset();
     if (b0 == 0x1f && b1 == 0x8b) {
-      return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+      try {
+        return new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+      } catch (ZipException | EOFException e) {
+        in.close();
+        throw corrupt(file, e);
+      }
     }
     return in;
   }
@@ -32,12 +39,24 @@ final class Streams {
   static void readFully(InputStream in, byte[] buffer, Path file, String what) throws IOException {
     int off = 0;
     while (off < buffer.length) {
-      int n = in.read(buffer, off, buffer.length - off);
+      int n;
+      try {
+        n = in.read(buffer, off, buffer.length - off);
+      } catch (ZipException | EOFException e) {
+        throw corrupt(file, e);
+      }
       if (n < 0) {
         throw new MalformedDataException(
             file, "truncated: " + what + " needs " + buffer.length + " bytes, found " + off);
       }
       off += n;
     }
+  }
+
+  private static MalformedDataException corrupt(Path file, IOException cause) {
+    MalformedDataException e = new MalformedDataException(
+        file, "corrupt or truncated gzip data (" + cause.getMessage() + ")");
+    e.initCause(cause);
+    return e;
   }
 }
