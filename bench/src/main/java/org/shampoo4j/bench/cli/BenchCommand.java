@@ -9,8 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.shampoo4j.bench.data.Augmentation;
 import org.shampoo4j.bench.data.DataDirectory;
 import org.shampoo4j.bench.data.DigitsDataset;
+import org.shampoo4j.bench.data.FashionMnist;
+import org.shampoo4j.bench.data.LabeledImages;
 import org.shampoo4j.bench.data.SyntheticDataset;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
@@ -22,6 +25,7 @@ import org.shampoo4j.bench.train.ModelTrainer;
 import org.shampoo4j.bench.train.RunResult;
 import org.shampoo4j.bench.train.TrainingSettings;
 import org.shampoo4j.bench.variant.BaseKind;
+import org.shampoo4j.bench.variant.LearningRateSchedule;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantCatalogue;
 import org.shampoo4j.bench.variant.VariantSettings;
@@ -45,20 +49,28 @@ import picocli.CommandLine.Spec;
     description = {
       "Trains a model with each optimizer variant (SGD-momentum, AdamW, 4-bit AdamW, 32-bit "
           + "Shampoo and the 4-bit Shampoo variants) and compares final loss, test accuracy, "
-          + "wall time and optimizer-state memory.",
+          + "wall time, optimizer-state memory and peak device memory.",
       "",
       "Without options it trains the MLP (width " + BenchCommand.DEFAULT_WIDTH + ") on the "
           + "built-in UCI digits (1,797 8x8 images, 80/20 split) for "
-          + BenchCommand.DEFAULT_EPOCHS + " epochs with every variant, batch 64, T1 = 10 and T2 = 50 (shorter than SPEC's 100/500, so that the short run "
-          + "refreshes its preconditioners), on the CPU with one PyTorch thread; that takes about "
-          + "one minute of CPU time (under three minutes on two shared cores). Every number "
-          + "printed comes from the run.",
+          + BenchCommand.DEFAULT_EPOCHS + " epochs with every variant, batch 64, T1 = 10 and T2 = "
+          + "50 (shorter than SPEC's 100/500, so that the short run refreshes its "
+          + "preconditioners), on the CPU with one PyTorch thread; that takes about one minute of "
+          + "CPU time (under three minutes on two shared cores). Every number printed comes from "
+          + "the run.",
+      "",
+      "Options marked 'per model' default to the model's recipe: mlp and resnet as above; "
+          + "resnet18 and vit: 5 epochs, batch 128, warm-up 1 epoch + cosine decay, random crop "
+          + "(padding 4) + flip, T1 = 20, T2 = 100; SGD lr 0.1, weight decay 5e-4 (resnet18's "
+          + "Shampoo base); AdamW lr 1e-3, weight decay 0.05 (vit's Shampoo base).",
       ""
     },
     footer = {
       "",
-      "Outputs in --out: summary.csv (one row per variant), curves.csv (per epoch), loss.png, "
-          + "accuracy.png, memory.png.",
+      "Outputs in --out: summary.csv (one row per variant, with ratios to shampoo32 and to the "
+          + "base optimizer), curves.csv (per epoch), loss.png, accuracy.png, memory.png. The CSV "
+          + "files are rewritten after every epoch, so an interrupted run (Ctrl-C) keeps every "
+          + "finished epoch.",
       "Variants: sgd, adamw, adamw4, shampoo32, naive4, eigen4-l2, eigen4-dt, chol4, chol4-ef.",
       "Exit status: 0 all variants completed (also when the charts cannot be drawn, e.g. on a JRE "
           + "without java.desktop or fonts: a warning, the table and CSV files are complete); 1 a "
@@ -79,43 +91,51 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--list-variants", description = "Print the variants with descriptions and exit.")
   boolean listVariants;
 
-  @Option(names = "--model", paramLabel = "mlp|resnet",
-      description = "Network: mlp (2 hidden ReLU layers) or resnet (tiny residual CNN with "
-          + "batch norm). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--model", paramLabel = "mlp|resnet|resnet18|vit",
+      description = "Network: mlp (2 hidden ReLU layers), resnet (tiny residual CNN with batch "
+          + "norm), resnet18 (ResNet-18 for small images, widths 64-512 at --width 64) or vit "
+          + "(vision transformer: 4x4 patches, 6 pre-norm blocks, layer norm, width 192). "
+          + "Default: ${DEFAULT-VALUE}.")
   String model = "mlp";
 
   @Option(names = "--width", paramLabel = "N",
-      description = "MLP hidden units; ResNet: 4x the stem's channels. Default: ${DEFAULT-VALUE}.")
-  int width = DEFAULT_WIDTH;
+      description = "MLP hidden units; resnet: 4x the stem's channels; resnet18: first stage's "
+          + "channels; vit: embedding width (one head per 64). Default: per model (128, 128, 64, "
+          + "192).")
+  Integer width;
 
-  @Option(names = "--dataset", paramLabel = "digits|synthetic",
-      description = "Built-in data when --data is absent: digits (UCI optdigits, CC BY 4.0) or "
-          + "synthetic (seeded teacher-network task, 2000 train / 500 test). "
+  @Option(names = "--dataset", paramLabel = "digits|synthetic|fashion-mnist",
+      description = "Data: digits (built in: UCI optdigits, CC BY 4.0), synthetic (seeded "
+          + "teacher-network task, 2000 train / 500 test) or fashion-mnist (60k/10k 28x28, read "
+          + "from --data or /usr/share/datasets/fashion-mnist: Debian's dataset-fashion-mnist). "
           + "Default: ${DEFAULT-VALUE}.")
   String dataset = "digits";
 
   @Option(names = "--data", paramLabel = "DIR",
-      description = "Local MNIST / Fashion-MNIST (IDX files, gz or not) or CIFAR-10 (binary "
-          + "batches) directory; nothing is downloaded.")
+      description = "Local MNIST / Fashion-MNIST (IDX files, gz or not; also a subset written by "
+          + "IdxSubsetCommand) or CIFAR-10 (binary batches) directory; nothing is downloaded.")
   Path data;
 
   @Option(names = "--max-train", paramLabel = "N",
-      description = "Use at most N training images. Default: all.")
+      description = "Use at most N training images (the first N). Default: all.")
   int maxTrain = Integer.MAX_VALUE;
 
   @Option(names = "--max-test", paramLabel = "N",
       description = "Use at most N test images. Default: all.")
   int maxTest = Integer.MAX_VALUE;
 
-  @Option(names = "--epochs", paramLabel = "N", description = "Epochs. Default: ${DEFAULT-VALUE}.")
-  int epochs = DEFAULT_EPOCHS;
+  @Option(names = "--epochs", paramLabel = "N",
+      description = "Epochs. Default: per model (" + DEFAULT_EPOCHS + ", " + DEFAULT_EPOCHS
+          + ", 5, 5).")
+  Integer epochs;
 
   @Option(names = {"-b", "--batch-size"}, paramLabel = "N",
-      description = "Batch size. Default: ${DEFAULT-VALUE}.")
-  int batchSize = 64;
+      description = "Batch size. Default: per model (64, 64, 128, 128).")
+  Integer batchSize;
 
   @Option(names = "--seed", paramLabel = "N",
-      description = "Seed of data split, initial weights and batch order. Default: ${DEFAULT-VALUE}.")
+      description = "Seed of data split, initial weights, batch order and augmentation. "
+          + "Default: ${DEFAULT-VALUE}.")
   long seed = 42;
 
   @Option(names = "--device", paramLabel = "cpu|gpu",
@@ -130,32 +150,66 @@ public final class BenchCommand implements Callable<Integer> {
   int threads = 1;
 
   @Option(names = "--lr-sgd", paramLabel = "LR",
-      description = "Learning rate of SGD-momentum (and of Shampoo on SGD). Default: ${DEFAULT-VALUE}.")
-  float lrSgd = 0.05f;
+      description = "Peak learning rate of SGD-momentum (and of Shampoo on SGD). "
+          + "Default: per model (0.05, 0.05, 0.1, 0.1).")
+  Float lrSgd;
 
   @Option(names = "--lr-adamw", paramLabel = "LR",
-      description = "Learning rate of AdamW and 4-bit AdamW (and of Shampoo on AdamW). "
-          + "Default: ${DEFAULT-VALUE}.")
-  float lrAdamw = 0.002f;
+      description = "Peak learning rate of AdamW and 4-bit AdamW (and of Shampoo on AdamW). "
+          + "Default: per model (0.002, 0.002, 0.001, 0.001).")
+  Float lrAdamw;
 
   @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum. Default: ${DEFAULT-VALUE}.")
   float momentum = 0.9f;
 
   @Option(names = "--weight-decay", paramLabel = "WD",
-      description = "Weight decay of every base optimizer. Default: ${DEFAULT-VALUE}.")
-  float weightDecay = 0f;
+      description = "Weight decay of both base optimizers (overrides the two below).")
+  Float weightDecay;
+
+  @Option(names = "--weight-decay-sgd", paramLabel = "WD",
+      description = "Coupled L2 weight decay of SGD-momentum. Default: per model (0, 0, 5e-4, "
+          + "5e-4).")
+  Float weightDecaySgd;
+
+  @Option(names = "--weight-decay-adamw", paramLabel = "WD",
+      description = "Decoupled weight decay of AdamW. Default: per model (0, 0, 0.05, 0.05).")
+  Float weightDecayAdamw;
+
+  @Option(names = "--schedule", paramLabel = "constant|cosine",
+      description = "Learning-rate schedule: constant, or linear warm-up (--warmup-epochs) then "
+          + "cosine decay to 0 at the last step. Default: per model (constant for mlp/resnet, "
+          + "cosine for resnet18/vit).")
+  String schedule;
+
+  @Option(names = "--warmup-epochs", paramLabel = "N",
+      description = "Epochs of linear warm-up before the cosine decay. Default: per model (0, 0, "
+          + "1, 1).")
+  Integer warmupEpochs;
+
+  @Option(names = "--augment", paramLabel = "none|crop-flip",
+      description = "Training-image augmentation: none, or random crop (zero padding "
+          + "--crop-padding) and horizontal flip. Default: per model (none for mlp/resnet, "
+          + "crop-flip for resnet18/vit; use none for digits).")
+  String augment;
+
+  @Option(names = "--crop-padding", paramLabel = "PX",
+      description = "Padding of the random crop. Default: ${DEFAULT-VALUE}.")
+  int cropPadding = 4;
 
   @Option(names = "--shampoo-base", paramLabel = "sgd|adamw",
-      description = "Base optimizer Shampoo grafts onto. Default: ${DEFAULT-VALUE}.")
-  String shampooBase = "sgd";
+      description = "Base optimizer Shampoo grafts onto. Default: per model (sgd, sgd, sgd, "
+          + "adamw).")
+  String shampooBase;
 
   @Option(names = "--t1", paramLabel = "N",
-      description = "Shampoo statistic update interval T1 (steps). Default: ${DEFAULT-VALUE}.")
-  int t1 = 10;
+      description = "Shampoo statistic update interval T1 (steps). Default: per model (10, 10, "
+          + "20, 20).")
+  Integer t1;
 
   @Option(names = "--t2", paramLabel = "N",
-      description = "Shampoo inverse-root interval T2 (steps). Default: ${DEFAULT-VALUE}.")
-  int t2 = 50;
+      description = "Shampoo inverse-root interval T2 (steps). Default: per model (50, 50, 100, "
+          + "100).")
+  Integer t2;
 
   @Option(names = "--max-order", paramLabel = "N",
       description = "Largest preconditioner order before blocking. Default: ${DEFAULT-VALUE}.")
@@ -165,7 +219,15 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Output directory for CSV and PNG files. Default: ${DEFAULT-VALUE}.")
   Path out = Path.of("bench-out");
 
-  @Option(names = "--no-progress", description = "Do not draw progress bars.")
+  @Option(names = "--append",
+      description = "Keep the runs already in --out's summary.csv (a run of the same variant "
+          + "replaces its row) and report them with this invocation's. Lets one variant run per "
+          + "process, which peak device memory needs: PyTorch does not return cached GPU memory "
+          + "between runs of one process.")
+  boolean append;
+
+  @Option(names = "--no-progress",
+      description = "Print one line per epoch (loss, accuracy, ETA) instead of progress bars.")
   boolean noProgress;
 
   /** Draws the PNG charts; replaced in tests to simulate a JRE that cannot draw. */
@@ -202,6 +264,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     VariantCatalogue catalogue = VariantCatalogue.standard();
     if (listVariants) {
       for (OptimizerVariant v : catalogue.all()) {
@@ -211,69 +274,171 @@ public final class BenchCommand implements Callable<Integer> {
       return 0;
     }
     if (threads < 1) {
-      throw new ParameterException(spec.commandLine(), "--threads must be positive, got " + threads);
+      throw usage("--threads must be positive, got " + threads, null);
     }
     // DJL reads these once, when the PyTorch engine starts; an explicit -D setting wins.
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
     List<OptimizerVariant> selected;
     ModelKind modelKind;
-    VariantSettings variantSettings;
     TrainingSettings trainingSettings;
+    TrainingRecipe recipe;
     try {
       selected = variants.isEmpty() ? catalogue.all() : catalogue.select(variants);
       modelKind = parseEnum(ModelKind.class, model, "--model");
-      variantSettings = VariantSettings.builder()
-          .sgdLearningRate(lrSgd).adamwLearningRate(lrAdamw).momentum(momentum)
-          .weightDecay(weightDecay).shampooBase(parseEnum(BaseKind.class, shampooBase,
-              "--shampoo-base"))
-          .statisticInterval(t1).rootInterval(t2).maxOrder(maxOrder)
-          .build();
+      recipe = TrainingRecipe.of(modelKind);
       trainingSettings = TrainingSettings.builder()
-          .epochs(epochs).batchSize(batchSize).seed(seed).width(width)
+          .epochs(or(epochs, recipe.epochs())).batchSize(or(batchSize, recipe.batchSize()))
+          .seed(seed).width(or(width, modelKind.defaultWidth()))
           .device(device()).progress(!noProgress)
+          .augmentation(augmentation(recipe))
           .build();
       if (maxTrain < 1 || maxTest < 1) {
         throw new IllegalArgumentException("--max-train and --max-test must be positive");
       }
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      throw usage(e.getMessage(), e);
     }
     TrainTestSplit split;
     try {
       split = loadData().limit(maxTrain, maxTest);
+      LabeledImages train = split.train();
+      modelKind.checkInput(train.channels(), train.height(), train.width());
     } catch (IOException | IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "cannot load data: " + e.getMessage(), e);
+      throw usage("cannot load data: " + e.getMessage(), e);
     }
-
     ModelTrainer trainer = new ModelTrainer(split, modelKind, trainingSettings);
-    out.printf(Locale.ROOT, "data: %s%nmodel: %s width %d, %d epochs x %d steps, batch %d, "
-            + "seed %d, device %s%nShampoo: T1 %d, T2 %d, base %s, lr %s%n%n",
-        split.describe(), modelKind.cliName(), width, epochs, trainer.stepsPerEpoch(), batchSize,
-        seed, trainingSettings.device(), t1, t2, variantSettings.shampooBase().cliName(),
-        variantSettings.shampooLearningRate());
-    out.flush();
-    List<RunResult> results = new ArrayList<>();
-    for (OptimizerVariant v : selected) {
-      RunResult r = trainer.train(v, variantSettings);
-      results.add(r);
-      r.failure().ifPresent(f -> spec.commandLine().getErr().println(v.id() + " failed: " + f));
+    VariantSettings variantSettings;
+    try {
+      variantSettings = variantSettings(recipe, trainingSettings, trainer.stepsPerEpoch());
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage(), e);
     }
+    List<RunResult> earlier = List.of();
+    if (append) {
+      try {
+        earlier = CsvReport.read(this.out);
+      } catch (IOException e) {
+        throw usage("--append: cannot read the earlier results: " + e.getMessage(), e);
+      }
+    }
+    String baseId = variantSettings.shampooBase().cliName();
+    out.printf(Locale.ROOT, "data: %s%nmodel: %s width %d, %d epochs x %d steps, batch %d, "
+            + "seed %d, device %s, augmentation %s%nShampoo: T1 %d, T2 %d, base %s, lr %s, "
+            + "schedule %s; weight decay SGD %s, AdamW %s%n",
+        split.describe(), modelKind.cliName(), trainingSettings.width(),
+        trainingSettings.epochs(), trainer.stepsPerEpoch(), trainingSettings.batchSize(), seed,
+        trainingSettings.device(), trainingSettings.augmentation(),
+        variantSettings.statisticInterval(), variantSettings.rootInterval(), baseId,
+        variantSettings.shampooLearningRate(), variantSettings.schedule(),
+        variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay());
+    trainer.deviceMemoryUnavailable().ifPresent(r -> out.println("peak device memory: " + r));
+    if (trainingSettings.device().isGpu() && selected.size() > 1) {
+      out.println("note: peak device memory is exact for the first variant of a process only "
+          + "(PyTorch caches freed GPU memory); run one variant per process with --append for "
+          + "every variant's own peak");
+    }
+    if (!earlier.isEmpty()) {
+      out.println("appending to " + earlier.size() + " earlier run(s) in " + this.out);
+    }
+    out.println();
+    out.flush();
+
+    RunJournal journal = new RunJournal(this.out, baseId, earlier, err);
+    Thread hook = journal.shutdownHook();
+    Runtime.getRuntime().addShutdownHook(hook);
+    EpochLog log = new EpochLog(noProgress ? out : null, selected.size(),
+        trainingSettings.epochs());
+    try {
+      for (OptimizerVariant v : selected) {
+        RunResult r = trainer.train(v, variantSettings, (soFar, planned) -> {
+          journal.epochFinished(soFar, planned);
+          log.epochFinished(soFar, planned);
+        });
+        journal.variantFinished(r);
+        log.variantFinished();
+        r.failure().ifPresent(f -> err.println(v.id() + " failed: " + f));
+        err.flush();
+      }
+    } finally {
+      journal.complete();
+      removeHook(hook);
+    }
+    List<RunResult> results = journal.results();
     // Numbers first, each flushed: a chart that fails afterwards must not take them with it.
     out.println();
-    out.print(new ResultTable(results).render());
+    out.print(new ResultTable(results, baseId).render());
     out.flush();
     out.println();
-    out.println("wrote " + CsvReport.write(this.out, results));
+    out.println("wrote " + CsvReport.write(this.out, results, baseId));
     out.flush();
     String title = modelKind.cliName() + " on " + split.train().name();
-    List<Path> charts = new BestEffortCharts(chartWriter, spec.commandLine().getErr())
-        .write(this.out, title, results);
+    List<Path> charts = new BestEffortCharts(chartWriter, err).write(this.out, title, results);
     if (!charts.isEmpty()) {
       out.println("wrote " + charts);
     }
     out.flush();
-    return results.stream().anyMatch(r -> r.failure().isPresent()) ? 1 : 0;
+    return journal.finished().stream().anyMatch(r -> r.failure().isPresent()) ? 1 : 0;
+  }
+
+  private VariantSettings variantSettings(TrainingRecipe recipe, TrainingSettings training,
+      int stepsPerEpoch) {
+    boolean cosine = schedule == null ? recipe.cosine() : switch (schedule.toLowerCase(Locale.ROOT)) {
+      case "cosine" -> true;
+      case "constant" -> false;
+      default -> throw new IllegalArgumentException(
+          "--schedule must be constant or cosine, got '" + schedule + "'");
+    };
+    int warmup = or(warmupEpochs, recipe.warmupEpochs());
+    if (warmup < 0) {
+      throw new IllegalArgumentException("--warmup-epochs must be non-negative, got " + warmup);
+    }
+    int totalSteps = training.epochs() * stepsPerEpoch;
+    LearningRateSchedule lr = cosine
+        ? LearningRateSchedule.warmupCosine(Math.min(warmup * stepsPerEpoch, totalSteps - 1),
+            totalSteps)
+        : LearningRateSchedule.constant();
+    BaseKind base = shampooBase == null ? recipe.shampooBase()
+        : parseEnum(BaseKind.class, shampooBase, "--shampoo-base");
+    return VariantSettings.builder()
+        .sgdLearningRate(or(lrSgd, recipe.sgdLearningRate()))
+        .adamwLearningRate(or(lrAdamw, recipe.adamwLearningRate()))
+        .momentum(momentum)
+        .sgdWeightDecay(weightDecay != null ? weightDecay
+            : or(weightDecaySgd, recipe.sgdWeightDecay()))
+        .adamwWeightDecay(weightDecay != null ? weightDecay
+            : or(weightDecayAdamw, recipe.adamwWeightDecay()))
+        .schedule(lr)
+        .shampooBase(base)
+        .statisticInterval(or(t1, recipe.t1())).rootInterval(or(t2, recipe.t2()))
+        .maxOrder(maxOrder)
+        .build();
+  }
+
+  private Augmentation augmentation(TrainingRecipe recipe) {
+    boolean on = augment == null ? recipe.augment() : switch (augment.toLowerCase(Locale.ROOT)) {
+      case "crop-flip" -> true;
+      case "none" -> false;
+      default -> throw new IllegalArgumentException(
+          "--augment must be none or crop-flip, got '" + augment + "'");
+    };
+    return on ? Augmentation.cropAndFlip(cropPadding) : Augmentation.none();
+  }
+
+  private ParameterException usage(String message, Exception cause) {
+    return new ParameterException(spec.commandLine(), message, cause);
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down; the hook has run or is running.
+    }
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value != null ? value : fallback;
   }
 
   private static void setIfAbsent(String key, String value) {
@@ -283,14 +448,19 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private TrainTestSplit loadData() throws IOException {
+    String name = dataset.toLowerCase(Locale.ROOT);
+    if (name.equals("fashion-mnist")) {
+      return FashionMnist.load(data != null ? data : FashionMnist.SYSTEM_DIRECTORY, maxTrain,
+          maxTest);
+    }
     if (data != null) {
       return DataDirectory.load(data, maxTrain, maxTest);
     }
-    return switch (dataset.toLowerCase(Locale.ROOT)) {
+    return switch (name) {
       case "digits" -> DigitsDataset.split(0.2, seed);
       case "synthetic" -> SyntheticDataset.generate(2000, 500, seed);
       default -> throw new IllegalArgumentException(
-          "--dataset must be digits or synthetic, got '" + dataset + "'");
+          "--dataset must be digits, synthetic or fashion-mnist, got '" + dataset + "'");
     };
   }
 

@@ -30,6 +30,7 @@ public final class Charts {
 
   private static final int WIDTH = 1000;
   private static final int HEIGHT = 620;
+  private static final double MIB = 1024.0 * 1024.0;
 
   private Charts() {}
 
@@ -84,7 +85,7 @@ public final class Charts {
 
   private static CategoryChart memory(String title, List<RunResult> results) {
     CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-        .xAxisTitle("variant").yAxisTitle("KiB").build();
+        .xAxisTitle("variant").yAxisTitle("MiB").build();
     chart.getStyler().setStacked(true);
     chart.getStyler().setLegendPosition(LegendPosition.InsideNE);
     chart.getStyler().setXAxisLabelRotation(30);
@@ -94,9 +95,9 @@ public final class Charts {
     List<Double> fp32 = new ArrayList<>();
     for (RunResult r : results) {
       names.add(r.variant());
-      codes.add(r.stateMemory().codeBytes() / 1024.0);
-      scales.add(r.stateMemory().scaleBytes() / 1024.0);
-      fp32.add(r.stateMemory().fp32Bytes() / 1024.0);
+      codes.add(r.stateMemory().codeBytes() / MIB);
+      scales.add(r.stateMemory().scaleBytes() / MIB);
+      fp32.add(r.stateMemory().fp32Bytes() / MIB);
     }
     chart.addSeries("fp32", names, fp32);
     chart.addSeries("4-bit codes", names, codes);

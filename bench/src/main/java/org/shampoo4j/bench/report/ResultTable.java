@@ -4,57 +4,72 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import org.shampoo4j.bench.train.RunResult;
 
 /**
- * The comparison table of a bench run, as aligned text for the terminal. The memory ratio column
- * compares each variant's optimizer state with the 32-bit Shampoo run of the same invocation
- * (variant id {@value #REFERENCE}), when that variant was run.
+ * The comparison table of a bench run, as aligned text for the terminal: per variant the final
+ * losses and test accuracy, training time per epoch and per step, optimizer-state memory (split
+ * into 4-bit codes, block scales and fp32), peak device memory, and the state, peak-memory and
+ * time ratios to 32-bit Shampoo ({@value Comparison#SHAMPOO32}) and to the base optimizer (see
+ * {@link Comparison}), when those variants ran in the same table.
  */
 public final class ResultTable {
   /** The variant memory ratios are relative to. */
-  public static final String REFERENCE = "shampoo32";
+  public static final String REFERENCE = Comparison.SHAMPOO32;
 
   private static final String[] HEADER = {
-    "variant", "epochs", "train loss", "test loss", "test acc %", "train s", "ms/step",
-    "state KiB", "codes KiB", "scales KiB", "fp32 KiB", "vs shampoo32", "status"
+    "variant", "epochs", "train loss", "test loss", "test acc %", "Δacc pts", "s/epoch",
+    "ms/step", "state MiB", "codes MiB", "scales MiB", "fp32 MiB", "peak dev MiB",
+    "state/s32", "state/base", "peak/s32", "peak/base", "time/s32", "time/base", "status"
   };
 
   private final List<RunResult> results;
+  private final Comparison comparison;
 
-  /** A table of these results, in this order. */
-  public ResultTable(List<RunResult> results) {
+  /**
+   * A table of these results, in this order, with base-optimizer ratios against {@code baseId}.
+   */
+  public ResultTable(List<RunResult> results, String baseId) {
     this.results = List.copyOf(Objects.requireNonNull(results, "results"));
+    this.comparison = new Comparison(this.results, baseId);
+  }
+
+  /** A table whose base optimizer is SGD-momentum. */
+  public ResultTable(List<RunResult> results) {
+    this(results, "sgd");
   }
 
   /** The rows as strings, header first, one cell per column. */
   public List<String[]> rows() {
-    Optional<Long> reference = results.stream()
-        .filter(r -> r.variant().equals(REFERENCE))
-        .map(r -> r.stateMemory().total())
-        .findFirst();
     List<String[]> rows = new ArrayList<>();
-    rows.add(HEADER.clone());
+    String[] header = HEADER.clone();
+    header[14] = "state/" + comparison.baseId();
+    header[16] = "peak/" + comparison.baseId();
+    header[18] = "time/" + comparison.baseId();
+    rows.add(header);
     for (RunResult r : results) {
-      long total = r.stateMemory().total();
-      String ratio = reference.filter(ref -> ref > 0)
-          .map(ref -> String.format(Locale.ROOT, "%.3f", (double) total / ref))
-          .orElse("-");
       rows.add(new String[] {
         r.variant(),
         Integer.toString(r.epochs().size()),
         num(r.finalTrainLoss(), "%.4f"),
         num(r.finalTestLoss(), "%.4f"),
         num(100 * r.finalTestAccuracy(), "%.2f"),
-        num(r.trainSeconds(), "%.1f"),
+        num(comparison.accuracyPointsVsShampoo32(r), "%+.2f"),
+        num(r.secondsPerEpoch(), "%.1f"),
         num(r.millisPerStep(), "%.2f"),
-        kib(total),
-        kib(r.stateMemory().codeBytes()),
-        kib(r.stateMemory().scaleBytes()),
-        kib(r.stateMemory().fp32Bytes()),
-        ratio,
-        r.failure().map(f -> "FAILED: " + f).orElse("ok")
+        mib(r.stateMemory().total()),
+        mib(r.stateMemory().codeBytes()),
+        mib(r.stateMemory().scaleBytes()),
+        mib(r.stateMemory().fp32Bytes()),
+        r.peakDeviceBytes().isPresent() ? mib(r.peakDeviceBytes().getAsLong()) : "n/a",
+        num(comparison.stateVsShampoo32(r), "%.3f"),
+        num(comparison.stateVsBase(r), "%.3f"),
+        num(comparison.peakVsShampoo32(r), "%.3f"),
+        num(comparison.peakVsBase(r), "%.3f"),
+        num(comparison.timeVsShampoo32(r), "%.2f"),
+        num(comparison.timeVsBase(r), "%.2f"),
+        r.failure().map(f -> f.startsWith(RunResult.INTERRUPTED) ? f : "FAILED: " + f)
+            .orElse("ok")
       });
     }
     return rows;
@@ -76,8 +91,7 @@ public final class ResultTable {
       for (int c = 0; c < cols; c++) {
         // Text columns left-aligned, numbers right-aligned.
         boolean left = c == 0 || c == cols - 1;
-        String cell = left ? pad(row[c], width[c], true) : pad(row[c], width[c], false);
-        sb.append(cell);
+        sb.append(pad(row[c], width[c], left));
         if (c < cols - 1) {
           sb.append("  ");
         }
@@ -99,8 +113,8 @@ public final class ResultTable {
     return left ? s + fill : fill + s;
   }
 
-  static String kib(long bytes) {
-    return String.format(Locale.ROOT, "%.1f", bytes / 1024.0);
+  static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.3f", bytes / (1024.0 * 1024.0));
   }
 
   static String num(double v, String format) {

@@ -35,8 +35,9 @@ import org.shampoo4j.quant.MemoryFootprint;
 /**
  * Trains one model per optimizer variant under identical conditions: the same seed gives every
  * variant the same initial weights (the engine's random seed is reset before initialisation) and
- * the same batch order. Loss is read from the device once per epoch, not per step, so the host
- * synchronisation does not distort step times.
+ * the same batch order and the same augmented images. Loss is read from the device once per
+ * epoch, not per step, so the host synchronisation does not distort step times. Device memory in
+ * use is sampled after every step and every evaluation batch (see {@link DeviceMemory}).
  */
 public final class ModelTrainer {
   private static final int EVAL_BATCH = 512;
@@ -44,6 +45,7 @@ public final class ModelTrainer {
   private final TrainTestSplit data;
   private final ModelKind model;
   private final TrainingSettings settings;
+  private final DeviceMemory deviceMemory;
 
   /**
    * A trainer for one data set and model.
@@ -56,6 +58,7 @@ public final class ModelTrainer {
     this.data = Objects.requireNonNull(data, "data");
     this.model = Objects.requireNonNull(model, "model");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.deviceMemory = DeviceMemory.of(settings.device());
   }
 
   /** Optimizer steps per epoch. */
@@ -69,12 +72,24 @@ public final class ModelTrainer {
    * variant does not hide the others.
    */
   public RunResult train(OptimizerVariant variant, VariantSettings variantSettings) {
+    return train(variant, variantSettings, EpochListener.NONE);
+  }
+
+  /**
+   * Like {@link #train(OptimizerVariant, VariantSettings)}, telling {@code listener} after each
+   * epoch.
+   */
+  public RunResult train(OptimizerVariant variant, VariantSettings variantSettings,
+      EpochListener listener) {
     LabeledImages train = data.train();
     List<EpochRecord> epochs = new ArrayList<>();
     long steps = 0;
     double trainNanos = 0;
     MemoryFootprint memory = MemoryFootprint.ZERO;
     Optional<String> failure = Optional.empty();
+    PeakTracker peak = new PeakTracker(deviceMemory);
+    peak.sample();
+    model.checkInput(train.channels(), train.height(), train.width());
     Block block = model.build(settings.width(), train.classes());
     try (OptimizerRun run = variant.create(variantSettings);
         Model djlModel = Model.newInstance("bench-" + variant.id(), settings.device())) {
@@ -84,6 +99,8 @@ public final class ModelTrainer {
           .optDevices(new ai.djl.Device[] {settings.device()})
           .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
       Random order = new Random(settings.seed());
+      // A separate stream, so that switching augmentation on does not change the batch order.
+      Random augment = new Random(settings.seed() * 0x9E3779B97F4A7C15L + 1);
       try (Trainer trainer = djlModel.newTrainer(config);
           ProgressBar bar = progressBar(variant.id(), (long) settings.epochs() * stepsPerEpoch())) {
         // Same seed before initialisation: every variant starts from the same weights.
@@ -98,7 +115,8 @@ public final class ModelTrainer {
             for (int from = 0; from < perm.length; from += settings.batchSize()) {
               int to = Math.min(perm.length, from + settings.batchSize());
               try (NDManager batch = trainer.getManager().newSubManager()) {
-                NDArray x = train.imageBatch(batch, perm, from, to);
+                NDArray x = train.imageBatch(batch, perm, from, to, settings.augmentation(),
+                    augment);
                 NDArray y = train.labelBatch(batch, perm, from, to);
                 zeroGradients(block, batch);
                 try (GradientCollector gc = trainer.newGradientCollector()) {
@@ -110,6 +128,7 @@ public final class ModelTrainer {
                 }
                 trainer.step();
               }
+              peak.sample();
               steps++;
               if (bar != null) {
                 bar.step();
@@ -123,28 +142,43 @@ public final class ModelTrainer {
           }
           trainNanos += System.nanoTime() - start;
           double trainLoss = lossSum / train.size();
-          Evaluation eval = evaluate(trainer, data.test());
+          Evaluation eval = evaluate(trainer, data.test(), peak);
           epochs.add(new EpochRecord(
               epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
+          memory = run.stateMemory(parameterIds(block));
           if (bar != null) {
             bar.setExtraMessage(String.format(java.util.Locale.ROOT,
-                "loss %.4f acc %.3f", trainLoss, eval.accuracy()));
+                "epoch %d/%d loss %.4f acc %.3f", epoch, settings.epochs(), trainLoss,
+                eval.accuracy()));
           }
           if (!Double.isFinite(trainLoss)) {
             failure = Optional.of("diverged: training loss " + trainLoss + " in epoch " + epoch);
+          } else {
+            listener.epochFinished(new RunResult(variant.id(), variant.description(), epochs,
+                steps, trainNanos / 1e9, memory, peak.peak(), Optional.empty()),
+                settings.epochs());
           }
         }
-        List<String> ids = new ArrayList<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-          ids.add(p.getValue().getId());
-        }
-        memory = run.stateMemory(ids);
+        memory = run.stateMemory(parameterIds(block));
       }
     } catch (RuntimeException e) {
       failure = Optional.of(describe(e));
     }
     return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
-        memory, failure);
+        memory, peak.peak(), failure);
+  }
+
+  /** Why the device-memory column is empty, if it is (for example on the CPU). */
+  public Optional<String> deviceMemoryUnavailable() {
+    return deviceMemory.unavailableReason();
+  }
+
+  private static List<String> parameterIds(Block block) {
+    List<String> ids = new ArrayList<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      ids.add(p.getValue().getId());
+    }
+    return ids;
   }
 
   /**
@@ -177,7 +211,7 @@ public final class ModelTrainer {
         .build();
   }
 
-  private static Evaluation evaluate(Trainer trainer, LabeledImages test) {
+  private static Evaluation evaluate(Trainer trainer, LabeledImages test, PeakTracker peak) {
     int[] all = new int[test.size()];
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
@@ -193,6 +227,7 @@ public final class ModelTrainer {
         lossSum += trainer.getLoss().evaluate(new NDList(y), new NDList(pred)).getFloat()
             * (to - from);
         correct += pred.argMax(1).toType(DataType.INT32, false).eq(y).sum().getLong();
+        peak.sample();
       }
     }
     return new Evaluation(lossSum / test.size(), (double) correct / test.size());

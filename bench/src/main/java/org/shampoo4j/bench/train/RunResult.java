@@ -3,6 +3,7 @@ package org.shampoo4j.bench.train;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.shampoo4j.quant.MemoryFootprint;
 
 /**
@@ -14,8 +15,12 @@ import org.shampoo4j.quant.MemoryFootprint;
  * @param steps optimizer steps taken
  * @param trainSeconds training wall time (forward, backward and optimizer steps; evaluation
  *     excluded)
- * @param stateMemory the optimizer's state bytes at the end of training
- * @param failure why the run stopped early (divergence or an exception), empty if it completed
+ * @param stateMemory the optimizer's state bytes at the end of training (or of the last
+ *     completed epoch, for an interrupted run)
+ * @param peakDeviceBytes the most device memory in use while the run trained and evaluated
+ *     (see {@link DeviceMemory}); empty where the device cannot report it
+ * @param failure why the run stopped early (divergence, an exception, or an interruption:
+ *     {@link #INTERRUPTED} starts the text), empty if it completed
  */
 public record RunResult(
     String variant,
@@ -24,7 +29,10 @@ public record RunResult(
     long steps,
     double trainSeconds,
     MemoryFootprint stateMemory,
+    OptionalLong peakDeviceBytes,
     Optional<String> failure) {
+  /** How the failure text of a run stopped by the user (Ctrl-C) begins. */
+  public static final String INTERRUPTED = "interrupted";
 
   /** Copies the epoch list. */
   public RunResult {
@@ -32,6 +40,7 @@ public record RunResult(
     Objects.requireNonNull(description, "description");
     epochs = List.copyOf(epochs);
     Objects.requireNonNull(stateMemory, "stateMemory");
+    Objects.requireNonNull(peakDeviceBytes, "peakDeviceBytes");
     Objects.requireNonNull(failure, "failure");
   }
 
@@ -58,5 +67,22 @@ public record RunResult(
   /** Mean training wall time per optimizer step, in milliseconds. */
   public double millisPerStep() {
     return steps == 0 ? Double.NaN : trainSeconds * 1000.0 / steps;
+  }
+
+  /** Mean training wall time per completed epoch, in seconds (NaN before the first). */
+  public double secondsPerEpoch() {
+    return epochs.isEmpty() ? Double.NaN : trainSeconds / epochs.size();
+  }
+
+  /** "ok", "interrupted ..." or "failed: ..." for reports. */
+  public String status() {
+    return failure.map(f -> f.startsWith(INTERRUPTED) ? f : "failed: " + f).orElse("ok");
+  }
+
+  /** This result marked as stopped by the user after its last completed epoch. */
+  public RunResult interrupted(int plannedEpochs) {
+    return new RunResult(variant, description, epochs, steps, trainSeconds, stateMemory,
+        peakDeviceBytes, Optional.of(INTERRUPTED + " after epoch " + epochs.size() + " of "
+            + plannedEpochs));
   }
 }

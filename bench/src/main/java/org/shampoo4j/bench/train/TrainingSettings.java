@@ -2,6 +2,7 @@ package org.shampoo4j.bench.train;
 
 import ai.djl.Device;
 import java.util.Objects;
+import org.shampoo4j.bench.data.Augmentation;
 
 /** How each variant is trained: epochs, batch size, seed, device, progress output. Immutable. */
 public final class TrainingSettings {
@@ -11,6 +12,7 @@ public final class TrainingSettings {
   private final Device device;
   private final int width;
   private final boolean progress;
+  private final Augmentation augmentation;
 
   private TrainingSettings(Builder b) {
     this.epochs = b.epochs;
@@ -19,9 +21,10 @@ public final class TrainingSettings {
     this.device = Objects.requireNonNull(b.device, "device");
     this.width = b.width;
     this.progress = b.progress;
+    this.augmentation = b.augmentation;
   }
 
-  /** A builder: 10 epochs, batch 64, seed 42, CPU, width 128, progress bars on. */
+  /** A builder: 10 epochs, batch 64, seed 42, CPU, width 128, progress bars on, no augmentation. */
   public static Builder builder() {
     return new Builder();
   }
@@ -56,6 +59,11 @@ public final class TrainingSettings {
     return progress;
   }
 
+  /** How training images are augmented (test images never are). */
+  public Augmentation augmentation() {
+    return augmentation;
+  }
+
   /** Builder of {@link TrainingSettings}. */
   public static final class Builder {
     private int epochs = 10;
@@ -64,8 +72,15 @@ public final class TrainingSettings {
     private Device device = Device.cpu();
     private int width = 128;
     private boolean progress = true;
+    private Augmentation augmentation = Augmentation.none();
 
     private Builder() {}
+
+    /** Training-image augmentation. */
+    public Builder augmentation(Augmentation augmentation) {
+      this.augmentation = Objects.requireNonNull(augmentation, "augmentation");
+      return this;
+    }
 
     /** Epochs, positive. */
     public Builder epochs(int epochs) {

@@ -41,7 +41,7 @@ final class BaseVariant implements OptimizerVariant {
     BaseOptimizer base = factory.apply(settings);
     BaseOptimizerAdapter adapter = BaseOptimizerAdapter.builder()
         .baseOptimizer(base)
-        .learningRateTracker(ai.djl.training.tracker.Tracker.fixed(learningRate.apply(settings)))
+        .learningRateTracker(settings.schedule().tracker(learningRate.apply(settings)))
         .build();
     return new OptimizerRun() {
       @Override

@@ -62,7 +62,7 @@ final class ShampooVariant implements OptimizerVariant {
   /** The Shampoo configuration every Shampoo variant of a run shares. */
   static ShampooConfig config(VariantSettings s) {
     return ShampooConfig.builder()
-        .learningRate(s.shampooLearningRate())
+        .learningRateTracker(s.schedule().tracker(s.shampooLearningRate()))
         .beta(s.beta())
         .epsilon(s.epsilon())
         .statisticsInterval(s.statisticInterval())

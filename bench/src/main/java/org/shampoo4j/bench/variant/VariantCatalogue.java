@@ -26,13 +26,13 @@ public final class VariantCatalogue {
   public static VariantCatalogue standard() {
     Map<String, OptimizerVariant> m = new LinkedHashMap<>();
     add(m, new BaseVariant("sgd", "SGD with momentum (fp32 state)",
-        s -> SgdMomentum.builder().momentum(s.momentum()).weightDecay(s.weightDecay()).build(),
+        s -> SgdMomentum.builder().momentum(s.momentum()).weightDecay(s.sgdWeightDecay()).build(),
         VariantSettings::sgdLearningRate));
     add(m, new BaseVariant("adamw", "AdamW (fp32 moments)",
-        s -> AdamW.builder().weightDecay(s.weightDecay()).build(),
+        s -> AdamW.builder().weightDecay(s.adamwWeightDecay()).build(),
         VariantSettings::adamwLearningRate));
     add(m, new BaseVariant("adamw4", "AdamW with 4-bit moments (DE map m, rank-1 linear v)",
-        s -> AdamW4BitConfig.builder().weightDecay(s.weightDecay()).build().create(),
+        s -> AdamW4BitConfig.builder().weightDecay(s.adamwWeightDecay()).build().create(),
         VariantSettings::adamwLearningRate));
     for (RepresentationChoice r : RepresentationChoice.values()) {
       add(m, new ShampooVariant(r));
@@ -79,9 +79,9 @@ public final class VariantCatalogue {
   /** The spec of the base optimizer Shampoo grafts onto. */
   static BaseOptimizerSpec baseSpec(BaseKind kind, VariantSettings s) {
     return switch (kind) {
-      case SGD -> SgdMomentum.builder().momentum(s.momentum()).weightDecay(s.weightDecay())
+      case SGD -> SgdMomentum.builder().momentum(s.momentum()).weightDecay(s.sgdWeightDecay())
           .settings();
-      case ADAMW -> AdamW.builder().weightDecay(s.weightDecay()).settings();
+      case ADAMW -> AdamW.builder().weightDecay(s.adamwWeightDecay()).settings();
     };
   }
 

@@ -10,7 +10,9 @@ public final class VariantSettings {
   private final float sgdLearningRate;
   private final float adamwLearningRate;
   private final float momentum;
-  private final float weightDecay;
+  private final float sgdWeightDecay;
+  private final float adamwWeightDecay;
+  private final LearningRateSchedule schedule;
   private final BaseKind shampooBase;
   private final int statisticInterval;
   private final int rootInterval;
@@ -22,7 +24,9 @@ public final class VariantSettings {
     this.sgdLearningRate = b.sgdLearningRate;
     this.adamwLearningRate = b.adamwLearningRate;
     this.momentum = b.momentum;
-    this.weightDecay = b.weightDecay;
+    this.sgdWeightDecay = b.sgdWeightDecay;
+    this.adamwWeightDecay = b.adamwWeightDecay;
+    this.schedule = b.schedule;
     this.shampooBase = b.shampooBase;
     this.statisticInterval = b.statisticInterval;
     this.rootInterval = b.rootInterval;
@@ -32,7 +36,7 @@ public final class VariantSettings {
   }
 
   /**
-   * A builder with the bench defaults: SGD lr 0.05, AdamW lr 0.002, momentum 0.9, weight decay 0,
+   * A builder with the bench defaults: SGD lr 0.05, AdamW lr 0.002, momentum 0.9, weight decay 0 (SGD and AdamW), constant learning rate,
    * Shampoo on SGD, T1 = 10, T2 = 50 (short runs need frequent refreshes: SPEC's 100/500 assume
    * tens of thousands of steps), max order 1200, β = 0.95, eps = 1e-6.
    */
@@ -55,9 +59,19 @@ public final class VariantSettings {
     return momentum;
   }
 
-  /** Weight decay (coupled L2 for SGD, decoupled for AdamW). */
-  public float weightDecay() {
-    return weightDecay;
+  /** Coupled L2 weight decay of SGD-momentum, alone or as Shampoo's base. */
+  public float sgdWeightDecay() {
+    return sgdWeightDecay;
+  }
+
+  /** Decoupled weight decay of AdamW (32-bit and 4-bit), alone or as Shampoo's base. */
+  public float adamwWeightDecay() {
+    return adamwWeightDecay;
+  }
+
+  /** The learning-rate schedule every variant follows (peak rate: its own learning rate). */
+  public LearningRateSchedule schedule() {
+    return schedule;
   }
 
   /** The base optimizer Shampoo grafts onto. */
@@ -100,7 +114,9 @@ public final class VariantSettings {
     private float sgdLearningRate = 0.05f;
     private float adamwLearningRate = 0.002f;
     private float momentum = 0.9f;
-    private float weightDecay = 0f;
+    private float sgdWeightDecay = 0f;
+    private float adamwWeightDecay = 0f;
+    private LearningRateSchedule schedule = LearningRateSchedule.constant();
     private BaseKind shampooBase = BaseKind.SGD;
     private int statisticInterval = 10;
     private int rootInterval = 50;
@@ -131,13 +147,21 @@ public final class VariantSettings {
       return this;
     }
 
-    /** Weight decay, non-negative and finite. */
-    public Builder weightDecay(float weightDecay) {
-      if (!(weightDecay >= 0f) || !Float.isFinite(weightDecay)) {
-        throw new IllegalArgumentException(
-            "weight decay must be finite and non-negative, got " + weightDecay);
-      }
-      this.weightDecay = weightDecay;
+    /** Weight decay of SGD-momentum (coupled L2), non-negative and finite. */
+    public Builder sgdWeightDecay(float weightDecay) {
+      this.sgdWeightDecay = nonNegative(weightDecay, "SGD weight decay");
+      return this;
+    }
+
+    /** Weight decay of AdamW (decoupled), non-negative and finite. */
+    public Builder adamwWeightDecay(float weightDecay) {
+      this.adamwWeightDecay = nonNegative(weightDecay, "AdamW weight decay");
+      return this;
+    }
+
+    /** The learning-rate schedule. */
+    public Builder schedule(LearningRateSchedule schedule) {
+      this.schedule = Objects.requireNonNull(schedule, "schedule");
       return this;
     }
 
@@ -192,6 +216,13 @@ public final class VariantSettings {
     /** Builds the settings. */
     public VariantSettings build() {
       return new VariantSettings(this);
+    }
+
+    private static float nonNegative(float v, String what) {
+      if (!(v >= 0f) || !Float.isFinite(v)) {
+        throw new IllegalArgumentException(what + " must be finite and non-negative, got " + v);
+      }
+      return v;
     }
 
     private static float positive(float v, String what) {

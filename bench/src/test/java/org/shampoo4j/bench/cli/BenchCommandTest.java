@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shampoo4j.bench.report.BestEffortCharts;
 import org.shampoo4j.bench.report.ChartWriter;
+import org.shampoo4j.bench.data.IdxWriter;
 import picocli.CommandLine;
 
 class BenchCommandTest {
@@ -69,13 +70,13 @@ class BenchCommandTest {
         "--lr-sgd", "0.1", "--device", "cpu");
     assertEquals(List.of("sgd", "chol4-ef"), cmd.variants);
     assertEquals("resnet", cmd.model);
-    assertEquals(3, cmd.epochs);
+    assertEquals(3, cmd.epochs.intValue());
     assertEquals(7L, cmd.seed);
-    assertEquals(32, cmd.batchSize);
-    assertEquals(5, cmd.t1);
-    assertEquals(20, cmd.t2);
+    assertEquals(32, cmd.batchSize.intValue());
+    assertEquals(5, cmd.t1.intValue());
+    assertEquals(20, cmd.t2.intValue());
     assertEquals(Path.of("x"), cmd.out);
-    assertEquals(0.1f, cmd.lrSgd);
+    assertEquals(0.1f, cmd.lrSgd.floatValue());
   }
 
   @Test
@@ -86,7 +87,8 @@ class BenchCommandTest {
 
     Outcome badModel = run("--model", "vgg", "--out", tmp.toString());
     assertEquals(2, badModel.code());
-    assertTrue(badModel.err().contains("--model must be one of mlp|resnet"), badModel.err());
+    assertTrue(badModel.err().contains("--model must be one of mlp|resnet|resnet18|vit"),
+        badModel.err());
 
     Outcome badEpochs = run("--epochs", "0", "--out", tmp.toString());
     assertEquals(2, badEpochs.code());
@@ -102,6 +104,81 @@ class BenchCommandTest {
     Outcome emptyData = run("--data", tmp.toString(), "--out", tmp.toString());
     assertEquals(2, emptyData.code());
     assertTrue(emptyData.err().contains("no data set found"), emptyData.err());
+  }
+
+  /** Writes a small Fashion-MNIST-shaped IDX data set (random pixels, {@code side}² images). */
+  private static Path idxData(Path dir, int train, int test, int side) throws Exception {
+    java.util.Random r = new java.util.Random(17);
+    Files.createDirectories(dir);
+    for (String part : List.of("train", "t10k")) {
+      int n = part.equals("train") ? train : test;
+      byte[] px = new byte[n * side * side];
+      r.nextBytes(px);
+      int[] labels = new int[n];
+      for (int i = 0; i < n; i++) {
+        labels[i] = i % 10;
+      }
+      IdxWriter.writeImages(dir.resolve(part + "-images-idx3-ubyte.gz"), px, n, side, side);
+      IdxWriter.writeLabels(dir.resolve(part + "-labels-idx1-ubyte.gz"), labels);
+    }
+    return dir;
+  }
+
+  @Test
+  void missingFashionMnistExitsWithTheInstallCommand() {
+    Outcome o = run("--dataset", "fashion-mnist", "--data", tmp.resolve("absent").toString(),
+        "--out", tmp.toString());
+    assertEquals(2, o.code());
+    String firstLine = o.err().lines().findFirst().orElse("");
+    assertTrue(firstLine.contains("sudo apt-get install dataset-fashion-mnist"), o.err());
+  }
+
+  @Test
+  void modelThatDoesNotFitTheImagesIsAUsageError() throws Exception {
+    Path data = idxData(tmp.resolve("odd"), 8, 4, 30);
+    Outcome o = run("--data", data.toString(), "--model", "vit", "--out", tmp.toString());
+    assertEquals(2, o.code());
+    assertTrue(o.err().contains("multiples of 4") && o.err().contains("30x30"), o.err());
+    Outcome bad = run("--schedule", "linear", "--out", tmp.toString());
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--schedule must be constant or cosine"), bad.err());
+    Outcome badAugment = run("--augment", "rotate", "--out", tmp.toString());
+    assertEquals(2, badAugment.code());
+    assertTrue(badAugment.err().contains("--augment must be none or crop-flip"), badAugment.err());
+  }
+
+  @Test
+  void resnet18AndVitTrainOnFashionMnistShapedDataOneVariantPerProcessStyle() throws Exception {
+    Path data = idxData(tmp.resolve("fmnist"), 64, 32, 28);
+    Path out = tmp.resolve("out");
+    Outcome first = run("--dataset", "fashion-mnist", "--data", data.toString(), "--model",
+        "resnet18", "--width", "4", "--variants", "sgd", "--epochs", "2", "--t1", "1", "--t2",
+        "2", "--no-progress", "--out", out.toString());
+    System.out.println(first.out());
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("sgd        epoch 2/2"), first.out());
+    assertTrue(first.out().contains("warm-up 1 steps + cosine to 0 at step 2"), first.out());
+    Outcome second = run("--dataset", "fashion-mnist", "--data", data.toString(), "--model",
+        "resnet18", "--width", "4", "--variants", "shampoo32", "--epochs", "2", "--t1", "1",
+        "--t2", "2", "--no-progress", "--append", "--out", out.toString());
+    System.out.println(second.out());
+    assertEquals(0, second.code(), second.err());
+    List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+    assertEquals(3, summary.size(), "the appended run joins the earlier one: " + summary);
+    assertTrue(summary.get(1).startsWith("sgd,"), summary.get(1));
+    assertTrue(summary.get(2).startsWith("shampoo32,"), summary.get(2));
+    assertTrue(second.out().contains("state/sgd"), second.out());
+
+    Path vitOut = tmp.resolve("vit");
+    Outcome vit = run("--data", data.toString(), "--model", "vit", "--width", "16",
+        "--variants", "adamw,eigen4-l2", "--epochs", "1", "--t1", "1", "--t2", "2",
+        "--no-progress", "--out", vitOut.toString());
+    System.out.println(vit.out());
+    assertEquals(0, vit.code(), vit.err());
+    assertTrue(vit.out().contains("base adamw"), vit.out());
+    assertTrue(vit.out().contains("state/adamw"), vit.out());
+    List<String> vitSummary = Files.readAllLines(vitOut.resolve("summary.csv"));
+    assertTrue(vitSummary.get(2).contains(",adamw,ok"), vitSummary.get(2));
   }
 
   @Test

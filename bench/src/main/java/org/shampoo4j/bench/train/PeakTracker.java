@@ -1,0 +1,26 @@
+package org.shampoo4j.bench.train;
+
+import java.util.OptionalLong;
+
+/** The largest of the values a {@link DeviceMemory} probe returned while it was sampled. */
+final class PeakTracker {
+  private final DeviceMemory probe;
+  private long peak = -1;
+
+  PeakTracker(DeviceMemory probe) {
+    this.probe = probe;
+  }
+
+  /** Reads the probe once and keeps the maximum. */
+  void sample() {
+    OptionalLong used = probe.usedBytes();
+    if (used.isPresent() && used.getAsLong() > peak) {
+      peak = used.getAsLong();
+    }
+  }
+
+  /** The peak so far, empty if the probe never answered. */
+  OptionalLong peak() {
+    return peak < 0 ? OptionalLong.empty() : OptionalLong.of(peak);
+  }
+}
