@@ -22,6 +22,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.shampoo.representation.naive.NaiveRoot;
 import org.shampoo4j.testing.Matrices;
 
 /**
@@ -34,11 +35,20 @@ import org.shampoo4j.testing.Matrices;
  * fp32 eigen-Björck recursion can track the exact statistic; each 4-bit variant is compared both
  * with the exact EMA's root and with its own fp32 (lossless) run, which isolates quantization.
  *
- * <p>Measured (seed 2024, 60 updates): eigen-Björck NRE ≈ 0.40 (Linear-2) / 0.43 (DT), without
- * Björck ≈ 0.50 / 0.52, naive ≈ 5.5 / 5.1. Eigen-Björck's error is larger than SPEC §3's one-shot
- * table (0.07) because V is requantized at every update and the one-step subspace iteration only
- * pulls it back towards the true eigenbasis at rate ≈ (1−β), so rotation errors accumulate to a
- * steady state. Only the ordering is asserted.
+ * <p>Measured (seed 2024, 40 updates, Linear-2 / DT): fp32 eigen-Björck 0.065 / 3.6° against
+ * the exact EMA (the one-step subspace iteration's lag); 4-bit eigen-Björck NRE 0.39 / 0.42 (vs
+ * its own fp32 run 0.38 / 0.41), without Björck 0.47 / 0.51, with 8-bit eigenvectors 0.070 / 0.083
+ * (vs its fp32 run 0.018 / 0.040); naive 4-bit 5.5 / 5.3 with our symmetrised, clamped root and
+ * 0.63 / 0.64 with the official Schur–Newton root.
+ *
+ * <p>Why 4-bit eigen-Björck ends well above SPEC §3's one-shot table (0.03-0.07 after Björck):
+ * the error accumulates over the T1 updates, and that is a property of the recursion itself, which
+ * the official code shares (SPEC §8), not of a slow subspace iteration. Every update requantizes V,
+ * and the next update's {@code β·V̂ᵀ·diag(λ)·V̂} folds that fresh rotation error into the statistic
+ * with weight β = 0.95, so the errors of the last ~1/(1−β) updates add up to a steady state. SPEC
+ * §8 reports that neither a full eigendecomposition per update nor more QR steps remove it, while
+ * 8-bit eigenvectors do; the 8-bit row here shows the latter. Asserted: eigen-Björck beats naive
+ * (either root) and 8-bit eigenvectors cut the 4-bit error by more than 3×.
  */
 class QuantizedRootAccuracyTest {
   private static final int N = 128;
@@ -69,7 +79,11 @@ class QuantizedRootAccuracyTest {
   private static DMatrixRMaj run(
       PreconditionerRepresentation representation, NDManager m, TorchScriptMatrixFunctions f,
       long minQuantized) {
-    PreconditionerContext ctx = context(m, f, minQuantized);
+    return run(representation, context(m, f, minQuantized), m);
+  }
+
+  private static DMatrixRMaj run(
+      PreconditionerRepresentation representation, PreconditionerContext ctx, NDManager m) {
     try (NDManager scope = m.newSubManager();
         Preconditioner p = representation.create(N, ctx)) {
       for (DMatrixRMaj gram : grams) {
@@ -103,12 +117,25 @@ class QuantizedRootAccuracyTest {
         DMatrixRMaj plain = run(EigenBjorckRepresentation.builder(map)
             .statisticBjorckSteps(0).rootBjorckSteps(0).build(), m, f, quantized);
         DMatrixRMaj naive = run(new NaiveQuantizedRepresentation(map), m, f, quantized);
+        DMatrixRMaj naiveOfficial = run(new NaiveQuantizedRepresentation(
+            map, NaiveRoot.OFFICIAL_SCHUR_NEWTON), m, f, quantized);
+        DMatrixRMaj eightBit = run(EigenBjorckRepresentation.builder(map).build(),
+            context(m, f, quantized).toBuilder().bits(8).build(), m);
         double[] e = report("eigen-bjorck 4-bit " + map.name() + " vs exact", eigen, exactRoot);
         report("eigen-bjorck 4-bit " + map.name() + " vs its fp32", eigen, eigenFp32);
         report("eigen (no Björck) 4-bit " + map.name() + " vs exact", plain, exactRoot);
+        double[] e8 =
+            report("eigen-bjorck 8-bit " + map.name() + " vs exact", eightBit, exactRoot);
+        report("eigen-bjorck 8-bit " + map.name() + " vs its fp32", eightBit, eigenFp32);
         double[] n = report("naive 4-bit " + map.name() + " vs exact", naive, exactRoot);
+        double[] no = report("naive 4-bit, official root, " + map.name() + " vs exact",
+            naiveOfficial, exactRoot);
         assertTrue(e[0] < n[0], map.name() + ": eigen NRE " + e[0] + " vs naive " + n[0]);
         assertTrue(e[1] < n[1], map.name() + ": eigen angle " + e[1] + " vs naive " + n[1]);
+        assertTrue(e[0] < no[0],
+            map.name() + ": eigen NRE " + e[0] + " vs naive (official root) " + no[0]);
+        assertTrue(e8[0] < e[0] / 3,
+            map.name() + ": 8-bit eigenvectors NRE " + e8[0] + " vs 4-bit " + e[0]);
       }
     }
   }
