@@ -28,8 +28,16 @@ public enum Grafting {
    * @param gradient the gradient G it replaces, of the same size (fp32)
    */
   static NDArray rescale(NDArray direction, NDArray gradient) {
+    return direction.mul(scale(direction, gradient));
+  }
+
+  /**
+   * The factor {@code ‖gradient‖/(‖direction‖ + 1e-12)} of {@link #rescale}, as a device scalar
+   * (the sharded step computes it once and applies it to blocks on their owner devices).
+   */
+  static NDArray scale(NDArray direction, NDArray gradient) {
     NDArray gNorm = gradient.square().sum().sqrt();
     NDArray pNorm = direction.square().sum().sqrt().add(NORM_FLOOR);
-    return direction.mul(gNorm.div(pNorm));
+    return gNorm.div(pNorm);
   }
 }

@@ -20,10 +20,17 @@ import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.distributed.DeviceGroup;
+import org.shampoo4j.shampoo.distributed.Distribution;
+import org.shampoo4j.shampoo.distributed.OwnerLedger;
+import org.shampoo4j.shampoo.distributed.ReplicaRelay;
+import org.shampoo4j.shampoo.distributed.Sharded;
+import org.shampoo4j.shampoo.distributed.WorkUnit;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.StateKeys;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.memory.MemoryReport;
 import org.shampoo4j.shampoo.memory.ParameterMemory;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -58,6 +65,12 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  * grafting norms stay on the device. State (per parameter and device) is owned by the optimizer,
  * lives in its own managers on the parameter's device, and is freed by {@link #close()}, together
  * with the {@link MatrixFunctions} it made per device.
+ *
+ * <p>Several devices (DJL's multi-device {@code Trainer}): the {@link Distribution} decides where
+ * state lives. {@link org.shampoo4j.shampoo.distributed.Replicated} (the default) keeps a full
+ * state per replica, as DJL's optimizers do; {@link Sharded} gives every block one owner device,
+ * computes each parameter's step once per training step (at replica 0's call) and copies the new
+ * weight to the other replicas (see {@link Sharded} for the semantics).
  */
 public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   private final ShampooConfig config;
@@ -65,11 +78,18 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   private final BaseOptimizer base;
   private final MatrixFunctionsFactory linalgFactory;
   private final GradientPreprocessor preprocessor;
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final StateKeys keys = new StateKeys();
   private final DeviceManagers managers = new DeviceManagers();
   private final Map<Device, DeviceLinalg> linalg = new ConcurrentHashMap<>();
   private final Map<String, ParameterState> states =
       java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Distribution distribution;
+  private final float gradientScale;
+  // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
+  private final OwnerLedger ledger;
+  private final ReplicaRelay relay;
 
   private ShampooOptimizer(Builder b) {
     super(new DjlSettings(b.config.rescaleGrad(), b.config.clipGrad()));
@@ -79,6 +99,15 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     this.linalgFactory = b.linalgFactory;
     this.preprocessor = new GradientPreprocessor(
         config.rescaleGrad(), config.clipGrad(), config.nonFinitePolicy());
+    this.distribution = b.distribution;
+    this.gradientScale = distribution.reduction().scale(distribution.replicas());
+    if (distribution instanceof Sharded sharded) {
+      this.ledger = sharded.newLedger();
+      this.relay = new ReplicaRelay(sharded.group());
+    } else {
+      this.ledger = null;
+      this.relay = null;
+    }
   }
 
   /** A builder; {@link Builder#config} and {@link Builder#representation} are required. */
@@ -94,6 +123,39 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   /** The preconditioner representation. */
   public PreconditionerRepresentation representation() {
     return representation;
+  }
+
+  /** How state and work are spread over DJL's training devices. */
+  public Distribution distribution() {
+    return distribution;
+  }
+
+  /**
+   * Under a {@link Sharded} distribution, chooses now the owner of every block of the model's
+   * trainable parameters, largest first across the whole model (assigning each parameter when it
+   * is first updated balances worse, since it cannot see the parameters still to come). Call it
+   * after {@code trainer.initialize}, before the first step; parameters already placed keep their
+   * owners. Does nothing for a replicated distribution.
+   *
+   * @throws IllegalArgumentException if a trainable parameter is not initialized
+   */
+  public void planOwners(ai.djl.nn.Block model) {
+    if (!(distribution instanceof Sharded sharded)) {
+      return;
+    }
+    List<WorkUnit> units = new ArrayList<>();
+    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getParameters()) {
+      ai.djl.nn.Parameter parameter = p.getValue();
+      if (!parameter.requiresGradient()) {
+        continue;
+      }
+      if (!parameter.isInitialized()) {
+        throw new IllegalArgumentException("parameter '" + p.getKey()
+            + "' is not initialized; call planOwners after trainer.initialize");
+      }
+      units.addAll(units(sharded, parameter.getId(), parameter.getArray().getShape()));
+    }
+    ledger.plan(units);
   }
 
   /** The base optimizer (owned by this optimizer and closed with it). */
@@ -137,34 +199,58 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   /** The optimizer's memory, from the real buffers of every preconditioner and base state. */
   public MemoryReport memoryReport() {
     List<ParameterMemory> out = new ArrayList<>();
+    Map<String, DeviceMemory> devices = new LinkedHashMap<>();
     synchronized (states) {
       for (Map.Entry<String, ParameterState> e : states.entrySet()) {
         ParameterState s = e.getValue();
         MemoryFootprint pre = MemoryFootprint.ZERO;
+        MemoryFootprint baseBytes = MemoryFootprint.ZERO;
         long rejected = 0;
-        for (BlockState bs : s.blocks) {
-          pre = pre.plus(bs.left.memory()).plus(bs.right.memory());
-          rejected += bs.left.rejectedUpdates() + bs.right.rejectedUpdates();
+        for (int u = 0; u < s.owners.size(); u++) {
+          MemoryFootprint unitPre = MemoryFootprint.ZERO;
+          if (s.layout != null) {
+            BlockState bs = s.blocks.get(u);
+            unitPre = bs.left.memory().plus(bs.right.memory());
+            rejected += bs.left.rejectedUpdates() + bs.right.rejectedUpdates();
+          }
+          // The base state is per block only for sharded multi-block parameters.
+          MemoryFootprint unitBase = s.perBlockBase() || u == 0
+              ? base.memory(s.unitKey(e.getKey(), u)) : MemoryFootprint.ZERO;
+          pre = pre.plus(unitPre);
+          baseBytes = baseBytes.plus(unitBase);
+          String device = s.owners.get(u).label();
+          devices.merge(device, new DeviceMemory(device, 1, unitPre, unitBase),
+              (a, b) -> a.plus(b.units(), b.preconditioners(), b.baseOptimizer()));
         }
         out.add(new ParameterMemory(e.getKey(), s.shape.toString(), s.layout != null,
-            s.blocks.size(), pre, base.memory(e.getKey()), rejected));
+            s.blocks.size(), pre, baseBytes, rejected));
       }
     }
-    return new MemoryReport(representation.name(), base.name(), out, skippedUpdates());
+    return new MemoryReport(representation.name(), base.name(), out, skippedUpdates(),
+        List.copyOf(devices.values()));
   }
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    String key = keys.key(parameterId, weight.getDevice());
     try (NDManager scratch = managers.scratch(weight)) {
       // Every temporary of this step is created from grad (or from arrays derived from it) and so
       // lands in scratch; grad itself goes back to its manager when scratch closes.
       grad.tempAttach(scratch);
-      Optional<NDArray> prepared = preprocessor.prepare(parameterId, grad);
+      if (relay != null && relay.relay(parameterId, weight)) {
+        return; // a later replica of a sharded step: replica 0's call computed it
+      }
+      NDArray reduced = gradientScale == 1f ? grad : grad.mul(gradientScale);
+      Optional<NDArray> prepared = preprocessor.prepare(parameterId, reduced);
       if (prepared.isEmpty()) {
+        if (relay != null) {
+          relay.publish(parameterId, null, null);
+        }
         return;
       }
-      ParameterState state = states.computeIfAbsent(key, k -> newState(k, weight));
+      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
+      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      ParameterState state =
+          states.computeIfAbsent(key, k -> newState(parameterId, k, weight));
       if (!state.shape.equals(weight.getShape())) {
         throw new IllegalArgumentException("parameter '" + parameterId + "' changed shape from "
             + state.shape + " to " + weight.getShape() + " between steps");
@@ -172,8 +258,13 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
       int step = ++state.step;
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
       NDArray g = prepared.get();
-      NDArray direction = state.layout == null ? g : precondition(state, g, step, scratch);
-      base.update(key, weight, direction, lr, step);
+      if (relay == null) {
+        NDArray direction = state.layout == null ? g : precondition(state, g, step, scratch);
+        base.update(key, weight, direction, lr, step);
+      } else {
+        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch);
+        relay.publish(parameterId, updated, managers.forArray(weight));
+      }
     } finally {
       // DJL's PyTorch engine leaves gradient clearing to the optimizer.
       GradientPreprocessor.clearGradient(weight);
@@ -188,20 +279,7 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     NDArray[] parts = new NDArray[s.blocks.size()];
     boolean preconditioned = false;
     for (BlockState bs : s.blocks) {
-      BlockLayout.Block b = bs.block;
-      NDArray gb = s.blocks.size() == 1 ? m
-          : m.get(new NDIndex("{}:{}, {}:{}", b.rowStart(), b.rowEnd(), b.colStart(), b.colEnd()));
-      if (stats) {
-        NDArray gt = gb.transpose();
-        bs.left.accumulate(gb.matMul(gt));
-        bs.right.accumulate(gt.matMul(gb));
-      }
-      if (roots) {
-        bs.left.refreshInverseRoot();
-        bs.right.refreshInverseRoot();
-        bs.hasRoot = true;
-      }
-      parts[b.index()] = bs.hasRoot ? direction(bs, gb, scratch) : gb;
+      parts[bs.block.index()] = blockDirection(bs, block(s, m, bs.block), stats, roots, scratch);
       preconditioned |= bs.hasRoot;
     }
     NDArray p = parts.length == 1 ? parts[0] : assemble(s.layout, parts);
@@ -209,6 +287,112 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
       p = Grafting.rescale(p, m);
     }
     return p.reshape(s.shape).toType(type, false);
+  }
+
+  /** Block b of a matrix view (the view itself when the layout has one block). */
+  private static NDArray block(ParameterState s, NDArray matrix, BlockLayout.Block b) {
+    return s.blocks.size() == 1 ? matrix
+        : matrix.get(new NDIndex("{}:{}, {}:{}", b.rowStart(), b.rowEnd(), b.colStart(),
+            b.colEnd()));
+  }
+
+  /** One block's step: statistics at T1, roots at T2, then its (grafted) direction. */
+  private NDArray blockDirection(BlockState bs, NDArray gb, boolean stats, boolean roots,
+      NDManager scratch) {
+    if (stats) {
+      NDArray gt = gb.transpose();
+      bs.left.accumulate(gb.matMul(gt));
+      bs.right.accumulate(gt.matMul(gb));
+    }
+    if (roots) {
+      bs.left.refreshInverseRoot();
+      bs.right.refreshInverseRoot();
+      bs.hasRoot = true;
+    }
+    return bs.hasRoot ? direction(bs, gb, scratch) : gb;
+  }
+
+  /**
+   * The sharded step of one parameter, computed once at replica 0's call: every unit's gradient
+   * goes to its owner, which runs the unit's Shampoo step and the base optimizer on its slice of
+   * the weight; the slices come back and form the new weight, written into {@code weight} and
+   * returned for the other replicas. A parameter with one unit runs the plain step at its owner
+   * (so on one device this equals the replicated step bit for bit); blocks of a multi-block
+   * parameter run the base optimizer on their slice, under their own state key. Per-tensor
+   * grafting needs the merged direction's norm: the blocks' directions are gathered on replica 0
+   * for it (one parameter's worth of copies) and the factor goes back to the owners.
+   */
+  private NDArray shardedStep(ParameterState s, String key, NDArray weight, NDArray g, int step,
+      float lr, NDManager scratch) {
+    Device home = weight.getDevice();
+    Map<Device, NDManager> ownerScratch = new LinkedHashMap<>();
+    String engine = weight.getManager().getEngine().getEngineName();
+    try {
+      NDArray updated;
+      if (!s.perBlockBase()) {
+        NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
+        NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
+        NDArray gu = g.toDevice(w.getDevice(), false);
+        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os);
+        base.update(key, w, direction, lr, step);
+        updated = w.toDevice(home, false);
+      } else {
+        DataType type = g.getDataType();
+        Shape matrix = s.layout.matrixShape();
+        NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
+        NDArray wm = weight.reshape(matrix);
+        boolean stats = step % config.statisticsInterval() == 0;
+        boolean roots = step % config.rootInterval() == 0;
+        int n = s.blocks.size();
+        NDArray[] directions = new NDArray[n];
+        boolean preconditioned = false;
+        for (BlockState bs : s.blocks) {
+          Device owner = s.owners.get(bs.block.index()).device();
+          NDArray gb = block(s, m, bs.block).toDevice(owner, false);
+          directions[bs.block.index()] = blockDirection(bs, gb, stats, roots,
+              ownerScratch(ownerScratch, owner, engine));
+          preconditioned |= bs.hasRoot;
+        }
+        if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
+          // The tensor-wide factor, from the merged direction on replica 0 exactly as the
+          // unsharded step computes it (same sum, same scalar); each owner applies it.
+          NDArray[] gathered = new NDArray[n];
+          for (int i = 0; i < n; i++) {
+            gathered[i] = directions[i].toDevice(home, false);
+          }
+          NDArray scale = Grafting.scale(assemble(s.layout, gathered), m);
+          for (int i = 0; i < n; i++) {
+            directions[i] = directions[i].mul(scale.toDevice(directions[i].getDevice(), false));
+          }
+        }
+        NDArray[] parts = new NDArray[n];
+        for (BlockState bs : s.blocks) {
+          int i = bs.block.index();
+          Device owner = s.owners.get(i).device();
+          NDArray wb = copyOnto(block(s, wm, bs.block), owner,
+              ownerScratch(ownerScratch, owner, engine));
+          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step);
+          parts[i] = wb.toDevice(home, false);
+        }
+        updated = assemble(s.layout, parts).reshape(s.shape);
+      }
+      updated.attach(scratch);
+      weight.set(ALL, updated);
+      return updated;
+    } finally {
+      ownerScratch.values().forEach(NDManager::close);
+    }
+  }
+
+  private NDManager ownerScratch(Map<Device, NDManager> open, Device device, String engine) {
+    return open.computeIfAbsent(device, d -> managers.forDevice(d, engine).newSubManager());
+  }
+
+  /** A fresh copy of {@code x} on {@code device} in {@code manager} (never an alias of x). */
+  private static NDArray copyOnto(NDArray x, Device device, NDManager manager) {
+    NDArray copy = x.getDevice().equals(device) ? x.duplicate() : x.toDevice(device, false);
+    copy.attach(manager);
+    return copy;
   }
 
   private NDArray direction(BlockState bs, NDArray gb, NDManager scratch) {
@@ -230,26 +414,20 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
   }
 
-  private ParameterState newState(String key, NDArray weight) {
+  private ParameterState newState(String parameterId, String key, NDArray weight) {
     Shape shape = weight.getShape();
     Optional<BlockLayout> layout =
         BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
+    List<Owner> owners = owners(parameterId, weight);
+    String engine = weight.getManager().getEngine().getEngineName();
     List<BlockState> blocks = new ArrayList<>();
     if (layout.isPresent()) {
-      NDManager deviceManager = managers.forArray(weight);
-      DeviceLinalg la = linalg.computeIfAbsent(weight.getDevice(), d -> {
-        MatrixFunctions f = linalgFactory.create(deviceManager);
-        return new DeviceLinalg(f, config.rootMethod().create(f, config.newtonIterations()));
-      });
-      // One sub-manager per parameter keeps its state together on the parameter's device.
-      NDManager owner = deviceManager.newSubManager();
-      PreconditionerContext shared = PreconditionerContext.builder()
-          .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
-          .linalg(la.functions).rootMethod(la.root).manager(owner)
-          .bits(config.quantizationBits()).blockSize(config.quantizationBlockSize())
-          .minQuantizedElements(config.minQuantizedElements())
-          .build();
+      // One sub-manager per parameter and device keeps its state together on the owner device.
+      Map<Device, PreconditionerContext> contexts = new LinkedHashMap<>();
       for (BlockLayout.Block b : layout.get().blocks()) {
+        Device device = owners.get(b.index()).device();
+        PreconditionerContext shared =
+            contexts.computeIfAbsent(device, d -> context(managers.forDevice(d, engine)));
         String label = key + "[block " + b.index() + "]";
         Preconditioner l =
             representation.create(b.rows(), shared.toBuilder().label(label + ".L").build());
@@ -258,7 +436,51 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
         blocks.add(new BlockState(b, l, r));
       }
     }
-    return new ParameterState(shape, layout.orElse(null), blocks);
+    return new ParameterState(shape, layout.orElse(null), blocks, owners, relay != null);
+  }
+
+  private PreconditionerContext context(NDManager deviceManager) {
+    DeviceLinalg la = linalg.computeIfAbsent(deviceManager.getDevice(), d -> {
+      MatrixFunctions f = linalgFactory.create(deviceManager);
+      return new DeviceLinalg(f, config.rootMethod().create(f, config.newtonIterations()));
+    });
+    return PreconditionerContext.builder()
+        .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
+        .linalg(la.functions).rootMethod(la.root).manager(deviceManager.newSubManager())
+        .bits(config.quantizationBits()).blockSize(config.quantizationBlockSize())
+        .minQuantizedElements(config.minQuantizedElements())
+        .build();
+  }
+
+  /** The owner of each unit of a parameter: the replica itself, or the sharded assignment. */
+  private List<Owner> owners(String parameterId, NDArray weight) {
+    if (!(distribution instanceof Sharded sharded)) {
+      Shape shape = weight.getShape();
+      int count = BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension())
+          .map(BlockLayout::blockCount).orElse(1);
+      Owner self = new Owner(weight.getDevice(), weight.getDevice().toString());
+      return java.util.Collections.nCopies(count, self);
+    }
+    DeviceGroup group = sharded.group();
+    List<Owner> out = new ArrayList<>();
+    for (int i : ledger.owners(parameterId, units(sharded, parameterId, weight.getShape()))) {
+      out.add(new Owner(group.device(i), group.label(i)));
+    }
+    return out;
+  }
+
+  /** A parameter's work units: its Shampoo blocks, or the whole parameter if unpreconditioned. */
+  private List<WorkUnit> units(Sharded sharded, String parameterId, Shape shape) {
+    Optional<BlockLayout> layout =
+        BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
+    if (layout.isEmpty()) {
+      return List.of(new WorkUnit(parameterId, 0, sharded.cost().ofUnpreconditioned(shape.size())));
+    }
+    List<WorkUnit> out = new ArrayList<>();
+    for (BlockLayout.Block b : layout.get().blocks()) {
+      out.add(new WorkUnit(parameterId, b.index(), sharded.cost().ofBlock(b.rows(), b.cols())));
+    }
+    return out;
   }
 
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */
@@ -272,6 +494,9 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
         }
       }
       states.clear();
+    }
+    if (relay != null) {
+      relay.close();
     }
     base.close();
     for (DeviceLinalg la : linalg.values()) {
@@ -288,6 +513,9 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   }
 
   private record DeviceLinalg(MatrixFunctions functions, InverseRootMethod root) {}
+
+  /** Where a unit's state lives: its device and the label reports use for it. */
+  private record Owner(Device device, String label) {}
 
   private static final class BlockState {
     final BlockLayout.Block block;
@@ -306,12 +534,31 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     final Shape shape;
     final BlockLayout layout;
     final List<BlockState> blocks;
+    /** The owner of each unit: of each block, or of the whole unpreconditioned parameter. */
+    final List<Owner> owners;
+    final boolean sharded;
     int step;
 
-    ParameterState(Shape shape, BlockLayout layout, List<BlockState> blocks) {
+    ParameterState(Shape shape, BlockLayout layout, List<BlockState> blocks, List<Owner> owners,
+        boolean sharded) {
       this.shape = shape;
       this.layout = layout;
       this.blocks = blocks;
+      this.owners = List.copyOf(owners);
+      this.sharded = sharded;
+    }
+
+    /**
+     * The base optimizer's state key of unit {@code u}: the parameter's key when the base
+     * updates the whole parameter (always when replicated), else one key per block.
+     */
+    String unitKey(String key, int u) {
+      return perBlockBase() ? key + "[block " + u + "]" : key;
+    }
+
+    /** Whether the base optimizer keeps one state per block (sharded, several blocks). */
+    boolean perBlockBase() {
+      return sharded && blocks.size() > 1;
     }
   }
 
@@ -321,8 +568,18 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     private PreconditionerRepresentation representation;
     private BaseOptimizer base;
     private MatrixFunctionsFactory linalgFactory = TorchScriptMatrixFunctions::new;
+    private Distribution distribution = Distribution.replicated();
 
     private Builder() {}
+
+    /**
+     * How state and work are spread over DJL's training devices; default {@link
+     * Distribution#replicated()} (a full state per device, DJL's summed gradient as it is).
+     */
+    public Builder distribution(Distribution distribution) {
+      this.distribution = Objects.requireNonNull(distribution, "distribution");
+      return this;
+    }
 
     /** The configuration (required). */
     public Builder config(ShampooConfig config) {

@@ -27,8 +27,19 @@ public final class DeviceManagers implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the optimizer was closed; its state managers are gone");
     }
-    Device device = like.getDevice();
-    String engine = like.getManager().getEngine().getEngineName();
+    return forDevice(like.getDevice(), like.getManager().getEngine().getEngineName());
+  }
+
+  /**
+   * The manager for {@code device} of the named engine, created on first use (for state that
+   * lives on another device than the array at hand, as under sharding).
+   *
+   * @throws IllegalStateException if this set was closed
+   */
+  public NDManager forDevice(Device device, String engine) {
+    if (closed) {
+      throw new IllegalStateException("the optimizer was closed; its state managers are gone");
+    }
     return managers.computeIfAbsent(device, d -> NDManager.newBaseManager(d, engine));
   }
 

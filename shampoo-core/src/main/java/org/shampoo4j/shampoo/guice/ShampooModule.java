@@ -11,6 +11,7 @@ import org.shampoo4j.shampoo.MatrixFunctionsFactory;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 
 /**
@@ -27,8 +28,10 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  *
  * <p>Optional bindings with defaults that other modules may override with {@code
  * OptionalBinder.newOptionalBinder(binder(), X.class).setBinding()}: {@link BaseOptimizer}
- * (default: a fresh instance of {@link ShampooConfig#baseOptimizer()}) and {@link
- * MatrixFunctionsFactory} (default: {@link TorchScriptMatrixFunctions}).
+ * (default: a fresh instance of {@link ShampooConfig#baseOptimizer()}), {@link
+ * MatrixFunctionsFactory} (default: {@link TorchScriptMatrixFunctions}) and {@link Distribution}
+ * (default: {@link Distribution#replicated()}; {@link ShardedModule} shards the state over
+ * several devices).
  */
 public final class ShampooModule extends AbstractModule {
   private final ShampooConfig config;
@@ -47,6 +50,9 @@ public final class ShampooModule extends AbstractModule {
     OptionalBinder.newOptionalBinder(binder(), MatrixFunctionsFactory.class)
         .setDefault()
         .toInstance(TorchScriptMatrixFunctions::new);
+    OptionalBinder.newOptionalBinder(binder(), Distribution.class)
+        .setDefault()
+        .toInstance(Distribution.replicated());
     bind(Optimizer.class).to(ShampooOptimizer.class);
   }
 
@@ -54,12 +60,13 @@ public final class ShampooModule extends AbstractModule {
   @Provides
   @Singleton
   ShampooOptimizer shampooOptimizer(ShampooConfig cfg, PreconditionerRepresentation representation,
-      BaseOptimizer base, MatrixFunctionsFactory linalg) {
+      BaseOptimizer base, MatrixFunctionsFactory linalg, Distribution distribution) {
     return ShampooOptimizer.builder()
         .config(cfg)
         .representation(representation)
         .baseOptimizer(base)
         .matrixFunctions(linalg)
+        .distribution(distribution)
         .build();
   }
 }

@@ -11,13 +11,28 @@ import org.shampoo4j.quant.MemoryFootprint;
  * @param baseOptimizer the base optimizer's name
  * @param parameters one entry per parameter state, in first-update order
  * @param skippedUpdates parameter updates skipped for non-finite gradients
+ * @param devices the same bytes per device that holds them, in first-use order (under sharding
+ *     each device holds the units it owns; under replication each replica a full copy)
  */
 public record MemoryReport(String representation, String baseOptimizer,
-    List<ParameterMemory> parameters, long skippedUpdates) {
+    List<ParameterMemory> parameters, long skippedUpdates, List<DeviceMemory> devices) {
 
-  /** Copies the list. */
+  /** Copies the lists. */
   public MemoryReport {
     parameters = List.copyOf(parameters);
+    devices = List.copyOf(devices);
+  }
+
+  /** A report without a per-device view. */
+  public MemoryReport(String representation, String baseOptimizer,
+      List<ParameterMemory> parameters, long skippedUpdates) {
+    this(representation, baseOptimizer, parameters, skippedUpdates, List.of());
+  }
+
+  /** The largest total held by one device (the whole total when there is no per-device view). */
+  public MemoryFootprint maxPerDevice() {
+    return devices.stream().map(DeviceMemory::total)
+        .max(java.util.Comparator.comparingLong(MemoryFootprint::total)).orElse(total());
   }
 
   /**
@@ -42,7 +57,7 @@ public record MemoryReport(String representation, String baseOptimizer,
       renamed.add(new ParameterMemory(name, p.shape(), p.preconditioned(), p.blocks(),
           p.preconditioners(), p.baseOptimizer(), p.rejectedUpdates()));
     }
-    return new MemoryReport(representation, baseOptimizer, renamed, skippedUpdates);
+    return new MemoryReport(representation, baseOptimizer, renamed, skippedUpdates, devices);
   }
 
   /** Bytes of all preconditioners. */
@@ -82,6 +97,13 @@ public record MemoryReport(String representation, String baseOptimizer,
     sb.append(String.format("preconditioners (%s): %d B (codes %d, scales %d, fp32 %d)%n",
         representation, pre.total(), pre.codeBytes(), pre.scaleBytes(), pre.fp32Bytes()));
     sb.append(String.format("base optimizer (%s): %d B%n", baseOptimizer, base.total()));
+    if (devices.size() > 1) {
+      for (DeviceMemory d : devices) {
+        sb.append(String.format("on %s: %d B in %d units (preconditioners %d, base %d)%n",
+            d.device(), d.total().total(), d.units(), d.preconditioners().total(),
+            d.baseOptimizer().total()));
+      }
+    }
     sb.append(String.format("total: %d B; rejected statistic updates: %d; skipped updates: %d%n",
         total().total(), rejectedUpdates(), skippedUpdates));
     return sb.toString();
