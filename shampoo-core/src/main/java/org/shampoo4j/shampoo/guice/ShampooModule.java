@@ -30,8 +30,8 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  * OptionalBinder.newOptionalBinder(binder(), X.class).setBinding()}: {@link BaseOptimizer}
  * (default: a fresh instance of {@link ShampooConfig#baseOptimizer()}), {@link
  * MatrixFunctionsFactory} (default: {@link TorchScriptMatrixFunctions}) and {@link Distribution}
- * (default: {@link Distribution#replicated()}; {@link ShardedModule} shards the state over
- * several devices).
+ * (default: {@link Distribution#replicated()}; {@link DistributionModule} chooses another, for
+ * example sharding over several devices).
  */
 public final class ShampooModule extends AbstractModule {
   private final ShampooConfig config;

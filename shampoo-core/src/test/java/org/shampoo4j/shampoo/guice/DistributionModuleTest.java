@@ -14,8 +14,8 @@ import org.shampoo4j.shampoo.distributed.GradientReduction;
 import org.shampoo4j.shampoo.distributed.Replicated;
 import org.shampoo4j.shampoo.distributed.Sharded;
 
-/** The distribution is chosen by a Guice module, replicated unless ShardedModule is added. */
-class ShardedModuleTest {
+/** The distribution is chosen by a Guice module, replicated unless DistributionModule chooses another. */
+class DistributionModuleTest {
   @Test
   void replicatedByDefaultShardedWithTheModule() {
     ShampooConfig config = ShampooConfig.builder().build();
@@ -27,7 +27,7 @@ class ShardedModuleTest {
     Sharded sharded = Sharded.builder(DeviceGroup.simulated(3, Device.cpu()))
         .cost(BlockCost.ROOT_WORK).build();
     try (ShampooOptimizer shampoo = Guice.createInjector(new ShampooModule(config),
-        new FullMatrixModule(), new ShardedModule(sharded)).getInstance(ShampooOptimizer.class)) {
+        new FullMatrixModule(), new DistributionModule(sharded)).getInstance(ShampooOptimizer.class)) {
       assertEquals(sharded, shampoo.distribution());
       assertEquals("sharded(3)", shampoo.distribution().name());
       assertEquals(GradientReduction.MEAN, shampoo.distribution().reduction());
