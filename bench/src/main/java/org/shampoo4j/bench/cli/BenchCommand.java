@@ -226,6 +226,10 @@ public final class BenchCommand implements Callable<Integer> {
           + "between runs of one process.")
   boolean append;
 
+  @Option(names = "--no-charts",
+      description = "Write no PNG charts (the table and CSV files only).")
+  boolean noCharts;
+
   @Option(names = "--no-progress",
       description = "Print one line per epoch (loss, accuracy, ETA) instead of progress bars.")
   boolean noProgress;
@@ -373,7 +377,8 @@ public final class BenchCommand implements Callable<Integer> {
     out.println("wrote " + CsvReport.write(this.out, results, baseId));
     out.flush();
     String title = modelKind.cliName() + " on " + split.train().name();
-    List<Path> charts = new BestEffortCharts(chartWriter, err).write(this.out, title, results);
+    List<Path> charts = noCharts ? List.of()
+        : new BestEffortCharts(chartWriter, err).write(this.out, title, results);
     if (!charts.isEmpty()) {
       out.println("wrote " + charts);
     }
