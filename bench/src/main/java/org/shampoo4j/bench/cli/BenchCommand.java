@@ -29,6 +29,11 @@ import org.shampoo4j.bench.variant.LearningRateSchedule;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantCatalogue;
 import org.shampoo4j.bench.variant.VariantSettings;
+import org.shampoo4j.shampoo.distributed.DeviceGroup;
+import org.shampoo4j.shampoo.distributed.Distribution;
+import org.shampoo4j.shampoo.distributed.GradientReduction;
+import org.shampoo4j.shampoo.distributed.Replicated;
+import org.shampoo4j.shampoo.distributed.Sharded;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -142,6 +147,25 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Where to train. gpu needs a CUDA build of the PyTorch native library on "
           + "the class path. Default: ${DEFAULT-VALUE}.")
   String device = "cpu";
+
+  @Option(names = "--devices", paramLabel = "N",
+      description = "Train on the first N GPUs with DJL's multi-device trainer (optDevices; DJL "
+          + "splits each batch across them and sums the gradients). N > 1 needs --device gpu. "
+          + "Default: ${DEFAULT-VALUE}.")
+  int devices = 1;
+
+  @Option(names = "--distribution", paramLabel = "replicated|sharded",
+      description = "Shampoo on several devices: replicated (every device keeps the whole "
+          + "optimizer state and repeats the step, as DJL's optimizers do) or sharded (every "
+          + "preconditioner block has one owner device; the step runs once and the new weights "
+          + "are copied to the replicas). Default: ${DEFAULT-VALUE}.")
+  String distribution = "replicated";
+
+  @Option(names = "--reduction", paramLabel = "mean|sum",
+      description = "What every optimizer does with DJL's summed multi-device gradient: mean "
+          + "(divide by N: the step of one device on the same global batch) or sum (DJL's own "
+          + "optimizers). Default: ${DEFAULT-VALUE}.")
+  String reduction = "mean";
 
   @Option(names = "--threads", paramLabel = "N",
       description = "PyTorch intra-op and inter-op threads, set before the engine starts. The "
@@ -294,7 +318,7 @@ public final class BenchCommand implements Callable<Integer> {
       trainingSettings = TrainingSettings.builder()
           .epochs(or(epochs, recipe.epochs())).batchSize(or(batchSize, recipe.batchSize()))
           .seed(seed).width(or(width, modelKind.defaultWidth()))
-          .device(device()).progress(!noProgress)
+          .devices(devices()).progress(!noProgress)
           .augmentation(augmentation(recipe))
           .build();
       if (maxTrain < 1 || maxTest < 1) {
@@ -328,13 +352,15 @@ public final class BenchCommand implements Callable<Integer> {
     }
     String baseId = variantSettings.shampooBase().cliName();
     out.printf(Locale.ROOT, "data: %s%nmodel: %s width %d, %d epochs x %d steps, batch %d, "
-            + "seed %d, device %s, augmentation %s%nShampoo: T1 %d, T2 %d, base %s, lr %s, "
-            + "schedule %s; weight decay SGD %s, AdamW %s%n",
+            + "seed %d, devices %s, augmentation %s%nShampoo: T1 %d, T2 %d, base %s, lr %s, "
+            + "schedule %s, %s, gradient %s; weight decay SGD %s, AdamW %s%n",
         split.describe(), modelKind.cliName(), trainingSettings.width(),
         trainingSettings.epochs(), trainer.stepsPerEpoch(), trainingSettings.batchSize(), seed,
-        trainingSettings.device(), trainingSettings.augmentation(),
+        trainingSettings.devices(), trainingSettings.augmentation(),
         variantSettings.statisticInterval(), variantSettings.rootInterval(), baseId,
         variantSettings.shampooLearningRate(), variantSettings.schedule(),
+        variantSettings.distribution().name(),
+        variantSettings.distribution().reduction().name().toLowerCase(Locale.ROOT),
         variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay());
     trainer.deviceMemoryUnavailable().ifPresent(r -> out.println("peak device memory: " + r));
     if (trainingSettings.device().isGpu() && selected.size() > 1) {
@@ -372,6 +398,7 @@ public final class BenchCommand implements Callable<Integer> {
     // Numbers first, each flushed: a chart that fails afterwards must not take them with it.
     out.println();
     out.print(new ResultTable(results, baseId).render());
+    printDeviceState(out, results);
     out.flush();
     out.println();
     out.println("wrote " + CsvReport.write(this.out, results, baseId));
@@ -417,7 +444,61 @@ public final class BenchCommand implements Callable<Integer> {
         .shampooBase(base)
         .statisticInterval(or(t1, recipe.t1())).rootInterval(or(t2, recipe.t2()))
         .maxOrder(maxOrder)
+        .distribution(distribution(training))
         .build();
+  }
+
+  /** The Shampoo distribution over the training devices, from --distribution and --reduction. */
+  private Distribution distribution(TrainingSettings training) {
+    GradientReduction r = parseEnum(GradientReduction.class, reduction, "--reduction");
+    List<Device> list = training.devices();
+    return switch (this.distribution.toLowerCase(Locale.ROOT)) {
+      case "replicated" -> new Replicated(list.size(), r);
+      case "sharded" -> Sharded.builder(DeviceGroup.of(list.toArray(new Device[0])))
+          .reduction(r).build();
+      default -> throw new IllegalArgumentException(
+          "--distribution must be replicated or sharded, got '" + this.distribution + "'");
+    };
+  }
+
+  /** Each multi-device run's optimizer state per device (what sharding divides). */
+  private static void printDeviceState(PrintWriter out, List<RunResult> results) {
+    for (RunResult r : results) {
+      if (r.deviceState().size() < 2) {
+        continue;
+      }
+      out.printf(Locale.ROOT, "%s optimizer state per device:", r.variant());
+      for (org.shampoo4j.shampoo.memory.DeviceMemory d : r.deviceState()) {
+        out.printf(Locale.ROOT, "  %s %.1f KiB (%d units)", d.device(),
+            d.total().total() / 1024.0, d.units());
+      }
+      out.println();
+    }
+  }
+
+  /** The training devices: --devices GPUs, or the one --device. */
+  private List<Device> devices() {
+    if (devices < 1) {
+      throw new IllegalArgumentException("--devices must be positive, got " + devices);
+    }
+    Device first = device();
+    if (devices == 1) {
+      return List.of(first);
+    }
+    if (!first.isGpu()) {
+      throw new IllegalArgumentException("--devices " + devices + " needs --device gpu: DJL's "
+          + "PyTorch engine has one CPU device, so multi-device training needs GPUs");
+    }
+    int gpus = Engine.getInstance().getGpuCount();
+    if (gpus < devices) {
+      throw new IllegalArgumentException("--devices " + devices + ": the PyTorch engine sees "
+          + gpus + " GPU(s)");
+    }
+    List<Device> list = new ArrayList<>();
+    for (int i = 0; i < devices; i++) {
+      list.add(Device.gpu(i));
+    }
+    return list;
   }
 
   private Augmentation augmentation(TrainingRecipe recipe) {

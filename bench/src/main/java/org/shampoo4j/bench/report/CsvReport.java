@@ -29,6 +29,10 @@ public final class CsvReport {
   public static final String SUMMARY = "summary.csv";
   /** File name of the per-epoch curves. */
   public static final String CURVES = "curves.csv";
+  /** Optimizer state per device of multi-device runs (written only when there are any). */
+  public static final String DEVICES = "devices.csv";
+  static final String DEVICES_HEADER =
+      "variant,device,units,preconditioner_bytes,base_bytes,state_bytes,share_of_state";
 
   private static final String SUMMARY_HEADER = "variant,description,epochs,steps,"
       + "final_train_loss,final_test_loss,final_test_accuracy,train_seconds,seconds_per_epoch,"
@@ -86,7 +90,23 @@ public final class CsvReport {
         }
       }
     }
-    return List.of(summary, curves);
+    if (results.stream().noneMatch(r -> r.deviceState().size() > 1)) {
+      return List.of(summary, curves);
+    }
+    Path devices = dir.resolve(DEVICES);
+    try (Writer w = Files.newBufferedWriter(devices, StandardCharsets.UTF_8)) {
+      w.write(DEVICES_HEADER + "\n");
+      for (RunResult r : results) {
+        for (org.shampoo4j.shampoo.memory.DeviceMemory d : r.deviceState()) {
+          w.write(String.join(",", quote(r.variant()), quote(d.device()),
+              Integer.toString(d.units()), Long.toString(d.preconditioners().total()),
+              Long.toString(d.baseOptimizer().total()), Long.toString(d.total().total()),
+              num((double) d.total().total() / Math.max(1, r.stateMemory().total()))));
+          w.write('\n');
+        }
+      }
+    }
+    return List.of(summary, curves, devices);
   }
 
   /**

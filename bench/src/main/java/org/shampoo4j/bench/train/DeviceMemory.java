@@ -44,6 +44,34 @@ public interface DeviceMemory {
     };
   }
 
+  /**
+   * The probe of several devices: the most memory in use on any one of them (what limits a model
+   * on equal cards); unavailable if any device cannot report.
+   */
+  static DeviceMemory maxOf(java.util.List<Device> devices) {
+    if (devices.size() == 1) {
+      return of(devices.get(0));
+    }
+    java.util.List<DeviceMemory> probes = devices.stream().map(DeviceMemory::of).toList();
+    for (DeviceMemory p : probes) {
+      if (p.unavailableReason().isPresent()) {
+        return p;
+      }
+    }
+    return new DeviceMemory() {
+      @Override
+      public OptionalLong usedBytes() {
+        return probes.stream().map(DeviceMemory::usedBytes).filter(OptionalLong::isPresent)
+            .mapToLong(OptionalLong::getAsLong).max();
+      }
+
+      @Override
+      public Optional<String> unavailableReason() {
+        return Optional.empty();
+      }
+    };
+  }
+
   /** A probe that never reads a value, with the reason. */
   static DeviceMemory unavailable(String reason) {
     return new DeviceMemory() {

@@ -58,7 +58,7 @@ public final class ModelTrainer {
     this.data = Objects.requireNonNull(data, "data");
     this.model = Objects.requireNonNull(model, "model");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.deviceMemory = DeviceMemory.of(settings.device());
+    this.deviceMemory = DeviceMemory.maxOf(settings.devices());
   }
 
   /** Optimizer steps per epoch. */
@@ -86,6 +86,7 @@ public final class ModelTrainer {
     long steps = 0;
     double trainNanos = 0;
     MemoryFootprint memory = MemoryFootprint.ZERO;
+    List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState = List.of();
     Optional<String> failure = Optional.empty();
     PeakTracker peak = new PeakTracker(deviceMemory);
     peak.sample();
@@ -96,7 +97,7 @@ public final class ModelTrainer {
       djlModel.setBlock(block);
       DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
           .optOptimizer(run.optimizer())
-          .optDevices(new ai.djl.Device[] {settings.device()})
+          .optDevices(settings.devices().toArray(new ai.djl.Device[0]))
           .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
       Random order = new Random(settings.seed());
       // A separate stream, so that switching augmentation on does not change the batch order.
@@ -106,6 +107,7 @@ public final class ModelTrainer {
         // Same seed before initialisation: every variant starts from the same weights.
         Engine.getInstance().setRandomSeed((int) settings.seed());
         trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
+        run.prepare(block);
         for (int epoch = 1; epoch <= settings.epochs() && failure.isEmpty(); epoch++) {
           int[] perm = Shuffle.permutation(train.size(), order);
           long start = System.nanoTime();
@@ -119,12 +121,16 @@ public final class ModelTrainer {
                     augment);
                 NDArray y = train.labelBatch(batch, perm, from, to);
                 zeroGradients(block, batch);
-                try (GradientCollector gc = trainer.newGradientCollector()) {
-                  NDArray pred = trainer.forward(new NDList(x)).singletonOrThrow();
-                  NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(pred));
-                  gc.backward(loss);
-                  // Weighted by batch size so the epoch mean is per image.
-                  sum.addi(loss.stopGradient().mul(to - from));
+                if (settings.devices().size() == 1) {
+                  try (GradientCollector gc = trainer.newGradientCollector()) {
+                    NDArray pred = trainer.forward(new NDList(x)).singletonOrThrow();
+                    NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(pred));
+                    gc.backward(loss);
+                    // Weighted by batch size so the epoch mean is per image.
+                    sum.addi(loss.stopGradient().mul(to - from));
+                  }
+                } else {
+                  sum.addi(splitForwardBackward(trainer, batch, x, y, to - from));
                 }
                 trainer.step();
               }
@@ -146,6 +152,7 @@ public final class ModelTrainer {
           epochs.add(new EpochRecord(
               epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
           memory = run.stateMemory(parameterIds(block));
+          deviceState = run.deviceState();
           if (bar != null) {
             bar.setExtraMessage(String.format(java.util.Locale.ROOT,
                 "epoch %d/%d loss %.4f acc %.3f", epoch, settings.epochs(), trainLoss,
@@ -160,12 +167,42 @@ public final class ModelTrainer {
           }
         }
         memory = run.stateMemory(parameterIds(block));
+        deviceState = run.deviceState();
       }
     } catch (RuntimeException e) {
       failure = Optional.of(describe(e));
     }
     return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
-        memory, peak.peak(), failure);
+        memory, peak.peak(), failure, deviceState);
+  }
+
+  /**
+   * DJL's multi-device training step, as {@code EasyTrain.trainBatch} does it: the batch is split
+   * across the trainer's devices by DJL ({@code Batch.split}), each share runs forward, loss and
+   * backward on its device inside one gradient collector; {@code trainer.step()} then lets DJL's
+   * parameter server sum the gradients and call the optimizer once per device. Returns the
+   * batch's summed loss (each share's mean times its size) on device 0.
+   */
+  private static NDArray splitForwardBackward(Trainer trainer, NDManager manager, NDArray x,
+      NDArray y, int size) {
+    ai.djl.Device[] devices = trainer.getDevices();
+    NDArray total = null;
+    try (ai.djl.training.dataset.Batch batch = new ai.djl.training.dataset.Batch(
+            manager.newSubManager(), new NDList(x), new NDList(y), size,
+            ai.djl.translate.Batchifier.STACK, ai.djl.translate.Batchifier.STACK, 0, 0);
+        GradientCollector gc = trainer.newGradientCollector()) {
+      for (ai.djl.training.dataset.Batch share : batch.split(devices, false)) {
+        NDList labels = share.getLabels();
+        NDArray pred = trainer.forward(share.getData(), labels).singletonOrThrow();
+        NDArray loss = trainer.getLoss().evaluate(labels, new NDList(pred));
+        gc.backward(loss);
+        NDArray weighted = loss.stopGradient().mul(labels.head().getShape().get(0))
+            .toDevice(devices[0], false);
+        weighted.attach(manager);
+        total = total == null ? weighted : total.add(weighted);
+      }
+    }
+    return total;
   }
 
   /** Why the device-memory column is empty, if it is (for example on the CPU). */

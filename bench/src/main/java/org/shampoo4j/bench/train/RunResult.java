@@ -21,6 +21,8 @@ import org.shampoo4j.quant.MemoryFootprint;
  *     (see {@link DeviceMemory}); empty where the device cannot report it
  * @param failure why the run stopped early (divergence, an exception, or an interruption:
  *     {@link #INTERRUPTED} starts the text), empty if it completed
+ * @param deviceState the optimizer-state bytes per device (empty where the optimizer does not
+ *     report them, or a single device)
  */
 public record RunResult(
     String variant,
@@ -30,7 +32,8 @@ public record RunResult(
     double trainSeconds,
     MemoryFootprint stateMemory,
     OptionalLong peakDeviceBytes,
-    Optional<String> failure) {
+    Optional<String> failure,
+    List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState) {
   /** How the failure text of a run stopped by the user (Ctrl-C) begins. */
   public static final String INTERRUPTED = "interrupted";
 
@@ -42,6 +45,21 @@ public record RunResult(
     Objects.requireNonNull(stateMemory, "stateMemory");
     Objects.requireNonNull(peakDeviceBytes, "peakDeviceBytes");
     Objects.requireNonNull(failure, "failure");
+    deviceState = List.copyOf(deviceState);
+  }
+
+  /** A result without a per-device state view. */
+  public RunResult(String variant, String description, List<EpochRecord> epochs, long steps,
+      double trainSeconds, MemoryFootprint stateMemory, OptionalLong peakDeviceBytes,
+      Optional<String> failure) {
+    this(variant, description, epochs, steps, trainSeconds, stateMemory, peakDeviceBytes,
+        failure, List.of());
+  }
+
+  /** The most optimizer-state bytes one device holds (the whole state on one device). */
+  public long maxDeviceStateBytes() {
+    return deviceState.stream().mapToLong(d -> d.total().total()).max()
+        .orElse(stateMemory.total());
   }
 
   /** The last epoch's record, if any epoch completed. */

@@ -1,6 +1,7 @@
 package org.shampoo4j.bench.train;
 
 import ai.djl.Device;
+import java.util.List;
 import java.util.Objects;
 import org.shampoo4j.bench.data.Augmentation;
 
@@ -9,7 +10,7 @@ public final class TrainingSettings {
   private final int epochs;
   private final int batchSize;
   private final long seed;
-  private final Device device;
+  private final List<Device> devices;
   private final int width;
   private final boolean progress;
   private final Augmentation augmentation;
@@ -18,7 +19,7 @@ public final class TrainingSettings {
     this.epochs = b.epochs;
     this.batchSize = b.batchSize;
     this.seed = b.seed;
-    this.device = Objects.requireNonNull(b.device, "device");
+    this.devices = List.copyOf(b.devices);
     this.width = b.width;
     this.progress = b.progress;
     this.augmentation = b.augmentation;
@@ -44,9 +45,17 @@ public final class TrainingSettings {
     return seed;
   }
 
-  /** Where the model and optimizer state live. */
+  /** Where the model lives: the first training device (DJL's device 0, which sums gradients). */
   public Device device() {
-    return device;
+    return devices.get(0);
+  }
+
+  /**
+   * The training devices, in DJL's order: the trainer gets them as {@code optDevices}, and DJL
+   * splits every batch across them.
+   */
+  public List<Device> devices() {
+    return devices;
   }
 
   /** Model width (MLP hidden units; ResNet: four times the stem's channels). */
@@ -69,7 +78,7 @@ public final class TrainingSettings {
     private int epochs = 10;
     private int batchSize = 64;
     private long seed = 42;
-    private Device device = Device.cpu();
+    private List<Device> devices = List.of(Device.cpu());
     private int width = 128;
     private boolean progress = true;
     private Augmentation augmentation = Augmentation.none();
@@ -106,9 +115,22 @@ public final class TrainingSettings {
       return this;
     }
 
-    /** Device. */
+    /** One training device. */
     public Builder device(Device device) {
-      this.device = Objects.requireNonNull(device, "device");
+      return devices(List.of(Objects.requireNonNull(device, "device")));
+    }
+
+    /**
+     * The training devices (DJL multi-device training when more than one), distinct.
+     *
+     * @throws IllegalArgumentException if the list is empty or repeats a device
+     */
+    public Builder devices(List<Device> devices) {
+      if (devices.isEmpty() || new java.util.HashSet<>(devices).size() != devices.size()) {
+        throw new IllegalArgumentException("training devices must be distinct and at least one, "
+            + "got " + devices);
+      }
+      this.devices = List.copyOf(devices);
       return this;
     }
 

@@ -42,6 +42,8 @@ final class BaseVariant implements OptimizerVariant {
     BaseOptimizerAdapter adapter = BaseOptimizerAdapter.builder()
         .baseOptimizer(base)
         .learningRateTracker(settings.schedule().tracker(learningRate.apply(settings)))
+        // DJL sums the replicas' gradients; under MEAN this scales the sum back to the mean.
+        .rescaleGrad(settings.gradientScale())
         .build();
     return new OptimizerRun() {
       @Override

@@ -1,7 +1,10 @@
 package org.shampoo4j.bench.variant;
 
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.nn.Block;
 import java.util.Collection;
+import java.util.List;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.quant.MemoryFootprint;
 
 /**
@@ -19,6 +22,20 @@ public interface OptimizerRun extends AutoCloseable {
    *     per id)
    */
   MemoryFootprint stateMemory(Collection<String> parameterIds);
+
+  /**
+   * The optimizer's state bytes per device that holds them, where the optimizer reports it
+   * (Shampoo); empty otherwise.
+   */
+  default List<DeviceMemory> deviceState() {
+    return List.of();
+  }
+
+  /**
+   * Called once the trainer has initialised the model's parameters, before the first step (a
+   * sharded Shampoo plans its block owners here). Does nothing by default.
+   */
+  default void prepare(Block model) {}
 
   /** Frees the optimizer's state. */
   @Override

@@ -1,5 +1,9 @@
 package org.shampoo4j.bench.variant;
 
+import ai.djl.nn.Block;
+import org.shampoo4j.shampoo.guice.DistributionModule;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
+
 import ai.djl.training.optimizer.Optimizer;
 import com.google.inject.Guice;
 import com.google.inject.Module;
@@ -39,6 +43,7 @@ final class ShampooVariant implements OptimizerVariant {
     List<Module> all = new ArrayList<>();
     all.add(new ShampooModule(config(settings)));
     all.addAll(representation.modules());
+    all.add(new DistributionModule(settings.distribution()));
     ShampooOptimizer shampoo = Guice.createInjector(all).getInstance(ShampooOptimizer.class);
     return new OptimizerRun() {
       @Override
@@ -50,6 +55,16 @@ final class ShampooVariant implements OptimizerVariant {
       public MemoryFootprint stateMemory(Collection<String> parameterIds) {
         // The report covers preconditioners and base-optimizer state of every parameter seen.
         return shampoo.memoryReport().total();
+      }
+
+      @Override
+      public List<DeviceMemory> deviceState() {
+        return shampoo.memoryReport().devices();
+      }
+
+      @Override
+      public void prepare(Block model) {
+        shampoo.planOwners(model);
       }
 
       @Override

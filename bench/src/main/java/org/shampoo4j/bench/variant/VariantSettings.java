@@ -1,5 +1,8 @@
 package org.shampoo4j.bench.variant;
 
+import org.shampoo4j.shampoo.distributed.Distribution;
+import org.shampoo4j.shampoo.distributed.GradientReduction;
+
 import java.util.Objects;
 
 /**
@@ -19,6 +22,7 @@ public final class VariantSettings {
   private final int maxOrder;
   private final float beta;
   private final float epsilon;
+  private final Distribution distribution;
 
   private VariantSettings(Builder b) {
     this.sgdLearningRate = b.sgdLearningRate;
@@ -33,6 +37,7 @@ public final class VariantSettings {
     this.maxOrder = b.maxOrder;
     this.beta = b.beta;
     this.epsilon = b.epsilon;
+    this.distribution = b.distribution;
   }
 
   /**
@@ -109,6 +114,22 @@ public final class VariantSettings {
     return epsilon;
   }
 
+  /**
+   * How Shampoo spreads its state over the training devices (replicated or sharded), and what
+   * every variant does with DJL's summed multi-device gradient.
+   */
+  public Distribution distribution() {
+    return distribution;
+  }
+
+  /**
+   * The factor every variant applies to DJL's summed gradient: {@code 1/N} under {@link
+   * GradientReduction#MEAN} on N devices, so base optimizers and Shampoo see the same gradient.
+   */
+  public float gradientScale() {
+    return distribution.reduction().scale(distribution.replicas());
+  }
+
   /** Builder of {@link VariantSettings}. */
   public static final class Builder {
     private float sgdLearningRate = 0.05f;
@@ -123,6 +144,7 @@ public final class VariantSettings {
     private int maxOrder = 1200;
     private float beta = 0.95f;
     private float epsilon = 1e-6f;
+    private Distribution distribution = Distribution.replicated();
 
     private Builder() {}
 
@@ -214,6 +236,12 @@ public final class VariantSettings {
     }
 
     /** Builds the settings. */
+    /** The multi-device distribution; default {@link Distribution#replicated()}. */
+    public Builder distribution(Distribution distribution) {
+      this.distribution = java.util.Objects.requireNonNull(distribution, "distribution");
+      return this;
+    }
+
     public VariantSettings build() {
       return new VariantSettings(this);
     }

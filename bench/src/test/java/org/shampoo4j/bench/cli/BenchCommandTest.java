@@ -106,6 +106,46 @@ class BenchCommandTest {
     assertTrue(emptyData.err().contains("no data set found"), emptyData.err());
   }
 
+  @Test
+  void multiDeviceOptionsAreCheckedWithAReason() {
+    Outcome cpuReplicas = run("--devices", "2", "--out", tmp.toString());
+    assertEquals(2, cpuReplicas.code());
+    assertTrue(cpuReplicas.err().contains("--devices 2 needs --device gpu"), cpuReplicas.err());
+
+    Outcome noDevices = run("--devices", "0", "--out", tmp.toString());
+    assertEquals(2, noDevices.code());
+    assertTrue(noDevices.err().contains("--devices must be positive"), noDevices.err());
+
+    Outcome badDistribution = run("--distribution", "mirrored", "--out", tmp.toString());
+    assertEquals(2, badDistribution.code());
+    assertTrue(badDistribution.err().contains("--distribution must be replicated or sharded"),
+        badDistribution.err());
+
+    Outcome badReduction = run("--reduction", "max", "--out", tmp.toString());
+    assertEquals(2, badReduction.code());
+    assertTrue(badReduction.err().contains("--reduction must be one of sum|mean"),
+        badReduction.err());
+  }
+
+  /** On one device the sharded distribution trains exactly like the replicated default. */
+  @Test
+  void shardedOnOneDeviceMatchesReplicated() throws Exception {
+    List<List<String>> curves = new java.util.ArrayList<>();
+    for (String distribution : List.of("replicated", "sharded")) {
+      Path out = tmp.resolve(distribution);
+      Outcome o = run("--variants", "eigen4-l2", "--epochs", "2", "--max-train", "192",
+          "--max-test", "64", "--width", "64", "--t1", "1", "--t2", "2", "--no-progress",
+          "--distribution", distribution, "--out", out.toString());
+      assertEquals(0, o.code(), o.err());
+      assertTrue(o.out().contains(distribution.equals("sharded") ? "sharded(1)" : "replicated"),
+          o.out());
+      // Losses and accuracies; the last column (elapsed seconds) differs between runs.
+      curves.add(Files.readAllLines(out.resolve("curves.csv")).stream()
+          .map(line -> line.substring(0, line.lastIndexOf(','))).toList());
+    }
+    assertEquals(curves.get(0), curves.get(1));
+  }
+
   /** Writes a small Fashion-MNIST-shaped IDX data set (random pixels, {@code side}² images). */
   private static Path idxData(Path dir, int train, int test, int side) throws Exception {
     java.util.Random r = new java.util.Random(17);

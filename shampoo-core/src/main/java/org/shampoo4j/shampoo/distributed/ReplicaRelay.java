@@ -14,7 +14,9 @@ import java.util.Objects;
  * other (replica 0 first); the first call computes the new weight and {@link #publish publishes}
  * it, the next {@code N − 1} calls {@link #relay} it: they copy it into their own weight with
  * {@code toDevice}, so all replicas are bit-identical. A skipped step (non-finite gradient) is
- * relayed as "nothing to do". Thread-safe; one per optimizer.
+ * relayed as "nothing to do". On distinct devices every replica must be updated exactly once per
+ * step (DJL's order is not relied on: the first call, which holds the summed gradient, computes).
+ * Thread-safe; one per optimizer.
  */
 public final class ReplicaRelay implements AutoCloseable {
   private static final NDIndex ALL = new NDIndex("...");
@@ -31,16 +33,21 @@ public final class ReplicaRelay implements AutoCloseable {
    * If a step of {@code parameterId} is waiting for this replica, copies it into {@code weight}
    * and returns true; returns false when this call starts a new step.
    *
-   * @throws IllegalStateException if the replica is on another device than the group's next one
-   *     (the trainer's devices differ from the group's)
+   * @throws IllegalStateException if the replica's device is not in the group, or (on distinct
+   *     devices) was already updated in this step: the trainer's devices differ from the group's
    */
   public synchronized boolean relay(String parameterId, NDArray weight) {
     Pending p = pending.get(parameterId);
     if (p == null) {
-      requireDevice(parameterId, weight, 0);
+      requireMember(parameterId, weight);
       return false;
     }
-    requireDevice(parameterId, weight, p.served);
+    requireMember(parameterId, weight);
+    if (group.distinct() && !p.devices.add(weight.getDevice())) {
+      throw new IllegalStateException("parameter '" + parameterId + "': the replica on "
+          + weight.getDevice() + " was updated twice in one step; the trainer's devices "
+          + "(optDevices) must equal the sharded group " + group);
+    }
     if (p.weight != null) {
       if (!p.weight.getShape().equals(weight.getShape())) {
         throw new IllegalArgumentException("replica " + p.served + " of parameter '"
@@ -81,7 +88,11 @@ public final class ReplicaRelay implements AutoCloseable {
     if (newWeight != null) {
       newWeight.attach(keeper);
     }
-    pending.put(parameterId, new Pending(newWeight));
+    Pending p = new Pending(newWeight);
+    if (newWeight != null) {
+      p.devices.add(newWeight.getDevice());
+    }
+    pending.put(parameterId, p);
   }
 
   /** Frees steps not yet relayed to every replica (an interrupted training step). */
@@ -95,17 +106,17 @@ public final class ReplicaRelay implements AutoCloseable {
     pending.clear();
   }
 
-  private void requireDevice(String parameterId, NDArray weight, int replica) {
-    if (group.distinct() && !weight.getDevice().equals(group.device(replica))) {
-      throw new IllegalStateException("parameter '" + parameterId + "': expected the update of "
-          + "replica " + replica + " on " + group.device(replica) + " but DJL updated the copy on "
-          + weight.getDevice() + "; the trainer's devices (optDevices) must equal the sharded "
-          + "group " + group + ", in order");
+  private void requireMember(String parameterId, NDArray weight) {
+    if (!group.devices().contains(weight.getDevice())) {
+      throw new IllegalStateException("parameter '" + parameterId + "': DJL updated a copy on "
+          + weight.getDevice() + ", which is not in the sharded group " + group + "; the "
+          + "trainer's devices (optDevices) must equal the group");
     }
   }
 
   private static final class Pending {
     final NDArray weight;
+    final java.util.Set<Device> devices = new java.util.HashSet<>();
     int served = 1;
 
     Pending(NDArray weight) {
