@@ -1,5 +1,6 @@
 package org.shampoo4j.cholesky;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,6 +13,9 @@ import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.UpdateGuard;
 
 /**
  * One statistic held as a quantized Cholesky factor with error feedback (SPEC §6).
@@ -29,8 +33,11 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
  * §6 choice). With error feedback {@code X = C + E} on the strictly-lower part, codes = Q(X),
  * {@code E ← βe·E + (1−βe)·(X − D(Q(X)))}, itself quantized; without, codes = Q(C). A failed
  * factorisation is retried with the ridge multiplied by {@link CholeskyEfConfig#ridgeGrowth()}
- * up to {@link CholeskyEfConfig#maxRetries()} times; then the previous state is kept and counted
- * in {@link #rejectedUpdates()}. A factor with a NaN or infinity is treated as a failure too.
+ * up to {@link CholeskyEfConfig#maxRetries()} times; then the previous state is kept, counted in
+ * {@link #rejectedUpdates()} and a {@link RejectedUpdateException} tells the optimizer. A factor
+ * with a NaN or infinity is treated as a failure too. The ridge has an absolute floor of {@link
+ * Float#MIN_NORMAL}, so that a statistic decayed to zero by all-zero gradients still factors. A
+ * root refresh that fails keeps the previous root likewise ({@link #rejectedRefreshes()}).
  *
  * <p>Host synchronisation: {@link MatrixFunctions#cholesky} reads its status on the host, and
  * this class reads one finiteness flag per factorisation and per root refresh; both happen every
@@ -118,7 +125,8 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
       NDArray chol = factorWithRidge(linalg, statistic, scope);
       if (chol == null) {
         rejectedUpdates++;
-        return;
+        throw new RejectedUpdateException(Kind.STATISTIC, context.label(), "no finite Cholesky "
+            + "factor after " + config.maxRetries() + " retries with a growing ridge", null);
       }
       NDArray lower = codec.layout().strictLower(chol);
       NDArray diagonal = chol.diagonal();
@@ -146,7 +154,8 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
    */
   private NDArray factorWithRidge(MatrixFunctions linalg, NDArray matrix, NDManager scope) {
     NDArray identity = scope.eye(order);
-    NDArray ridge = linalg.maxEigenvalue(matrix).mul(context.epsilon());
+    // The floor keeps a statistic that decayed to zero (many all-zero gradients) factorable.
+    NDArray ridge = linalg.maxEigenvalue(matrix).mul(context.epsilon()).maximum(Float.MIN_NORMAL);
     for (int attempt = 0; attempt <= config.maxRetries(); attempt++) {
       if (attempt > 0) {
         retries++;
@@ -155,7 +164,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
       NDArray chol;
       try {
         chol = linalg.cholesky(matrix.add(identity.mul(ridge)));
-      } catch (NotPositiveDefiniteException e) {
+      } catch (NotPositiveDefiniteException | EngineException e) {
         continue;
       }
       // A NaN that slipped through the solver's check must not enter the state.
@@ -174,10 +183,20 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
       NDArray statistic = c.matMul(c.transpose());
       NDArray ridge = context.linalg().maxEigenvalue(statistic).mul(context.epsilon());
       NDArray ridged = statistic.add(scope.eye(order).mul(ridge));
-      NDArray root = context.rootMethod().inverseRoot(ridged, context.rootExponent());
-      root.attach(scope);
-      if (!isFinite(root) || !storeRoot(root)) {
+      NDArray root;
+      try {
+        root = UpdateGuard.solve(Kind.ROOT, context.label(), context.rootMethod().name(),
+            () -> context.rootMethod().inverseRoot(ridged, context.rootExponent()));
+        root.attach(scope);
+        UpdateGuard.requireFinite(Kind.ROOT, context.label(), "the new inverse root", root);
+      } catch (RejectedUpdateException e) {
         rejectedRefreshes++;
+        throw e;
+      }
+      if (!storeRoot(root)) {
+        rejectedRefreshes++;
+        throw new RejectedUpdateException(Kind.ROOT, context.label(), "the inverse root has no "
+            + "finite Cholesky factor", null);
       }
     }
   }

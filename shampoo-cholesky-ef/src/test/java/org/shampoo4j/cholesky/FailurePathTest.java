@@ -3,6 +3,7 @@ package org.shampoo4j.cholesky;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -12,6 +13,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 import org.shampoo4j.testing.Matrices;
 
 /** Cholesky failures: retries with a growing ridge, then the previous state kept and counted. */
@@ -34,7 +36,10 @@ class FailurePathTest {
         // Every attempt fails: 1 + 3 retries, each with the ridge ×10, then nothing changes.
         int before = linalg.calls();
         linalg.failNext(4);
-        p.accumulate(gram);
+        RejectedUpdateException rejected =
+            assertThrows(RejectedUpdateException.class, () -> p.accumulate(gram));
+        assertEquals(RejectedUpdateException.Kind.STATISTIC, rejected.kind());
+        assertTrue(rejected.getMessage().contains("3 retries"), rejected.getMessage());
         assertEquals(before + 4, linalg.calls(), "one attempt plus maxRetries = 3 retries");
         assertEquals(1, p.rejectedUpdates());
         assertEquals(3, p.retries());
@@ -74,11 +79,12 @@ class FailurePathTest {
       PreconditionerContext context = Fixtures.context(m, linalg, 0).beta(0f).build();
       try (CholeskyEfPreconditioner p = Fixtures.create(N, context, CholeskyEfConfig.defaults())) {
         float[] statistic = p.statistic(m).toFloatArray();
-        p.accumulate(m.eye(N).mul(-3f));
+        NDArray negative = m.eye(N).mul(-3f);
+        assertThrows(RejectedUpdateException.class, () -> p.accumulate(negative));
         assertEquals(1, p.rejectedUpdates());
         assertArrayEquals(statistic, p.statistic(m).toFloatArray(), "previous state kept");
         NDArray nanGram = m.eye(N).mul(Float.NaN);
-        p.accumulate(nanGram);
+        assertThrows(RejectedUpdateException.class, () -> p.accumulate(nanGram));
         assertEquals(2, p.rejectedUpdates(), "NaN statistic rejected, not stored");
         assertArrayEquals(statistic, p.statistic(m).toFloatArray(), "still the previous state");
         p.refreshInverseRoot();

@@ -1,8 +1,11 @@
 package org.shampoo4j.linalg;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code A^(-1/p)} by symmetric eigendecomposition: {@code A = V·diag(λ)·Vᵀ}, then {@code
@@ -16,14 +19,20 @@ import java.util.Objects;
  * so for Shampoo's inputs the clamp only removes solver noise; for a singular input it bounds the
  * result's norm by {@code f^(-1/p)} instead of returning Inf/NaN.
  *
- * <p>Everything stays on the input's device; there is no host synchronisation.
+ * <p>Everything stays on the input's device; there is no host synchronisation beyond the
+ * eigensolver's own. A float32 eigensolve that fails is retried once in float64 ({@link
+ * MatrixFunctions#wider()}).
  */
 public final class EighInverseRoot implements InverseRootMethod {
   /** Default relative eigenvalue floor, ~ fp32 unit roundoff (2^-24 ≈ 6e-8, rounded up). */
   public static final double DEFAULT_RELATIVE_FLOOR = 1e-7;
 
+  private static final Logger LOG = LoggerFactory.getLogger(EighInverseRoot.class);
+
   private final MatrixFunctions functions;
   private final double relativeFloor;
+  /** Float64 eigh for retrying a failed float32 solve, or null when there is none. */
+  private final MatrixFunctions wider;
 
   /**
    * An eigh-based inverse root with {@link #DEFAULT_RELATIVE_FLOOR}.
@@ -46,6 +55,7 @@ public final class EighInverseRoot implements InverseRootMethod {
       throw new IllegalArgumentException("relativeFloor must be in [0, 1), got " + relativeFloor);
     }
     this.relativeFloor = relativeFloor;
+    this.wider = functions.wider().orElse(null);
   }
 
   @Override
@@ -60,7 +70,7 @@ public final class EighInverseRoot implements InverseRootMethod {
     NDManager original = spd.getManager();
     try (NDManager scope = original.newSubManager(spd.getDevice())) {
       spd.tempAttach(scope);
-      EigenPairs pairs = functions.eigh(spd);
+      EigenPairs pairs = eigh(spd);
       NDArray values = pairs.values();
       NDArray floor = values.max().mul(relativeFloor).maximum(Float.MIN_NORMAL);
       NDArray scaled = values.maximum(floor).pow(-1.0 / p);
@@ -71,6 +81,23 @@ public final class EighInverseRoot implements InverseRootMethod {
       NDArray result = root.add(root.transpose()).mul(0.5f);
       result.attach(original);
       return result;
+    }
+  }
+
+  /**
+   * The eigendecomposition; a float32 solve that fails (the engine reports non-convergence, for
+   * example) is repeated once in float64 when the matrix functions offer it, with one warning.
+   */
+  private EigenPairs eigh(NDArray spd) {
+    try {
+      return functions.eigh(spd);
+    } catch (EngineException e) {
+      if (wider == null) {
+        throw e;
+      }
+      LOG.warn("float32 eigh of a {} matrix failed ({}); retrying in float64", spd.getShape(),
+          SolverErrors.oneLine(e));
+      return wider.eigh(spd);
     }
   }
 

@@ -1,6 +1,7 @@
 package org.shampoo4j.linalg;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Optional;
 
 /**
  * Dense symmetric-matrix functions on DJL arrays, computed on the arrays' own device.
@@ -35,4 +36,13 @@ public interface MatrixFunctions {
    * array on the matrix's device (no host synchronisation).
    */
   NDArray maxEigenvalue(NDArray psd);
+
+  /**
+   * Matrix functions on the same device whose {@link #eigh} solves in float64, for retrying an
+   * eigendecomposition that failed in float32 (as Meta's Shampoo does); empty when this instance
+   * already solves in float64 or has no wider arithmetic. The result is owned by this instance.
+   */
+  default Optional<MatrixFunctions> wider() {
+    return Optional.empty();
+  }
 }

@@ -13,6 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /**
  * {@link MatrixFunctions} backed by libtorch's {@code torch.linalg}, reached through a tiny
@@ -58,6 +59,8 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
   private final PtSymbolBlock module;
   private final int powerIterations;
   private final EighPrecision eighPrecision;
+  /** Whether this instance loaded the module (and frees it), or borrows its owner's. */
+  private final boolean ownsModule;
 
   /**
    * Loads the module with {@link #DEFAULT_POWER_ITERATIONS} and {@link #DEFAULT_EIGH_PRECISION}.
@@ -114,6 +117,26 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + MODULE_RESOURCE, e);
     }
+    this.ownsModule = true;
+  }
+
+  /** A view of {@code owner}'s module with another eigh precision; it never frees the module. */
+  private TorchScriptMatrixFunctions(TorchScriptMatrixFunctions owner, EighPrecision precision) {
+    this.module = owner.module;
+    this.powerIterations = owner.powerIterations;
+    this.eighPrecision = precision;
+    this.ownsModule = false;
+  }
+
+  /**
+   * With {@link EighPrecision#FLOAT32}: a view of this instance solving eigh in float64, sharing
+   * the loaded module (closing the view frees nothing); with float64, empty.
+   */
+  @Override
+  public Optional<MatrixFunctions> wider() {
+    return eighPrecision == EighPrecision.FLOAT64
+        ? Optional.empty()
+        : Optional.of(new TorchScriptMatrixFunctions(this, EighPrecision.FLOAT64));
   }
 
   /** Arithmetic precision of {@link #eigh}. */
@@ -183,10 +206,12 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
     }
   }
 
-  /** Frees the native module (idempotent). */
+  /** Frees the native module (idempotent; a {@link #wider()} view frees nothing). */
   @Override
   public void close() {
-    module.close();
+    if (ownsModule) {
+      module.close();
+    }
   }
 
   private PtNDArray[] runList(String method, PtNDArray input) {

@@ -24,7 +24,8 @@ import org.shampoo4j.shampoo.base.SgdMomentum;
  * <p>Defaults are SPEC §1's: β 0.95, eps 1e-6, T1 100, T2 500, max order 1200, grafting per
  * tensor ({@link Grafting#PER_TENSOR}, as the official code does), SGD with momentum 0.9 as base,
  * learning rate 0.01, 4-bit quantization in blocks of 64 for matrices of at least 4096 elements,
- * non-finite gradients throw. The root method defaults to
+ * non-finite gradients throw, a block whose preconditioner updates fail 3 times in a row stops
+ * training. The root method defaults to
  * {@link RootMethod#EIGH}, the route {@code LINALG.md} recommends: the 32-bit baseline's coupled
  * Newton with its 10 iterations is accurate only up to statistic condition numbers of about
  * 1e2–1e3 (NRE 40–60 % at 1e6, which early, rank-deficient statistics reach), while eigh is
@@ -50,6 +51,7 @@ public final class ShampooConfig {
   private final int quantizationBlockSize;
   private final long minQuantizedElements;
   private final BaseOptimizerSpec baseOptimizer;
+  private final int maxConsecutiveFailures;
 
   private ShampooConfig(Builder b) {
     this.learningRate = b.learningRate;
@@ -69,6 +71,7 @@ public final class ShampooConfig {
     this.quantizationBlockSize = b.quantizationBlockSize;
     this.minQuantizedElements = b.minQuantizedElements;
     this.baseOptimizer = b.baseOptimizer;
+    this.maxConsecutiveFailures = b.maxConsecutiveFailures;
   }
 
   /** A builder holding the defaults listed in the class comment. */
@@ -96,6 +99,7 @@ public final class ShampooConfig {
     b.quantizationBlockSize = quantizationBlockSize;
     b.minQuantizedElements = minQuantizedElements;
     b.baseOptimizer = baseOptimizer;
+    b.maxConsecutiveFailures = maxConsecutiveFailures;
     return b;
   }
 
@@ -191,6 +195,15 @@ public final class ShampooConfig {
     return baseOptimizer;
   }
 
+  /**
+   * How many statistic events, or root events, of one block may fail in a row (an update rejected
+   * and the previous state kept) before the optimizer throws a {@link
+   * org.shampoo4j.shampoo.health.PreconditionerFailureException}.
+   */
+  public int maxConsecutiveFailures() {
+    return maxConsecutiveFailures;
+  }
+
   @Override
   public String toString() {
     return "ShampooConfig[beta=" + beta + ", eps=" + epsilon + ", T1=" + statisticsInterval
@@ -199,7 +212,8 @@ public final class ShampooConfig {
         + ", grafting=" + grafting + ", minDim=" + minPreconditionedDimension
         + ", quant=" + quantizationBits + "bit/" + quantizationBlockSize + "/min"
         + minQuantizedElements + ", base=" + baseOptimizer.name() + ", rescale=" + rescaleGrad
-        + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy + "]";
+        + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy
+        + ", maxConsecutiveFailures=" + maxConsecutiveFailures + "]";
   }
 
   /** Builder of {@link ShampooConfig}; setters store, {@link #build()} validates. */
@@ -221,6 +235,7 @@ public final class ShampooConfig {
     private int quantizationBlockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
     private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
     private BaseOptimizerSpec baseOptimizer = SgdMomentum.builder().settings();
+    private int maxConsecutiveFailures = 3;
 
     private Builder() {}
 
@@ -338,6 +353,15 @@ public final class ShampooConfig {
     }
 
     /**
+     * Failed statistic (or root) events of one block in a row that stop training, >= 1; default 3
+     * (Meta's Shampoo's choice).
+     */
+    public Builder maxConsecutiveFailures(int failures) {
+      this.maxConsecutiveFailures = failures;
+      return this;
+    }
+
+    /**
      * The validated configuration.
      *
      * @throws IllegalArgumentException listing every invalid setting and why
@@ -395,6 +419,9 @@ public final class ShampooConfig {
       }
       if (baseOptimizer == null) {
         problems.add("a base optimizer spec is required");
+      }
+      if (maxConsecutiveFailures < 1) {
+        problems.add("max consecutive failures must be >= 1, got " + maxConsecutiveFailures);
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("invalid Shampoo configuration: "

@@ -31,11 +31,14 @@ import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.StateKeys;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
+import org.shampoo4j.shampoo.health.BlockHealth;
+import org.shampoo4j.shampoo.health.HealthReport;
 import org.shampoo4j.shampoo.memory.MemoryReport;
 import org.shampoo4j.shampoo.memory.ParameterMemory;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 
 /**
  * Shampoo (SPEC §1) as a DJL {@link Optimizer}: use it with {@code
@@ -59,6 +62,14 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  *       P is reshaped to W's shape and passed to the base optimizer.
  *   <li>W's gradient buffer is zeroed (DJL's PyTorch engine leaves that to the optimizer).
  * </ol>
+ *
+ * <p>Numerical faults: a statistic update or root refresh that fails (a solver error, or a result
+ * with NaN or an infinity) keeps that preconditioner's previous state, is counted per block
+ * ({@link #health()}, {@link #memoryReport()}) and logged as one warning; after {@link
+ * ShampooConfig#maxConsecutiveFailures()} failed statistic (or root) events of one block in a
+ * row the step throws a
+ * {@link org.shampoo4j.shampoo.health.PreconditionerFailureException} naming parameter, block and
+ * cause. Checking costs one scalar read per preconditioner update, at T1 and T2 steps only.
  *
  * <p>Everything runs on the parameter's device. Host synchronisation per step: one scalar per
  * parameter for the non-finite check (none under {@code NonFinitePolicy.UNCHECKED}); the
@@ -196,6 +207,22 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     return preprocessor.skippedUpdates();
   }
 
+  /**
+   * Rejected preconditioner updates per block (the previous state was kept each time) and skipped
+   * gradient updates; see {@link org.shampoo4j.shampoo.health}.
+   */
+  public HealthReport health() {
+    List<HealthReport.Block> blocks = new ArrayList<>();
+    synchronized (states) {
+      for (ParameterState s : states.values()) {
+        for (BlockState bs : s.blocks) {
+          blocks.add(bs.health.snapshot());
+        }
+      }
+    }
+    return new HealthReport(blocks, skippedUpdates());
+  }
+
   /** The optimizer's memory, from the real buffers of every preconditioner and base state. */
   public MemoryReport memoryReport() {
     List<ParameterMemory> out = new ArrayList<>();
@@ -211,7 +238,7 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
           if (s.layout != null) {
             BlockState bs = s.blocks.get(u);
             unitPre = bs.left.memory().plus(bs.right.memory());
-            rejected += bs.left.rejectedUpdates() + bs.right.rejectedUpdates();
+            rejected += bs.health.rejectedStatistics() + bs.health.rejectedRoots();
           }
           // The base state is per block only for sharded multi-block parameters.
           MemoryFootprint unitBase = s.perBlockBase() || u == 0
@@ -299,15 +326,18 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   /** One block's step: statistics at T1, roots at T2, then its (grafted) direction. */
   private NDArray blockDirection(BlockState bs, NDArray gb, boolean stats, boolean roots,
       NDManager scratch) {
+    // A rejected update keeps that preconditioner's previous state (see BlockHealth).
     if (stats) {
       NDArray gt = gb.transpose();
-      bs.left.accumulate(gb.matMul(gt));
-      bs.right.accumulate(gt.matMul(gb));
+      bs.health.attempt(() -> bs.left.accumulate(gb.matMul(gt)));
+      bs.health.attempt(() -> bs.right.accumulate(gt.matMul(gb)));
+      bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
     }
     if (roots) {
-      bs.left.refreshInverseRoot();
-      bs.right.refreshInverseRoot();
-      bs.hasRoot = true;
+      boolean left = bs.health.attempt(bs.left::refreshInverseRoot);
+      boolean right = bs.health.attempt(bs.right::refreshInverseRoot);
+      bs.hasRoot |= left || right;
+      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
     }
     return bs.hasRoot ? direction(bs, gb, scratch) : gb;
   }
@@ -433,7 +463,7 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
             representation.create(b.rows(), shared.toBuilder().label(label + ".L").build());
         Preconditioner r =
             representation.create(b.cols(), shared.toBuilder().label(label + ".R").build());
-        blocks.add(new BlockState(b, l, r));
+        blocks.add(new BlockState(b, l, r, new BlockHealth(key, b.index())));
       }
     }
     return new ParameterState(shape, layout.orElse(null), blocks, owners, relay != null);
@@ -521,12 +551,15 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     final BlockLayout.Block block;
     final Preconditioner left;
     final Preconditioner right;
+    final BlockHealth health;
     boolean hasRoot;
 
-    BlockState(BlockLayout.Block block, Preconditioner left, Preconditioner right) {
+    BlockState(BlockLayout.Block block, Preconditioner left, Preconditioner right,
+        BlockHealth health) {
       this.block = block;
       this.left = left;
       this.right = right;
+      this.health = health;
     }
   }
 

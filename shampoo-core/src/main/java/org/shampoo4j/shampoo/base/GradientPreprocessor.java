@@ -38,10 +38,11 @@ public final class GradientPreprocessor {
 
   /**
    * The prepared gradient, or empty when the policy is {@link NonFinitePolicy#SKIP} and the
-   * gradient is not finite. New arrays are created in {@code grad}'s manager (callers attach
+   * gradient is not finite or exceeds {@link #overflowBound}. New arrays are created in {@code grad}'s manager (callers attach
    * {@code grad} to a scratch manager first).
    *
    * @throws IllegalStateException under {@link NonFinitePolicy#THROW} for a non-finite gradient
+   *     or one above {@link #overflowBound}, naming the parameter
    */
   public Optional<NDArray> prepare(String parameterId, NDArray grad) {
     NDArray g = grad;
@@ -56,15 +57,34 @@ public final class GradientPreprocessor {
     }
     // The one host synchronisation of a step: a single float per parameter. max|g| is NaN or
     // infinite exactly when some element is (PyTorch's max propagates NaN).
-    boolean bad = !Float.isFinite(g.abs().max().toType(DataType.FLOAT32, false).getFloat());
-    if (!bad) {
+    float maxAbs = g.abs().max().toType(DataType.FLOAT32, false).getFloat();
+    if (maxAbs <= overflowBound(g.size())) {
       return Optional.of(g);
     }
     if (policy == NonFinitePolicy.SKIP) {
       skipped.incrementAndGet();
       return Optional.empty();
     }
-    throw new IllegalStateException(describeNonFinite(parameterId, g));
+    throw new IllegalStateException(Float.isFinite(maxAbs)
+        ? describeOverflow(parameterId, g, maxAbs)
+        : describeNonFinite(parameterId, g));
+  }
+
+  /**
+   * The largest |g| a gradient of {@code size} elements may hold: above {@code
+   * sqrt(Float.MAX_VALUE / size)} its sum of squares (the Frobenius norm grafting uses, the
+   * diagonal of Shampoo's {@code G·Gᵀ}, Adam's second moment summed) may overflow float32 to
+   * infinity, so such a gradient is treated like a non-finite one. About 1.8e19 for one element,
+   * 1.8e16 for a million.
+   */
+  public static double overflowBound(long size) {
+    return Math.sqrt(Float.MAX_VALUE / (double) Math.max(size, 1));
+  }
+
+  private static String describeOverflow(String parameterId, NDArray g, float maxAbs) {
+    return String.format(java.util.Locale.ROOT, "gradient for parameter '%s' of shape %s is too "
+            + "large: max |g| = %.3g exceeds %.3g, above which its sum of squares overflows float32",
+        parameterId, g.getShape(), maxAbs, overflowBound(g.size()));
   }
 
   /**

@@ -1,6 +1,9 @@
 package org.shampoo4j.shampoo.base;
 
-/** What a step does when a parameter's gradient holds NaN or an infinity. */
+/**
+ * What a step does when a parameter's gradient holds NaN or an infinity, or values so large that
+ * their squares overflow float32 ({@link GradientPreprocessor#overflowBound}).
+ */
 public enum NonFinitePolicy {
   /**
    * Throw an {@link IllegalStateException} naming the parameter and the first offending element.
@@ -14,7 +17,9 @@ public enum NonFinitePolicy {
   SKIP,
   /**
    * Do not check: no host synchronisation at all, and a non-finite gradient propagates into the
-   * weights and the state. For runs where the check's synchronisation is measurably too costly.
+   * weights and the base optimizer's state. Shampoo's preconditioners still never store a
+   * non-finite statistic or root: such an update is rejected and counted (the check runs only at
+   * T1/T2 steps). For runs where the per-step check's synchronisation is measurably too costly.
    */
   UNCHECKED
 }

@@ -77,7 +77,7 @@ public record MemoryReport(String representation, String baseOptimizer,
     return preconditionerTotal().plus(baseOptimizerTotal());
   }
 
-  /** Statistic updates rejected by all preconditioners. */
+  /** Statistic updates and root refreshes rejected by all preconditioners. */
   public long rejectedUpdates() {
     return parameters.stream().mapToLong(ParameterMemory::rejectedUpdates).sum();
   }
@@ -104,7 +104,8 @@ public record MemoryReport(String representation, String baseOptimizer,
             d.baseOptimizer().total()));
       }
     }
-    sb.append(String.format("total: %d B; rejected statistic updates: %d; skipped updates: %d%n",
+    sb.append(String.format(
+        "total: %d B; rejected preconditioner updates: %d; skipped updates: %d%n",
         total().total(), rejectedUpdates(), skippedUpdates));
     return sb.toString();
   }

@@ -12,7 +12,8 @@ import org.shampoo4j.quant.MemoryFootprint;
  * @param blocks number of Shampoo blocks (0 if not preconditioned)
  * @param preconditioners bytes of all its L and R states (statistics and inverse roots)
  * @param baseOptimizer bytes of the base optimizer's state for it
- * @param rejectedUpdates statistic updates its preconditioners rejected
+ * @param rejectedUpdates statistic updates and root refreshes its preconditioners rejected (the
+ *     previous state was kept each time)
  */
 public record ParameterMemory(String parameterId, String shape, boolean preconditioned, int blocks,
     MemoryFootprint preconditioners, MemoryFootprint baseOptimizer, long rejectedUpdates) {

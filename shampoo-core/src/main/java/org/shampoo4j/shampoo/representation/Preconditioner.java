@@ -17,12 +17,17 @@ public interface Preconditioner extends AutoCloseable {
    * Folds a new outer product into the statistic: {@code S ← β·S + (1−β)·gram}.
    *
    * @param gram {@code G·Gᵀ} (or {@code Gᵀ·G}), n×n, symmetric PSD, on the state's device
+   * @throws RejectedUpdateException if the new statistic is not finite or a solver failed; the
+   *     previous state is then kept unchanged (implementations check with {@link UpdateGuard})
    */
   void accumulate(NDArray gram);
 
   /**
    * Recomputes the stored inverse root {@code (S + eps·λmax(S)·I)^(−1/p)} from the statistic; the
    * ridge goes into a copy, never into the stored statistic.
+   *
+   * @throws RejectedUpdateException if the solver failed or the new root is not finite; the
+   *     previous root is then kept unchanged
    */
   void refreshInverseRoot();
 

@@ -11,6 +11,8 @@ import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.UpdateGuard;
 
 /**
  * One statistic of {@link EigenBjorckRepresentation} (SPEC §3). Stored state: {@code V̄}, the
@@ -20,7 +22,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
  *
  * <p>All work happens on the state's device with matmuls and one QR; temporaries live in a
  * sub-manager closed before each method returns, and the stored state is swapped only once the new
- * one is complete.
+ * one is complete and finite ({@link UpdateGuard}: one scalar read per update or refresh).
  */
 final class EigenBjorckPreconditioner implements Preconditioner {
   private final int order;
@@ -81,10 +83,14 @@ final class EigenBjorckPreconditioner implements Preconditioner {
       NDArray a = vt.mul(eigenvalues.expandDims(0)).matMul(v)
           .mul(beta)
           .add(gram.toType(DataType.FLOAT32, false).mul(1f - beta));
-      NDArray q = context.linalg().qr(a.matMul(vt));
+      NDArray p = a.matMul(vt);
+      NDArray q = UpdateGuard.solve(Kind.STATISTIC, context.label(), "QR",
+          () -> context.linalg().qr(p));
       q.attach(work);
       // diag(Qᵀ·A·Q)_i = Σ_k Q_ki·(A·Q)_ki, without forming the n×n product Qᵀ·A·Q.
       nextValues = q.mul(a.matMul(q)).sum(new int[] {0});
+      UpdateGuard.requireFinite(Kind.STATISTIC, context.label(),
+          "the new eigenvectors or eigenvalues", q, nextValues);
       nextVectors = quantizer.quantize(q.transpose()).attach(owner);
       nextValues.attach(owner);
     }
@@ -111,7 +117,9 @@ final class EigenBjorckPreconditioner implements Preconditioner {
       NDArray ridge = lambda.max().mul(context.epsilon());
       NDArray scaled = lambda.add(ridge).maximum(Float.MIN_NORMAL)
           .pow(-1f / context.rootExponent());
-      inverseRoot.replace(v.transpose().mul(scaled.expandDims(0)).matMul(v));
+      NDArray root = v.transpose().mul(scaled.expandDims(0)).matMul(v);
+      UpdateGuard.requireFinite(Kind.ROOT, context.label(), "the new inverse root", root);
+      inverseRoot.replace(root);
     }
   }
 

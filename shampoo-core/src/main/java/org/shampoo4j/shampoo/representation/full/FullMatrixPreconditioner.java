@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.UpdateGuard;
 
 /**
  * One fp32 statistic S (starting at eps·I) and its inverse root (starting at I), both dense n×n
@@ -16,7 +18,7 @@ final class FullMatrixPreconditioner implements Preconditioner {
   private final int order;
   private final PreconditionerContext context;
   private final NDManager manager;
-  private final NDArray statistic;
+  private NDArray statistic;
   private NDArray root;
   private boolean closed;
 
@@ -39,12 +41,18 @@ final class FullMatrixPreconditioner implements Preconditioner {
     requireOpen();
     context.requireGram(gram, order);
     float beta = context.beta();
+    NDArray next;
     try (NDManager scratch = manager.newSubManager()) {
       gram.tempAttach(scratch);
+      statistic.tempAttach(scratch);
       NDArray g = gram.getDataType() == DataType.FLOAT32 ? gram : gram.toType(DataType.FLOAT32, false);
-      // In place, so the statistic stays the same array in this preconditioner's manager.
-      statistic.muli(beta).addi(g.mul(1f - beta));
+      next = statistic.mul(beta).add(g.mul(1f - beta));
+      UpdateGuard.requireFinite(Kind.STATISTIC, context.label(), "the new statistic", next);
+      next.attach(manager);
     }
+    NDArray old = statistic;
+    statistic = next;
+    old.close();
   }
 
   @Override
@@ -57,7 +65,10 @@ final class FullMatrixPreconditioner implements Preconditioner {
       // The ridge eps·λmax(S)·I goes into this copy, never into the stored statistic.
       NDArray ridge = context.linalg().maxEigenvalue(s).mul(context.epsilon());
       NDArray ridged = s.add(scratch.eye(order).mul(ridge));
-      fresh = context.rootMethod().inverseRoot(ridged, context.rootExponent());
+      fresh = UpdateGuard.solve(Kind.ROOT, context.label(), context.rootMethod().name(),
+          () -> context.rootMethod().inverseRoot(ridged, context.rootExponent()));
+      fresh.attach(scratch);
+      UpdateGuard.requireFinite(Kind.ROOT, context.label(), "the new inverse root", fresh);
       fresh.attach(manager);
     }
     NDArray old = root;

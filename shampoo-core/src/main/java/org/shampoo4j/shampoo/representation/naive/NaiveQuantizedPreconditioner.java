@@ -10,12 +10,15 @@ import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.UpdateGuard;
 
 /**
  * One statistic of {@link NaiveQuantizedRepresentation}: S and its inverse root, each held as an
  * off-diagonal-quantized {@link PackedNDArray} (fp32 diagonal). All work happens on the state's
  * device; temporaries live in a sub-manager closed before each method returns, and the stored
- * state is replaced only once the new one is complete, so a failure leaves the old state intact.
+ * state is replaced only once the new one is complete and finite ({@link UpdateGuard}), so a
+ * failure leaves the old state intact.
  */
 final class NaiveQuantizedPreconditioner implements Preconditioner {
   private final int order;
@@ -61,6 +64,7 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
       NDArray s = quantizer.dequantize(statistic);
       s.attach(work);
       NDArray next = s.mul(beta).add(gram.toType(DataType.FLOAT32, false).mul(1f - beta));
+      UpdateGuard.requireFinite(Kind.STATISTIC, context.label(), "the new statistic", next);
       updated = quantizer.quantizeOffDiagonal(next).attach(owner);
     }
     statistic.close();
@@ -93,8 +97,10 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
       NDArray lambdaMax = context.linalg().maxEigenvalue(s);
       lambdaMax.attach(work);
       NDArray ridged = s.add(work.eye(order).mul(lambdaMax.mul(context.epsilon())));
-      NDArray root = context.rootMethod().inverseRoot(ridged, context.rootExponent());
+      NDArray root = UpdateGuard.solve(Kind.ROOT, context.label(), context.rootMethod().name(),
+          () -> context.rootMethod().inverseRoot(ridged, context.rootExponent()));
       root.attach(work);
+      UpdateGuard.requireFinite(Kind.ROOT, context.label(), "the new inverse root", root);
       inverseRoot.replace(root);
     }
   }

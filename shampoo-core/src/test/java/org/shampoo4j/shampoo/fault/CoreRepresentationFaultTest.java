@@ -1,0 +1,45 @@
+package org.shampoo4j.shampoo.fault;
+
+import org.junit.jupiter.api.Nested;
+import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
+import org.shampoo4j.quant.linear2.Linear2Map;
+import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
+import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
+import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
+import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.testing.FaultSuite;
+
+/** {@link FaultSuite} for shampoo-core's representations (Cholesky's runs in its module). */
+class CoreRepresentationFaultTest {
+  @Nested
+  class FullMatrix extends FaultSuite {
+    @Override
+    protected PreconditionerRepresentation representation() {
+      return new FullMatrixRepresentation();
+    }
+  }
+
+  @Nested
+  class NaiveQuantized extends FaultSuite {
+    @Override
+    protected PreconditionerRepresentation representation() {
+      return new NaiveQuantizedRepresentation(new Linear2Map());
+    }
+  }
+
+  @Nested
+  class EigenBjorckLinear2 extends FaultSuite {
+    @Override
+    protected PreconditionerRepresentation representation() {
+      return EigenBjorckRepresentation.builder(new Linear2Map()).build();
+    }
+  }
+
+  @Nested
+  class EigenBjorckDynamicTree extends FaultSuite {
+    @Override
+    protected PreconditionerRepresentation representation() {
+      return EigenBjorckRepresentation.builder(new DynamicTreeMap()).build();
+    }
+  }
+}
