@@ -85,24 +85,26 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     try (NDManager work = context.manager().newSubManager()) {
       NDArray s = quantizer.dequantize(statistic);
       s.attach(work);
-      if (officialRoot != null) {
-        NDArray root = officialRoot.inverseRoot(s, context.rootExponent());
-        root.attach(work);
-        inverseRoot.replace(root);
-        return;
-      }
-      // Blocks run along rows, so S[i][j] and S[j][i] quantize differently: symmetrise, since
-      // an inverse root is defined for a symmetric matrix (eigh would read one triangle only).
-      s = s.add(s.transpose()).mul(0.5f);
-      NDArray lambdaMax = context.linalg().maxEigenvalue(s);
-      lambdaMax.attach(work);
-      NDArray ridged = s.add(work.eye(order).mul(lambdaMax.mul(context.epsilon())));
-      NDArray root = UpdateGuard.solve(Kind.ROOT, context.label(), context.rootMethod().name(),
-          () -> context.rootMethod().inverseRoot(ridged, context.rootExponent()));
+      NDArray root = officialRoot != null
+          ? UpdateGuard.solve(Kind.ROOT, context.label(), "the official root",
+              () -> officialRoot.inverseRoot(s, context.rootExponent()))
+          : ridgedRoot(s, work);
       root.attach(work);
       UpdateGuard.requireFinite(Kind.ROOT, context.label(), "the new inverse root", root);
       inverseRoot.replace(root);
     }
+  }
+
+  /** {@code (sym(S) + eps·λmax·I)^(−1/p)} by the context's root method. */
+  private NDArray ridgedRoot(NDArray dequantized, NDManager work) {
+    // Blocks run along rows, so S[i][j] and S[j][i] quantize differently: symmetrise, since
+    // an inverse root is defined for a symmetric matrix (eigh would read one triangle only).
+    NDArray s = dequantized.add(dequantized.transpose()).mul(0.5f);
+    NDArray lambdaMax = context.linalg().maxEigenvalue(s);
+    lambdaMax.attach(work);
+    NDArray ridged = s.add(work.eye(order).mul(lambdaMax.mul(context.epsilon())));
+    return UpdateGuard.solve(Kind.ROOT, context.label(), context.rootMethod().name(),
+        () -> context.rootMethod().inverseRoot(ridged, context.rootExponent()));
   }
 
   @Override
