@@ -46,8 +46,9 @@ public final class DeviceCodes {
     }
     NDManager scope = tensor.getManager();
     long blocks = Shapes.blockCount(n, blockSize);
+    long width = paddedBlockWidth(n, blockSize);
     NDArray flat = tensor.toType(DataType.FLOAT32, false).flatten();
-    NDArray padded = padTo(flat, blocks * blockSize).reshape(blocks, blockSize);
+    NDArray padded = padTo(flat, blocks * width).reshape(blocks, width);
     NDArray scales = padded.abs().max(new int[] {1});
     NDArray safe = NDArrays.where(scales.eq(0), scope.ones(scales.getShape()), scales);
     NDArray y = padded.div(safe.expandDims(1));
@@ -57,14 +58,35 @@ public final class DeviceCodes {
   /**
    * The values {@code codebook[code]·scale} of block-encoded codes, flattened: the first {@code
    * codes.size()} values, as {@code float32}.
+   *
+   * @throws IllegalArgumentException unless there is one scale per block of {@code blockSize}
+   *     codes (the last block may be shorter)
    */
   public static NDArray decodeBlocks(
       NDArray codes, NDArray scales, Codebook codebook, int blockSize) {
     long n = codes.size();
     long blocks = scales.size();
+    if (blockSize <= 0 || blocks != Shapes.blockCount(n, blockSize)) {
+      throw new IllegalArgumentException(n + " codes in blocks of " + blockSize + " need "
+          + (blockSize <= 0 ? "a positive block size" : Shapes.blockCount(n, blockSize)
+              + " scales") + ", got " + blocks + " scales");
+    }
+    if (n == 0) {
+      return codes.getManager().zeros(new Shape(0));
+    }
+    long width = paddedBlockWidth(n, blockSize);
     NDArray values = values(codes.flatten(), codebook);
-    return padTo(values, blocks * blockSize).reshape(blocks, blockSize)
+    return padTo(values, blocks * width).reshape(blocks, width)
         .mul(scales.expandDims(1)).flatten().get("0:" + n);
+  }
+
+  /**
+   * The row width of the (blocks, width) view of n elements padded to whole blocks: the block
+   * size, or n when one block holds everything, so that a block size far above n (any positive
+   * int is valid) never makes a padded buffer larger than the data.
+   */
+  private static long paddedBlockWidth(long n, int blockSize) {
+    return Math.min(n, blockSize);
   }
 
   /**
@@ -120,9 +142,17 @@ public final class DeviceCodes {
   /**
    * Unpacks {@code count} codes, as {@code int64}, from a packed {@code uint8} stream (the inverse
    * of {@link #pack}).
+   *
+   * @throws IllegalArgumentException unless the stream has exactly the {@code ceil(count·bits/8)}
+   *     bytes {@code count} codes need (checked before anything of size {@code count} is made)
    */
   public static NDArray unpack(NDArray packed, int bits, long count) {
     requireBits(bits);
+    if (count < 0 || packed.size() != new CodePacker(bits).packedLength(count)) {
+      throw new IllegalArgumentException(count + " codes of " + bits + " bits need "
+          + (count < 0 ? "a non-negative count" : new CodePacker(bits).packedLength(count)
+              + " bytes") + ", got " + packed.size() + " bytes");
+    }
     NDManager scope = packed.getManager();
     NDArray b = packed.toType(DataType.FLOAT32, false);
     NDArray codes;

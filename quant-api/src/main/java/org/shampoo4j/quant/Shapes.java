@@ -12,7 +12,12 @@ final class Shapes {
       if (d < 0) {
         throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
       }
-      n *= d;
+      try {
+        n = Math.multiplyExact(n, d);
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException(
+            "shape " + Arrays.toString(shape) + " has more elements than a long can count", e);
+      }
     }
     return n;
   }
