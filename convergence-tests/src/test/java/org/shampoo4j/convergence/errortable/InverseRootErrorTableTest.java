@@ -2,6 +2,7 @@ package org.shampoo4j.convergence.errortable;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -39,6 +40,8 @@ import org.shampoo4j.quant.QuantizationMap;
  *   <li>{@code U direct}: {@code V̂ᵀ·diag((λ + ridge)^(−1/4))·V̂}, what the optimizer computes
  *       from unorthogonalised eigenvectors (no paper number).
  *   <li>{@code U+Bjorck}: the optimizer's direct formula after 4 Björck steps.
+ *   <li>{@code U+Bjorck rebuilt}: the exact root of the statistic rebuilt after 4 Björck steps;
+ *       with V̂ orthogonal again it agrees with the direct formula.
  * </ul>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -52,10 +55,11 @@ class InverseRootErrorTableTest {
 
   /** The row labels, in print order; each A variant is compared with the paper's one A row. */
   private static final String[] METHODS =
-      {"A clamp", "A |λ|", "A official", "U", "U direct", "U+Bjorck"};
+      {"A clamp", "A |λ|", "A official", "U", "U direct", "U+Bjorck", "U+Bjorck rebuilt"};
 
   private final Map<String, double[]> measured = new LinkedHashMap<>();
   private final Map<String, int[]> negatives = new LinkedHashMap<>();
+  private final Map<SpdMatrix, DMatrixRMaj> exacts = new IdentityHashMap<>();
   private SpdMatrix real;
   private SpdMatrix synthetic;
 
@@ -70,18 +74,24 @@ class InverseRootErrorTableTest {
       int[] negative = new int[2];
       int col = 0;
       for (SpdMatrix a : new SpdMatrix[] {real, synthetic}) {
-        DMatrixRMaj exact = InverseRootApproximations.exact(a, -0.25);
+        DMatrixRMaj exact = exacts.computeIfAbsent(a, x -> InverseRootApproximations.exact(x, -0.25));
         DMatrixRMaj storedA = InverseRootApproximations.quantizedA(a, q);
         SymmetricEigen storedEigen = Dense.eigh(storedA);
         negative[col / 2] = InverseRootApproximations.negativeEigenvalues(storedEigen);
+        // V̂ and its Björck-ed copy once per matrix: at n = 1200 each costs seconds.
+        DMatrixRMaj v = InverseRootApproximations.quantizedEigenvectorRows(a, q);
+        DMatrixRMaj vb = Dense.bjorck(v, 4);
+        double[] lambda = InverseRootApproximations.fp32Eigenvalues(a);
         for (String method : METHODS) {
           DMatrixRMaj approx = switch (method) {
             case "A clamp" -> InverseRootApproximations.clampedRoot(storedEigen, -0.25);
             case "A |λ|" -> InverseRootApproximations.absoluteRoot(storedEigen, -0.25);
             case "A official" -> InverseRootApproximations.officialRoot(storedA, 4);
-            case "U" -> InverseRootApproximations.rebuiltRoot(a, q, 0, -0.25);
-            case "U direct" -> InverseRootApproximations.quantizeU(a, q, 0, -0.25);
-            default -> InverseRootApproximations.quantizeU(a, q, 4, -0.25);
+            case "U" -> InverseRootApproximations.rebuiltRoot(v, lambda, -0.25);
+            case "U direct" -> InverseRootApproximations.fromEigenvectorRows(v, lambda, -0.25);
+            case "U+Bjorck" -> InverseRootApproximations.fromEigenvectorRows(vb, lambda, -0.25);
+            case "U+Bjorck rebuilt" -> InverseRootApproximations.rebuiltRoot(vb, lambda, -0.25);
+            default -> throw new IllegalStateException(method);
           };
           double[] row = measured.computeIfAbsent(method + "/" + name, k -> new double[4]);
           row[col] = Dense.normalizedError(approx, exact);
@@ -102,13 +112,13 @@ class InverseRootErrorTableTest {
       System.out.printf("  negative eigenvalues of the dequantized A (%s): real %d, synthetic %d%n",
           e.getKey(), e.getValue()[0], e.getValue()[1]);
     }
-    System.out.printf("  %-20s | %-17s %-17s | %-17s %-17s%n", "quantized / map",
+    System.out.printf("  %-25s | %-17s %-17s | %-17s %-17s%n", "quantized / map",
         "real: ours", "real: paper", "synth: ours", "synth: paper");
     for (Map.Entry<String, double[]> e : measured.entrySet()) {
       double[] m = e.getValue();
       double[] p = PAPER.get(e.getKey().startsWith("A ")
           ? "A/" + e.getKey().substring(e.getKey().indexOf('/') + 1) : e.getKey());
-      System.out.printf("  %-20s | %-17s %-17s | %-17s %-17s%n", e.getKey(),
+      System.out.printf("  %-25s | %-17s %-17s | %-17s %-17s%n", e.getKey(),
           cell(m[0], m[1]), p == null ? "-" : cell(p[0], p[1]),
           cell(m[2], m[3]), p == null ? "-" : cell(p[2], p[3]));
     }
@@ -161,6 +171,20 @@ class InverseRootErrorTableTest {
   @Test
   void rebuildingTheStatisticBeatsTheDirectFormula() {
     assertBetter("U", "U direct");
+  }
+
+  /** Once Björck has made V̂ orthogonal again, the direct formula is the rebuilt root (to 1 %). */
+  @Test
+  void afterBjorckTheDirectFormulaEqualsTheRebuiltRoot() {
+    for (String map : new String[] {"Linear-2", "DT"}) {
+      for (boolean synth : new boolean[] {false, true}) {
+        double direct = nre("U+Bjorck/" + map, synth);
+        double rebuilt = nre("U+Bjorck rebuilt/" + map, synth);
+        assertTrue(Math.abs(direct - rebuilt) <= 0.01 * rebuilt, () -> String.format(
+            "%s %s: U+Björck direct %.5f vs rebuilt %.5f", map, synth ? "synthetic" : "real",
+            direct, rebuilt));
+      }
+    }
   }
 
   @Test
