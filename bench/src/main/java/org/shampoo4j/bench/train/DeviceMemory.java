@@ -34,7 +34,11 @@ public interface DeviceMemory {
     return new DeviceMemory() {
       @Override
       public OptionalLong usedBytes() {
-        return OptionalLong.of(CudaUtils.getGpuMemory(device).getUsed());
+        try {
+          return OptionalLong.of(CudaUtils.getGpuMemory(device).getUsed());
+        } catch (RuntimeException e) {
+          return OptionalLong.empty(); // a failed reading must not stop the training run
+        }
       }
 
       @Override
