@@ -117,6 +117,29 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
         manager.create(host.fp32()));
   }
 
+  /**
+   * A packed tensor with this one's description (shape, layout, codebook, bits, block size) and
+   * other buffers of the same data types and shapes, for example read back from a checkpoint. The
+   * buffers are taken as they are (no copy, no re-quantization).
+   *
+   * @throws IllegalArgumentException naming the buffer whose data type or shape differs
+   */
+  public PackedNDArray withBuffers(NDArray codes, NDArray scales, NDArray fp32) {
+    requireLike("codes", this.codes, codes);
+    requireLike("scales", this.scales, scales);
+    requireLike("fp32 values", this.fp32, fp32);
+    return new PackedNDArray(shape, layout, codebookId, bits, blockSize, codes, scales, fp32);
+  }
+
+  private static void requireLike(String what, NDArray expected, NDArray actual) {
+    Objects.requireNonNull(actual, what);
+    if (expected.getDataType() != actual.getDataType()
+        || !expected.getShape().equals(actual.getShape())) {
+      throw new IllegalArgumentException(what + " must be " + expected.getDataType() + " "
+          + expected.getShape() + ", got " + actual.getDataType() + " " + actual.getShape());
+    }
+  }
+
   /** Moves the buffers to {@code manager} (DJL ownership, not content) and returns this. */
   public PackedNDArray attach(NDManager manager) {
     codes.attach(manager);

@@ -16,6 +16,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * One statistic held as a quantized Cholesky factor with error feedback (SPEC §6).
@@ -306,6 +307,54 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   public MemoryFootprint memory() {
     MemoryFootprint root = storedRoot != null ? storedRoot.memory() : rootFactor.memory();
     return factor.memory().plus(root);
+  }
+
+  /**
+   * The factor ({@code factor.*}), the root ({@code root.*} in SPEC §3's form, or {@code
+   * rootFactor.*} as a Cholesky factor), and the counters {@code rejectedUpdates}, {@code
+   * rejectedRefreshes} and {@code retries}.
+   */
+  @Override
+  public StateSnapshot saveState() {
+    StateSnapshot.Builder b = StateSnapshot.builder();
+    factor.saveState(b, "factor");
+    if (storedRoot != null) {
+      storedRoot.saveState(b, "root");
+    } else {
+      rootFactor.saveState(b, "rootFactor");
+    }
+    return b.counter("rejectedUpdates", rejectedUpdates)
+        .counter("rejectedRefreshes", rejectedRefreshes)
+        .counter("retries", retries)
+        .build();
+  }
+
+  @Override
+  public void restoreState(StateSnapshot snapshot) {
+    try (NDManager scope = state.newSubManager()) {
+      StateSnapshot.Reader r = snapshot.reader(scope);
+      StoredFactor nextFactor = factor.readState(r, "factor");
+      StoredRoot nextRoot = storedRoot != null ? storedRoot.readState(r, "root") : null;
+      StoredFactor nextRootFactor = rootFactor != null ? rootFactor.readState(r, "rootFactor") : null;
+      long nextRejectedUpdates = r.counter("rejectedUpdates", 0, Long.MAX_VALUE);
+      long nextRejectedRefreshes = r.counter("rejectedRefreshes", 0, Long.MAX_VALUE);
+      long nextRetries = r.counter("retries", 0, Long.MAX_VALUE);
+      r.finish();
+      // Swapped only once everything was read.
+      factor.close();
+      factor = nextFactor.attach(state);
+      if (nextRoot != null) {
+        storedRoot.close();
+        storedRoot = nextRoot.attach(state);
+      }
+      if (nextRootFactor != null) {
+        rootFactor.close();
+        rootFactor = nextRootFactor.attach(state);
+      }
+      rejectedUpdates = nextRejectedUpdates;
+      rejectedRefreshes = nextRejectedRefreshes;
+      retries = nextRetries;
+    }
   }
 
   /** The stored factor's buffers, for tests in this package. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Objects;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * The device buffers of one stored lower-triangular factor, in one of three {@link Form}s. The
@@ -81,6 +82,25 @@ final class StoredFactor implements AutoCloseable {
     return new MemoryFootprint(
         bytesOf(codes), bytesOf(factorScales) + bytesOf(errorScales),
         bytesOf(diagonal) + bytesOf(fp32Lower));
+  }
+
+  /** Adds the five buffers, exactly as stored, under {@code prefix}. */
+  void saveState(StateSnapshot.Builder builder, String prefix) {
+    builder.array(prefix + ".diagonal", diagonal)
+        .array(prefix + ".codes", codes)
+        .array(prefix + ".factorScales", factorScales)
+        .array(prefix + ".errorScales", errorScales)
+        .array(prefix + ".fp32Lower", fp32Lower);
+  }
+
+  /** A factor of this form with the buffers under {@code prefix}, in the reader's manager. */
+  StoredFactor readState(StateSnapshot.Reader reader, String prefix) {
+    return new StoredFactor(form,
+        reader.array(prefix + ".diagonal", diagonal),
+        reader.array(prefix + ".codes", codes),
+        reader.array(prefix + ".factorScales", factorScales),
+        reader.array(prefix + ".errorScales", errorScales),
+        reader.array(prefix + ".fp32Lower", fp32Lower));
   }
 
   /** Moves the buffers to {@code manager} for good and returns this. */

@@ -8,6 +8,8 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.state.PackedStates;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * The inverse root stored as SPEC §3 prescribes: 4-bit codes over the whole n×n matrix with its
@@ -44,6 +46,16 @@ final class StoredRoot implements AutoCloseable {
     NDArray root = quantizer.dequantize(packed);
     root.attach(scope);
     return root;
+  }
+
+  /** Adds the packed root's buffers, exactly as stored, under {@code prefix}. */
+  void saveState(StateSnapshot.Builder builder, String prefix) {
+    PackedStates.save(builder, prefix, packed);
+  }
+
+  /** A root like this one with the buffers under {@code prefix}, in the reader's manager. */
+  StoredRoot readState(StateSnapshot.Reader reader, String prefix) {
+    return new StoredRoot(quantizer, PackedStates.restore(reader, prefix, packed));
   }
 
   /** Exact bytes of the buffers. */

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
+import org.shampoo4j.shampoo.state.StateRestoration;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * AdamW with 4-bit states (SPEC §5; Li et al., NeurIPS 2023), usable on its own or as Shampoo's
@@ -125,6 +127,48 @@ public final class AdamW4Bit implements BaseOptimizer {
       total = total.plus(s.memory());
     }
     return total;
+  }
+
+  /** β1, β2, eps, weight decay and both moments' storage. */
+  @Override
+  public String configuration() {
+    return config.toString();
+  }
+
+  /** Both moments' buffers exactly as stored, under {@code m} and {@code v}. */
+  @Override
+  public StateSnapshot saveState(String parameterId) {
+    State state = states.get(parameterId);
+    if (state == null) {
+      return StateSnapshot.EMPTY;
+    }
+    StateSnapshot.Builder b = StateSnapshot.builder();
+    synchronized (state) {
+      state.m.saveState(b, "m");
+      state.v.saveState(b, "v");
+    }
+    return b.build();
+  }
+
+  @Override
+  public void restoreState(Map<String, StateSnapshot> snapshots, Map<String, NDArray> weights) {
+    Map<String, State> read = StateRestoration.readAll(snapshots, weights, managers::forArray,
+        (reader, weight) -> {
+          // A fresh state of the weight's shape, in the reader's scope, says what to expect.
+          NDArray zeros = reader.manager().zeros(weight.getShape(), DataType.FLOAT32);
+          QuantizedMoment m0 = config.firstMoment().encode(zeros);
+          QuantizedMoment v0 = config.secondMoment().encode(zeros);
+          return new State(weight.getShape(), m0.restoreState(reader, "m"),
+              v0.restoreState(reader, "v"));
+        },
+        (state, owner) -> {
+          state.m.attach(owner);
+          state.v.attach(owner);
+        },
+        State::close);
+    states.values().forEach(State::close);
+    states.clear();
+    states.putAll(read);
   }
 
   @Override

@@ -8,6 +8,8 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.state.PackedStates;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * Block-wise absmax storage of a moment through quant-api's {@link NDArrayQuantizer}. The
@@ -61,6 +63,16 @@ final class BlockwiseMomentCodec implements MomentCodec {
     @Override
     public MemoryFootprint memory() {
       return packed.memory();
+    }
+
+    @Override
+    public void saveState(StateSnapshot.Builder builder, String prefix) {
+      PackedStates.save(builder, prefix, packed);
+    }
+
+    @Override
+    public QuantizedMoment restoreState(StateSnapshot.Reader reader, String prefix) {
+      return new Stored(quantizer, PackedStates.restore(reader, prefix, packed));
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.shampoo4j.adamw4;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * One moment of an optimizer state as stored between steps (quantized, or fp32 for small tensors),
@@ -18,6 +19,17 @@ public interface QuantizedMoment extends AutoCloseable {
 
   /** The exact bytes of the stored buffers. */
   MemoryFootprint memory();
+
+  /** Adds the stored buffers, exactly as held, under {@code prefix} (for checkpoints). */
+  void saveState(StateSnapshot.Builder builder, String prefix);
+
+  /**
+   * A moment stored like this one (same codec, shape and layout) with the buffers under {@code
+   * prefix}, created in the reader's manager.
+   *
+   * @throws IllegalArgumentException if a buffer is missing or has another type or shape
+   */
+  QuantizedMoment restoreState(StateSnapshot.Reader reader, String prefix);
 
   /** Moves the buffers to {@code manager} and returns this. */
   QuantizedMoment attach(NDManager manager);

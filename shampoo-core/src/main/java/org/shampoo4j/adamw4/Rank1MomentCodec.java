@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * Rank-1 normalized storage of a moment ({@link Rank1Quantizer}) for tensors with at least two
@@ -74,6 +75,21 @@ final class Rank1MomentCodec implements MomentCodec {
     @Override
     public MemoryFootprint memory() {
       return packed.memory();
+    }
+
+    /** {@code prefix.codes}, {@code prefix.max<axis>} for each axis, {@code prefix.fp32}. */
+    @Override
+    public void saveState(StateSnapshot.Builder builder, String prefix) {
+      builder.array(prefix + ".codes", packed.codes());
+      for (int a = 0; a < packed.axisMaxima().size(); a++) {
+        builder.array(prefix + ".max" + a, packed.axisMaxima().get(a));
+      }
+      builder.array(prefix + ".fp32", packed.fp32());
+    }
+
+    @Override
+    public QuantizedMoment restoreState(StateSnapshot.Reader reader, String prefix) {
+      return new Stored(quantizer, packed.withBuffers(reader, prefix), shape);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * A tensor quantized with rank-1 normalization (SPEC §5) whose buffers are DJL {@link NDArray}s on
@@ -109,6 +110,22 @@ public final class Rank1PackedNDArray implements AutoCloseable {
 
   private static long bytesOf(NDArray a) {
     return a.size() * a.getDataType().getNumOfBytes();
+  }
+
+  /**
+   * A tensor described like this one with the buffers {@code prefix.codes}, {@code
+   * prefix.max<axis>} and {@code prefix.fp32} of a checkpoint, created in the reader's manager.
+   *
+   * @throws IllegalArgumentException if a buffer is missing or has another type or shape
+   */
+  Rank1PackedNDArray withBuffers(StateSnapshot.Reader reader, String prefix) {
+    NDArray newCodes = reader.array(prefix + ".codes", codes);
+    NDList maxima = new NDList(axisMaxima.size());
+    for (int a = 0; a < axisMaxima.size(); a++) {
+      maxima.add(reader.array(prefix + ".max" + a, axisMaxima.get(a)));
+    }
+    NDArray newFp32 = reader.array(prefix + ".fp32", fp32);
+    return new Rank1PackedNDArray(shape, layout, codebookId, bits, newCodes, maxima, newFp32);
   }
 
   /** Moves the buffers to {@code manager} (DJL ownership, not content) and returns this. */

@@ -9,6 +9,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.optimizer.Optimizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +42,14 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.state.CheckpointContents;
+import org.shampoo4j.shampoo.state.CheckpointFile;
+import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
+import org.shampoo4j.shampoo.state.Fingerprint;
+import org.shampoo4j.shampoo.state.InvalidCheckpointException;
+import org.shampoo4j.shampoo.state.ParameterSet;
+import org.shampoo4j.shampoo.state.StateBinding;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * Shampoo (SPEC §1) as a DJL {@link Optimizer}: use it with {@code
@@ -83,7 +94,18 @@ import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
  * computes each parameter's step once per training step (at replica 0's call) and copies the new
  * weight to the other replicas (see {@link Sharded} for the semantics).
  */
-public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
+public final class ShampooOptimizer extends Optimizer
+    implements CheckpointableOptimizer, AutoCloseable {
+  /** The optimizer kind written into checkpoints. */
+  public static final String CHECKPOINT_KIND = "shampoo";
+
+  // Checkpoint entry names (see saveState).
+  private static final String STEP = "step";
+  private static final String BLOCKS = "blocks";
+  private static final String BLOCK = "block";
+  private static final String HAS_ROOT = ".hasRoot";
+  private static final String BASE = "base";
+
   private final ShampooConfig config;
   private final PreconditionerRepresentation representation;
   private final BaseOptimizer base;
@@ -255,6 +277,143 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     }
     return new MemoryReport(representation.name(), base.name(), out, skippedUpdates(),
         List.copyOf(devices.values()));
+  }
+
+  /**
+   * The configuration a checkpoint must have been written with to load into this optimizer:
+   * representation and its settings, base optimizer and its settings, and every setting of {@link
+   * ShampooConfig} that shapes the state or its continuation (the learning-rate tracker is not
+   * included: DJL trackers cannot be compared; keep it the same across a restart).
+   */
+  public Fingerprint fingerprint() {
+    return Fingerprint.builder()
+        .put("representation", representation.name())
+        .put("representation.configuration", representation.configuration())
+        .put("base", base.name())
+        .put("base.configuration", base.configuration())
+        .put("statisticsInterval", config.statisticsInterval())
+        .put("rootInterval", config.rootInterval())
+        .put("beta", config.beta())
+        .put("epsilon", config.epsilon())
+        .put("maxOrder", config.maxOrder())
+        .put("minPreconditionedDimension", config.minPreconditionedDimension())
+        .put("rootMethod", config.rootMethod())
+        .put("newtonIterations", config.newtonIterations())
+        .put("grafting", config.grafting())
+        .put("quantizationBits", config.quantizationBits())
+        .put("quantizationBlockSize", config.quantizationBlockSize())
+        .put("minQuantizedElements", config.minQuantizedElements())
+        .put("rescaleGrad", config.rescaleGrad())
+        .put("clipGrad", config.clipGrad())
+        .put("nonFinitePolicy", config.nonFinitePolicy())
+        .build();
+  }
+
+  /**
+   * Writes every parameter's state: step counter, per block whether a root exists, both
+   * preconditioners exactly as stored (see each representation's {@code saveState}) and the base
+   * optimizer's state, plus the skipped-update count. Do not call it during a step.
+   */
+  @Override
+  public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    CheckpointContents contents;
+    synchronized (states) {
+      contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
+          skippedUpdates(), parameters, states.keySet(), this::snapshot);
+    }
+    CheckpointFile.write(out, contents);
+  }
+
+  /**
+   * Replaces every parameter's state by the checkpoint's, on the parameters' devices; see {@link
+   * CheckpointableOptimizer#loadState(InputStream, ParameterSet)}. Do not call it during a step.
+   */
+  @Override
+  public void loadState(InputStream in, ParameterSet parameters) throws IOException {
+    StateBinding.Loaded loaded =
+        StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
+    Map<String, ParameterState> fresh = new LinkedHashMap<>();
+    Map<String, StateSnapshot> baseStates = new LinkedHashMap<>();
+    Map<String, NDArray> weights = new LinkedHashMap<>();
+    try {
+      for (StateBinding.Bound b : loaded.parameters()) {
+        StateSnapshot snapshot = b.record().state();
+        if (snapshot.isEmpty()) {
+          continue;
+        }
+        NDArray weight = b.parameter().array();
+        String key = keys.key(b.parameter().id(), weight.getDevice());
+        ParameterState state = newState(key, weight);
+        fresh.put(key, state);
+        try {
+          restore(state, snapshot, weight);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+          throw new InvalidCheckpointException(
+              "parameter '" + b.record().name() + "': " + e.getMessage(), e);
+        }
+        baseStates.put(key, snapshot.section(BASE));
+        weights.put(key, weight);
+      }
+      try {
+        base.restoreState(baseStates, weights);
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        throw new InvalidCheckpointException("base optimizer state: " + e.getMessage(), e);
+      }
+    } catch (IOException | RuntimeException e) {
+      fresh.values().forEach(ParameterState::close);
+      throw e;
+    }
+    synchronized (states) {
+      states.values().forEach(ParameterState::close);
+      states.clear();
+      states.putAll(fresh);
+    }
+    preprocessor.restoreSkippedUpdates(loaded.skippedUpdates());
+  }
+
+  private StateSnapshot snapshot(String key) {
+    ParameterState s = states.get(key);
+    if (s == null) {
+      return StateSnapshot.EMPTY;
+    }
+    StateSnapshot.Builder b = StateSnapshot.builder()
+        .counter(STEP, s.step)
+        .counter(BLOCKS, s.blocks.size());
+    for (BlockState bs : s.blocks) {
+      String prefix = BLOCK + bs.block.index();
+      b.counter(prefix + HAS_ROOT, bs.hasRoot ? 1 : 0)
+          .include(prefix + ".L", bs.left.saveState())
+          .include(prefix + ".R", bs.right.saveState());
+    }
+    StateSnapshot baseState = base.saveState(key);
+    if (!baseState.isEmpty()) {
+      b.include(BASE, baseState);
+    }
+    return b.build();
+  }
+
+  /** Restores a fresh state; its preconditioners swap only once their part was fully read. */
+  private static void restore(ParameterState state, StateSnapshot snapshot, NDArray weight) {
+    StateSnapshot.Reader r = snapshot.reader(weight.getManager());
+    int step = (int) r.counter(STEP, 1, Integer.MAX_VALUE);
+    r.counter(BLOCKS, state.blocks.size(), state.blocks.size());
+    for (BlockState bs : state.blocks) {
+      String prefix = BLOCK + bs.block.index();
+      bs.hasRoot = r.counter(prefix + HAS_ROOT, 0, 1) == 1;
+      for (String side : new String[] {".L", ".R"}) {
+        Preconditioner p = side.equals(".L") ? bs.left : bs.right;
+        try {
+          p.restoreState(snapshot.section(prefix + side));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("block " + bs.block.index() + " " + side.substring(1)
+              + ": " + e.getMessage(), e);
+        }
+        r.markSection(prefix + side);
+      }
+    }
+    r.markSection(BASE);
+    r.finish();
+    state.step = step;
   }
 
   @Override
@@ -517,12 +676,7 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
   @Override
   public void close() {
     synchronized (states) {
-      for (ParameterState s : states.values()) {
-        for (BlockState bs : s.blocks) {
-          bs.left.close();
-          bs.right.close();
-        }
-      }
+      states.values().forEach(ParameterState::close);
       states.clear();
     }
     if (relay != null) {
@@ -592,6 +746,13 @@ public final class ShampooOptimizer extends Optimizer implements AutoCloseable {
     /** Whether the base optimizer keeps one state per block (sharded, several blocks). */
     boolean perBlockBase() {
       return sharded && blocks.size() > 1;
+    }
+
+    void close() {
+      for (BlockState bs : blocks) {
+        bs.left.close();
+        bs.right.close();
+      }
     }
   }
 

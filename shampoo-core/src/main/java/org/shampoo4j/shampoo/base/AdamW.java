@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateRestoration;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * AdamW (Loshchilov and Hutter) with decoupled weight decay, PyTorch's {@code torch.optim.AdamW}
@@ -79,6 +81,42 @@ public final class AdamW implements BaseOptimizer {
   public MemoryFootprint memory(String parameterId) {
     NDArray[] mv = moments.get(parameterId);
     return mv == null ? MemoryFootprint.ZERO : MemoryFootprint.ofFp32(mv[0].size() + mv[1].size());
+  }
+
+  /** β1, β2, eps and weight decay. */
+  @Override
+  public String configuration() {
+    return settings.toString();
+  }
+
+  /** The moments {@code m} and {@code v} (fp32, the weight's shape), if the parameter has them. */
+  @Override
+  public StateSnapshot saveState(String parameterId) {
+    NDArray[] mv = moments.get(parameterId);
+    return mv == null ? StateSnapshot.EMPTY
+        : StateSnapshot.builder().array("m", mv[0]).array("v", mv[1]).build();
+  }
+
+  @Override
+  public void restoreState(Map<String, StateSnapshot> states, Map<String, NDArray> weights) {
+    Map<String, NDArray[]> read = StateRestoration.readAll(states, weights, managers::forArray,
+        (r, w) -> new NDArray[] {
+            r.array("m", w.getDataType(), w.getShape()),
+            r.array("v", w.getDataType(), w.getShape())},
+        (mv, owner) -> {
+          mv[0].attach(owner);
+          mv[1].attach(owner);
+        },
+        mv -> {
+          mv[0].close();
+          mv[1].close();
+        });
+    for (NDArray[] mv : moments.values()) {
+      mv[0].close();
+      mv[1].close();
+    }
+    moments.clear();
+    moments.putAll(read);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package org.shampoo4j.shampoo.base;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Map;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * The first-order rule Shampoo hands its grafted direction to, as if it were the gradient (SPEC
@@ -29,6 +31,39 @@ public interface BaseOptimizer extends AutoCloseable {
 
   /** The exact bytes of the state kept for one parameter (zero if it has none yet). */
   MemoryFootprint memory(String parameterId);
+
+  /**
+   * The settings that determine what the stored state means and how it continues, for a
+   * checkpoint's configuration fingerprint; by default {@link #name()}.
+   */
+  default String configuration() {
+    return name();
+  }
+
+  /**
+   * The state kept for one parameter, exactly as stored, copied to the host ({@link
+   * StateSnapshot#EMPTY} if it has none).
+   *
+   * @throws UnsupportedOperationException if this optimizer does not support checkpoints
+   */
+  default StateSnapshot saveState(String parameterId) {
+    throw new UnsupportedOperationException(name() + " does not support checkpoints");
+  }
+
+  /**
+   * Replaces the state of every parameter: parameters in {@code states} get the snapshot's state
+   * (none for an empty snapshot), placed on the device of their weight in {@code weights}; all
+   * other state is dropped. Everything is read and checked first; after a failure the state is
+   * unchanged.
+   *
+   * @param states snapshots by parameter id
+   * @param weights the weight of every parameter in {@code states}, by id
+   * @throws IllegalArgumentException naming the parameter and entry that do not fit
+   * @throws UnsupportedOperationException if this optimizer does not support checkpoints
+   */
+  default void restoreState(Map<String, StateSnapshot> states, Map<String, NDArray> weights) {
+    throw new UnsupportedOperationException(name() + " does not support checkpoints");
+  }
 
   /** Frees every parameter's state. */
   @Override

@@ -5,10 +5,21 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.shampoo4j.shampoo.state.CheckpointFile;
+import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
+import org.shampoo4j.shampoo.state.Fingerprint;
+import org.shampoo4j.shampoo.state.InvalidCheckpointException;
+import org.shampoo4j.shampoo.state.ParameterSet;
+import org.shampoo4j.shampoo.state.StateBinding;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * Runs a {@link BaseOptimizer} alone as a DJL {@link Optimizer}, through the same gradient
@@ -24,8 +35,19 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Close it (it is {@link AutoCloseable}) to free the base optimizer's state.
  */
-public final class BaseOptimizerAdapter extends Optimizer implements AutoCloseable {
+public final class BaseOptimizerAdapter extends Optimizer
+    implements CheckpointableOptimizer, AutoCloseable {
+  /** The optimizer kind written into checkpoints. */
+  public static final String CHECKPOINT_KIND = "base-optimizer";
+
+  // Checkpoint entry names (see saveState).
+  private static final String STEP = "step";
+  private static final String BASE = "base";
+
   private final BaseOptimizer base;
+  private final float rescaleGrad;
+  private final float clipGrad;
+  private final NonFinitePolicy policy;
   private final ParameterTracker learningRate;
   private final GradientPreprocessor preprocessor;
   private final StateKeys keys = new StateKeys();
@@ -36,6 +58,9 @@ public final class BaseOptimizerAdapter extends Optimizer implements AutoCloseab
     super(new DjlSettings(b.rescaleGrad, b.clipGrad));
     this.base = Objects.requireNonNull(b.base, "base optimizer must be set");
     this.learningRate = b.learningRate;
+    this.rescaleGrad = b.rescaleGrad;
+    this.clipGrad = b.clipGrad;
+    this.policy = b.policy;
     this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.policy);
   }
 
@@ -69,6 +94,73 @@ public final class BaseOptimizerAdapter extends Optimizer implements AutoCloseab
     } finally {
       GradientPreprocessor.clearGradient(weight);
     }
+  }
+
+  /**
+   * The configuration a checkpoint must have been written with: the base optimizer and its
+   * settings, gradient rescale, clip and non-finite policy (not the learning-rate tracker, which
+   * cannot be compared; keep it the same across a restart).
+   */
+  public Fingerprint fingerprint() {
+    return Fingerprint.builder()
+        .put("base", base.name())
+        .put("base.configuration", base.configuration())
+        .put("rescaleGrad", rescaleGrad)
+        .put("clipGrad", clipGrad)
+        .put("nonFinitePolicy", policy)
+        .build();
+  }
+
+  /** Writes each parameter's step counter and base state, and the skipped-update count. */
+  @Override
+  public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    var contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
+        skippedUpdates(), parameters, steps.keySet(), key -> {
+          Integer step = steps.get(key);
+          if (step == null) {
+            return StateSnapshot.EMPTY;
+          }
+          StateSnapshot.Builder b = StateSnapshot.builder().counter(STEP, step);
+          StateSnapshot state = base.saveState(key);
+          return state.isEmpty() ? b.build() : b.include(BASE, state).build();
+        });
+    CheckpointFile.write(out, contents);
+  }
+
+  @Override
+  public void loadState(InputStream in, ParameterSet parameters) throws IOException {
+    StateBinding.Loaded loaded =
+        StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
+    Map<String, Integer> freshSteps = new LinkedHashMap<>();
+    Map<String, StateSnapshot> baseStates = new LinkedHashMap<>();
+    Map<String, NDArray> weights = new LinkedHashMap<>();
+    for (StateBinding.Bound b : loaded.parameters()) {
+      StateSnapshot snapshot = b.record().state();
+      if (snapshot.isEmpty()) {
+        continue;
+      }
+      NDArray weight = b.parameter().array();
+      String key = keys.key(b.parameter().id(), weight.getDevice());
+      try {
+        StateSnapshot.Reader r = snapshot.reader(weight.getManager());
+        freshSteps.put(key, (int) r.counter(STEP, 1, Integer.MAX_VALUE));
+        r.markSection(BASE);
+        r.finish();
+      } catch (IllegalArgumentException e) {
+        throw new InvalidCheckpointException(
+            "parameter '" + b.record().name() + "': " + e.getMessage(), e);
+      }
+      baseStates.put(key, snapshot.section(BASE));
+      weights.put(key, weight);
+    }
+    try {
+      base.restoreState(baseStates, weights);
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      throw new InvalidCheckpointException("base optimizer state: " + e.getMessage(), e);
+    }
+    steps.clear();
+    steps.putAll(freshSteps);
+    preprocessor.restoreSkippedUpdates(loaded.skippedUpdates());
   }
 
   @Override

@@ -112,6 +112,18 @@ public final class GradientPreprocessor {
     return skipped.get();
   }
 
+  /**
+   * Sets the skipped-update count, for a state loaded from a checkpoint.
+   *
+   * @throws IllegalArgumentException if the count is negative
+   */
+  public void restoreSkippedUpdates(long count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("skipped updates must be non-negative, got " + count);
+    }
+    skipped.set(count);
+  }
+
   /** The configured policy. */
   public NonFinitePolicy policy() {
     return policy;

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateRestoration;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * SGD with (heavy-ball or Nesterov) momentum and coupled L2 weight decay, PyTorch's {@code
@@ -82,6 +84,29 @@ public final class SgdMomentum implements BaseOptimizer {
   public MemoryFootprint memory(String parameterId) {
     NDArray b = buffers.get(parameterId);
     return b == null ? MemoryFootprint.ZERO : MemoryFootprint.ofFp32(b.size());
+  }
+
+  /** The momentum settings and weight decay. */
+  @Override
+  public String configuration() {
+    return settings.toString();
+  }
+
+  /** The momentum buffer {@code momentum} (fp32, the weight's shape), if the parameter has one. */
+  @Override
+  public StateSnapshot saveState(String parameterId) {
+    NDArray b = buffers.get(parameterId);
+    return b == null ? StateSnapshot.EMPTY : StateSnapshot.builder().array("momentum", b).build();
+  }
+
+  @Override
+  public void restoreState(Map<String, StateSnapshot> states, Map<String, NDArray> weights) {
+    Map<String, NDArray> read = StateRestoration.readAll(states, weights, managers::forArray,
+        (r, w) -> r.array("momentum", w.getDataType(), w.getShape()),
+        (a, owner) -> a.attach(owner), NDArray::close);
+    buffers.values().forEach(NDArray::close);
+    buffers.clear();
+    buffers.putAll(read);
   }
 
   @Override

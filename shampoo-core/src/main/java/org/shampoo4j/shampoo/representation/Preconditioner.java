@@ -3,6 +3,7 @@ package org.shampoo4j.shampoo.representation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * The state of one statistic and its inverse root, in some representation. Mutable: the optimizer
@@ -50,6 +51,30 @@ public interface Preconditioner extends AutoCloseable {
    */
   default long rejectedUpdates() {
     return 0;
+  }
+
+  /**
+   * The stored state exactly as held (packed codes, scales and fp32 parts, counters), copied to
+   * the host for a checkpoint. Representations that cannot be checkpointed keep this default.
+   *
+   * @throws UnsupportedOperationException if the representation does not support checkpoints
+   */
+  default StateSnapshot saveState() {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " does not support checkpoints (saveState/restoreState)");
+  }
+
+  /**
+   * Replaces the stored state by a snapshot's, placed on this state's device. Every array is
+   * checked against the type and shape this state holds and every entry must be used; the state
+   * is swapped only once all of it was read, so after a failure it is unchanged.
+   *
+   * @throws IllegalArgumentException naming the entry that is missing, extra or of another shape
+   * @throws UnsupportedOperationException if the representation does not support checkpoints
+   */
+  default void restoreState(StateSnapshot snapshot) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " does not support checkpoints (saveState/restoreState)");
   }
 
   /** The exact bytes this state holds, computed from its real buffers. */

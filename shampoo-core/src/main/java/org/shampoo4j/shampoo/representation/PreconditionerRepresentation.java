@@ -11,6 +11,14 @@ public interface PreconditionerRepresentation {
   String name();
 
   /**
+   * The settings that determine what the stored state means (map, Björck steps, Cholesky options
+   * and so on), for a checkpoint's configuration fingerprint; by default {@link #toString()}.
+   */
+  default String configuration() {
+    return toString();
+  }
+
+  /**
    * A fresh preconditioner for a statistic of the given order: the statistic starts at
    * {@code eps·I} and the inverse root at {@code I}.
    *

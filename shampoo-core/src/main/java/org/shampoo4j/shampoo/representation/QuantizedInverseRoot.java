@@ -6,6 +6,8 @@ import java.util.Objects;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.state.PackedStates;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * An inverse root stored as SPEC §3 prescribes for the quantized representations: off-diagonal
@@ -45,6 +47,26 @@ public final class QuantizedInverseRoot implements AutoCloseable {
     NDArray root = quantizer.dequantize(packed);
     root.attach(manager);
     return root;
+  }
+
+  /** Adds the packed root's buffers, exactly as stored, under {@code prefix}. */
+  public void saveState(StateSnapshot.Builder builder, String prefix) {
+    PackedStates.save(builder, prefix, packed);
+  }
+
+  /**
+   * A root like the stored one with the buffers under {@code prefix}, in the reader's manager;
+   * {@link #install} makes it the stored root.
+   */
+  public PackedNDArray readState(StateSnapshot.Reader reader, String prefix) {
+    return PackedStates.restore(reader, prefix, packed);
+  }
+
+  /** Makes a root read by {@link #readState} the stored one (it moves to the owner manager). */
+  public void install(PackedNDArray restored) {
+    restored.attach(owner);
+    packed.close();
+    packed = restored;
   }
 
   /** The packed buffers' exact bytes. */

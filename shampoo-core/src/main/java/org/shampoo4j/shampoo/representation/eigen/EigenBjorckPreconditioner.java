@@ -13,6 +13,8 @@ import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
+import org.shampoo4j.shampoo.state.PackedStates;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * One statistic of {@link EigenBjorckRepresentation} (SPEC §3). Stored state: {@code V̄}, the
@@ -144,6 +146,40 @@ final class EigenBjorckPreconditioner implements Preconditioner {
       result.attach(manager);
     }
     return result;
+  }
+
+  /**
+   * The packed eigenvectors ({@code vectors.*}), the fp32 {@code values} and the packed root
+   * ({@code root.*}) as stored.
+   */
+  @Override
+  public StateSnapshot saveState() {
+    requireOpen();
+    StateSnapshot.Builder b = StateSnapshot.builder();
+    PackedStates.save(b, "vectors", eigenvectors);
+    b.array("values", eigenvalues);
+    inverseRoot.saveState(b, "root");
+    return b.build();
+  }
+
+  @Override
+  public void restoreState(StateSnapshot snapshot) {
+    requireOpen();
+    NDManager owner = context.manager();
+    try (NDManager scope = owner.newSubManager()) {
+      StateSnapshot.Reader r = snapshot.reader(scope);
+      PackedNDArray vectors = PackedStates.restore(r, "vectors", eigenvectors);
+      NDArray values = r.array("values", eigenvalues);
+      PackedNDArray root = inverseRoot.readState(r, "root");
+      r.finish();
+      // Swapped only once everything was read.
+      eigenvectors.close();
+      eigenvectors = vectors.attach(owner);
+      values.attach(owner);
+      eigenvalues.close();
+      eigenvalues = values;
+      inverseRoot.install(root);
+    }
   }
 
   /** The packed eigenvectors, the fp32 eigenvalues and the packed inverse root. */

@@ -8,6 +8,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * One fp32 statistic S (starting at eps·I) and its inverse root (starting at I), both dense n×n
@@ -90,6 +91,31 @@ final class FullMatrixPreconditioner implements Preconditioner {
     NDArray copy = statistic.duplicate();
     copy.attach(target);
     return copy;
+  }
+
+  /** The fp32 {@code statistic} and {@code root}. */
+  @Override
+  public StateSnapshot saveState() {
+    requireOpen();
+    return StateSnapshot.builder().array("statistic", statistic).array("root", root).build();
+  }
+
+  @Override
+  public void restoreState(StateSnapshot snapshot) {
+    requireOpen();
+    try (NDManager scope = manager.newSubManager()) {
+      StateSnapshot.Reader r = snapshot.reader(scope);
+      NDArray s = r.array("statistic", statistic);
+      NDArray h = r.array("root", root);
+      r.finish();
+      s.attach(manager);
+      h.attach(manager);
+      // Swapped only once everything was read.
+      statistic.close();
+      root.close();
+      statistic = s;
+      root = h;
+    }
   }
 
   @Override

@@ -12,6 +12,8 @@ import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
+import org.shampoo4j.shampoo.state.PackedStates;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * One statistic of {@link NaiveQuantizedRepresentation}: S and its inverse root, each held as an
@@ -119,6 +121,32 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     NDArray s = quantizer.dequantize(statistic);
     s.attach(manager);
     return s;
+  }
+
+  /** The packed statistic ({@code statistic.*}) and root ({@code root.*}) as stored. */
+  @Override
+  public StateSnapshot saveState() {
+    requireOpen();
+    StateSnapshot.Builder b = StateSnapshot.builder();
+    PackedStates.save(b, "statistic", statistic);
+    inverseRoot.saveState(b, "root");
+    return b.build();
+  }
+
+  @Override
+  public void restoreState(StateSnapshot snapshot) {
+    requireOpen();
+    NDManager owner = context.manager();
+    try (NDManager scope = owner.newSubManager()) {
+      StateSnapshot.Reader r = snapshot.reader(scope);
+      PackedNDArray s = PackedStates.restore(r, "statistic", statistic);
+      PackedNDArray root = inverseRoot.readState(r, "root");
+      r.finish();
+      // Swapped only once everything was read.
+      statistic.close();
+      statistic = s.attach(owner);
+      inverseRoot.install(root);
+    }
   }
 
   /** The packed buffers of S and of the inverse root (codes, scales, fp32 diagonals). */
