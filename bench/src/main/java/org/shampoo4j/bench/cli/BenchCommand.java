@@ -40,6 +40,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import java.util.Optional;
+import org.shampoo4j.bench.train.RunCheckpoints;
 
 /**
  * The {@code shampoo4j-bench} command: trains one model per optimizer variant on the same data,
@@ -254,6 +256,18 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Write no PNG charts (the table and CSV files only).")
   boolean noCharts;
 
+  @Option(names = "--checkpoint", paramLabel = "DIR",
+      description = "After every epoch save each run's model parameters, optimizer state and "
+          + "progress under DIR/<variant>/ (atomically: temporary files, then renames; the "
+          + "previous epoch's checkpoint is removed once the new one is complete).")
+  Path checkpoint;
+
+  @Option(names = "--resume", paramLabel = "DIR",
+      description = "Continue each variant from its latest checkpoint in DIR (written by "
+          + "--checkpoint with the same options). A variant without a "
+          + "checkpoint starts fresh. The resumed run's numbers equal an uninterrupted run's.")
+  Path resume;
+
   @Option(names = "--no-progress",
       description = "Print one line per epoch (loss, accuracy, ETA) instead of progress bars.")
   boolean noProgress;
@@ -342,6 +356,20 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage(), e);
     }
+    // Everything that shapes a run except its length and device: a checkpoint must match it.
+    String setup = String.format(Locale.ROOT, "data %s; model %s width %d; batch %d; seed %d; "
+            + "augmentation %s; T1 %d, T2 %d, max order %d, base %s, lr %s, schedule %s; weight "
+            + "decay SGD %s, AdamW %s; momentum %s; lr SGD %s, AdamW %s",
+        split.describe(), modelKind.cliName(), trainingSettings.width(),
+        trainingSettings.batchSize(), seed, trainingSettings.augmentation(),
+        variantSettings.statisticInterval(), variantSettings.rootInterval(),
+        variantSettings.maxOrder(), variantSettings.shampooBase().cliName(),
+        variantSettings.shampooLearningRate(), variantSettings.schedule(),
+        variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay(),
+        variantSettings.momentum(), variantSettings.sgdLearningRate(),
+        variantSettings.adamwLearningRate());
+    trainer = trainer.withCheckpoints(Optional.ofNullable(checkpoint).map(RunCheckpoints::new),
+        Optional.ofNullable(resume).map(RunCheckpoints::new), setup);
     List<RunResult> earlier = List.of();
     if (append) {
       try {

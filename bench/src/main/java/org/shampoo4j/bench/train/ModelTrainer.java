@@ -31,6 +31,8 @@ import org.shampoo4j.bench.variant.OptimizerRun;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantSettings;
 import org.shampoo4j.quant.MemoryFootprint;
+import java.io.IOException;
+import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 
 /**
  * Trains one model per optimizer variant under identical conditions: the same seed gives every
@@ -46,6 +48,9 @@ public final class ModelTrainer {
   private final ModelKind model;
   private final TrainingSettings settings;
   private final DeviceMemory deviceMemory;
+  private final Optional<RunCheckpoints> saveTo;
+  private final Optional<RunCheckpoints> resumeFrom;
+  private final String setup;
 
   /**
    * A trainer for one data set and model.
@@ -59,6 +64,34 @@ public final class ModelTrainer {
     this.model = Objects.requireNonNull(model, "model");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.deviceMemory = DeviceMemory.maxOf(settings.devices());
+    this.saveTo = Optional.empty();
+    this.resumeFrom = Optional.empty();
+    this.setup = "";
+  }
+
+  private ModelTrainer(ModelTrainer base, Optional<RunCheckpoints> saveTo,
+      Optional<RunCheckpoints> resumeFrom, String setup) {
+    this.data = base.data;
+    this.model = base.model;
+    this.settings = base.settings;
+    this.deviceMemory = base.deviceMemory;
+    this.saveTo = saveTo;
+    this.resumeFrom = resumeFrom;
+    this.setup = Objects.requireNonNull(setup, "setup");
+  }
+
+  /**
+   * This trainer with checkpoints: after every epoch each run saves its model, optimizer state
+   * and progress to {@code saveTo} (atomically), and a run whose variant has a checkpoint in
+   * {@code resumeFrom} continues from it. A resumed run gives the same epoch records as an
+   * uninterrupted one (times aside).
+   *
+   * @param setup what the runs are set up with (model, data, seed, learning rates, ...): a
+   *     checkpoint written under another setup is refused
+   */
+  public ModelTrainer withCheckpoints(Optional<RunCheckpoints> saveTo,
+      Optional<RunCheckpoints> resumeFrom, String setup) {
+    return new ModelTrainer(this, saveTo, resumeFrom, setup);
   }
 
   /** Optimizer steps per epoch. */
@@ -92,9 +125,18 @@ public final class ModelTrainer {
     peak.sample();
     model.checkInput(train.channels(), train.height(), train.width());
     Block block = model.build(settings.width(), train.classes());
+    Shape inputShape = new Shape(1, train.channels(), train.height(), train.width());
+    Optional<RunCheckpoints.Saved> resumed = Optional.empty();
     try (OptimizerRun run = variant.create(variantSettings);
         Model djlModel = Model.newInstance("bench-" + variant.id(), settings.device())) {
       djlModel.setBlock(block);
+      resumed = resumeFrom.isPresent() ? resumeFrom.get().latest(variant.id()) : Optional.empty();
+      if (resumed.isPresent()) {
+        requireSameSetup(resumed.get());
+        // Before the trainer exists: it caches the parameter arrays, which loading replaces.
+        block.initialize(djlModel.getNDManager(), DataType.FLOAT32, inputShape);
+        resumed.get().loadParameters(block, djlModel.getNDManager());
+      }
       DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
           .optOptimizer(run.optimizer())
           .optDevices(settings.devices().toArray(new ai.djl.Device[0]))
@@ -102,13 +144,27 @@ public final class ModelTrainer {
       Random order = new Random(settings.seed());
       // A separate stream, so that switching augmentation on does not change the batch order.
       Random augment = new Random(settings.seed() * 0x9E3779B97F4A7C15L + 1);
+      int firstEpoch = 1;
+      if (resumed.isPresent()) {
+        RunCheckpoints.Progress p = resumed.get().progress();
+        order = p.order();
+        augment = p.augment();
+        epochs.addAll(p.epochs());
+        steps = p.steps();
+        trainNanos = p.trainNanos();
+        peak.include(p.peakDeviceBytes());
+        firstEpoch = p.epochs().size() + 1;
+      }
       try (Trainer trainer = djlModel.newTrainer(config);
           ProgressBar bar = progressBar(variant.id(), (long) settings.epochs() * stepsPerEpoch())) {
         // Same seed before initialisation: every variant starts from the same weights.
         Engine.getInstance().setRandomSeed((int) settings.seed());
-        trainer.initialize(new Shape(1, train.channels(), train.height(), train.width()));
+        trainer.initialize(inputShape);
         run.prepare(block);
-        for (int epoch = 1; epoch <= settings.epochs() && failure.isEmpty(); epoch++) {
+        if (resumed.isPresent()) {
+          resumed.get().loadOptimizer(checkpointable(run), block);
+        }
+        for (int epoch = firstEpoch; epoch <= settings.epochs() && failure.isEmpty(); epoch++) {
           int[] perm = Shuffle.permutation(train.size(), order);
           long start = System.nanoTime();
           double lossSum;
@@ -161,6 +217,11 @@ public final class ModelTrainer {
           if (!Double.isFinite(trainLoss)) {
             failure = Optional.of("diverged: training loss " + trainLoss + " in epoch " + epoch);
           } else {
+            // Saved before the listener hears of the epoch: an interruption there keeps it.
+            if (saveTo.isPresent()) {
+              saveTo.get().save(variant.id(), new RunCheckpoints.Progress(setup, epochs, steps,
+                  trainNanos, peak.peak(), order, augment), block, checkpointable(run));
+            }
             listener.epochFinished(new RunResult(variant.id(), variant.description(), epochs,
                 steps, trainNanos / 1e9, memory, peak.peak(), Optional.empty()),
                 settings.epochs());
@@ -169,7 +230,7 @@ public final class ModelTrainer {
         memory = run.stateMemory(parameterIds(block));
         deviceState = run.deviceState();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | IOException e) {
       failure = Optional.of(describe(e));
     }
     return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
@@ -203,6 +264,26 @@ public final class ModelTrainer {
       }
     }
     return total;
+  }
+
+  private void requireSameSetup(RunCheckpoints.Saved saved) throws IOException {
+    String before = saved.progress().setup();
+    if (!before.equals(setup)) {
+      throw new IOException("checkpoint " + saved.directory() + " was written for another setup: '"
+          + before + "', this run is '" + setup + "'");
+    }
+    if (saved.progress().epochs().size() > settings.epochs()) {
+      throw new IOException("checkpoint " + saved.directory() + " is after epoch "
+          + saved.progress().epochs().size() + ", beyond this run's " + settings.epochs());
+    }
+  }
+
+  private static CheckpointableOptimizer checkpointable(OptimizerRun run) {
+    if (run.optimizer() instanceof CheckpointableOptimizer c) {
+      return c;
+    }
+    throw new IllegalStateException(
+        run.optimizer().getClass().getName() + " cannot save or load its state");
   }
 
   /** Why the device-memory column is empty, if it is (for example on the CPU). */

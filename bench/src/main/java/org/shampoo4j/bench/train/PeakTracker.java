@@ -19,6 +19,13 @@ final class PeakTracker {
     }
   }
 
+  /** Takes a peak seen earlier (by the run a checkpoint resumes) into account. */
+  void include(OptionalLong earlier) {
+    if (earlier.isPresent() && earlier.getAsLong() > peak) {
+      peak = earlier.getAsLong();
+    }
+  }
+
   /** The peak so far, empty if the probe never answered. */
   OptionalLong peak() {
     return peak < 0 ? OptionalLong.empty() : OptionalLong.of(peak);
