@@ -335,15 +335,17 @@ public final class ShampooOptimizer extends Optimizer
     Map<String, ParameterState> fresh = new LinkedHashMap<>();
     Map<String, StateSnapshot> baseStates = new LinkedHashMap<>();
     Map<String, NDArray> weights = new LinkedHashMap<>();
+    List<NDManager> templates = new ArrayList<>();
     try {
       for (StateBinding.Bound b : loaded.parameters()) {
         StateSnapshot snapshot = b.record().state();
         if (snapshot.isEmpty()) {
           continue;
         }
+        String id = b.parameter().id();
         NDArray weight = b.parameter().array();
-        String key = keys.key(b.parameter().id(), weight.getDevice());
-        ParameterState state = newState(key, weight);
+        String key = relay != null ? id : keys.key(id, weight.getDevice());
+        ParameterState state = newState(id, key, weight);
         fresh.put(key, state);
         try {
           restore(state, snapshot, weight);
@@ -351,8 +353,10 @@ public final class ShampooOptimizer extends Optimizer
           throw new InvalidCheckpointException(
               "parameter '" + b.record().name() + "': " + e.getMessage(), e);
         }
-        baseStates.put(key, snapshot.section(BASE));
-        weights.put(key, weight);
+        for (BaseUnit u : baseUnits(state, key, weight)) {
+          baseStates.put(u.key(), snapshot.section(u.prefix()));
+          weights.put(u.key(), u.template(weight, templates));
+        }
       }
       try {
         base.restoreState(baseStates, weights);
@@ -362,6 +366,8 @@ public final class ShampooOptimizer extends Optimizer
     } catch (IOException | RuntimeException e) {
       fresh.values().forEach(ParameterState::close);
       throw e;
+    } finally {
+      templates.forEach(NDManager::close);
     }
     synchronized (states) {
       states.values().forEach(ParameterState::close);
@@ -385,11 +391,47 @@ public final class ShampooOptimizer extends Optimizer
           .include(prefix + ".L", bs.left.saveState())
           .include(prefix + ".R", bs.right.saveState());
     }
-    StateSnapshot baseState = base.saveState(key);
-    if (!baseState.isEmpty()) {
-      b.include(BASE, baseState);
+    for (BaseUnit u : baseUnits(s, key, null)) {
+      StateSnapshot baseState = base.saveState(u.key());
+      if (!baseState.isEmpty()) {
+        b.include(u.prefix(), baseState);
+      }
     }
     return b.build();
+  }
+
+  /**
+   * Where the base optimizer keeps a parameter's state: one unit under the parameter's key, or
+   * (sharded, several blocks) one per block under {@link ParameterState#unitKey}, each on its
+   * owner device with the shape its base update sees.
+   */
+  private List<BaseUnit> baseUnits(ParameterState s, String key, NDArray weight) {
+    if (!s.perBlockBase()) {
+      return List.of(new BaseUnit(BASE, key, s.owners.get(0).device(), s.shape));
+    }
+    List<BaseUnit> out = new ArrayList<>();
+    for (BlockState bs : s.blocks) {
+      int i = bs.block.index();
+      out.add(new BaseUnit(BLOCK + i + "." + BASE, s.unitKey(key, i), s.owners.get(i).device(),
+          new Shape(bs.block.rows(), bs.block.cols())));
+    }
+    return out;
+  }
+
+  /** One base-optimizer state of a parameter: its checkpoint prefix, key, device and shape. */
+  private record BaseUnit(String prefix, String key, Device device, Shape shape) {
+    /**
+     * An array of the unit's shape, type and device for the base optimizer's restore: the weight
+     * itself when it fits, else zeros in a new scratch manager added to {@code scratch}.
+     */
+    NDArray template(NDArray weight, List<NDManager> scratch) {
+      if (weight.getDevice().equals(device) && weight.getShape().equals(shape)) {
+        return weight;
+      }
+      NDManager m = weight.getManager().getEngine().newBaseManager(device);
+      scratch.add(m);
+      return m.zeros(shape, weight.getDataType());
+    }
   }
 
   /** Restores a fresh state; its preconditioners swap only once their part was fully read. */
@@ -412,6 +454,9 @@ public final class ShampooOptimizer extends Optimizer
       }
     }
     r.markSection(BASE);
+    for (BlockState bs : state.blocks) {
+      r.markSection(BLOCK + bs.block.index() + "." + BASE);
+    }
     r.finish();
     state.step = step;
   }

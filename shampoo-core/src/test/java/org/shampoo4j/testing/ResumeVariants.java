@@ -1,5 +1,6 @@
 package org.shampoo4j.testing;
 
+import ai.djl.Device;
 import java.util.function.Supplier;
 import org.shampoo4j.adamw4.AdamW4Bit;
 import org.shampoo4j.adamw4.AdamW4BitConfig;
@@ -9,6 +10,9 @@ import org.shampoo4j.shampoo.base.AdamW;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.BaseOptimizerAdapter;
 import org.shampoo4j.shampoo.base.SgdMomentum;
+import org.shampoo4j.shampoo.distributed.DeviceGroup;
+import org.shampoo4j.shampoo.distributed.Distribution;
+import org.shampoo4j.shampoo.distributed.Sharded;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 
 /**
@@ -69,12 +73,28 @@ public final class ResumeVariants {
   /** Fresh Shampoo optimizers with a representation and a base. */
   public static Supplier<ShampooOptimizer> shampoo(
       Supplier<PreconditionerRepresentation> representation, Base base) {
+    return shampoo(representation, base, Distribution.replicated());
+  }
+
+  /**
+   * Fresh Shampoo optimizers with a representation, a base and a distribution (sharded over one
+   * CPU device: the per-block base states and owner bookkeeping without a second device).
+   */
+  public static Supplier<ShampooOptimizer> shampoo(
+      Supplier<PreconditionerRepresentation> representation, Base base,
+      Distribution distribution) {
     float lr = base == Base.SGD ? 0.05f : 0.01f;
     return () -> ShampooOptimizer.builder()
         .config(config(lr))
         .representation(representation.get())
         .baseOptimizer(base(base))
+        .distribution(distribution)
         .build();
+  }
+
+  /** Sharded over the CPU alone. */
+  public static Distribution shardedOnCpu() {
+    return Sharded.builder(DeviceGroup.of(Device.cpu())).build();
   }
 
   /** Fresh standalone base optimizers (DJL adapters). */

@@ -45,6 +45,17 @@ class ResumeExactnessTest {
         TrainingSession.resumed(ResumeVariants.problem(), optimizers, n, m));
   }
 
+  @Property(tries = 3, seed = "15")
+  void shardedShampooResumesBitForBit(@ForAll Representation representation,
+      @ForAll ResumeVariants.Base base, @ForAll @IntRange(min = 1, max = 6) int n,
+      @ForAll @IntRange(min = 1, max = 5) int m) throws IOException {
+    var optimizers =
+        ResumeVariants.shampoo(representation.make, base, ResumeVariants.shardedOnCpu());
+    BitExact.assertIdentical(
+        TrainingSession.uninterrupted(ResumeVariants.problem(), optimizers, n + m),
+        TrainingSession.resumed(ResumeVariants.problem(), optimizers, n, m));
+  }
+
   @Property(tries = 4, seed = "15")
   void baseOptimizerAloneResumesBitForBit(@ForAll ResumeVariants.Base base,
       @ForAll @IntRange(min = 1, max = 6) int n, @ForAll @IntRange(min = 1, max = 6) int m)
