@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import org.shampoo4j.bench.cli.BenchCommand;
 import org.shampoo4j.bench.data.DigitsDataset;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
@@ -83,6 +87,51 @@ class ResumedRunTest {
         }
       }
     }
+  }
+
+  @Test
+  void theCommandLineWritesCheckpointsAndResumesFromThem() throws Exception {
+    String[] common = {"--variants", "adamw4,eigen4-l2", "--epochs", "2", "--max-train", "96",
+        "--max-test", "32", "--width", "16", "--no-progress", "--no-charts"};
+    StringWriter first = new StringWriter();
+    CommandLine a = BenchCommand.commandLine();
+    a.setOut(new PrintWriter(first));
+    List<String> args = new ArrayList<>(List.of(common));
+    args.addAll(List.of("--checkpoint", dir.resolve("ck").toString(), "--out",
+        dir.resolve("a").toString()));
+    assertEquals(0, a.execute(args.toArray(String[]::new)), first.toString());
+    assertTrue(Files.exists(dir.resolve("ck/adamw4/LATEST")));
+    assertTrue(Files.exists(dir.resolve("ck/eigen4-l2/epoch-0002/optimizer.state")));
+    // Resuming a finished run trains nothing more and reports the same numbers.
+    StringWriter second = new StringWriter();
+    CommandLine b = BenchCommand.commandLine();
+    b.setOut(new PrintWriter(second));
+    args = new ArrayList<>(List.of(common));
+    args.addAll(List.of("--resume", dir.resolve("ck").toString(), "--out",
+        dir.resolve("b").toString()));
+    assertEquals(0, b.execute(args.toArray(String[]::new)), second.toString());
+    assertEquals(Files.readAllLines(dir.resolve("a/curves.csv")).size(),
+        Files.readAllLines(dir.resolve("b/curves.csv")).size());
+    assertEquals(lossColumns(dir.resolve("a/summary.csv")), lossColumns(dir.resolve("b/summary.csv")));
+  }
+
+  /** The summary's rows without the columns that hold times. */
+  private static List<String> lossColumns(Path summary) throws java.io.IOException {
+    List<String> lines = Files.readAllLines(summary);
+    String[] header = lines.get(0).split(",");
+    List<String> out = new ArrayList<>();
+    for (String line : lines) {
+      String[] cells = line.split(",");
+      StringBuilder kept = new StringBuilder();
+      for (int c = 0; c < header.length && c < cells.length; c++) {
+        if (!List.of("train_seconds", "seconds_per_epoch", "ms_per_step", "time_vs_shampoo32",
+            "time_vs_base").contains(header[c])) {
+          kept.append(cells[c]).append(',');
+        }
+      }
+      out.add(kept.toString());
+    }
+    return out;
   }
 
   @Test
