@@ -104,6 +104,10 @@ public final class ShampooOptimizer extends Optimizer
   private static final String BLOCKS = "blocks";
   private static final String BLOCK = "block";
   private static final String HAS_ROOT = ".hasRoot";
+  private static final String REJECTED_STATISTICS = ".rejectedStatistics";
+  private static final String REJECTED_ROOTS = ".rejectedRoots";
+  private static final String FAILED_STATISTIC_RUN = ".failedStatisticRun";
+  private static final String FAILED_ROOT_RUN = ".failedRootRun";
   private static final String BASE = "base";
 
   private final ShampooConfig config;
@@ -306,11 +310,13 @@ public final class ShampooOptimizer extends Optimizer
         .put("rescaleGrad", config.rescaleGrad())
         .put("clipGrad", config.clipGrad())
         .put("nonFinitePolicy", config.nonFinitePolicy())
+        .put("maxConsecutiveFailures", config.maxConsecutiveFailures())
         .build();
   }
 
   /**
-   * Writes every parameter's state: step counter, per block whether a root exists, both
+   * Writes every parameter's state: step counter, per block whether a root exists and its failure
+   * counts ({@link #health()}: rejected updates, current runs of failed events), both
    * preconditioners exactly as stored (see each representation's {@code saveState}) and the base
    * optimizer's state, plus the skipped-update count. Do not call it during a step.
    */
@@ -388,6 +394,10 @@ public final class ShampooOptimizer extends Optimizer
     for (BlockState bs : s.blocks) {
       String prefix = BLOCK + bs.block.index();
       b.counter(prefix + HAS_ROOT, bs.hasRoot ? 1 : 0)
+          .counter(prefix + REJECTED_STATISTICS, bs.health.rejectedStatistics())
+          .counter(prefix + REJECTED_ROOTS, bs.health.rejectedRoots())
+          .counter(prefix + FAILED_STATISTIC_RUN, bs.health.consecutiveStatisticFailures())
+          .counter(prefix + FAILED_ROOT_RUN, bs.health.consecutiveRootFailures())
           .include(prefix + ".L", bs.left.saveState())
           .include(prefix + ".R", bs.right.saveState());
     }
@@ -442,6 +452,10 @@ public final class ShampooOptimizer extends Optimizer
     for (BlockState bs : state.blocks) {
       String prefix = BLOCK + bs.block.index();
       bs.hasRoot = r.counter(prefix + HAS_ROOT, 0, 1) == 1;
+      bs.health.restore(r.counter(prefix + REJECTED_STATISTICS, 0, Long.MAX_VALUE),
+          r.counter(prefix + REJECTED_ROOTS, 0, Long.MAX_VALUE),
+          (int) r.counter(prefix + FAILED_STATISTIC_RUN, 0, Integer.MAX_VALUE),
+          (int) r.counter(prefix + FAILED_ROOT_RUN, 0, Integer.MAX_VALUE));
       for (String side : new String[] {".L", ".R"}) {
         Preconditioner p = side.equals(".L") ? bs.left : bs.right;
         try {
