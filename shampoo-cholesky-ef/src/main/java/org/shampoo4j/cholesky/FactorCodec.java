@@ -29,6 +29,7 @@ final class FactorCodec {
   private final TriangleLayout layout;
   private final StoredFactor.Form form;
   private final BlockCodes blockCodes;
+  private final int blockSize;
 
   /**
    * A codec.
@@ -43,6 +44,7 @@ final class FactorCodec {
     this.layout = new TriangleLayout(order);
     this.form = Objects.requireNonNull(form, "form");
     this.blockCodes = new BlockCodes(spec.codebook(), spec.blockSize());
+    this.blockSize = spec.blockSize();
     if (form != StoredFactor.Form.FP32 && order < 2) {
       throw new IllegalArgumentException("an order-" + order + " factor has nothing to quantize");
     }
@@ -113,8 +115,45 @@ final class FactorCodec {
     }
   }
 
+  /**
+   * Checks that a stored factor has this codec's form and exactly the buffer sizes it needs (from
+   * shapes only, no device read), so that decoding never reads past a buffer or sizes anything by
+   * a count the buffers do not back (a checkpoint read back, for example).
+   *
+   * @throws IllegalArgumentException naming the buffer that does not fit
+   */
+  void requireFits(StoredFactor stored) {
+    if (stored.form() != form) {
+      throw new IllegalArgumentException(
+          "stored factor has form " + stored.form() + ", this codec reads " + form);
+    }
+    long pairs = layout.pairs();
+    long scales = (pairs + blockSize - 1) / blockSize;
+    requireSize("diagonal", stored.diagonal(), layout.order());
+    requireSize("fp32 strictly-lower entries", stored.fp32Lower(),
+        form == StoredFactor.Form.FP32 ? pairs : 0);
+    long codes = switch (form) {
+      case FP32 -> 0;
+      case QUANTIZED -> (pairs * bits() + 7) / 8;
+      case ERROR_FEEDBACK -> (2 * pairs * bits() + 7) / 8;
+    };
+    requireSize("codes", stored.codes(), codes);
+    requireSize("factor scales", stored.factorScales(),
+        form == StoredFactor.Form.FP32 ? 0 : scales);
+    requireSize("error scales", stored.errorScales(),
+        form == StoredFactor.Form.ERROR_FEEDBACK ? scales : 0);
+  }
+
+  private void requireSize(String what, NDArray buffer, long expected) {
+    if (buffer.size() != expected) {
+      throw new IllegalArgumentException("an order-" + layout.order() + " " + form
+          + " factor needs " + expected + " " + what + ", got " + buffer.size());
+    }
+  }
+
   /** The dequantized strictly-lower vector of the factor (arrays of {@code stored} in scope). */
   NDArray factorLower(StoredFactor stored) {
+    requireFits(stored);
     switch (form) {
       case FP32:
         return stored.fp32Lower();
@@ -133,6 +172,7 @@ final class FactorCodec {
    * StoredFactor.Form#ERROR_FEEDBACK}.
    */
   NDArray errorLower(StoredFactor stored) {
+    requireFits(stored);
     if (form != StoredFactor.Form.ERROR_FEEDBACK) {
       return stored.diagonal().getManager().zeros(new Shape(layout.pairs()));
     }

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Objects;
+import org.shampoo4j.quant.CodePacker;
+import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -39,13 +41,49 @@ public final class Rank1PackedNDArray implements AutoCloseable {
     if (layout == Layout.OFF_DIAGONAL) {
       throw new IllegalArgumentException("rank-1 quantization has no off-diagonal layout");
     }
-    this.shape = shape.clone();
-    this.layout = layout;
+    this.shape = Objects.requireNonNull(shape, "shape").clone();
+    this.layout = Objects.requireNonNull(layout, "layout");
     this.codebookId = Objects.requireNonNull(codebookId);
     this.bits = bits;
     this.codes = Objects.requireNonNull(codes);
     this.axisMaxima = Objects.requireNonNull(axisMaxima);
     this.fp32 = Objects.requireNonNull(fp32);
+    validate();
+  }
+
+  /**
+   * Checks that the buffer sizes add up (from shapes only, no device read), so that the decoder
+   * never reads past a buffer or allocates by a size the buffers do not back.
+   */
+  private void validate() {
+    long n = elementCount();
+    if (layout == Layout.FP32) {
+      requireSize("fp32 values", fp32.size(), n);
+      requireSize("codes", codes.size(), 0);
+      requireSize("axis maxima vectors", axisMaxima.size(), 0);
+      return;
+    }
+    if (bits < 1 || bits > Codebook.MAX_BITS) {
+      throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
+    }
+    if (shape.length < 2) {
+      throw new IllegalArgumentException("rank-1 normalization needs rank >= 2, got shape "
+          + Arrays.toString(shape));
+    }
+    requireSize("codes", codes.size(), new CodePacker(bits).packedLength(n));
+    requireSize("fp32 values", fp32.size(), 0);
+    requireSize("axis maxima vectors", axisMaxima.size(), shape.length);
+    for (int axis = 0; axis < shape.length; axis++) {
+      requireSize("maxima of axis " + axis, axisMaxima.get(axis).size(), shape[axis]);
+    }
+  }
+
+  private void requireSize(String what, long actual, long expected) {
+    if (actual != expected) {
+      throw new IllegalArgumentException("rank-1 packed tensor of shape " + Arrays.toString(shape)
+          + " (" + layout + ", " + bits + "-bit) needs " + expected + " " + what + ", got "
+          + actual);
+    }
   }
 
   /** The logical shape of the quantized tensor. */
@@ -68,11 +106,23 @@ public final class Rank1PackedNDArray implements AutoCloseable {
     return bits;
   }
 
-  /** Number of logical elements. */
+  /**
+   * Number of logical elements.
+   *
+   * @throws IllegalArgumentException (at construction) for a negative dimension or a count that
+   *     overflows a long
+   */
   public long elementCount() {
     long n = 1;
     for (int d : shape) {
-      n *= d;
+      if (d < 0) {
+        throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+      }
+      try {
+        n = Math.multiplyExact(n, d);
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException(Arrays.toString(shape) + " has too many elements", e);
+      }
     }
     return n;
   }

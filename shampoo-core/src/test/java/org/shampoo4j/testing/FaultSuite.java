@@ -56,10 +56,15 @@ public abstract class FaultSuite {
         .baseOptimizer(SgdMomentum.builder().momentum(0.9f).settings());
   }
 
+  /** The name the summary line gives the representation; by default its report name. */
+  protected String label() {
+    return representation().name();
+  }
+
   @AfterAll
   void printCounts() {
     System.out.printf(Locale.ROOT, "fault-suite %s: %d faults injected, %d survived, %d errors "
-        + "raised%n", representation().name(), injected, survived, errorsRaised);
+        + "raised%n", label(), injected, survived, errorsRaised);
   }
 
   /**

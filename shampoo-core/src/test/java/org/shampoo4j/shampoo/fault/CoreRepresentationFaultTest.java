@@ -33,6 +33,11 @@ class CoreRepresentationFaultTest {
     protected PreconditionerRepresentation representation() {
       return EigenBjorckRepresentation.builder(new Linear2Map()).build();
     }
+
+    @Override
+    protected String label() {
+      return "eigen-bjorck/linear-2";
+    }
   }
 
   @Nested
@@ -40,6 +45,11 @@ class CoreRepresentationFaultTest {
     @Override
     protected PreconditionerRepresentation representation() {
       return EigenBjorckRepresentation.builder(new DynamicTreeMap()).build();
+    }
+
+    @Override
+    protected String label() {
+      return "eigen-bjorck/dynamic-tree";
     }
   }
 }
