@@ -13,6 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.shampoo4j.testing.FuzzTally;
 import org.shampoo4j.quant.QuantizationSpec;
 
 /**
@@ -23,20 +24,16 @@ import org.shampoo4j.quant.QuantizationSpec;
  * the factor decodes to n×n and the error to n(n−1)/2 entries; nothing else.
  */
 class FactorStateFuzzTest {
-  private static NDManager manager;
-  private static int rejected;
-  private static int decoded;
+  private static FuzzTally tally;
 
   @BeforeContainer
   static void open() {
-    manager = NDManager.newBaseManager();
+    tally = new FuzzTally("cholesky factor");
   }
 
   @AfterContainer
   static void close() {
-    manager.close();
-    System.out.printf("cholesky factor fuzz: %d rejected with IllegalArgumentException, %d "
-        + "decoded%n", rejected, decoded);
+    tally.close();
   }
 
   @Property(tries = 250, seed = "29")
@@ -65,7 +62,7 @@ class FactorStateFuzzTest {
     if (damagedBuffer < sizes.length) {
       sizes[damagedBuffer] = Math.max(0, sizes[damagedBuffer] + damage);
     }
-    try (NDManager scope = manager.newSubManager()) {
+    try (NDManager scope = tally.manager().newSubManager()) {
       byte[] codes = new byte[(int) sizes[1]];
       r.nextBytes(codes);
       StoredFactor stored = new StoredFactor(form, scope.create(floats(sizes[0], r)),
@@ -78,7 +75,7 @@ class FactorStateFuzzTest {
         factor = codec.factorMatrix(stored);
         error = codec.errorLower(stored);
       } catch (IllegalArgumentException e) {
-        rejected++;
+        tally.rejected();
         return;
       }
       assertEquals(new Shape(order, order), factor.getShape());
@@ -86,7 +83,7 @@ class FactorStateFuzzTest {
       if (form == StoredFactor.Form.ERROR_FEEDBACK) {
         assertEquals(new Shape(order, order), codec.codeMatrix(stored).getShape());
       }
-      decoded++;
+      tally.decoded();
     }
   }
 

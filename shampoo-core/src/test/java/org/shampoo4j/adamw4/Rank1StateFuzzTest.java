@@ -14,6 +14,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.shampoo4j.testing.FuzzTally;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
@@ -25,20 +26,16 @@ import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
  * IllegalArgumentException}, or it decodes to exactly its shape's elements; nothing else.
  */
 class Rank1StateFuzzTest {
-  private static NDManager manager;
-  private static int rejected;
-  private static int decoded;
+  private static FuzzTally tally;
 
   @BeforeContainer
   static void open() {
-    manager = NDManager.newBaseManager();
+    tally = new FuzzTally("rank-1 state");
   }
 
   @AfterContainer
   static void close() {
-    manager.close();
-    System.out.printf("rank-1 state fuzz: %d rejected with IllegalArgumentException, %d decoded%n",
-        rejected, decoded);
+    tally.close();
   }
 
   @Property(tries = 250, seed = "23")
@@ -61,7 +58,7 @@ class Rank1StateFuzzTest {
     Codebook codebook = new ZeroFreeLinearMap().codebook(4);
     int width = bits >= 1 && bits <= 8 ? bits : 4;
     long codeBytes = consistentSizes ? (n * width + 7) / 8 : r.nextInt(40);
-    try (NDManager scope = manager.newSubManager()) {
+    try (NDManager scope = tally.manager().newSubManager()) {
       NDList maxima = new NDList();
       if (quantized) {
         for (int axis = 0; axis < (consistentSizes ? rank : r.nextInt(5)); axis++) {
@@ -80,15 +77,15 @@ class Rank1StateFuzzTest {
         state = new Rank1PackedNDArray(shape, quantized ? Layout.DENSE : Layout.FP32,
             codebook.id(), bits, codeBuffer, maxima, fp32);
       } catch (IllegalArgumentException e) {
-        rejected++;
+        tally.rejected();
         return;
       }
       try {
         NDArray values = new Rank1Quantizer(codebook, 0, false).dequantize(state);
         assertEquals(n, values.size());
-        decoded++;
+        tally.decoded();
       } catch (IllegalArgumentException e) {
-        rejected++; // another codebook width than the state's: documented
+        tally.rejected(); // another codebook width than the state's: documented
       }
     }
   }
