@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.shampoo4j.bench.data.Augmentation;
 import org.shampoo4j.bench.data.DataDirectory;
@@ -22,6 +23,7 @@ import org.shampoo4j.bench.report.ChartWriter;
 import org.shampoo4j.bench.report.CsvReport;
 import org.shampoo4j.bench.report.ResultTable;
 import org.shampoo4j.bench.train.ModelTrainer;
+import org.shampoo4j.bench.train.RunCheckpoints;
 import org.shampoo4j.bench.train.RunResult;
 import org.shampoo4j.bench.train.TrainingSettings;
 import org.shampoo4j.bench.variant.BaseKind;
@@ -34,14 +36,12 @@ import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
 import org.shampoo4j.shampoo.distributed.Replicated;
 import org.shampoo4j.shampoo.distributed.Sharded;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import java.util.Optional;
-import org.shampoo4j.bench.train.RunCheckpoints;
+import picocli.CommandLine;
 
 /**
  * The {@code shampoo4j-bench} command: trains one model per optimizer variant on the same data,

@@ -1,11 +1,11 @@
 package org.shampoo4j.bench.variant;
 
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.nn.Block;
+import ai.djl.training.optimizer.Optimizer;
 import java.util.Collection;
 import java.util.List;
-import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 
 /**
  * One optimizer instance built for one training run: the DJL optimizer the trainer steps, and a

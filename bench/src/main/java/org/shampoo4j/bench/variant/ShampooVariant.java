@@ -1,9 +1,6 @@
 package org.shampoo4j.bench.variant;
 
 import ai.djl.nn.Block;
-import org.shampoo4j.shampoo.guice.DistributionModule;
-import org.shampoo4j.shampoo.memory.DeviceMemory;
-
 import ai.djl.training.optimizer.Optimizer;
 import com.google.inject.Guice;
 import com.google.inject.Module;
@@ -14,7 +11,9 @@ import java.util.Objects;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
+import org.shampoo4j.shampoo.guice.DistributionModule;
 import org.shampoo4j.shampoo.guice.ShampooModule;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 
 /**
  * Shampoo composed by Guice: {@link ShampooModule} with the run's {@link ShampooConfig}, plus the

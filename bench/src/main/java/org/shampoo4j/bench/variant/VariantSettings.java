@@ -1,9 +1,8 @@
 package org.shampoo4j.bench.variant;
 
+import java.util.Objects;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
-
-import java.util.Objects;
 
 /**
  * Hyper-parameters shared by every variant of one bench run, so that variants differ only in the

@@ -11,8 +11,8 @@ import java.util.Objects;
  * {@link BlockCost} first, to the least-loaded replica). The unit's statistics, inverse roots and
  * base-optimizer state live only on the owner's device.
  *
- * <p>One step per training step: DJL calls {@code update} once per replica in {@link
- * DeviceGroup} order. The first call of a step (replica 0, which holds the summed gradient)
+ * <p>One step per training step: DJL calls {@code update} once per replica, device 0 (the first
+ * of {@code optDevices}) first. The first call of a step, which holds the summed gradient,
  * computes the step: each block's gradient goes to its owner, which updates the statistics at T1,
  * the roots at T2, computes the grafted direction and applies the base optimizer to its slice of
  * the weight; the slices come back and form the new weight, which is written into replica 0. The
