@@ -36,12 +36,12 @@ import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
 import org.shampoo4j.shampoo.distributed.Replicated;
 import org.shampoo4j.shampoo.distributed.Sharded;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * The {@code shampoo4j-bench} command: trains one model per optimizer variant on the same data,
