@@ -5,18 +5,22 @@ import java.util.Objects;
 
 /**
  * The pure-Java {@link BlockQuantizer}: plain loops over {@code float[]}, no boxing and no
- * per-element allocation. Thread-safe and immutable.
+ * per-element allocation. Codes come from a lookup on the float's bits ({@code FloatBitsEncoder},
+ * exact for the codebook, checked when the quantizer is built), so quantizing runs at memory-ish
+ * speed on one core. Thread-safe and immutable.
  */
 public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedTensor> {
   private final QuantizationSpec spec;
   private final Codebook codebook;
   private final CodePacker packer;
+  private final FloatBitsEncoder encoder;
 
   /** A quantizer applying {@code spec}. */
   public ArrayQuantizer(QuantizationSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.codebook = spec.codebook();
     this.packer = new CodePacker(codebook.bits());
+    this.encoder = FloatBitsEncoder.of(codebook);
   }
 
   @Override
@@ -64,15 +68,25 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
     float[] scales = packed.rawScales();
     float[] values = codebook.values();
     float[] out = new float[n];
+    BlockGrid grid = packed.grid();
+    int blocks = scales.length;
     if (codebook.bits() == 4) {
-      decodeNibbles(packed.rawCodes(), values, scales, packed.blockSize(), out);
+      byte[] nibbles = packed.rawCodes();
+      for (int b = 0; b < blocks; b++) {
+        float s = scales[b];
+        int to = (int) grid.to(b);
+        for (int i = (int) grid.from(b); i < to; i++) {
+          // Read the nibble in place instead of unpacking to a byte per element first.
+          int code = (nibbles[i >>> 1] >>> ((i & 1) << 2)) & 0x0F;
+          out[i] = values[code] * s;
+        }
+      }
     } else {
       byte[] codes = packer.unpack(packed.rawCodes(), n);
-      int blockSize = packed.blockSize();
-      for (int from = 0, b = 0; from < n; from += blockSize, b++) {
+      for (int b = 0; b < blocks; b++) {
         float s = scales[b];
-        int to = Math.min(n, from + blockSize);
-        for (int i = from; i < to; i++) {
+        int to = (int) grid.to(b);
+        for (int i = (int) grid.from(b); i < to; i++) {
           out[i] = values[codes[i] & 0xFF] * s;
         }
       }
@@ -87,20 +101,6 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
     return FloatTensor.wrap(out, shape);
   }
 
-  // The 4-bit case reads nibbles in place instead of unpacking to a byte per element first.
-  private static void decodeNibbles(
-      byte[] packed, float[] values, float[] scales, int blockSize, float[] out) {
-    int n = out.length;
-    for (int from = 0, b = 0; from < n; from += blockSize, b++) {
-      float s = scales[b];
-      int to = Math.min(n, from + blockSize);
-      for (int i = from; i < to; i++) {
-        int code = (packed[i >>> 1] >>> ((i & 1) << 2)) & 0x0F;
-        out[i] = values[code] * s;
-      }
-    }
-  }
-
   private void requireCompatible(PackedTensor packed) {
     if (!packed.codebookId().equals(codebook.id()) || packed.bits() != codebook.bits()) {
       throw new IllegalArgumentException(
@@ -111,19 +111,19 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
 
   private PackedTensor fp32(int[] shape, float[] x) {
     return new PackedTensor(
-        shape, Layout.FP32, codebook.id(), codebook.bits(), spec.blockSize(),
+        shape, Layout.FP32, codebook.id(), codebook.bits(), spec.blockSize(), spec.blocking(),
         new byte[0], new float[0], x);
   }
 
   private PackedTensor pack(int[] shape, Layout layout, float[] x, float[] kept) {
-    int blockSize = spec.blockSize();
-    int blocks = Math.toIntExact(Shapes.blockCount(x.length, blockSize));
+    BlockGrid grid = spec.grid(shape);
+    int blocks = Math.toIntExact(grid.blockCount());
     float[] scales = new float[blocks];
     byte[] codes = new byte[x.length];
     int zeroCode = codebook.zeroCode();
     for (int b = 0; b < blocks; b++) {
-      int from = b * blockSize;
-      int to = Math.min(from + blockSize, x.length);
+      int from = (int) grid.from(b);
+      int to = (int) grid.to(b);
       float s = 0f;
       for (int i = from; i < to; i++) {
         s = Math.max(s, Math.abs(x[i]));
@@ -131,13 +131,38 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
       scales[b] = s;
       if (s == 0f) {
         Arrays.fill(codes, from, to, (byte) zeroCode);
-        continue;
-      }
-      for (int i = from; i < to; i++) {
-        codes[i] = (byte) codebook.encode(x[i] / s);
+      } else {
+        // The official kernels scale by the float32 reciprocal (two roundings), not by x / s.
+        encode(x, 1f / s, from, to, codes);
       }
     }
-    return new PackedTensor(
-        shape, layout, codebook.id(), codebook.bits(), blockSize, packer.pack(codes), scales, kept);
+    byte[] packedCodes = codebook.bits() == 4 ? packNibbles(codes) : packer.pack(codes);
+    return new PackedTensor(shape, layout, codebook.id(), codebook.bits(), spec.blockSize(),
+        spec.blocking(), packedCodes, scales, kept);
+  }
+
+  private void encode(float[] x, float inverse, int from, int to, byte[] codes) {
+    if (encoder.usable()) {
+      for (int i = from; i < to; i++) {
+        codes[i] = (byte) encoder.encode(x[i] * inverse);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        codes[i] = (byte) codebook.encode(x[i] * inverse);
+      }
+    }
+  }
+
+  // Codes known to fit 4 bits, two per byte (CodePacker's layout without its per-code checks).
+  private static byte[] packNibbles(byte[] codes) {
+    byte[] out = new byte[(codes.length + 1) >>> 1];
+    int pairs = codes.length >>> 1;
+    for (int k = 0; k < pairs; k++) {
+      out[k] = (byte) (codes[2 * k] | (codes[2 * k + 1] << 4));
+    }
+    if ((codes.length & 1) == 1) {
+      out[pairs] = codes[codes.length - 1];
+    }
+    return out;
   }
 }

@@ -6,10 +6,13 @@ import java.util.Objects;
 /**
  * An immutable quantization codebook: {@code 2^bits} strictly increasing values in {@code [-1, 1]}.
  *
- * <p>A value {@code y} (already divided by its block scale) is encoded as the index of the nearest
- * codebook value. Nearness is decided by comparing {@code y} with the float32 midpoints between
- * neighbouring values; a value that equals a midpoint goes to the lower index. Both quantizer paths
- * (pure Java and DJL) use exactly these midpoints, which is what makes them agree bit for bit.
+ * <p>A value {@code y} (already scaled by its block's reciprocal scale) is encoded as the index of
+ * the nearest codebook value, exactly as the official 4-bit Shampoo CUDA kernels do (SPEC §8):
+ * nearness is decided by comparing {@code y} with the float32 midpoints {@code (v_j + v_(j+1))·0.5f}
+ * between neighbouring values, and a value that equals a midpoint goes to the <b>even</b> one of the
+ * two codes (the official binary search always ends on an even pivot and keeps it on a tie). Both
+ * quantizer paths (pure Java and DJL) compare against the same {@link #thresholds() thresholds},
+ * which is what makes them agree bit for bit.
  */
 public final class Codebook {
   /** Largest supported bit width: codes must fit in one byte. */
@@ -19,6 +22,7 @@ public final class Codebook {
   private final int bits;
   private final float[] values;
   private final float[] midpoints;
+  private final float[] thresholds;
 
   private Codebook(String mapName, int bits, float[] values) {
     this.mapName = mapName;
@@ -27,6 +31,12 @@ public final class Codebook {
     this.midpoints = new float[values.length - 1];
     for (int j = 0; j < midpoints.length; j++) {
       midpoints[j] = (values[j] + values[j + 1]) * 0.5f;
+    }
+    // Ties to the even code: midpoint j separates code j from j + 1. When j is odd, j + 1 is even
+    // and a tie must go up, i.e. y >= m, which for floats is y > nextDown(m).
+    this.thresholds = midpoints.clone();
+    for (int j = 1; j < thresholds.length; j += 2) {
+      thresholds[j] = Math.nextDown(midpoints[j]);
     }
   }
 
@@ -91,18 +101,17 @@ public final class Codebook {
   }
 
   /**
-   * The code of the nearest value to {@code y}; ties go to the lower code. {@code y} is expected in
-   * {@code [-1, 1]}; values outside clamp to the end codes.
+   * The code of the nearest value to {@code y}; an exact tie goes to the even code. {@code y} is
+   * expected in {@code [-1, 1]}; values outside clamp to the end codes.
    */
   public int encode(float y) {
-    // Count the midpoints strictly below y by binary lifting: bits steps of size 2^(bits-1) .. 1.
+    // Count the thresholds strictly below y by binary lifting: bits steps of size 2^(bits-1) .. 1.
     // Each step is a compare and an add with no data-dependent branch (the JIT emits a
     // conditional move), about three times faster than a branching binary search on
-    // unpredictable data. The DJL path uses the same lifting, so both count the same midpoints.
-    // NaN compares false everywhere and encodes to 0.
+    // unpredictable data. NaN compares false everywhere and encodes to 0.
     int code = 0;
     for (int step = values.length >>> 1; step > 0; step >>>= 1) {
-      code += y > midpoints[code + step - 1] ? step : 0;
+      code += y > thresholds[code + step - 1] ? step : 0;
     }
     return code;
   }
@@ -112,9 +121,18 @@ public final class Codebook {
     return values.clone();
   }
 
-  /** A copy of the decision thresholds: {@code midpoints[j]} separates code j from code j + 1. */
+  /** A copy of the float32 midpoints: {@code midpoints[j]} is halfway between codes j and j + 1. */
   public float[] midpoints() {
     return midpoints.clone();
+  }
+
+  /**
+   * A copy of the decision thresholds: the code of {@code y} is the number of thresholds strictly
+   * below {@code y}. Threshold j is {@code midpoints[j]} for even j and the next float below it for
+   * odd j, which sends a value exactly on a midpoint to the even code.
+   */
+  public float[] thresholds() {
+    return thresholds.clone();
   }
 
   /**

@@ -32,11 +32,25 @@ public final class DeviceCodes {
   /**
    * Block-wise absmax encoding of a tensor, flattened row-major: blocks of {@code blockSize}
    * elements (the last may be shorter), scale = max |x| of the block, code = nearest code of
-   * {@code x / scale}; an all-zero block encodes as {@link Codebook#zeroCode()}.
+   * {@code x·(1/scale)}; an all-zero block encodes as {@link Codebook#zeroCode()}.
    *
    * @throws IllegalArgumentException if the tensor is empty or the block size is not positive
    */
   public static BlockEncoding encodeBlocks(NDArray tensor, Codebook codebook, int blockSize) {
+    return encodeBlocks(tensor, codebook, blockSize, tensor.size());
+  }
+
+  /**
+   * Block-wise absmax encoding with blocks inside rows: the row-major flattening is read as rows
+   * of {@code rowLength} elements, each split into {@code ceil(rowLength / blockSize)} blocks
+   * (see {@link BlockGrid}); scales are numbered row by row. {@code rowLength = size} is the flat
+   * layout.
+   *
+   * @throws IllegalArgumentException if the tensor is empty, the block size is not positive or the
+   *     row length does not divide the size
+   */
+  public static BlockEncoding encodeBlocks(
+      NDArray tensor, Codebook codebook, int blockSize, long rowLength) {
     long n = tensor.size();
     if (n == 0) {
       throw new IllegalArgumentException("cannot quantize an empty tensor");
@@ -44,49 +58,68 @@ public final class DeviceCodes {
     if (blockSize <= 0) {
       throw new IllegalArgumentException("block size must be positive, got " + blockSize);
     }
+    requireRows(n, rowLength);
     NDManager scope = tensor.getManager();
-    long blocks = Shapes.blockCount(n, blockSize);
-    long width = paddedBlockWidth(n, blockSize);
     NDArray flat = tensor.toType(DataType.FLOAT32, false).flatten();
-    NDArray padded = padTo(flat, blocks * width).reshape(blocks, width);
-    NDArray scales = padded.abs().max(new int[] {1});
+    NDArray blocked = toBlocks(flat, blockSize, rowLength);
+    NDArray scales = blocked.abs().max(new int[] {1});
     NDArray safe = NDArrays.where(scales.eq(0), scope.ones(scales.getShape()), scales);
-    NDArray y = padded.div(safe.expandDims(1));
-    return new BlockEncoding(nearestCodes(y, codebook).flatten().get("0:" + n), scales);
+    // x·(1/s) with the float32 reciprocal, as the official kernels and ArrayQuantizer scale.
+    NDArray y = blocked.mul(scope.ones(safe.getShape()).div(safe).expandDims(1));
+    NDArray codes = fromBlocks(nearestCodes(y, codebook), n, rowLength);
+    return new BlockEncoding(codes, scales);
   }
 
   /**
    * The values {@code codebook[code]·scale} of block-encoded codes, flattened: the first {@code
    * codes.size()} values, as {@code float32}.
-   *
-   * @throws IllegalArgumentException unless there is one scale per block of {@code blockSize}
-   *     codes (the last block may be shorter)
    */
   public static NDArray decodeBlocks(
       NDArray codes, NDArray scales, Codebook codebook, int blockSize) {
-    long n = codes.size();
-    long blocks = scales.size();
-    if (blockSize <= 0 || blocks != Shapes.blockCount(n, blockSize)) {
-      throw new IllegalArgumentException(n + " codes in blocks of " + blockSize + " need "
-          + (blockSize <= 0 ? "a positive block size" : Shapes.blockCount(n, blockSize)
-              + " scales") + ", got " + blocks + " scales");
-    }
-    if (n == 0) {
-      return codes.getManager().zeros(new Shape(0));
-    }
-    long width = paddedBlockWidth(n, blockSize);
-    NDArray values = values(codes.flatten(), codebook);
-    return padTo(values, blocks * width).reshape(blocks, width)
-        .mul(scales.expandDims(1)).flatten().get("0:" + n);
+    return decodeBlocks(codes, scales, codebook, blockSize, codes.size());
   }
 
   /**
-   * The row width of the (blocks, width) view of n elements padded to whole blocks: the block
-   * size, or n when one block holds everything, so that a block size far above n (any positive
-   * int is valid) never makes a padded buffer larger than the data.
+   * The values {@code codebook[code]·scale} of codes encoded with blocks inside rows of {@code
+   * rowLength} elements (see {@link #encodeBlocks(NDArray, Codebook, int, long)}), flattened, as
+   * {@code float32}.
    */
-  private static long paddedBlockWidth(long n, int blockSize) {
-    return Math.min(n, blockSize);
+  public static NDArray decodeBlocks(
+      NDArray codes, NDArray scales, Codebook codebook, int blockSize, long rowLength) {
+    long n = codes.size();
+    requireRows(n, rowLength);
+    NDArray values = toBlocks(values(codes.flatten(), codebook), blockSize, rowLength);
+    return fromBlocks(values.mul(scales.expandDims(1)), n, rowLength);
+  }
+
+  // (n) -> (rows·perRow, blockSize): every row zero-padded to whole blocks.
+  private static NDArray toBlocks(NDArray flat, int blockSize, long rowLength) {
+    long rows = flat.size() / rowLength;
+    long perRow = Shapes.blockCount(rowLength, blockSize);
+    NDArray matrix = flat.reshape(rows, rowLength);
+    long missing = perRow * blockSize - rowLength;
+    if (missing > 0) {
+      matrix = matrix.concat(
+          flat.getManager().zeros(new Shape(rows, missing), flat.getDataType()), 1);
+    }
+    return matrix.reshape(rows * perRow, blockSize);
+  }
+
+  // The inverse of toBlocks: drops each row's padding and flattens.
+  private static NDArray fromBlocks(NDArray blocks, long n, long rowLength) {
+    long rows = n / rowLength;
+    NDArray matrix = blocks.reshape(rows, -1);
+    if (matrix.getShape().get(1) != rowLength) {
+      matrix = matrix.get(":, 0:" + rowLength);
+    }
+    return matrix.flatten();
+  }
+
+  private static void requireRows(long n, long rowLength) {
+    if (rowLength <= 0 || n % rowLength != 0) {
+      throw new IllegalArgumentException(
+          "row length " + rowLength + " does not divide " + n + " elements");
+    }
   }
 
   /**
@@ -97,7 +130,7 @@ public final class DeviceCodes {
   public static NDArray nearestCodes(NDArray y, Codebook codebook) {
     NDManager scope = y.getManager();
     NDArray flat = y.flatten();
-    NDArray midpoints = scope.create(codebook.midpoints());
+    NDArray midpoints = scope.create(codebook.thresholds());
     NDArray code = scope.zeros(flat.getShape(), DataType.INT64);
     for (int step = 1 << (codebook.bits() - 1); step >= 1; step >>= 1) {
       NDArray candidate = code.add(step);
@@ -142,17 +175,9 @@ public final class DeviceCodes {
   /**
    * Unpacks {@code count} codes, as {@code int64}, from a packed {@code uint8} stream (the inverse
    * of {@link #pack}).
-   *
-   * @throws IllegalArgumentException unless the stream has exactly the {@code ceil(count·bits/8)}
-   *     bytes {@code count} codes need (checked before anything of size {@code count} is made)
    */
   public static NDArray unpack(NDArray packed, int bits, long count) {
     requireBits(bits);
-    if (count < 0 || packed.size() != new CodePacker(bits).packedLength(count)) {
-      throw new IllegalArgumentException(count + " codes of " + bits + " bits need "
-          + (count < 0 ? "a non-negative count" : new CodePacker(bits).packedLength(count)
-              + " bytes") + ", got " + packed.size() + " bytes");
-    }
     NDManager scope = packed.getManager();
     NDArray b = packed.toType(DataType.FLOAT32, false);
     NDArray codes;

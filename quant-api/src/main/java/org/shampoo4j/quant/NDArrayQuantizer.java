@@ -87,7 +87,9 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
   }
 
   private PackedNDArray encode(int[] shape, Layout layout, NDArray x, NDArray kept) {
-    DeviceCodes.BlockEncoding encoded = DeviceCodes.encodeBlocks(x, codebook, spec.blockSize());
+    long rowLength = spec.grid(shape).rowLength();
+    DeviceCodes.BlockEncoding encoded =
+        DeviceCodes.encodeBlocks(x, codebook, spec.blockSize(), rowLength);
     NDArray packedCodes = DeviceCodes.pack(encoded.codes(), codebook.bits());
     return packed(shape, layout, packedCodes, encoded.scales(), kept);
   }
@@ -107,8 +109,8 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
         packed.scales().tempAttach(scope);
         packed.fp32().tempAttach(scope);
         NDArray codes = DeviceCodes.unpack(packed.codes(), codebook.bits(), packed.elementCount());
-        NDArray scaled = DeviceCodes.decodeBlocks(
-                codes, packed.scales(), codebook, packed.blockSize())
+        NDArray scaled = DeviceCodes.decodeBlocks(codes, packed.scales(), codebook,
+                packed.blockSize(), packed.grid().rowLength())
             .reshape(djlShape);
         if (packed.layout() == Layout.OFF_DIAGONAL) {
           int order = shape[0];
@@ -136,7 +138,7 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
   private PackedNDArray packed(
       int[] shape, Layout layout, NDArray codes, NDArray scales, NDArray kept) {
     return new PackedNDArray(
-        shape, layout, codebook.id(), codebook.bits(), spec.blockSize(),
+        shape, layout, codebook.id(), codebook.bits(), spec.blockSize(), spec.blocking(),
         codes.toType(DataType.UINT8, false), scales, kept);
   }
 

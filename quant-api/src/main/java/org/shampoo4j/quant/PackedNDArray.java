@@ -21,6 +21,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
   private final String codebookId;
   private final int bits;
   private final int blockSize;
+  private final Blocking blocking;
   private final NDArray codes;
   private final NDArray scales;
   private final NDArray fp32;
@@ -31,10 +32,12 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
       String codebookId,
       int bits,
       int blockSize,
+      Blocking blocking,
       NDArray codes,
       NDArray scales,
       NDArray fp32) {
     this.shape = shape.clone();
+    this.blocking = blocking;
     this.layout = layout;
     this.codebookId = codebookId;
     this.bits = bits;
@@ -69,6 +72,16 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
     return blockSize;
   }
 
+  /** How the blocks are laid out. */
+  public Blocking blocking() {
+    return blocking;
+  }
+
+  /** The blocks of this tensor. */
+  public BlockGrid grid() {
+    return BlockGrid.of(shape, blockSize, blocking);
+  }
+
   /** The packed codes, {@code uint8}; read-only by contract. */
   public NDArray codes() {
     return codes;
@@ -98,7 +111,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
   @Override
   public PackedTensor toHost() {
     return new PackedTensor(
-        shape, layout, codebookId, bits, blockSize,
+        shape, layout, codebookId, bits, blockSize, blocking,
         codes.size() == 0 ? new byte[0] : codes.toByteArray(),
         scales.size() == 0 ? new float[0] : scales.toFloatArray(),
         fp32.size() == 0 ? new float[0] : fp32.toFloatArray());
@@ -112,6 +125,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
     byte[] codes = host.codes();
     return new PackedNDArray(
         host.shape(), host.layout(), host.codebookId(), host.bits(), host.blockSize(),
+        host.blocking(),
         manager.create(ByteBuffer.wrap(codes), new Shape(codes.length), DataType.UINT8),
         manager.create(host.scales()),
         manager.create(host.fp32()));
@@ -164,6 +178,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
   @Override
   public String toString() {
     return "PackedNDArray[" + java.util.Arrays.toString(shape) + " " + layout + " " + codebookId
-        + " block=" + blockSize + " bytes=" + memory().total() + " on " + codes.getDevice() + "]";
+        + " block=" + blockSize + " " + blocking + " bytes=" + memory().total() + " on "
+        + codes.getDevice() + "]";
   }
 }

@@ -17,9 +17,26 @@ public final class PackedTensor implements QuantizedTensor {
   private final String codebookId;
   private final int bits;
   private final int blockSize;
+  private final Blocking blocking;
   private final byte[] codes;
   private final float[] scales;
   private final float[] fp32;
+
+  /**
+   * Creates a packed tensor with {@link Blocking#FLAT} blocks; see {@link #PackedTensor(int[],
+   * Layout, String, int, int, Blocking, byte[], float[], float[]) the full constructor}.
+   */
+  public PackedTensor(
+      int[] shape,
+      Layout layout,
+      String codebookId,
+      int bits,
+      int blockSize,
+      byte[] codes,
+      float[] scales,
+      float[] fp32) {
+    this(shape, layout, codebookId, bits, blockSize, Blocking.FLAT, codes, scales, fp32);
+  }
 
   /**
    * Creates a packed tensor and checks that its buffer sizes add up.
@@ -29,6 +46,7 @@ public final class PackedTensor implements QuantizedTensor {
    * @param codebookId {@link Codebook#id()} of the codebook the codes index into
    * @param bits code width
    * @param blockSize elements per scale
+   * @param blocking how the blocks are laid out (which scale an element uses)
    * @param codes packed codes ({@link CodePacker} layout); empty for {@link Layout#FP32}
    * @param scales one absmax scale per block; empty for {@link Layout#FP32}
    * @param fp32 the diagonal for {@link Layout#OFF_DIAGONAL}, all values for {@link Layout#FP32},
@@ -41,10 +59,12 @@ public final class PackedTensor implements QuantizedTensor {
       String codebookId,
       int bits,
       int blockSize,
+      Blocking blocking,
       byte[] codes,
       float[] scales,
       float[] fp32) {
     this.shape = Objects.requireNonNull(shape, "shape").clone();
+    this.blocking = Objects.requireNonNull(blocking, "blocking");
     this.layout = Objects.requireNonNull(layout, "layout");
     this.codebookId = Objects.requireNonNull(codebookId, "codebookId");
     this.bits = bits;
@@ -78,12 +98,12 @@ public final class PackedTensor implements QuantizedTensor {
               "off-diagonal layout needs a square matrix, got shape " + Arrays.toString(shape));
         }
         expectCodes = new CodePacker(bits).packedLength(n);
-        expectScales = Shapes.blockCount(n, blockSize);
+        expectScales = blocking.blockCount(shape, blockSize);
         expectFp32 = shape[0];
       }
       default -> {
         expectCodes = new CodePacker(bits).packedLength(n);
-        expectScales = Shapes.blockCount(n, blockSize);
+        expectScales = blocking.blockCount(shape, blockSize);
         expectFp32 = 0;
       }
     }
@@ -96,7 +116,8 @@ public final class PackedTensor implements QuantizedTensor {
     if (actual != expected) {
       throw new IllegalArgumentException(
           "packed tensor of shape " + Arrays.toString(shape) + " (" + layout + ", " + bits
-              + "-bit, block " + blockSize + ") needs " + expected + " " + what + ", got "
+              + "-bit, block " + blockSize + " " + blocking + ") needs " + expected + " " + what
+              + ", got "
               + actual);
     }
   }
@@ -124,6 +145,16 @@ public final class PackedTensor implements QuantizedTensor {
   /** Elements per scale. */
   public int blockSize() {
     return blockSize;
+  }
+
+  /** How the blocks are laid out. */
+  public Blocking blocking() {
+    return blocking;
+  }
+
+  /** The blocks of this tensor. */
+  public BlockGrid grid() {
+    return BlockGrid.of(shape, blockSize, blocking);
   }
 
   /** A copy of the packed codes. */
@@ -175,6 +206,7 @@ public final class PackedTensor implements QuantizedTensor {
         && layout == p.layout
         && bits == p.bits
         && blockSize == p.blockSize
+        && blocking == p.blocking
         && codebookId.equals(p.codebookId)
         && Arrays.equals(shape, p.shape)
         && Arrays.equals(codes, p.codes)
@@ -184,7 +216,7 @@ public final class PackedTensor implements QuantizedTensor {
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(layout, bits, blockSize, codebookId);
+    int h = Objects.hash(layout, bits, blockSize, blocking, codebookId);
     h = 31 * h + Arrays.hashCode(shape);
     h = 31 * h + Arrays.hashCode(codes);
     h = 31 * h + Arrays.hashCode(scales);
@@ -194,6 +226,6 @@ public final class PackedTensor implements QuantizedTensor {
   @Override
   public String toString() {
     return "PackedTensor[" + Arrays.toString(shape) + " " + layout + " " + codebookId
-        + " block=" + blockSize + " bytes=" + bytes() + "]";
+        + " block=" + blockSize + " " + blocking + " bytes=" + bytes() + "]";
   }
 }

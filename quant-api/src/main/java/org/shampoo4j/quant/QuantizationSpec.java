@@ -3,8 +3,9 @@ package org.shampoo4j.quant;
 import java.util.Objects;
 
 /**
- * How a tensor is quantized block-wise: the codebook, the block size and the size below which a
- * tensor stays fp32. Immutable; build with {@link #builder(Codebook)}.
+ * How a tensor is quantized block-wise: the codebook, the block size, how blocks are laid out
+ * ({@link Blocking}) and the size below which a tensor stays fp32. Immutable; build with {@link
+ * #builder(Codebook)}.
  */
 public final class QuantizationSpec {
   /** Block size used for Shampoo states (SPEC §2). */
@@ -15,15 +16,20 @@ public final class QuantizationSpec {
 
   private final Codebook codebook;
   private final int blockSize;
+  private final Blocking blocking;
   private final long minQuantizedElements;
 
   private QuantizationSpec(Builder b) {
     this.codebook = b.codebook;
     this.blockSize = b.blockSize;
+    this.blocking = b.blocking;
     this.minQuantizedElements = b.minQuantizedElements;
   }
 
-  /** A builder with the defaults: block size 64, tensors under 4096 elements kept fp32. */
+  /**
+   * A builder with the defaults: block size 64, {@link Blocking#FLAT} blocks, tensors under 4096
+   * elements kept fp32.
+   */
   public static Builder builder(Codebook codebook) {
     return new Builder(codebook);
   }
@@ -43,6 +49,16 @@ public final class QuantizationSpec {
     return blockSize;
   }
 
+  /** How blocks are laid out: over the flattened tensor or inside rows. */
+  public Blocking blocking() {
+    return blocking;
+  }
+
+  /** The blocks of a tensor of {@code shape} under this spec. */
+  public BlockGrid grid(int[] shape) {
+    return BlockGrid.of(shape, blockSize, blocking);
+  }
+
   /** Tensors with fewer elements than this are stored fp32, unquantized. */
   public long minQuantizedElements() {
     return minQuantizedElements;
@@ -55,25 +71,27 @@ public final class QuantizationSpec {
 
   /** A builder initialised from this spec. */
   public Builder toBuilder() {
-    return new Builder(codebook).blockSize(blockSize).minQuantizedElements(minQuantizedElements);
+    return new Builder(codebook).blockSize(blockSize).blocking(blocking)
+        .minQuantizedElements(minQuantizedElements);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof QuantizationSpec s
         && blockSize == s.blockSize
+        && blocking == s.blocking
         && minQuantizedElements == s.minQuantizedElements
         && codebook.equals(s.codebook);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(codebook, blockSize, minQuantizedElements);
+    return Objects.hash(codebook, blockSize, blocking, minQuantizedElements);
   }
 
   @Override
   public String toString() {
-    return "QuantizationSpec[" + codebook.id() + ", block=" + blockSize
+    return "QuantizationSpec[" + codebook.id() + ", block=" + blockSize + " " + blocking
         + ", minElements=" + minQuantizedElements + "]";
   }
 
@@ -81,6 +99,7 @@ public final class QuantizationSpec {
   public static final class Builder {
     private final Codebook codebook;
     private int blockSize = DEFAULT_BLOCK_SIZE;
+    private Blocking blocking = Blocking.FLAT;
     private long minQuantizedElements = DEFAULT_MIN_QUANTIZED_ELEMENTS;
 
     private Builder(Codebook codebook) {
@@ -93,6 +112,15 @@ public final class QuantizationSpec {
         throw new IllegalArgumentException("block size must be positive, got " + blockSize);
       }
       this.blockSize = blockSize;
+      return this;
+    }
+
+    /**
+     * How blocks are laid out (default {@link Blocking#FLAT}; {@link Blocking#ROWS} keeps every
+     * block inside a row, the official layout for square Shampoo states).
+     */
+    public Builder blocking(Blocking blocking) {
+      this.blocking = Objects.requireNonNull(blocking, "blocking");
       return this;
     }
 

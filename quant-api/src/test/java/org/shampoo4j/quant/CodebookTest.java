@@ -12,12 +12,16 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class CodebookTest {
-  /** Brute force nearest value, ties to the lower code, distance measured as encode does. */
+  /**
+   * Brute force nearest value by the float32 midpoints, an exact tie to the even code (the
+   * official kernels' rule): midpoint j separates codes j and j + 1, so a value on it goes up
+   * exactly when j + 1 is even.
+   */
   private static int nearest(Codebook cb, float y) {
     float[] mid = cb.midpoints();
     int count = 0;
-    for (float m : mid) {
-      if (y > m) {
+    for (int j = 0; j < mid.length; j++) {
+      if (y > mid[j] || (y == mid[j] && (j & 1) == 1)) {
         count++;
       }
     }
@@ -42,7 +46,7 @@ class CodebookTest {
   }
 
   @Property(tries = 50, seed = "42")
-  void everyValueEncodesToItsOwnCodeAndMidpointsGoLower(
+  void everyValueEncodesToItsOwnCodeAndMidpointsGoToTheEvenCode(
       @ForAll @IntRange(min = 1, max = 8) int bits, @ForAll long seed) {
     Codebook cb = TestCodebooks.random(bits, new Random(seed), false);
     float[] mid = cb.midpoints();
@@ -50,8 +54,10 @@ class CodebookTest {
       assertEquals(j, cb.encode(cb.decode(j)));
     }
     for (int j = 0; j < mid.length; j++) {
-      assertEquals(j, cb.encode(mid[j]), "a value on midpoint " + j + " goes to the lower code");
-      assertEquals(j + 1, cb.encode(Math.nextUp(mid[j])));
+      int even = (j & 1) == 0 ? j : j + 1;
+      assertEquals(even, cb.encode(mid[j]), "a value on midpoint " + j + " goes to the even code");
+      assertEquals(j + 1, cb.encode(Math.nextUp(mid[j])), "just above midpoint " + j);
+      assertEquals(j, cb.encode(Math.nextDown(mid[j])), "just below midpoint " + j);
     }
     assertEquals(0, cb.encode(-2f));
     assertEquals(cb.size() - 1, cb.encode(2f));

@@ -13,7 +13,8 @@ import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /**
  * The pure-Java and DJL (CPU) quantizers agree bit for bit: codes, scales, fp32 parts and
- * dequantized values, for random codebooks, shapes, block sizes and minimum sizes.
+ * dequantized values, for random codebooks, shapes, block sizes, flat and row blocking, and
+ * minimum sizes; inputs include exact midpoints and their float32 neighbours.
  */
 class QuantizerAgreementTest {
   private static final int[] USED_WIDTHS = {3, 4, 8};
@@ -43,16 +44,18 @@ class QuantizerAgreementTest {
     int blockSize = blockSizes[r.nextInt(blockSizes.length)];
     long[] minimums = {0, n, n + 1L, QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS};
     long minimum = minimums[r.nextInt(minimums.length)];
-    QuantizationSpec spec =
-        QuantizationSpec.builder(cb).blockSize(blockSize).minQuantizedElements(minimum).build();
+    QuantizationSpec spec = QuantizationSpec.builder(cb).blockSize(blockSize)
+        .blocking(r.nextBoolean() ? Blocking.ROWS : Blocking.FLAT)
+        .minQuantizedElements(minimum).build();
     float[] x = QuantizerChecks.data(n, r);
     plantMidpoints(x, cb, blockSize, r);
     assertAgree(spec, x, shape, offDiagonal);
   }
 
   /**
-   * Makes some blocks hold an element equal to 1 and others equal to codebook midpoints, so that
-   * x / scale lands exactly on a decision threshold and the tie rule is exercised.
+   * Makes some blocks hold an element equal to ±1 and the others equal to codebook midpoints or
+   * their float32 neighbours, so that x·(1/scale) lands exactly on a decision threshold (the tie
+   * rule) or one ulp beside it.
    */
   static void plantMidpoints(float[] x, Codebook cb, int blockSize, Random r) {
     float[] mid = cb.midpoints();
@@ -62,7 +65,9 @@ class QuantizerAgreementTest {
         continue;
       }
       for (int i = from; i < to; i++) {
-        x[i] = mid[r.nextInt(mid.length)];
+        float m = mid[r.nextInt(mid.length)];
+        int pick = r.nextInt(4);
+        x[i] = pick == 0 ? Math.nextUp(m) : pick == 1 ? Math.nextDown(m) : m;
       }
       x[from + r.nextInt(to - from)] = r.nextBoolean() ? 1f : -1f;
     }

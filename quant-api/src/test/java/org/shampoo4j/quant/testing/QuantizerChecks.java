@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.shampoo4j.quant.ArrayQuantizer;
+import org.shampoo4j.quant.BlockGrid;
+import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.Layout;
@@ -37,12 +39,16 @@ public final class QuantizerChecks {
     return x;
   }
 
-  /** A random spec for {@code codebook}: block size and minimum size below, at and above n. */
+  /**
+   * A random spec for {@code codebook}: block size, flat or row blocking, and minimum size below,
+   * at and above n.
+   */
   public static QuantizationSpec randomSpec(Codebook codebook, long n, Random r) {
     int[] blockSizes = {64, 128, 1, 7, 1 + r.nextInt(300)};
     long[] minimums = {0, n, n + 1, QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS};
     return QuantizationSpec.builder(codebook)
         .blockSize(blockSizes[r.nextInt(blockSizes.length)])
+        .blocking(r.nextBoolean() ? Blocking.ROWS : Blocking.FLAT)
         .minQuantizedElements(minimums[r.nextInt(minimums.length)])
         .build();
   }
@@ -96,6 +102,7 @@ public final class QuantizerChecks {
       return;
     }
     float[] scales = p.scales();
+    BlockGrid grid = p.grid();
     int order = p.layout() == Layout.OFF_DIAGONAL ? p.shape()[0] : -1;
     float maxError = spec.codebook().maxRoundingError();
     for (int i = 0; i < x.length; i++) {
@@ -103,7 +110,7 @@ public final class QuantizerChecks {
         assertEquals(x[i], back[i], 0f, "diagonal element " + i / order);
         continue;
       }
-      float s = scales[i / spec.blockSize()];
+      float s = scales[(int) grid.blockOf(i)];
       float bound = maxError * s + 1e-6f * s;
       assertTrue(Math.abs(x[i] - back[i]) <= bound,
           "element " + i + ": " + x[i] + " came back as " + back[i] + ", bound " + bound);

@@ -2,6 +2,7 @@ package org.shampoo4j.quant.dynamictree;
 
 import java.util.Arrays;
 import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.Float32Linspace;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
@@ -15,7 +16,9 @@ import org.shampoo4j.quant.QuantizationMap;
  * {@code 10^(i - (E - 1))}, so the largest level spans {@code [0.1, 1]} and every smaller level is
  * a decade lower. The positive values, their negatives, 0 and 1 make {@code 1 + 1 + 2·(2^E - 1)
  * = 2^b} values. For 4 bits this yields ±0.0055, ±0.0325, ±0.0775, ±0.2125, ±0.4375, ±0.6625,
- * ±0.8875, 0 and 1. Stateless and immutable.
+ * ±0.8875, 0 and 1. Every value is computed in float32 exactly as the official code builds it with
+ * torch (float32 {@code linspace} boundaries, float32 means, one float32 product with the decade;
+ * SPEC §8), so codes match the official kernels bit for bit. Stateless and immutable.
  */
 public final class DynamicTreeMap implements QuantizationMap {
   /** The name stored in codebook ids: {@code dynamic-tree}. */
@@ -50,12 +53,14 @@ public final class DynamicTreeMap implements QuantizationMap {
     int k = 0;
     for (int level = 0; level < exponentLevels; level++) {
       int fractions = 1 << level;
-      double decade = Math.pow(10.0, level - (exponentLevels - 1));
+      float[] boundaries = Float32Linspace.of(0.1, 1, fractions + 1);
+      // 10^(level - (E - 1)) as a double rounded once to float32, like a Python number times a
+      // float32 tensor.
+      float decade = (float) Math.pow(10.0, level - (exponentLevels - 1));
       for (int f = 0; f < fractions; f++) {
         // Midpoint of the f-th of `fractions` equal intervals of [0.1, 1].
-        double lower = 0.1 + 0.9 * f / fractions;
-        double upper = 0.1 + 0.9 * (f + 1) / fractions;
-        float v = (float) (decade * (lower + upper) / 2.0);
+        float mean = (boundaries[f] + boundaries[f + 1]) / 2f;
+        float v = decade * mean;
         values[k++] = v;
         values[k++] = -v;
       }

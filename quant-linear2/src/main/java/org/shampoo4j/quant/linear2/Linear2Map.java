@@ -1,6 +1,7 @@
 package org.shampoo4j.quant.linear2;
 
 import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.Float32Linspace;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
@@ -9,7 +10,9 @@ import org.shampoo4j.quant.QuantizationMap;
  * <p>For {@code b} bits: {@code t_j = -1 + 2j/(2^b - 1)}, {@code c_j = sign(t_j)·t_j²}, and then
  * {@code c_(2^(b-1)-1)} is set to 0, so the map has an exact zero (needed because the quantized
  * matrices are mostly near zero off the diagonal). Squaring puts more codes near zero, where
- * eigenvector entries concentrate. Stateless and immutable.
+ * eigenvector entries concentrate. The values are computed in float32 exactly as the official code
+ * builds them with torch (a float32 {@code linspace}, then a float32 square; SPEC §8), so codes
+ * match the official kernels bit for bit. Stateless and immutable.
  */
 public final class Linear2Map implements QuantizationMap {
   /** The name stored in codebook ids: {@code linear2}. */
@@ -39,13 +42,12 @@ public final class Linear2Map implements QuantizationMap {
               + " (at 1 bit the zeroed code would leave only {0, 1})");
     }
     int size = 1 << bits;
-    float[] values = new float[size];
-    for (int j = 0; j < size; j++) {
-      // Computed in double and rounded once, so the values do not depend on evaluation order.
-      double t = -1.0 + 2.0 * j / (size - 1);
-      values[j] = (float) (Math.signum(t) * t * t);
-    }
+    float[] values = Float32Linspace.of(-1, 1, size);
     values[(size >> 1) - 1] = 0f;
+    for (int j = 0; j < size; j++) {
+      float t = values[j];
+      values[j] = Math.signum(t) * (t * t);
+    }
     // Codebook.of rejects values that are not strictly increasing with a message naming them.
     return Codebook.of(NAME, bits, values);
   }
