@@ -168,7 +168,8 @@ class CholeskyEfPreconditionerTest {
       for (int n : new int[] {100, 128, 257}) {
         long pairs = (long) n * (n - 1) / 2;
         long vectorBlocks = (pairs + 63) / 64;
-        long rootBlocks = ((long) n * n + 63) / 64;
+        // Blocks inside rows (the default, official layout): n·⌈n/64⌉.
+        long rootBlocks = (long) n * ((n + 63) / 64);
         // SPEC §3 root: codes over the whole matrix (diagonal zeroed), fp32 diagonal.
         MemoryFootprint root =
             new MemoryFootprint(((long) n * n + 1) / 2, 4 * rootBlocks, 4L * n);

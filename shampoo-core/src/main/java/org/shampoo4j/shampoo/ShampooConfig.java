@@ -5,6 +5,7 @@ import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
@@ -49,6 +50,7 @@ public final class ShampooConfig {
   private final int minPreconditionedDimension;
   private final int quantizationBits;
   private final int quantizationBlockSize;
+  private final Blocking quantizationBlocking;
   private final long minQuantizedElements;
   private final BaseOptimizerSpec baseOptimizer;
   private final int maxConsecutiveFailures;
@@ -69,6 +71,7 @@ public final class ShampooConfig {
     this.minPreconditionedDimension = b.minPreconditionedDimension;
     this.quantizationBits = b.quantizationBits;
     this.quantizationBlockSize = b.quantizationBlockSize;
+    this.quantizationBlocking = b.quantizationBlocking;
     this.minQuantizedElements = b.minQuantizedElements;
     this.baseOptimizer = b.baseOptimizer;
     this.maxConsecutiveFailures = b.maxConsecutiveFailures;
@@ -97,6 +100,7 @@ public final class ShampooConfig {
     b.minPreconditionedDimension = minPreconditionedDimension;
     b.quantizationBits = quantizationBits;
     b.quantizationBlockSize = quantizationBlockSize;
+    b.quantizationBlocking = quantizationBlocking;
     b.minQuantizedElements = minQuantizedElements;
     b.baseOptimizer = baseOptimizer;
     b.maxConsecutiveFailures = maxConsecutiveFailures;
@@ -185,6 +189,15 @@ public final class ShampooConfig {
     return quantizationBlockSize;
   }
 
+  /**
+   * How the quantized square states (eigenvectors, inverse roots, statistics, Cholesky factors)
+   * are split into blocks: {@link Blocking#ROWS} (default, the official kernels' layout, every
+   * block inside one row) or {@link Blocking#FLAT}.
+   */
+  public Blocking quantizationBlocking() {
+    return quantizationBlocking;
+  }
+
   /** Statistics with fewer elements stay fp32 in quantized representations. */
   public long minQuantizedElements() {
     return minQuantizedElements;
@@ -210,9 +223,9 @@ public final class ShampooConfig {
         + ", T2=" + rootInterval + ", maxOrder=" + maxOrder + ", root=" + rootMethod
         + (rootMethod == RootMethod.COUPLED_NEWTON ? "(" + newtonIterations + ")" : "")
         + ", grafting=" + grafting + ", minDim=" + minPreconditionedDimension
-        + ", quant=" + quantizationBits + "bit/" + quantizationBlockSize + "/min"
-        + minQuantizedElements + ", base=" + baseOptimizer.name() + ", rescale=" + rescaleGrad
-        + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy
+        + ", quant=" + quantizationBits + "bit/" + quantizationBlockSize + "/"
+        + quantizationBlocking + "/min" + minQuantizedElements + ", base=" + baseOptimizer.name()
+        + ", rescale=" + rescaleGrad + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy
         + ", maxConsecutiveFailures=" + maxConsecutiveFailures + "]";
   }
 
@@ -233,6 +246,7 @@ public final class ShampooConfig {
     private int minPreconditionedDimension = 2;
     private int quantizationBits = 4;
     private int quantizationBlockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
+    private Blocking quantizationBlocking = Blocking.ROWS;
     private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
     private BaseOptimizerSpec baseOptimizer = SgdMomentum.builder().settings();
     private int maxConsecutiveFailures = 3;
@@ -337,6 +351,15 @@ public final class ShampooConfig {
     /** Quantization block size >= 1; default 64. */
     public Builder quantizationBlockSize(int blockSize) {
       this.quantizationBlockSize = blockSize;
+      return this;
+    }
+
+    /**
+     * How quantized square states are split into blocks; default {@link Blocking#ROWS} (see the
+     * getter).
+     */
+    public Builder quantizationBlocking(Blocking blocking) {
+      this.quantizationBlocking = Objects.requireNonNull(blocking, "blocking");
       return this;
     }
 

@@ -696,6 +696,7 @@ public final class ShampooOptimizer extends Optimizer
         .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
         .linalg(la.functions).rootMethod(la.root).manager(deviceManager.newSubManager())
         .bits(config.quantizationBits()).blockSize(config.quantizationBlockSize())
+        .blocking(config.quantizationBlocking())
         .minQuantizedElements(config.minQuantizedElements())
         .build();
   }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
+import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
@@ -25,6 +26,7 @@ public final class PreconditionerContext {
   private final NDManager manager;
   private final int bits;
   private final int blockSize;
+  private final Blocking blocking;
   private final long minQuantizedElements;
 
   private PreconditionerContext(Builder b) {
@@ -37,6 +39,7 @@ public final class PreconditionerContext {
     this.manager = Objects.requireNonNull(b.manager, "manager");
     this.bits = b.bits;
     this.blockSize = b.blockSize;
+    this.blocking = b.blocking;
     this.minQuantizedElements = b.minQuantizedElements;
   }
 
@@ -90,6 +93,11 @@ public final class PreconditionerContext {
     return blockSize;
   }
 
+  /** How quantized square states are split into blocks (default: inside rows, as official). */
+  public Blocking blocking() {
+    return blocking;
+  }
+
   /** Matrices with fewer elements stay fp32. */
   public long minQuantizedElements() {
     return minQuantizedElements;
@@ -112,6 +120,7 @@ public final class PreconditionerContext {
   public QuantizationSpec quantizationSpec(QuantizationMap map) {
     return QuantizationSpec.builder(map.codebook(bits))
         .blockSize(blockSize)
+        .blocking(blocking)
         .minQuantizedElements(minQuantizedElements)
         .build();
   }
@@ -129,7 +138,8 @@ public final class PreconditionerContext {
     return builder()
         .label(label).beta(beta).epsilon(epsilon).rootExponent(rootExponent)
         .linalg(linalg).rootMethod(rootMethod).manager(manager)
-        .bits(bits).blockSize(blockSize).minQuantizedElements(minQuantizedElements);
+        .bits(bits).blockSize(blockSize).blocking(blocking)
+        .minQuantizedElements(minQuantizedElements);
   }
 
   /** Builder of {@link PreconditionerContext}. */
@@ -143,6 +153,7 @@ public final class PreconditionerContext {
     private NDManager manager;
     private int bits = 4;
     private int blockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
+    private Blocking blocking = Blocking.ROWS;
     private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
 
     private Builder() {}
@@ -213,6 +224,12 @@ public final class PreconditionerContext {
         throw new IllegalArgumentException("block size must be positive, got " + blockSize);
       }
       this.blockSize = blockSize;
+      return this;
+    }
+
+    /** How quantized square states are split into blocks; default {@link Blocking#ROWS}. */
+    public Builder blocking(Blocking blocking) {
+      this.blocking = Objects.requireNonNull(blocking, "blocking");
       return this;
     }
 

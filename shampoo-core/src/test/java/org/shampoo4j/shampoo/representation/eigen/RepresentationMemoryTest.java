@@ -9,8 +9,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -19,17 +20,20 @@ import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 import org.shampoo4j.testing.Matrices;
 
 /**
- * Reported bytes equal the packed buffers SPEC §2 prescribes: n·4/8 bytes of codes plus 4 bytes
- * per block of 64 (4.5 bits per element) for each quantized matrix, fp32 for diagonals and
- * eigenvalues, and plain fp32 below 4096 elements; unchanged by updates.
+ * Reported bytes equal the packed buffers SPEC §2 prescribes: ⌈n²·4/8⌉ bytes of codes plus 4 bytes
+ * per block for each quantized matrix, fp32 for diagonals and eigenvalues, and plain fp32 below
+ * 4096 elements; unchanged by updates. Blocks lie inside rows by default (n·⌈n/64⌉ of them, the
+ * official layout: 4.5 bits per element when 64 divides n, more otherwise); the flat layout has
+ * ⌈n²/64⌉.
  */
 class RepresentationMemoryTest {
   @ParameterizedTest
-  @ValueSource(ints = {32, 64, 100, 128})
-  void memoryMatchesThePackedBuffers(int n) {
+  @CsvSource({"32, ROWS", "64, ROWS", "100, ROWS", "128, ROWS", "99, ROWS", "100, FLAT",
+      "99, FLAT"})
+  void memoryMatchesThePackedBuffers(int n, Blocking blocking) {
     long elements = (long) n * n;
     boolean quantized = elements >= 4096;
-    long blocks = (elements + 63) / 64;
+    long blocks = blocking == Blocking.ROWS ? n * (long) ((n + 63) / 64) : (elements + 63) / 64;
     // One quantized n×n matrix: codes + scales (+ its fp32 diagonal when off-diagonal).
     MemoryFootprint dense = quantized
         ? new MemoryFootprint((elements + 1) / 2, 4 * blocks, 0)
@@ -41,7 +45,7 @@ class RepresentationMemoryTest {
     MemoryFootprint naiveExpected = offDiagonal.plus(offDiagonal);
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
-      PreconditionerContext ctx = context(m, f, 4096);
+      PreconditionerContext ctx = context(m, f, 4096).toBuilder().blocking(blocking).build();
       try (Preconditioner eigen =
               EigenBjorckRepresentation.builder(new Linear2Map()).build().create(n, ctx);
           Preconditioner naive = new NaiveQuantizedRepresentation(new Linear2Map()).create(n, ctx);
@@ -59,11 +63,11 @@ class RepresentationMemoryTest {
         double eigenBits = eigen.memory().bitsPerElement(2 * elements);
         double naiveBits = naive.memory().bitsPerElement(2 * elements);
         System.out.printf(
-            "n=%d: eigen-bjorck %d bytes (%.3f bits/element of V and L^), naive %d bytes (%.3f),"
+            "n=%d %s: eigen-bjorck %d bytes (%.3f bits/element of V and L^), naive %d bytes (%.3f),"
                 + " V alone %.3f bits/element, fp32 full matrix would be %d%n",
-            n, eigen.memory().total(), eigenBits, naive.memory().total(), naiveBits,
+            n, blocking, eigen.memory().total(), eigenBits, naive.memory().total(), naiveBits,
             8.0 * dense.total() / elements, 2 * 4 * elements);
-        if (quantized && elements % 64 == 0) {
+        if (quantized && n % 64 == 0) {
           assertEquals(4.5, 8.0 * (dense.codeBytes() + dense.scaleBytes()) / elements, 1e-12);
         }
       }
