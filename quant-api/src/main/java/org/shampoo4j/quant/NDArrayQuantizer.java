@@ -8,11 +8,12 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
 
 /**
- * The DJL {@link BlockQuantizer}: quantization as a handful of tensor operations on the device the
- * input lives on, with no host round trip (except the optional finiteness check, which reads one
- * boolean), built from {@link DeviceCodes}. Results are bit-for-bit equal to {@link
- * ArrayQuantizer}'s: the same float32 division by the block scale and the same midpoint
- * comparisons.
+ * The DJL {@link BlockQuantizer}: quantization on the device the input lives on, with no host
+ * round trip (except the optional finiteness check, which reads one boolean). On DJL's PyTorch
+ * engine quantize and dequantize are one call each into fused TorchScript kernels (encode + pack,
+ * unpack + decode over uint8 codes); on other engines they are composed from {@link DeviceCodes}.
+ * Results are bit-for-bit equal to {@link ArrayQuantizer}'s: the same {@code x·(1/s)} scaling and
+ * the same threshold comparisons.
  *
  * <p>Quantized buffers are attached to the input's manager; dequantized arrays to the packed
  * tensor's manager. Temporaries are freed before returning. Immutable and thread-safe.
@@ -21,6 +22,7 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
   private final QuantizationSpec spec;
   private final Codebook codebook;
   private final boolean checkFinite;
+  private final boolean fused;
 
   /** A quantizer that rejects non-finite input (costs one device-to-host boolean per call). */
   public NDArrayQuantizer(QuantizationSpec spec) {
@@ -35,9 +37,18 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
    *     input (the optimizers check gradients) pass {@code false} to keep steps free of host syncs
    */
   public NDArrayQuantizer(QuantizationSpec spec, boolean checkFinite) {
+    this(spec, checkFinite, true);
+  }
+
+  /**
+   * A quantizer that may be kept off the fused kernels ({@code fused = false}: plain NDArray
+   * operations even on PyTorch), which tests use to check one path against the other.
+   */
+  NDArrayQuantizer(QuantizationSpec spec, boolean checkFinite, boolean fused) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.codebook = spec.codebook();
     this.checkFinite = checkFinite;
+    this.fused = fused;
   }
 
   @Override
@@ -70,7 +81,9 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
         requireFinite(x, shape);
       }
       PackedNDArray result;
-      if (!spec.quantizes(n)) {
+      if (spec.quantizes(n) && fused && TorchScriptCodes.supports(x)) {
+        result = fusedQuantize(scope, shape, x, offDiagonal);
+      } else if (!spec.quantizes(n)) {
         result = packed(shape, Layout.FP32, scope.create(new byte[0]),
             scope.create(new float[0]), x.duplicate());
       } else if (offDiagonal) {
@@ -86,11 +99,21 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
     }
   }
 
+  private PackedNDArray fusedQuantize(
+      NDManager scope, int[] shape, NDArray x, boolean offDiagonal) {
+    NDArray thresholds = scope.create(codebook.thresholds());
+    NDArray input = offDiagonal ? x.reshape(shape[0], shape[0]) : x;
+    long rowLength = spec.grid(shape).rowLength();
+    NDArray[] out = TorchScriptCodes.get().quantize(
+        input, thresholds, rowLength, spec.blockSize(), codebook.bits(), offDiagonal);
+    return packed(shape, offDiagonal ? Layout.OFF_DIAGONAL : Layout.DENSE, out[0], out[1], out[2]);
+  }
+
   private PackedNDArray encode(int[] shape, Layout layout, NDArray x, NDArray kept) {
     long rowLength = spec.grid(shape).rowLength();
     DeviceCodes.BlockEncoding encoded =
-        DeviceCodes.encodeBlocks(x, codebook, spec.blockSize(), rowLength);
-    NDArray packedCodes = DeviceCodes.pack(encoded.codes(), codebook.bits());
+        NDArrayCodes.encodeBlocks(x, codebook, spec.blockSize(), rowLength);
+    NDArray packedCodes = NDArrayCodes.pack(encoded.codes(), codebook.bits());
     return packed(shape, layout, packedCodes, encoded.scales(), kept);
   }
 
@@ -108,8 +131,17 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
         packed.codes().tempAttach(scope);
         packed.scales().tempAttach(scope);
         packed.fp32().tempAttach(scope);
-        NDArray codes = DeviceCodes.unpack(packed.codes(), codebook.bits(), packed.elementCount());
-        NDArray scaled = DeviceCodes.decodeBlocks(codes, packed.scales(), codebook,
+        if (fused && TorchScriptCodes.supports(packed.codes(), packed.scales(), packed.fp32())) {
+          NDArray values = scope.create(codebook.values());
+          result = TorchScriptCodes.get().dequantize(packed.codes(), values, packed.scales(),
+              packed.fp32(), packed.elementCount(), packed.grid().rowLength(),
+              packed.blockSize(), codebook.bits()).reshape(djlShape);
+          result.attach(owner);
+          return result;
+        }
+        NDArray codes =
+            NDArrayCodes.unpack(packed.codes(), codebook.bits(), packed.elementCount());
+        NDArray scaled = NDArrayCodes.decodeBlocks(codes, packed.scales(), codebook,
                 packed.blockSize(), packed.grid().rowLength())
             .reshape(djlShape);
         if (packed.layout() == Layout.OFF_DIAGONAL) {

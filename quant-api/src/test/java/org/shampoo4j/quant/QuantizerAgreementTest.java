@@ -73,10 +73,18 @@ class QuantizerAgreementTest {
     }
   }
 
-  /** Quantizes with both paths and asserts equal packed tensors and dequantized values. */
+  /**
+   * Quantizes with the Java path and both DJL paths (fused TorchScript kernels and plain NDArray
+   * operations) and asserts equal packed tensors and dequantized values.
+   */
   static void assertAgree(QuantizationSpec spec, float[] x, int[] shape, boolean offDiagonal) {
+    assertAgree(spec, x, shape, offDiagonal, new NDArrayQuantizer(spec));
+    assertAgree(spec, x, shape, offDiagonal, new NDArrayQuantizer(spec, true, false));
+  }
+
+  private static void assertAgree(
+      QuantizationSpec spec, float[] x, int[] shape, boolean offDiagonal, NDArrayQuantizer nq) {
     ArrayQuantizer aq = new ArrayQuantizer(spec);
-    NDArrayQuantizer nq = new NDArrayQuantizer(spec);
     FloatTensor tensor = FloatTensor.of(x, shape);
     PackedTensor java = offDiagonal ? aq.quantizeOffDiagonal(tensor) : aq.quantize(tensor);
     float[] javaBack = aq.dequantize(java).data();
