@@ -27,14 +27,17 @@ import torch.nn.functional as F
 
 
 def _blocks(flat: torch.Tensor, row_length: int, block_size: int) -> torch.Tensor:
-    """(n) -> (rows * per_row, block_size): every row zero-padded to whole blocks."""
+    """(n) -> (rows * per_row, width): every row zero-padded to whole blocks. The width is the
+    block size, or the row length when one block holds the row, so that a block size far above
+    the data never allocates more than the data."""
     rows = flat.numel() // row_length
-    per_row = (row_length + block_size - 1) // block_size
+    width = min(block_size, row_length)
+    per_row = (row_length + width - 1) // width
     matrix = flat.reshape(rows, row_length)
-    pad = per_row * block_size - row_length
+    pad = per_row * width - row_length
     if pad > 0:
         matrix = F.pad(matrix, [0, pad])
-    return matrix.reshape(rows * per_row, block_size)
+    return matrix.reshape(rows * per_row, width)
 
 
 def _unblocks(blocks: torch.Tensor, n: int, row_length: int) -> torch.Tensor:
@@ -180,12 +183,14 @@ def main() -> None:
     thresholds = (values[:-1] + values[1:]) * 0.5
     x = torch.randn(37, 37, generator=g)
     for row_length in (37, 37 * 37):
-        packed, scales, diagonal = loaded.quantize(x, thresholds, row_length, 8, 4, True)
-        back = loaded.dequantize(packed, values, scales, diagonal, 37 * 37, row_length, 8, 4)
-        back = back.reshape(37, 37)
-        assert torch.equal(back.diagonal(), x.diagonal())
-        off = ~torch.eye(37, dtype=torch.bool)
-        assert (back - x)[off].abs().max() <= x.abs().max() / 15 + 1e-6
+        for block_size in (8, 1 << 31):
+            packed, scales, diagonal = loaded.quantize(x, thresholds, row_length, block_size, 4,
+                                                       True)
+            back = loaded.dequantize(packed, values, scales, diagonal, 37 * 37, row_length,
+                                     block_size, 4).reshape(37, 37)
+            assert torch.equal(back.diagonal(), x.diagonal())
+            off = ~torch.eye(37, dtype=torch.bool)
+            assert (back - x)[off].abs().max() <= x.abs().max() / 15 + 1e-6
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

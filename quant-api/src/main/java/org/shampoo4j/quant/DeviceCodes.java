@@ -1,8 +1,8 @@
 package org.shampoo4j.quant;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The device-side building blocks of quantization, on the input's device with exactly the
@@ -72,10 +72,13 @@ public final class DeviceCodes {
   /**
    * The values {@code codebook[code]·scale} of block-encoded codes, flattened: the first {@code
    * codes.size()} values, as {@code float32}.
+   *
+   * @throws IllegalArgumentException unless there is one scale per block of {@code blockSize}
+   *     codes (the last block may be shorter)
    */
   public static NDArray decodeBlocks(
       NDArray codes, NDArray scales, Codebook codebook, int blockSize) {
-    return decodeBlocks(codes, scales, codebook, blockSize, codes.size());
+    return decodeBlocks(codes, scales, codebook, blockSize, Math.max(1, codes.size()));
   }
 
   /**
@@ -83,11 +86,26 @@ public final class DeviceCodes {
    * rowLength} elements (see {@link #encodeBlocks(NDArray, Codebook, int, long)}), flattened, as
    * {@code float32}.
    *
-   * @throws IllegalArgumentException if the row length does not divide the number of codes
+   * @throws IllegalArgumentException if the row length does not divide the number of codes or
+   *     there is not exactly one scale per block
    */
   public static NDArray decodeBlocks(
       NDArray codes, NDArray scales, Codebook codebook, int blockSize, long rowLength) {
-    requireRows(codes.size(), rowLength);
+    long n = codes.size();
+    if (blockSize <= 0) {
+      throw new IllegalArgumentException("block size must be positive, got " + blockSize);
+    }
+    if (n > 0) {
+      requireRows(n, rowLength);
+    }
+    long blocks = n == 0 ? 0 : n / rowLength * Shapes.blockCount(rowLength, blockSize);
+    if (scales.size() != blocks) {
+      throw new IllegalArgumentException(n + " codes in blocks of " + blockSize + " need "
+          + blocks + " scales, got " + scales.size() + " scales");
+    }
+    if (n == 0) {
+      return codes.getManager().zeros(new Shape(0));
+    }
     if (!TorchScriptCodes.supports(codes, scales)) {
       return NDArrayCodes.decodeBlocks(codes, scales, codebook, blockSize, rowLength);
     }
@@ -133,10 +151,17 @@ public final class DeviceCodes {
    * Unpacks {@code count} codes, as {@code uint8}, from a packed {@code uint8} stream (the inverse
    * of {@link #pack}).
    *
-   * @throws IllegalArgumentException if {@code bits} is not in [1, 8]
+   * @throws IllegalArgumentException if {@code bits} is not in [1, 8], or unless the stream has
+   *     exactly the {@code ceil(count·bits/8)} bytes {@code count} codes need (checked before
+   *     anything of size {@code count} is made)
    */
   public static NDArray unpack(NDArray packed, int bits, long count) {
     requireBits(bits);
+    if (count < 0 || packed.size() != new CodePacker(bits).packedLength(count)) {
+      throw new IllegalArgumentException(count + " codes of " + bits + " bits need "
+          + (count < 0 ? "a non-negative count" : new CodePacker(bits).packedLength(count)
+              + " bytes") + ", got " + packed.size() + " bytes");
+    }
     return TorchScriptCodes.supports(packed)
         ? TorchScriptCodes.get().unpack(packed, bits, count)
         : NDArrayCodes.unpack(packed, bits, count);

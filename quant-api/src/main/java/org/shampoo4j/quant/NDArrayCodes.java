@@ -38,17 +38,20 @@ final class NDArrayCodes {
     return fromBlocks(values.mul(scales.expandDims(1)), n, rowLength);
   }
 
-  // (n) -> (rows·perRow, blockSize): every row zero-padded to whole blocks.
+  // (n) -> (rows·perRow, width): every row zero-padded to whole blocks. The width is the block
+  // size, or the row length when one block holds the row, so that a block size far above the
+  // data (any positive int is valid) never allocates more than the data.
   private static NDArray toBlocks(NDArray flat, int blockSize, long rowLength) {
     long rows = flat.size() / rowLength;
-    long perRow = Shapes.blockCount(rowLength, blockSize);
+    long width = Math.min(blockSize, rowLength);
+    long perRow = Shapes.blockCount(rowLength, (int) width);
     NDArray matrix = flat.reshape(rows, rowLength);
-    long missing = perRow * blockSize - rowLength;
+    long missing = perRow * width - rowLength;
     if (missing > 0) {
       matrix = matrix.concat(
           flat.getManager().zeros(new Shape(rows, missing), flat.getDataType()), 1);
     }
-    return matrix.reshape(rows * perRow, blockSize);
+    return matrix.reshape(rows * perRow, width);
   }
 
   // The inverse of toBlocks: drops each row's padding and flattens.

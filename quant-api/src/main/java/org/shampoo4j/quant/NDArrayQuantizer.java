@@ -126,6 +126,9 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
       NDArray result;
       if (packed.layout() == Layout.FP32) {
         result = packed.fp32().duplicate().reshape(djlShape);
+      } else if (packed.elementCount() == 0) {
+        requireCompatible(packed);
+        result = scope.zeros(djlShape);
       } else {
         requireCompatible(packed);
         packed.codes().tempAttach(scope);

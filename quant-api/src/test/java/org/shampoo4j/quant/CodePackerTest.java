@@ -96,7 +96,8 @@ class CodePackerTest {
       NDArray unpacked = DeviceCodes.unpack(
           m.create(ByteBuffer.wrap(expected), new Shape(expected.length), DataType.UINT8),
           bits, count);
-      assertArrayEquals(asLongs, unpacked.toLongArray());
+      assertEquals(DataType.UINT8, unpacked.getDataType());
+      assertArrayEquals(asLongs, unpacked.toType(DataType.INT64, false).toLongArray());
     }
   }
 }
