@@ -132,7 +132,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
   }
 
   /**
-   * A packed tensor with this one's description (shape, layout, codebook, bits, block size) and
+   * A packed tensor with this one's description (shape, layout, codebook, bits, blocks) and
    * other buffers of the same data types and shapes, for example read back from a checkpoint. The
    * buffers are taken as they are (no copy, no re-quantization).
    *
@@ -142,7 +142,8 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
     requireLike("codes", this.codes, codes);
     requireLike("scales", this.scales, scales);
     requireLike("fp32 values", this.fp32, fp32);
-    return new PackedNDArray(shape, layout, codebookId, bits, blockSize, codes, scales, fp32);
+    return new PackedNDArray(
+        shape, layout, codebookId, bits, blockSize, blocking, codes, scales, fp32);
   }
 
   private static void requireLike(String what, NDArray expected, NDArray actual) {
