@@ -1,5 +1,8 @@
 package org.shampoo4j.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -20,13 +23,17 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.shampoo4j.shampoo.ShampooOptimizer;
+import org.shampoo4j.shampoo.state.CheckpointContents;
+import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.ParameterSet;
 
 /**
  * One model of a {@link Problem} with its own optimizer and DJL trainer, trained full-batch step
  * by step, whose model parameters and optimizer state can be saved to and loaded from bytes: the
- * pieces of a resume test (train N, save, load into a fresh session, train M).
+ * pieces of a resume test (train N, save, load into a fresh session, train M; the checkpoint's
+ * size is checked against the optimizer's memory report on the way).
  */
 public final class TrainingSession implements AutoCloseable {
   private final Model model;
@@ -145,6 +152,7 @@ public final class TrainingSession implements AutoCloseable {
       first.train(n);
       parameters = first.saveParameters();
       state = first.saveState();
+      first.assertSizeMatchesMemoryReport(state);
     }
     try (TrainingSession second =
         new TrainingSession(problem, optimizers, Device.cpu(), parameters)) {
@@ -152,6 +160,23 @@ public final class TrainingSession implements AutoCloseable {
       second.train(m);
       return second.weights();
     }
+  }
+
+  /**
+   * Checks that a Shampoo checkpoint's array bytes are exactly the optimizer's memory report and
+   * that names, shapes and frames add less than 100 bytes per entry.
+   */
+  public void assertSizeMatchesMemoryReport(byte[] state) throws IOException {
+    if (!(optimizer instanceof ShampooOptimizer shampoo)) {
+      return;
+    }
+    CheckpointContents c = CheckpointFile.read(new ByteArrayInputStream(state));
+    long reported = shampoo.memoryReport().total().total();
+    assertEquals(reported, c.dataBytes(), "checkpoint array bytes vs memory report");
+    long entries = c.parameters().stream()
+        .mapToLong(p -> 1 + p.state().arrays().size() + p.state().counters().size()).sum();
+    assertTrue(state.length - reported < 256 + 100 * entries,
+        (state.length - reported) + " header bytes for " + entries + " entries");
   }
 
   /** The weights after {@code steps} uninterrupted steps. */
