@@ -190,7 +190,8 @@ class ShardedShampooTest {
         .build();
   }
 
-  private static ShampooOptimizer optimizer(ShampooConfig config, Distribution distribution) {
+  /** Shampoo with fp32 statistics under {@code distribution}. */
+  static ShampooOptimizer optimizer(ShampooConfig config, Distribution distribution) {
     return ShampooOptimizer.builder().config(config)
         .representation(new FullMatrixRepresentation()).distribution(distribution).build();
   }

@@ -16,7 +16,6 @@ import org.shampoo4j.shampoo.RootMethod;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.SgdMomentum;
-import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 
 /**
  * The sharded step's law over random shapes, block sizes, replica counts, costs and grafting
@@ -42,8 +41,9 @@ class ShardedStepPropertiesTest {
         .cost(cost).reduction(reduction).build();
     int steps = 5;
     try (NDManager m = NDManager.newBaseManager();
-        ShampooOptimizer shard = optimizer(config, sharded);
-        ShampooOptimizer single = optimizer(config, Distribution.replicated())) {
+        ShampooOptimizer shard = ShardedShampooTest.optimizer(config, sharded);
+        ShampooOptimizer single =
+            ShardedShampooTest.optimizer(config, Distribution.replicated())) {
       Shape[] shapes = {new Shape(rows, cols), new Shape(cols)};
       NDArray[][] w = new NDArray[shapes.length][replicas];
       NDArray[] reference = new NDArray[shapes.length];
@@ -82,11 +82,6 @@ class ShardedStepPropertiesTest {
           report.devices().stream().mapToLong(d -> d.total().total()).sum());
       assertEquals(single.memoryReport().total(), report.total());
     }
-  }
-
-  private static ShampooOptimizer optimizer(ShampooConfig config, Distribution distribution) {
-    return ShampooOptimizer.builder().config(config)
-        .representation(new FullMatrixRepresentation()).distribution(distribution).build();
   }
 
   private static float[] gaussian(Random random, int n) {
