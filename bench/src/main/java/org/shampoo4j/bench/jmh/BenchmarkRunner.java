@@ -24,9 +24,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Runs the JMH benchmarks of this module and derives the tables JMH does not print: GB/s of fp32
  * input for quantization and packing (and as a percentage of the device-to-device copy rate of
- * {@link CopyBenchmark} measured in the same run), each representation's time as a ratio to {@code shampoo32}
- * (FullMatrix) of the same method and order in the same run, and measured state memory against
- * the 4.5-bit theory.
+ * {@link CopyBenchmark} measured in the same run), each representation's time as a ratio to
+ * {@code shampoo32} (FullMatrix) of the same method and setting (device, order, step kind) in the
+ * same run, the mean step of a run with SPEC's intervals, and measured state memory against the
+ * 4.5-bit theory.
  *
  * <p>Usage: {@code java -cp bench/target/bench.jar org.shampoo4j.bench.jmh.BenchmarkRunner
  * [--out DIR] [--memory-orders N,N] [--no-memory] [JMH options]}. Every other argument goes to JMH
@@ -37,6 +38,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public final class BenchmarkRunner {
   private static final String PACKAGE = "org.shampoo4j.bench.jmh.";
   private static final String COPY = "CopyBenchmark.";
+  private static final String SHAMPOO32 = "shampoo32";
+  /** SPEC §1's default intervals, for the amortised step cost. */
+  private static final int SPEC_T1 = 100;
+  private static final int SPEC_T2 = 500;
 
   private BenchmarkRunner() {}
 
@@ -86,7 +91,9 @@ public final class BenchmarkRunner {
     List<Map<String, Object>> throughput = throughput(results);
     List<Map<String, Object>> ratios = ratios(results);
     derived.put("throughput", throughput);
+    List<Map<String, Object>> amortised = amortised(results);
     derived.put("ratiosToShampoo32", ratios);
+    derived.put("amortisedSteps", amortised);
     System.out.println();
     if (!throughput.isEmpty()) {
       System.out.println("Quantization and packing throughput (GB/s of fp32 input = 4 bytes x elements;"
@@ -95,8 +102,14 @@ public final class BenchmarkRunner {
       System.out.println(renderThroughput(throughput));
     }
     if (!ratios.isEmpty()) {
-      System.out.println("Preconditioner cost, ratio to shampoo32 (FullMatrix) of the same method and order:");
-      System.out.println(renderRatios(ratios));
+      System.out.println("Cost per call, ratio to shampoo32 (FullMatrix) of the same method and"
+          + " setting in this run:");
+      System.out.println(renderRatios(ratios, "millisPerOp"));
+    }
+    if (!amortised.isEmpty()) {
+      System.out.printf(Locale.ROOT, "Mean step of a run with T1 = %d, T2 = %d (steady + (t1 -"
+          + " steady)/T1 + (t2 - t1)/T2), ratio to shampoo32:%n", SPEC_T1, SPEC_T2);
+      System.out.println(renderRatios(amortised, "millisPerStep"));
     }
     if (memory) {
       if (memoryOrders == null) {
@@ -188,11 +201,16 @@ public final class BenchmarkRunner {
     return rows;
   }
 
+  /**
+   * Every score that has a {@code representation} parameter, with its ratio to the {@code
+   * shampoo32} score of the same benchmark method and the same other parameters (device, order,
+   * step kind, ...) in this run.
+   */
   private static List<Map<String, Object>> ratios(Collection<RunResult> results) {
     Map<String, Double> reference = new HashMap<>();
     for (RunResult r : results) {
-      if ("shampoo32".equals(r.getParams().getParam("representation"))) {
-        reference.put(shortName(r) + "@" + r.getParams().getParam("order"), millis(r));
+      if (SHAMPOO32.equals(r.getParams().getParam("representation"))) {
+        reference.put(comparisonKey(r), millis(r));
       }
     }
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -201,17 +219,94 @@ public final class BenchmarkRunner {
       if (repr == null) {
         continue;
       }
-      String key = shortName(r) + "@" + r.getParams().getParam("order");
-      Double ref = reference.get(key);
+      Double ref = reference.get(comparisonKey(r));
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("benchmark", shortName(r));
-      row.put("order", Integer.parseInt(r.getParams().getParam("order")));
+      row.put("setting", setting(r));
       row.put("representation", repr);
       row.put("millisPerOp", millis(r));
       row.put("ratioToShampoo32", ref == null ? null : millis(r) / ref);
       rows.add(row);
     }
     return rows;
+  }
+
+  /**
+   * For benchmarks measured per kind of Shampoo step ({@code step} = steady, t1, t2), the mean
+   * cost of a step in a run with SPEC's intervals: {@code steady + (t1 − steady)/T1 + (t2 −
+   * t1)/T2}, T1 = 100, T2 = 500, and its ratio to {@code shampoo32}'s.
+   */
+  private static List<Map<String, Object>> amortised(Collection<RunResult> results) {
+    Map<String, Map<String, Double>> kinds = new LinkedHashMap<>();
+    Map<String, RunResult> sample = new HashMap<>();
+    for (RunResult r : results) {
+      String kind = r.getParams().getParam("step");
+      if (kind == null || r.getParams().getParam("representation") == null) {
+        continue;
+      }
+      String key = keyWithout(r, "step");
+      kinds.computeIfAbsent(key, k -> new HashMap<>()).put(kind, millis(r));
+      sample.put(key, r);
+    }
+    Map<String, Double> cost = new LinkedHashMap<>();
+    for (Map.Entry<String, Map<String, Double>> e : kinds.entrySet()) {
+      Map<String, Double> k = e.getValue();
+      if (k.containsKey("steady") && k.containsKey("t1") && k.containsKey("t2")) {
+        double steady = k.get("steady");
+        cost.put(e.getKey(), steady + (k.get("t1") - steady) / SPEC_T1
+            + (k.get("t2") - k.get("t1")) / SPEC_T2);
+      }
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Map.Entry<String, Double> e : cost.entrySet()) {
+      RunResult r = sample.get(e.getKey());
+      Double ref = cost.get(keyWithout(r, "step", "representation") + "|" + SHAMPOO32);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("benchmark", shortName(r));
+      row.put("setting", settingWithout(r, "step"));
+      row.put("representation", r.getParams().getParam("representation"));
+      row.put("millisPerStep", e.getValue());
+      row.put("ratioToShampoo32", ref == null ? null : e.getValue() / ref);
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /** Benchmark method plus every parameter except the representation. */
+  private static String comparisonKey(RunResult r) {
+    return keyWithout(r, "representation");
+  }
+
+  // The representation, when kept, goes last so that a key with it replaced by shampoo32 can be
+  // built by appending "|shampoo32" to the key without it.
+  private static String keyWithout(RunResult r, String... excluded) {
+    List<String> skip = List.of(excluded);
+    StringBuilder key = new StringBuilder(shortName(r));
+    for (String name : r.getParams().getParamsKeys()) {
+      if (!skip.contains(name) && !name.equals("representation")) {
+        key.append('|').append(name).append('=').append(r.getParams().getParam(name));
+      }
+    }
+    if (!skip.contains("representation")) {
+      key.append('|').append(r.getParams().getParam("representation"));
+    }
+    return key.toString();
+  }
+
+  /** The parameters other than the representation, for example {@code device=gpu order=1024}. */
+  private static String setting(RunResult r) {
+    return settingWithout(r);
+  }
+
+  private static String settingWithout(RunResult r, String... excluded) {
+    List<String> skip = List.of(excluded);
+    List<String> parts = new ArrayList<>();
+    for (String name : r.getParams().getParamsKeys()) {
+      if (!name.equals("representation") && !skip.contains(name)) {
+        parts.add(name + "=" + r.getParams().getParam(name));
+      }
+    }
+    return String.join(" ", parts);
   }
 
   private static double millis(RunResult r) {
@@ -244,13 +339,13 @@ public final class BenchmarkRunner {
     return sb.toString();
   }
 
-  private static String renderRatios(List<Map<String, Object>> rows) {
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-45s %6s %-10s %12s %10s%n",
-        "benchmark", "order", "repr", "ms/op", "vs fp32"));
+  private static String renderRatios(List<Map<String, Object>> rows, String unitKey) {
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-45s %-40s %-10s %12s %8s%n",
+        "benchmark", "setting", "repr", "ms", "vs fp32"));
     for (Map<String, Object> r : rows) {
       Object ratio = r.get("ratioToShampoo32");
-      sb.append(String.format(Locale.ROOT, "%-45s %6d %-10s %12.3f %10s%n", r.get("benchmark"),
-          r.get("order"), r.get("representation"), r.get("millisPerOp"),
+      sb.append(String.format(Locale.ROOT, "%-45s %-40s %-10s %12.3f %8s%n", r.get("benchmark"),
+          r.get("setting"), r.get("representation"), (Double) r.get(unitKey),
           ratio == null ? "-" : String.format(Locale.ROOT, "%.2f", (Double) ratio)));
     }
     return sb.toString();

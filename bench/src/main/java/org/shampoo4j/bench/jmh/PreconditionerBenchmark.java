@@ -1,6 +1,7 @@
 package org.shampoo4j.bench.jmh;
 
 import java.util.concurrent.TimeUnit;
+import ai.djl.ndarray.NDManager;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,7 +20,9 @@ import org.shampoo4j.bench.variant.RepresentationChoice;
 /**
  * Per representation and order: one Shampoo step of a square parameter ({@link
  * PreconditionerFixture#step}), one T1 refresh ({@code Preconditioner.accumulate}) and one T2
- * refresh ({@code refreshInverseRoot}), on the CPU. {@link BenchmarkRunner} reports each score as
+ * refresh ({@code refreshInverseRoot}), on the {@link JmhDevice} ({@code -p device=cpu|gpu}); each
+ * measured call waits for the device. {@link ShampooStepBenchmark} measures the optimizer's full
+ * {@code update} instead of this fixture. {@link BenchmarkRunner} reports each score as
  * a ratio to the {@code shampoo32} (FullMatrix) score of the same method and order measured in
  * the same run. Orders 2048 and 4096 take seconds per call on two cores: choose orders with
  * {@code -p order=256,1024}.
@@ -46,9 +49,9 @@ public class PreconditionerBenchmark {
 
   /** Builds and warms the preconditioners. */
   @Setup(Level.Trial)
-  public void setUp() {
+  public void setUp(JmhDevice device) {
     fixture = new PreconditionerFixture(
-        RepresentationChoice.byId(representation).representation(), order, 42);
+        RepresentationChoice.byId(representation).representation(), order, 42, device.device());
   }
 
   /** Frees the state. */
@@ -59,19 +62,28 @@ public class PreconditionerBenchmark {
 
   /** One optimizer step's preconditioning and update. */
   @Benchmark
-  public void step() {
-    fixture.step(1e-3f);
+  public long step() {
+    return fixture.step(1e-3f);
   }
 
   /** One T1 refresh of the left statistic. */
   @Benchmark
-  public void accumulate() {
+  public long accumulate() {
     fixture.left.accumulate(fixture.leftGram);
+    return awaitLeft();
   }
 
   /** One T2 refresh of the left inverse root. */
   @Benchmark
-  public void refreshInverseRoot() {
+  public long refreshInverseRoot() {
     fixture.left.refreshInverseRoot();
+    return awaitLeft();
+  }
+
+  // Reading the state back waits for the device; a small fixed cost next to a refresh.
+  private long awaitLeft() {
+    try (NDManager scratch = fixture.manager.newSubManager()) {
+      return JmhDevice.await(fixture.left.inverseRoot(scratch));
+    }
   }
 }

@@ -1,5 +1,6 @@
 package org.shampoo4j.bench.jmh;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -28,8 +29,9 @@ final class PreconditionerFixture implements AutoCloseable {
   final NDArray rightGram;
   final NDArray weight;
 
-  PreconditionerFixture(PreconditionerRepresentation representation, int order, long seed) {
-    manager = NDManager.newBaseManager();
+  PreconditionerFixture(
+      PreconditionerRepresentation representation, int order, long seed, Device device) {
+    manager = NDManager.newBaseManager(device);
     linalg = new TorchScriptMatrixFunctions(manager);
     PreconditionerContext context = PreconditionerContext.builder()
         .label(representation.name() + "[" + order + "]")
@@ -42,7 +44,7 @@ final class PreconditionerFixture implements AutoCloseable {
     manager.getEngine().setRandomSeed((int) seed);
     // Scaled so the Gram matrices have entries of order one.
     gradient = manager.randomNormal(0f, 1f / (float) Math.sqrt(order), new Shape(order, order),
-        DataType.FLOAT32);
+        DataType.FLOAT32, device);
     leftGram = gradient.matMul(gradient.transpose());
     rightGram = gradient.transpose().matMul(gradient);
     weight = manager.zeros(new Shape(order, order));
@@ -57,9 +59,10 @@ final class PreconditionerFixture implements AutoCloseable {
   /**
    * The per-step work of Shampoo for this parameter: rebuild both inverse roots from their
    * representation, {@code P = L̂·G·R̂}, graft P to the norm of G, and apply it as an SGD step.
-   * Statistic and root refreshes (every T1 / T2 steps) are measured separately.
+   * Statistic and root refreshes (every T1 / T2 steps) are measured separately. Returns once the
+   * update is on the device.
    */
-  void step(float learningRate) {
+  long step(float learningRate) {
     try (NDManager scratch = manager.newSubManager()) {
       NDArray l = left.inverseRoot(scratch);
       NDArray r = right.inverseRoot(scratch);
@@ -69,6 +72,7 @@ final class PreconditionerFixture implements AutoCloseable {
       NDArray grafted = p.mul(g.norm().div(p.norm()));
       weight.subi(grafted.mul(learningRate));
     }
+    return JmhDevice.await(weight);
   }
 
   @Override

@@ -29,7 +29,8 @@ final class StateMemoryTable {
     for (int order : orders) {
       for (RepresentationChoice c : RepresentationChoice.values()) {
         MemoryFootprint m;
-        try (PreconditionerFixture f = new PreconditionerFixture(c.representation(), order, 42)) {
+        try (PreconditionerFixture f = new PreconditionerFixture(
+            c.representation(), order, 42, ai.djl.Device.cpu())) {
           m = f.left.memory();
         }
         double elements = 2.0 * order * order;
