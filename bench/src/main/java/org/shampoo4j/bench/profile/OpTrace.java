@@ -118,8 +118,8 @@ final class OpTrace {
       list.sort(Comparator.comparingDouble(Event::start)
           .thenComparing(Comparator.comparingDouble(Event::duration).reversed()));
       List<Event> open = new ArrayList<>();
-      boolean[] hasChild = new boolean[list.size()];
       List<Integer> openIndex = new ArrayList<>();
+      int[] parent = new int[list.size()];
       for (int i = 0; i < list.size(); i++) {
         Event e = list.get(i);
         while (!open.isEmpty() && open.get(open.size() - 1).end() <= e.start()) {
@@ -127,18 +127,26 @@ final class OpTrace {
           openIndex.remove(openIndex.size() - 1);
         }
         if (open.isEmpty()) {
+          parent[i] = -1;
           calls++;
           opMicros += e.duration();
           topNames.merge(e.name(), 1, Integer::sum);
         } else {
-          hasChild[openIndex.get(openIndex.size() - 1)] = true;
+          parent[i] = openIndex.get(openIndex.size() - 1);
         }
         open.add(e);
         openIndex.add(i);
       }
-      for (int i = 0; i < list.size(); i++) {
-        if (!hasChild[i] && !NO_KERNEL.contains(list.get(i).name())) {
+      // Children follow their parents in this order, so one backward pass sees every child of an
+      // event before the event: an event is a kernel if it computes and nothing below it does.
+      boolean[] kernelBelow = new boolean[list.size()];
+      for (int i = list.size() - 1; i >= 0; i--) {
+        boolean kernel = !kernelBelow[i] && !NO_KERNEL.contains(list.get(i).name());
+        if (kernel) {
           kernels++;
+        }
+        if (parent[i] >= 0 && (kernel || kernelBelow[i])) {
+          kernelBelow[parent[i]] = true;
         }
       }
     }
