@@ -144,10 +144,9 @@ public final class StepProfiler {
           if (r == repeats) {
             // The last cycle is traced: one step of each kind.
             if (kind != null) {
-              counts[kind.ordinal()] = OpTrace.trace(() -> {
-                step.run();
-                sync(weight);
-              }, scratch);
+              // The update alone: on a GPU the trace then shows the host's side of the step.
+              counts[kind.ordinal()] = OpTrace.trace(step, scratch);
+              sync(weight);
             } else {
               step.run();
             }

@@ -39,6 +39,16 @@ public interface Preconditioner extends AutoCloseable {
   NDArray inverseRoot(NDManager manager);
 
   /**
+   * The current inverse root for the optimizer's step, which only reads it, and only until {@code
+   * manager} closes: by default a new array, as {@link #inverseRoot}. A representation that keeps
+   * the root as a dense float32 array returns that array itself (no copy per step). The caller
+   * neither modifies nor closes it.
+   */
+  default NDArray inverseRootForStep(NDManager manager) {
+    return inverseRoot(manager);
+  }
+
+  /**
    * The current statistic S as the representation sees it (dequantized or rebuilt), as a new array
    * attached to {@code manager}. Used by tests and reports, not by the step.
    */

@@ -85,6 +85,13 @@ final class FullMatrixPreconditioner implements Preconditioner {
     return copy;
   }
 
+  /** The stored root itself: the step only reads it, so a copy per step would be wasted. */
+  @Override
+  public NDArray inverseRootForStep(NDManager target) {
+    requireOpen();
+    return root;
+  }
+
   @Override
   public NDArray statistic(NDManager target) {
     requireOpen();
