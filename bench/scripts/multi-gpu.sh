@@ -10,8 +10,9 @@
 #   GPUS         devices of the multi-device runs (default 2)
 #   VARIANT      Shampoo variant (default eigen4-l2)
 #   MODELS       default "mlp resnet18"; resnet18 runs only if Fashion-MNIST IDX files are in DATA
-#   DATA         default: fmnist (the carried subset), else /usr/share/datasets/fashion-mnist
-#   BUDGET_S     seconds for all runs together (default 270); each run may use what is left
+#   DATA         Fashion-MNIST IDX directory; default: data/fashion-mnist (the carried subset),
+#                else fmnist, else /usr/share/datasets/fashion-mnist
+#   BUDGET_S     seconds for all runs together (default 240); each run may use what is left
 #                divided by the runs still to come, and is stopped with SIGTERM past that (it keeps
 #                its finished epochs; its status then says "interrupted")
 #   MLP_WIDTH, MLP_EPOCHS  the MLP workload (default 2048 and 4)
@@ -27,10 +28,14 @@ OUT=${1:?usage: multi-gpu.sh OUT_DIR}
 GPUS=${GPUS:-2}
 VARIANT=${VARIANT:-eigen4-l2}
 MODELS=${MODELS:-mlp resnet18}
-BUDGET_S=${BUDGET_S:-270}
+BUDGET_S=${BUDGET_S:-240}
 DEVICE=${DEVICE:-gpu}
-DATA=${DATA:-fmnist}
-[ -d "$DATA" ] || DATA=/usr/share/datasets/fashion-mnist
+if [ -z "${DATA:-}" ]; then
+  for d in data/fashion-mnist fmnist /usr/share/datasets/fashion-mnist; do
+    [ -d "$d" ] && { DATA=$d; break; }
+  done
+fi
+DATA=${DATA:-data/fashion-mnist}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 
@@ -39,9 +44,9 @@ workload() {
     # Width 2048: the 2048x2048 weight has four Shampoo blocks (1200 + 848 per side).
     mlp) echo "--model mlp --width ${MLP_WIDTH:-2048} --dataset synthetic" \
       "--epochs ${MLP_EPOCHS:-4} --batch-size 64" ;;
-    # 2 x 50 steps of batch 128; roots at steps 50 and 100 so that Shampoo works in the short run.
-    resnet18) echo "--model resnet18 --dataset fashion-mnist --data $DATA --max-train 6400" \
-      "--max-test 2000 --epochs 2 --batch-size 128 --t1 10 --t2 50 --warmup-epochs 0" ;;
+    # 2 x 40 steps of batch 128; roots at steps 40 and 80 so that Shampoo works in the short run.
+    resnet18) echo "--model resnet18 --dataset fashion-mnist --data $DATA --max-train 5120" \
+      "--max-test 2000 --epochs 2 --batch-size 128 --t1 10 --t2 40 --warmup-epochs 0" ;;
     *) echo "multi-gpu: unknown model $1" >&2; return 1 ;;
   esac
 }
