@@ -8,8 +8,10 @@ public enum BlockCost {
   /**
    * Elements of state the unit keeps: {@code r² + c²} for its two statistics plus {@code r·c} for
    * the base optimizer's state of its elements (an unpreconditioned parameter of n elements costs
-   * n). Proportional to bytes for a given representation and base optimizer, so balancing it
-   * splits optimizer memory evenly; the default (Meta's distributed Shampoo balances bytes too).
+   * n). A proxy for bytes that weighs statistic and base-state elements alike (the real bytes per
+   * element differ: fp32 statistics with their roots take 8, 4-bit ones about 1.2, an fp32
+   * momentum 4), so it splits memory evenly when the model's blocks are alike and close to evenly
+   * otherwise; the default (Meta's distributed Shampoo also balances memory).
    */
   STATE_SIZE {
     @Override
