@@ -94,6 +94,9 @@ class BadInputTest {
         () -> ShampooConfig.builder().clipGrad(Float.NaN).build());
     assertThrows(IllegalArgumentException.class,
         () -> ShampooConfig.builder().minPreconditionedDimension(0).build());
+    IllegalArgumentException failures = assertThrows(IllegalArgumentException.class,
+        () -> ShampooConfig.builder().maxConsecutiveFailures(0).build());
+    assertTrue(failures.getMessage().contains("max consecutive failures must be >= 1"));
     IllegalArgumentException nesterov = assertThrows(IllegalArgumentException.class,
         () -> SgdMomentum.builder().momentum(0f).nesterov(true).settings());
     assertTrue(nesterov.getMessage().contains("Nesterov"));

@@ -3,6 +3,8 @@ package org.shampoo4j.shampoo.fault;
 import org.junit.jupiter.api.Nested;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.Linear2Map;
+import org.shampoo4j.shampoo.RootMethod;
+import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
@@ -16,6 +18,29 @@ class CoreRepresentationFaultTest {
     @Override
     protected PreconditionerRepresentation representation() {
       return new FullMatrixRepresentation();
+    }
+  }
+
+  @Nested
+  class FullMatrixCoupledNewton extends FaultSuite {
+    @Override
+    protected PreconditionerRepresentation representation() {
+      return new FullMatrixRepresentation();
+    }
+
+    @Override
+    protected ShampooConfig.Builder config() {
+      return super.config().rootMethod(RootMethod.COUPLED_NEWTON).newtonIterations(20);
+    }
+
+    @Override
+    protected boolean callsThrowingSolvers() {
+      return false;
+    }
+
+    @Override
+    protected String label() {
+      return "full-fp32/coupled-newton";
     }
   }
 
