@@ -12,6 +12,7 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.guice.DistributionModule;
+import org.shampoo4j.shampoo.health.HealthReport;
 import org.shampoo4j.shampoo.guice.ShampooModule;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
 
@@ -68,6 +69,11 @@ final class ShampooVariant implements OptimizerVariant {
 
       @Override
       public void close() {
+        // Rejected preconditioner updates were logged one by one; end with their totals.
+        HealthReport health = shampoo.health();
+        if (!health.healthy()) {
+          System.err.print(id() + ": " + health.summary());
+        }
         shampoo.close();
       }
     };
