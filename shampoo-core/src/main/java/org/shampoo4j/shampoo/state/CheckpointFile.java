@@ -78,7 +78,7 @@ public final class CheckpointFile {
           p.writeUTF(e.getKey());
           p.writeByte(StateDataTypes.code(a.dataType()));
           writeShape(p, a.shape());
-          p.write(a.data());
+          a.writeTo(p);
         }
       });
     }
@@ -185,7 +185,7 @@ public final class CheckpointFile {
       long bytes = Math.multiplyExact(arrayShape.size(), (long) type.getNumOfBytes());
       byte[] data = p.bytes(bytes, where);
       try {
-        state.array(key, new HostArray(type, arrayShape, data));
+        state.array(key, HostArray.wrap(type, arrayShape, data));
       } catch (IllegalArgumentException e) {
         throw new InvalidCheckpointException(where + ": " + e.getMessage(), e);
       }

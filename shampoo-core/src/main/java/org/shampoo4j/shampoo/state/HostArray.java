@@ -28,6 +28,11 @@ public final class HostArray {
    * @throws IllegalArgumentException if the type is unsupported or the byte count differs
    */
   public HostArray(DataType dataType, Shape shape, byte[] data) {
+    this(dataType, shape, data, true);
+  }
+
+  /** With {@code copy} false, takes over {@code data} (callers pass an array nobody else holds). */
+  private HostArray(DataType dataType, Shape shape, byte[] data, boolean copy) {
     this.dataType = Objects.requireNonNull(dataType, "dataType");
     this.shape = Objects.requireNonNull(shape, "shape");
     StateDataTypes.code(dataType);
@@ -36,7 +41,12 @@ public final class HostArray {
       throw new IllegalArgumentException("an array " + dataType + " " + shape + " needs "
           + expected + " bytes, got " + data.length);
     }
-    this.data = data.clone();
+    this.data = copy ? data.clone() : data;
+  }
+
+  /** An array over bytes just read, which the caller hands over (no copy). */
+  static HostArray wrap(DataType dataType, Shape shape, byte[] data) {
+    return new HostArray(dataType, shape, data, false);
   }
 
   /** Copies a device array to the host, byte for byte. */
@@ -50,7 +60,7 @@ public final class HostArray {
       bytes = new byte[buffer.remaining()];
       buffer.get(bytes);
     }
-    return new HostArray(array.getDataType(), array.getShape(), bytes);
+    return new HostArray(array.getDataType(), array.getShape(), bytes, false);
   }
 
   /** The data type. */
@@ -66,6 +76,11 @@ public final class HostArray {
   /** A copy of the raw little-endian bytes. */
   public byte[] data() {
     return data.clone();
+  }
+
+  /** Writes the raw bytes (no copy). */
+  void writeTo(java.io.OutputStream out) throws java.io.IOException {
+    out.write(data);
   }
 
   /** Number of data bytes. */

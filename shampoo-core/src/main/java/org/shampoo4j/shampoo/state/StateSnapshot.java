@@ -190,11 +190,6 @@ public final class StateSnapshot {
       return a.toNDArray(manager, name, type, shape);
     }
 
-    /** Whether the snapshot has an array {@code name}. */
-    public boolean hasArray(String name) {
-      return snapshot.arrays.containsKey(name);
-    }
-
     /**
      * The counter {@code name}.
      *
