@@ -314,6 +314,7 @@ public final class ShampooOptimizer extends Optimizer
         .put("quantizationBits", config.quantizationBits())
         .put("quantizationBlockSize", config.quantizationBlockSize())
         .put("minQuantizedElements", config.minQuantizedElements())
+        .put("quantizationBlocking", config.quantizationBlocking())
         .put("rescaleGrad", config.rescaleGrad())
         .put("clipGrad", config.clipGrad())
         .put("nonFinitePolicy", config.nonFinitePolicy())
