@@ -94,6 +94,31 @@ class FailurePathTest {
     }
   }
 
+  /**
+   * A statistic that is exactly zero (β = 0 and a zero gram; all-zero gradients decay a statistic
+   * there) has ridge eps·λmax = 0: the absolute ridge floor keeps it factorable, so the update is
+   * accepted and the factor stays finite instead of being rejected on every retry.
+   */
+  @Test
+  void zeroStatisticFactorsWithTheRidgeFloor() {
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions linalg = new TorchScriptMatrixFunctions(m)) {
+      PreconditionerContext context = Fixtures.context(m, linalg, 0).beta(0f).build();
+      try (CholeskyEfPreconditioner p = Fixtures.create(N, context, CholeskyEfConfig.defaults())) {
+        p.accumulate(m.zeros(new ai.djl.ndarray.types.Shape(N, N)));
+        assertEquals(0, p.rejectedUpdates());
+        float[] factor = p.factor(m).toFloatArray();
+        for (float v : factor) {
+          assertTrue(Float.isFinite(v), "factor finite");
+        }
+        assertTrue(factor[0] > 0, "positive diagonal from the floor, got " + factor[0]);
+        p.refreshInverseRoot();
+        assertFalse(p.inverseRoot(m).isNaN().logicalOr(p.inverseRoot(m).isInfinite()).any()
+            .getBoolean(), "root finite");
+      }
+    }
+  }
+
   private static double meanDiagonalDifference(float[] a, float[] b) {
     double sum = 0;
     for (int i = 0; i < N; i++) {
