@@ -1,6 +1,5 @@
 package org.shampoo4j.quant;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -32,11 +31,12 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
   public PackedTensor quantize(FloatTensor tensor) {
     float[] x = tensor.raw();
     int[] shape = tensor.shape();
-    Finiteness.requireFinite(x, shape);
-    if (!spec.quantizes(x.length)) {
+    if (x.length == 0 || !spec.quantizes(x.length)) {
+      Finiteness.requireFinite(x, shape);
       return fp32(shape, x);
     }
-    return pack(shape, Layout.DENSE, x, new float[0]);
+    // Finiteness is checked block by block on the scales (a NaN or infinity makes one non-finite).
+    return pack(shape, Layout.DENSE, x, x, new float[0]);
   }
 
   @Override
@@ -44,8 +44,8 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
     int[] shape = squareMatrix.shape();
     int n = Shapes.squareOrder(shape);
     float[] x = squareMatrix.raw();
-    Finiteness.requireFinite(x, shape);
-    if (!spec.quantizes(x.length)) {
+    if (x.length == 0 || !spec.quantizes(x.length)) {
+      Finiteness.requireFinite(x, shape);
       return fp32(shape, x);
     }
     float[] offDiagonal = x.clone();
@@ -53,8 +53,11 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
     for (int i = 0; i < n; i++) {
       diagonal[i] = offDiagonal[i * n + i];
       offDiagonal[i * n + i] = 0f;
+      if (!Float.isFinite(diagonal[i])) {
+        Finiteness.requireFinite(x, shape);
+      }
     }
-    return pack(shape, Layout.OFF_DIAGONAL, offDiagonal, diagonal);
+    return pack(shape, Layout.OFF_DIAGONAL, offDiagonal, x, diagonal);
   }
 
   @Override
@@ -68,26 +71,24 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
     float[] scales = packed.rawScales();
     float[] values = codebook.values();
     float[] out = new float[n];
-    BlockGrid grid = packed.grid();
-    int blocks = scales.length;
-    if (codebook.bits() == 4) {
-      byte[] nibbles = packed.rawCodes();
-      for (int b = 0; b < blocks; b++) {
+    int blockSize = packed.blockSize();
+    int rowLength = (int) packed.grid().rowLength();
+    byte[] codes = codebook.bits() == 4 ? packed.rawCodes() : packer.unpack(packed.rawCodes(), n);
+    int b = 0;
+    for (int rowStart = 0; rowStart < n; rowStart += rowLength) {
+      int rowEnd = rowStart + rowLength;
+      for (int from = rowStart; from < rowEnd; from += blockSize, b++) {
+        int to = Math.min(rowEnd, from + Math.min(blockSize, rowEnd - from));
         float s = scales[b];
-        int to = (int) grid.to(b);
-        for (int i = (int) grid.from(b); i < to; i++) {
-          // Read the nibble in place instead of unpacking to a byte per element first.
-          int code = (nibbles[i >>> 1] >>> ((i & 1) << 2)) & 0x0F;
-          out[i] = values[code] * s;
-        }
-      }
-    } else {
-      byte[] codes = packer.unpack(packed.rawCodes(), n);
-      for (int b = 0; b < blocks; b++) {
-        float s = scales[b];
-        int to = (int) grid.to(b);
-        for (int i = (int) grid.from(b); i < to; i++) {
-          out[i] = values[codes[i] & 0xFF] * s;
+        if (codebook.bits() == 4) {
+          for (int i = from; i < to; i++) {
+            // Read the nibble in place instead of unpacking to a byte per element first.
+            out[i] = values[(codes[i >>> 1] >>> ((i & 1) << 2)) & 0x0F] * s;
+          }
+        } else {
+          for (int i = from; i < to; i++) {
+            out[i] = values[codes[i] & 0xFF] * s;
+          }
         }
       }
     }
@@ -115,30 +116,50 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
         new byte[0], new float[0], x);
   }
 
-  private PackedTensor pack(int[] shape, Layout layout, float[] x, float[] kept) {
+  // x: the values to encode; original: the caller's tensor, named in a non-finite error.
+  private PackedTensor pack(
+      int[] shape, Layout layout, float[] x, float[] original, float[] kept) {
     BlockGrid grid = spec.grid(shape);
-    int blocks = Math.toIntExact(grid.blockCount());
-    float[] scales = new float[blocks];
-    byte[] codes = new byte[x.length];
-    int zeroCode = codebook.zeroCode();
-    for (int b = 0; b < blocks; b++) {
-      int from = (int) grid.from(b);
-      int to = (int) grid.to(b);
-      float s = 0f;
-      for (int i = from; i < to; i++) {
-        s = Math.max(s, Math.abs(x[i]));
-      }
-      scales[b] = s;
-      if (s == 0f) {
-        Arrays.fill(codes, from, to, (byte) zeroCode);
-      } else {
-        // The official kernels scale by the float32 reciprocal (two roundings), not by x / s.
-        encode(x, 1f / s, from, to, codes);
+    float[] scales = new float[Math.toIntExact(grid.blockCount())];
+    boolean nibbles = codebook.bits() == 4 && encoder.usable();
+    byte[] codes = new byte[nibbles ? (x.length + 1) >>> 1 : x.length];
+    int blockSize = spec.blockSize();
+    int rowLength = (int) grid.rowLength();
+    int b = 0;
+    // Rows, then blocks inside a row: no division per block.
+    for (int rowStart = 0; rowStart < x.length; rowStart += rowLength) {
+      int rowEnd = rowStart + rowLength;
+      for (int from = rowStart; from < rowEnd; from += blockSize, b++) {
+        int to = Math.min(rowEnd, from + Math.min(blockSize, rowEnd - from));
+        float s = absMax(x, from, to);
+        if (!Float.isFinite(s)) {
+          Finiteness.requireFinite(original, shape);
+        }
+        scales[b] = s;
+        // The official kernels scale by the float32 reciprocal (two roundings), not by x / s;
+        // an all-zero block multiplies by 0 and encodes as the code of 0.
+        float inverse = s > 0f ? 1f / s : 0f;
+        if (nibbles) {
+          encoder.encodeNibbles(x, inverse, from, to, codes);
+        } else {
+          encode(x, inverse, from, to, codes);
+        }
       }
     }
-    byte[] packedCodes = codebook.bits() == 4 ? packNibbles(codes) : packer.pack(codes);
-    return new PackedTensor(shape, layout, codebook.id(), codebook.bits(), spec.blockSize(),
+    byte[] packedCodes = nibbles ? codes : packer.pack(codes);
+    return PackedTensor.owning(shape, layout, codebook.id(), codebook.bits(), spec.blockSize(),
         spec.blocking(), packedCodes, scales, kept);
+  }
+
+  // max |x| over [from, to) as the largest magnitude bit pattern: for finite floats the integer
+  // order of |bits| is the value order, and integer max vectorizes. A NaN or infinity gives a
+  // pattern above every finite one, hence a non-finite result.
+  private static float absMax(float[] x, int from, int to) {
+    int max = 0;
+    for (int i = from; i < to; i++) {
+      max = Math.max(max, Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF);
+    }
+    return Float.intBitsToFloat(max);
   }
 
   private void encode(float[] x, float inverse, int from, int to, byte[] codes) {
@@ -151,18 +172,5 @@ public final class ArrayQuantizer implements BlockQuantizer<FloatTensor, PackedT
         codes[i] = (byte) codebook.encode(x[i] * inverse);
       }
     }
-  }
-
-  // Codes known to fit 4 bits, two per byte (CodePacker's layout without its per-code checks).
-  private static byte[] packNibbles(byte[] codes) {
-    byte[] out = new byte[(codes.length + 1) >>> 1];
-    int pairs = codes.length >>> 1;
-    for (int k = 0; k < pairs; k++) {
-      out[k] = (byte) (codes[2 * k] | (codes[2 * k + 1] << 4));
-    }
-    if ((codes.length & 1) == 1) {
-      out[pairs] = codes[codes.length - 1];
-    }
-    return out;
   }
 }

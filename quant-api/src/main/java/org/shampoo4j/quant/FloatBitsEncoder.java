@@ -16,12 +16,14 @@ final class FloatBitsEncoder {
   private static final int MAX_INDEX_BITS = 20;
 
   private final byte[] table;
-  private final float[] thresholds;
+  // The threshold above the bucket's first code, per bucket: the second load depends on the
+  // bucket index only, not on the first load, so both issue together.
+  private final float[] next;
   private final int shift;
 
-  private FloatBitsEncoder(byte[] table, float[] thresholds, int shift) {
+  private FloatBitsEncoder(byte[] table, float[] next, int shift) {
     this.table = table;
-    this.thresholds = thresholds;
+    this.next = next;
     this.shift = shift;
   }
 
@@ -34,10 +36,14 @@ final class FloatBitsEncoder {
     for (int indexBits = MIN_INDEX_BITS; indexBits <= MAX_INDEX_BITS; indexBits++) {
       byte[] table = build(codebook, 32 - indexBits);
       if (table != null) {
-        return new FloatBitsEncoder(table, padded, 32 - indexBits);
+        float[] next = new float[table.length];
+        for (int b = 0; b < table.length; b++) {
+          next[b] = padded[table[b] & 0xFF];
+        }
+        return new FloatBitsEncoder(table, next, 32 - indexBits);
       }
     }
-    return new FloatBitsEncoder(null, padded, 0);
+    return new FloatBitsEncoder(null, null, 0);
   }
 
   // The table for buckets of 2^shift floats, or null if some bucket holds two thresholds.
@@ -70,7 +76,36 @@ final class FloatBitsEncoder {
    * #usable()}.
    */
   int encode(float y) {
-    int code = table[Float.floatToRawIntBits(y) >>> shift] & 0xFF;
-    return y > thresholds[code] ? code + 1 : code;
+    int bucket = Float.floatToRawIntBits(y) >>> shift;
+    int code = table[bucket] & 0xFF;
+    return y > next[bucket] ? code + 1 : code;
+  }
+
+  /**
+   * Encodes {@code x[i]·inverse} for i in [from, to) straight into 4-bit nibbles of {@code packed}
+   * (element 2k low, 2k + 1 high). A range may start or end inside a byte (row blocks of odd
+   * rows); those nibbles are or-ed into the byte, which must start zeroed.
+   */
+  void encodeNibbles(float[] x, float inverse, int from, int to, byte[] packed) {
+    byte[] codes = table;
+    float[] above = next;
+    int s = shift;
+    int i = from;
+    if ((i & 1) == 1 && i < to) {
+      packed[i >>> 1] |= (byte) (encode(x[i] * inverse) << 4);
+      i++;
+    }
+    for (; i + 1 < to; i += 2) {
+      float y0 = x[i] * inverse;
+      float y1 = x[i + 1] * inverse;
+      int b0 = Float.floatToRawIntBits(y0) >>> s;
+      int b1 = Float.floatToRawIntBits(y1) >>> s;
+      int c0 = (codes[b0] & 0xFF) + (y0 > above[b0] ? 1 : 0);
+      int c1 = (codes[b1] & 0xFF) + (y1 > above[b1] ? 1 : 0);
+      packed[i >>> 1] = (byte) (c0 | (c1 << 4));
+    }
+    if (i < to) {
+      packed[i >>> 1] |= (byte) encode(x[i] * inverse);
+    }
   }
 }

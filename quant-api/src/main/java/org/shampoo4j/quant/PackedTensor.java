@@ -63,15 +63,33 @@ public final class PackedTensor implements QuantizedTensor {
       byte[] codes,
       float[] scales,
       float[] fp32) {
+    this(shape, layout, codebookId, bits, blockSize, blocking, codes, scales, fp32, true);
+  }
+
+  /**
+   * A packed tensor that takes ownership of buffers the caller made and will not touch again (the
+   * quantizer's fresh arrays), so quantizing copies nothing.
+   */
+  static PackedTensor owning(int[] shape, Layout layout, String codebookId, int bits,
+      int blockSize, Blocking blocking, byte[] codes, float[] scales, float[] fp32) {
+    return new PackedTensor(
+        shape, layout, codebookId, bits, blockSize, blocking, codes, scales, fp32, false);
+  }
+
+  private PackedTensor(int[] shape, Layout layout, String codebookId, int bits, int blockSize,
+      Blocking blocking, byte[] codes, float[] scales, float[] fp32, boolean copy) {
     this.shape = Objects.requireNonNull(shape, "shape").clone();
     this.blocking = Objects.requireNonNull(blocking, "blocking");
     this.layout = Objects.requireNonNull(layout, "layout");
     this.codebookId = Objects.requireNonNull(codebookId, "codebookId");
     this.bits = bits;
     this.blockSize = blockSize;
-    this.codes = Objects.requireNonNull(codes, "codes").clone();
-    this.scales = Objects.requireNonNull(scales, "scales").clone();
-    this.fp32 = Objects.requireNonNull(fp32, "fp32").clone();
+    Objects.requireNonNull(codes, "codes");
+    Objects.requireNonNull(scales, "scales");
+    Objects.requireNonNull(fp32, "fp32");
+    this.codes = copy ? codes.clone() : codes;
+    this.scales = copy ? scales.clone() : scales;
+    this.fp32 = copy ? fp32.clone() : fp32;
     validate();
   }
 
