@@ -119,6 +119,16 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
 
   @Override
   public NDArray dequantize(PackedNDArray packed) {
+    return dequantize(packed, null);
+  }
+
+  /**
+   * {@link #dequantize(PackedNDArray)} reading the codebook from {@code codebookValues}, an array
+   * made by {@link #codebookValues} on the packed tensor's device (null: made for this call).
+   * Callers that decode every step keep that array: made from host memory for each call, it is a
+   * copy that on a GPU waits for every queued kernel.
+   */
+  public NDArray dequantize(PackedNDArray packed, NDArray codebookValues) {
     NDManager owner = packed.getManager();
     int[] shape = packed.shape();
     Shape djlShape = new Shape(toLongs(shape));
@@ -135,7 +145,7 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
         packed.scales().tempAttach(scope);
         packed.fp32().tempAttach(scope);
         if (fused && TorchScriptCodes.supports(packed.codes(), packed.scales(), packed.fp32())) {
-          NDArray values = scope.create(codebook.values());
+          NDArray values = codebookValues != null ? codebookValues : codebookValues(scope);
           result = TorchScriptCodes.get().dequantize(packed.codes(), values, packed.scales(),
               packed.fp32(), packed.elementCount(), packed.grid().rowLength(),
               packed.blockSize(), codebook.bits()).reshape(djlShape);
@@ -160,6 +170,11 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
       result.attach(owner);
       return result;
     }
+  }
+
+  /** This quantizer's codebook values as a new float32 array in {@code manager}. */
+  public NDArray codebookValues(NDManager manager) {
+    return manager.create(codebook.values());
   }
 
   private void requireCompatible(PackedNDArray packed) {

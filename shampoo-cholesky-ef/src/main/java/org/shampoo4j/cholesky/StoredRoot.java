@@ -21,10 +21,14 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
 final class StoredRoot implements AutoCloseable {
   private final NDArrayQuantizer quantizer;
   private final PackedNDArray packed;
+  // The codebook on the root's device, made once: the optimizer decodes the root every step, and
+  // a table made from host memory per decode waits for the GPU. A constant, not state.
+  private final NDArray codebookValues;
 
   private StoredRoot(NDArrayQuantizer quantizer, PackedNDArray packed) {
     this.quantizer = quantizer;
     this.packed = packed;
+    this.codebookValues = quantizer.codebookValues(packed.getManager());
   }
 
   /**
@@ -43,7 +47,7 @@ final class StoredRoot implements AutoCloseable {
 
   /** The stored root as a new n×n array in {@code scope}. */
   NDArray decode(NDManager scope) {
-    NDArray root = quantizer.dequantize(packed);
+    NDArray root = quantizer.dequantize(packed, codebookValues);
     root.attach(scope);
     return root;
   }
@@ -66,11 +70,13 @@ final class StoredRoot implements AutoCloseable {
   /** Moves the buffers to {@code manager} for good and returns this. */
   StoredRoot attach(NDManager manager) {
     packed.attach(manager);
+    codebookValues.attach(manager);
     return this;
   }
 
   @Override
   public void close() {
     packed.close();
+    codebookValues.close();
   }
 }

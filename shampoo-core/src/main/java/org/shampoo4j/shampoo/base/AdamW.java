@@ -68,12 +68,14 @@ public final class AdamW implements BaseOptimizer {
       m.tempAttach(scratch);
       v.tempAttach(scratch);
       if (settings.weightDecay() != 0f) {
-        weight.muli(1f - learningRate * settings.weightDecay());
+        weight.muli(DeviceScalars.of(weight, 1f - learningRate * settings.weightDecay()));
       }
-      m.muli(b1).addi(direction.mul(1f - b1));
-      v.muli(b2).addi(direction.square().muli(1f - b2));
-      NDArray denom = v.sqrt().divi((float) Math.sqrt(bc2)).addi(settings.epsilon());
-      weight.subi(m.div(denom).muli((float) (learningRate / bc1)));
+      m.muli(DeviceScalars.of(m, b1)).addi(direction.mul(DeviceScalars.of(direction, 1f - b1)));
+      v.muli(DeviceScalars.of(v, b2))
+          .addi(direction.square().muli(DeviceScalars.of(direction, 1f - b2)));
+      NDArray denom = v.sqrt().divi(DeviceScalars.of(v, (float) Math.sqrt(bc2)))
+          .addi(DeviceScalars.of(v, settings.epsilon()));
+      weight.subi(m.div(denom).muli(DeviceScalars.of(m, (float) (learningRate / bc1))));
     }
   }
 

@@ -69,14 +69,15 @@ public final class SgdMomentum implements BaseOptimizer {
       }
       NDArray d = direction;
       if (settings.weightDecay() != 0f) {
-        d = d.add(weight.mul(settings.weightDecay()));
+        d = d.add(weight.mul(DeviceScalars.of(weight, settings.weightDecay())));
       }
       NDArray u = d;
       if (buffer != null) {
-        buffer.muli(settings.momentum()).addi(d);
-        u = settings.nesterov() ? d.add(buffer.mul(settings.momentum())) : buffer;
+        buffer.muli(DeviceScalars.of(buffer, settings.momentum())).addi(d);
+        u = settings.nesterov()
+            ? d.add(buffer.mul(DeviceScalars.of(buffer, settings.momentum()))) : buffer;
       }
-      weight.subi(u.mul(learningRate));
+      weight.subi(u.mul(DeviceScalars.of(u, learningRate)));
     }
   }
 

@@ -18,6 +18,9 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
 public final class QuantizedInverseRoot implements AutoCloseable {
   private final NDArrayQuantizer quantizer;
   private final NDManager owner;
+  // The codebook on the device, made once: made per decode, it would be a host-to-device copy
+  // (a wait for the GPU) in every step. A constant table of 2^bits floats, not state.
+  private final NDArray codebookValues;
   private PackedNDArray packed;
 
   /**
@@ -33,6 +36,7 @@ public final class QuantizedInverseRoot implements AutoCloseable {
     try (NDManager work = owner.newSubManager()) {
       this.packed = quantizer.quantizeOffDiagonal(work.eye(order)).attach(owner);
     }
+    this.codebookValues = quantizer.codebookValues(owner);
   }
 
   /** Quantizes {@code root} (symmetric, n×n) and makes it the stored root. */
@@ -44,7 +48,7 @@ public final class QuantizedInverseRoot implements AutoCloseable {
 
   /** The stored root, dequantized, as a new array attached to {@code manager}. */
   public NDArray dequantize(NDManager manager) {
-    NDArray root = quantizer.dequantize(packed);
+    NDArray root = quantizer.dequantize(packed, codebookValues);
     root.attach(manager);
     return root;
   }
@@ -77,5 +81,6 @@ public final class QuantizedInverseRoot implements AutoCloseable {
   @Override
   public void close() {
     packed.close();
+    codebookValues.close();
   }
 }
