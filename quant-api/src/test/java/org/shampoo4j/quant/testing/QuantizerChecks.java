@@ -17,6 +17,7 @@ import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.PackedTensor;
+import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
 
 /**
@@ -114,6 +115,22 @@ public final class QuantizerChecks {
       float bound = maxError * s + 1e-6f * s;
       assertTrue(Math.abs(x[i] - back[i]) <= bound,
           "element " + i + ": " + x[i] + " came back as " + back[i] + ", bound " + bound);
+    }
+  }
+
+  /**
+   * Asserts that {@code map}'s codebook of {@code bits} bits holds exactly the float32 bit patterns
+   * {@code expected}: all its values when {@code codes} is null, else the values of those codes.
+   */
+  public static void assertValueBits(
+      QuantizationMap map, int bits, int[] codes, int[] expected) {
+    float[] values = map.codebook(bits).values();
+    int count = codes == null ? values.length : codes.length;
+    assertEquals(expected.length, count, "expected patterns");
+    for (int i = 0; i < count; i++) {
+      int code = codes == null ? i : codes[i];
+      assertEquals(expected[i], Float.floatToRawIntBits(values[code]),
+          () -> map.name() + "/" + bits + " code " + code);
     }
   }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 class DynamicTreeMapTest {
   private final DynamicTreeMap map = new DynamicTreeMap();
@@ -76,38 +77,32 @@ class DynamicTreeMapTest {
     assertEquals(DynamicTreeMap.NAME, bound.name());
     assertEquals(map.codebook(4), bound.codebook(4));
   }
+
   /**
-   * The values are the official code's float32 torch construction bit for bit (SPEC §8). Expected
-   * bit patterns printed by torch 1.13 (CPU) running the official construction.
+   * The values are the official code's float32 torch construction bit for bit (SPEC §8): expected
+   * patterns printed by torch 1.13 (CPU) running the official construction; at 8 bits a spread of
+   * codes.
    */
   @Test
   void valuesAreTheOfficialFloat32ConstructionBitForBit() {
-    int[] three = {
-      0xbf466666, 0xbea66667, 0xbd6147af, 0x00000000, 0x3d6147af, 0x3ea66667,
-      0x3f466666, 0x3f800000,
-    };
-    int[] four = {
-      0xbf633333, 0xbf29999a, 0xbee00000, 0xbe599999, 0xbd9eb852, 0xbd051eb9,
-      0xbbb43958, 0x00000000, 0x3bb43958, 0x3d051eb9, 0x3d9eb852, 0x3e599999,
-      0x3ee00000, 0x3f29999a, 0x3f633333, 0x3f800000,
-    };
-    int[] eightCodes = {0, 17, 34, 51, 68, 85, 102, 119, 136, 153, 170, 187, 204, 221, 238, 255, 100, 130, 155};
-    int[] eightBits = {0xbf7e3333, 0xbf410000, 0xbf03cccd, 0xbe8d3334, 0xbdb2e148, 0xbd21eb85, 0xbbcfdf3b, 0xb923d70b, 0x398ce705, 0x3be24dd3, 0x3d2d70a3, 0x3db8a3d7, 0x3e946666, 0x3f076666, 0x3f44999a, 0x3f800000, 0xbbf4bc6a, 0x370205ff, 0x3c039581};
     DynamicTreeMap map = new DynamicTreeMap();
-    assertArrayEquals(three, bitsOf(map.codebook(3).values()));
-    assertArrayEquals(four, bitsOf(map.codebook(4).values()));
-    float[] eight = map.codebook(8).values();
-    for (int i = 0; i < eightCodes.length; i++) {
-      assertEquals(eightBits[i], Float.floatToRawIntBits(eight[eightCodes[i]]),
-          "code " + eightCodes[i]);
-    }
-  }
-
-  private static int[] bitsOf(float[] values) {
-    int[] bits = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      bits[i] = Float.floatToRawIntBits(values[i]);
-    }
-    return bits;
+    QuantizerChecks.assertValueBits(map, 3, null, new int[] {
+        0xbf466666, 0xbea66667, 0xbd6147af, 0x00000000, 0x3d6147af, 0x3ea66667,
+        0x3f466666, 0x3f800000,
+    });
+    QuantizerChecks.assertValueBits(map, 4, null, new int[] {
+        0xbf633333, 0xbf29999a, 0xbee00000, 0xbe599999, 0xbd9eb852, 0xbd051eb9,
+        0xbbb43958, 0x00000000, 0x3bb43958, 0x3d051eb9, 0x3d9eb852, 0x3e599999,
+        0x3ee00000, 0x3f29999a, 0x3f633333, 0x3f800000,
+    });
+    QuantizerChecks.assertValueBits(map, 8, new int[] {
+        0, 17, 34, 51, 68, 85, 102, 119, 136, 153, 170, 187,
+        204, 221, 238, 255, 100, 130, 155,
+    }, new int[] {
+        0xbf7e3333, 0xbf410000, 0xbf03cccd, 0xbe8d3334, 0xbdb2e148, 0xbd21eb85,
+        0xbbcfdf3b, 0xb923d70b, 0x398ce705, 0x3be24dd3, 0x3d2d70a3, 0x3db8a3d7,
+        0x3e946666, 0x3f076666, 0x3f44999a, 0x3f800000, 0xbbf4bc6a, 0x370205ff,
+        0x3c039581,
+    });
   }
 }

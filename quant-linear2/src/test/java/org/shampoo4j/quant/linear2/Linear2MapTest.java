@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.quant.testing.QuantizerChecks;
 
 class Linear2MapTest {
   private final Linear2Map map = new Linear2Map();
@@ -64,38 +65,32 @@ class Linear2MapTest {
     assertEquals(Linear2Map.NAME, bound.name());
     assertEquals(map.codebook(4), bound.codebook(4));
   }
+
   /**
-   * The values are the official code's float32 torch construction bit for bit (SPEC §8). Expected
-   * bit patterns printed by torch 1.13 (CPU) running the official construction.
+   * The values are the official code's float32 torch construction bit for bit (SPEC §8): expected
+   * patterns printed by torch 1.13 (CPU) running the official construction; at 8 bits a spread of
+   * codes.
    */
   @Test
   void valuesAreTheOfficialFloat32ConstructionBitForBit() {
-    int[] three = {
-      0xbf800000, 0xbf029cbc, 0xbe3c14e4, 0x00000000, 0x3ca72eff, 0x3e3c14e4,
-      0x3f029cbc, 0x3f800000,
-    };
-    int[] four = {
-      0xbf800000, 0xbf4048d2, 0xbf09abce, 0xbeb851ea, 0xbe5f0122, 0xbde38e37,
-      0xbd23d703, 0x00000000, 0x3b91a2a6, 0x3d23d706, 0x3de38e37, 0x3e5f0122,
-      0x3eb851ea, 0x3f09abcd, 0x3f4048d2, 0x3f800000,
-    };
-    int[] eightCodes = {0, 17, 34, 51, 68, 85, 102, 119, 136, 153, 170, 187, 204, 221, 238, 255, 100, 130, 155};
-    int[] eightBits = {0xbf800000, 0xbf4048d2, 0xbf09abce, 0xbeb851ea, 0xbe5f0122, 0xbde38e37, 0xbd23d706, 0xbb91a2a4, 0x3b91a2a4, 0x3d23d706, 0x3de38e34, 0x3e5f0122, 0x3eb851ea, 0x3f09abcd, 0x3f4048d2, 0x3f800000, 0xbd3e8c55, 0x39c9920e, 0x3d3e8c55};
     Linear2Map map = new Linear2Map();
-    assertArrayEquals(three, bitsOf(map.codebook(3).values()));
-    assertArrayEquals(four, bitsOf(map.codebook(4).values()));
-    float[] eight = map.codebook(8).values();
-    for (int i = 0; i < eightCodes.length; i++) {
-      assertEquals(eightBits[i], Float.floatToRawIntBits(eight[eightCodes[i]]),
-          "code " + eightCodes[i]);
-    }
-  }
-
-  private static int[] bitsOf(float[] values) {
-    int[] bits = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      bits[i] = Float.floatToRawIntBits(values[i]);
-    }
-    return bits;
+    QuantizerChecks.assertValueBits(map, 3, null, new int[] {
+        0xbf800000, 0xbf029cbc, 0xbe3c14e4, 0x00000000, 0x3ca72eff, 0x3e3c14e4,
+        0x3f029cbc, 0x3f800000,
+    });
+    QuantizerChecks.assertValueBits(map, 4, null, new int[] {
+        0xbf800000, 0xbf4048d2, 0xbf09abce, 0xbeb851ea, 0xbe5f0122, 0xbde38e37,
+        0xbd23d703, 0x00000000, 0x3b91a2a6, 0x3d23d706, 0x3de38e37, 0x3e5f0122,
+        0x3eb851ea, 0x3f09abcd, 0x3f4048d2, 0x3f800000,
+    });
+    QuantizerChecks.assertValueBits(map, 8, new int[] {
+        0, 17, 34, 51, 68, 85, 102, 119, 136, 153, 170, 187,
+        204, 221, 238, 255, 100, 130, 155,
+    }, new int[] {
+        0xbf800000, 0xbf4048d2, 0xbf09abce, 0xbeb851ea, 0xbe5f0122, 0xbde38e37,
+        0xbd23d706, 0xbb91a2a4, 0x3b91a2a4, 0x3d23d706, 0x3de38e34, 0x3e5f0122,
+        0x3eb851ea, 0x3f09abcd, 0x3f4048d2, 0x3f800000, 0xbd3e8c55, 0x39c9920e,
+        0x3d3e8c55,
+    });
   }
 }
