@@ -194,13 +194,19 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
     NDManager original = psd.getManager();
     try (NDManager scope = original.newSubManager(psd.getDevice())) {
       psd.tempAttach(scope);
+      // Iterate on A / max|A_ij|: for a PSD matrix that entry is its largest diagonal one, at
+      // most λmax, so ‖A·v‖ stays near λmax(A/s) >= 1. Unscaled, a statistic of magnitude 1e-25
+      // (all-zero gradients decay it there) has ‖A·v‖² below float32's range, the normalisation
+      // blows v up, and the estimate came out orders of magnitude too large.
+      NDArray scale = psd.abs().max().maximum(Float.MIN_NORMAL);
+      NDArray a = psd.div(scale);
       NDArray v = scope.ones(new Shape(n, 1), DataType.FLOAT32).div(Math.sqrt(n));
       for (int i = 0; i < powerIterations; i++) {
-        NDArray w = psd.matMul(v);
+        NDArray w = a.matMul(v);
         // A tiny floor keeps the zero matrix at v = 0 (estimate 0) instead of NaN.
         v = w.div(w.square().sum().sqrt().maximum(Float.MIN_NORMAL));
       }
-      NDArray estimate = v.mul(psd.matMul(v)).sum();
+      NDArray estimate = v.mul(a.matMul(v)).sum().mul(scale);
       estimate.attach(original);
       return estimate;
     }

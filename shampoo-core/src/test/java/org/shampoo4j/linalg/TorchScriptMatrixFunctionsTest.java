@@ -153,6 +153,28 @@ class TorchScriptMatrixFunctionsTest {
     }
   }
 
+  /**
+   * Statistics decayed by many all-zero gradients reach magnitudes whose squares underflow
+   * float32: the estimate must still be λmax (here 4e-26 of diag(4, 2, 1, 1)·1e-26), not orders
+   * of magnitude above it, which would make Shampoo's ridge swamp the statistic.
+   */
+  @Test
+  void maxEigenvalueOfATinyMatrixIsItsLargestEigenvalue() {
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
+      for (float magnitude : new float[] {1e-26f, 1e-38f, 1e30f}) {
+        float[] diagonal = {4 * magnitude, 2 * magnitude, magnitude, magnitude};
+        float[] values = new float[16];
+        for (int i = 0; i < 4; i++) {
+          values[5 * i] = diagonal[i];
+        }
+        NDArray a = m.create(values, new Shape(4, 4));
+        float got = f.maxEigenvalue(a).getFloat();
+        assertEquals(4 * magnitude, got, 1e-3 * 4 * magnitude, "λmax at magnitude " + magnitude);
+      }
+    }
+  }
+
   @Test
   void maxEigenvalueOfZeroIsZeroAndStaysOnManager() {
     try (NDManager m = NDManager.newBaseManager();
