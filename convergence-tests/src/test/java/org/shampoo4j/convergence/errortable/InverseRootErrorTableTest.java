@@ -1,6 +1,7 @@
 package org.shampoo4j.convergence.errortable;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -43,6 +44,13 @@ import org.shampoo4j.quant.QuantizationMap;
  *   <li>{@code U+Bjorck rebuilt}: the exact root of the statistic rebuilt after 4 Björck steps;
  *       with V̂ orthogonal again it agrees with the direct formula.
  * </ul>
+ *
+ * <p>Measured at n = 1200 (thorough run; Linear-2, real / synthetic, NRE / angle): U 0.0535 /
+ * 3.06° and 0.0862 / 4.92° (paper 0.0543 / 3.11° and 0.0942 / 5.40°), U direct 0.157 / 8.9° and
+ * 0.152 / 8.7°, U + Björck 0.0347 / 1.99° and 0.0580 / 3.32° (paper 0.0343 / 1.95° and 0.0669 /
+ * 3.82°); A clamp 0.709 / 40.1° and 2.81 / 42.9°, A |λ| 0.790 / 26.0° and 0.510 / 26.7°, A
+ * official 0.854 / 19.1° and 0.568 / 24.0° (paper 0.624 / 17.3° and 0.447 / 15.3°). The dequantized
+ * A has 589 (real) and 301 (synthetic) negative eigenvalues. At n = 256 the orderings are the same.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InverseRootErrorTableTest {
@@ -105,7 +113,7 @@ class InverseRootErrorTableTest {
   }
 
   private void print(int n) {
-    System.out.printf("[Error table] A^(-1/4), n=%d, 4-bit, B=64 (%s run; paper: n=1200)%n", n, RunSize.label());
+    System.out.printf("[Error table] A^(-1/4), n=%d, 4-bit, B=64 inside rows (%s run; paper: n=1200)%n", n, RunSize.label());
     System.out.printf("  A1 = %s, cond %.2e%n", real.description(), real.condition());
     System.out.printf("  A2 = %s, cond %.2e%n", synthetic.description(), synthetic.condition());
     for (Map.Entry<String, int[]> e : negatives.entrySet()) {
@@ -200,13 +208,14 @@ class InverseRootErrorTableTest {
   }
 
   /**
-   * Clamping the dequantized A's negative eigenvalues to 0 is what puts our "A" row far from the
-   * paper's: the official Schur–Newton root and the reflected |λ| are both closer in NRE and angle.
+   * Clamping the dequantized A's negative eigenvalues to 0 is what turns our "A" row's direction
+   * furthest from the exact root: the official Schur–Newton root and the reflected |λ| have the
+   * smaller angle error everywhere. Not asserted: NRE, where the clamp is the worst on the
+   * synthetic matrix but not on the real one at n = 1200 (0.71 against 0.79 and 0.85).
    */
   @Test
-  void clampingNegativeEigenvaluesIsTheWorstRootOfTheDequantizedA() {
+  void clampingNegativeEigenvaluesGivesTheLargestAngleError() {
     for (String other : new String[] {"A official", "A |λ|"}) {
-      assertBetter(other, "A clamp");
       for (String map : new String[] {"Linear-2", "DT"}) {
         for (boolean synth : new boolean[] {false, true}) {
           double o = angle(other + "/" + map, synth);
@@ -215,6 +224,23 @@ class InverseRootErrorTableTest {
               map, synth ? "synthetic" : "real", other, o, c));
         }
       }
+    }
+  }
+
+  /**
+   * At the paper's order the real statistic's eigenvector rows land within 10 % of the paper's
+   * NRE: U (the rebuilt root) and U + Björck for Linear-2, U + Björck for DT. Thorough run only:
+   * the paper measured n = 1200. (The synthetic matrix is ours, not the paper's, so its rows are
+   * reported, not compared.)
+   */
+  @Test
+  void realMatrixEigenvectorRowsMatchThePaperAtItsOrder() {
+    assumeTrue(RunSize.thorough(), "the paper's numbers are for n = 1200 (-Pthorough)");
+    for (String key : new String[] {"U/Linear-2", "U+Bjorck/Linear-2", "U+Bjorck/DT"}) {
+      double ours = nre(key, false);
+      double paper = PAPER.get(key)[0];
+      assertTrue(Math.abs(ours - paper) <= 0.1 * paper,
+          () -> String.format("%s real: NRE %.4f vs the paper's %.4f", key, ours, paper));
     }
   }
 }

@@ -35,11 +35,11 @@ import org.shampoo4j.testing.Matrices;
  * fp32 eigen-Björck recursion can track the exact statistic; each 4-bit variant is compared both
  * with the exact EMA's root and with its own fp32 (lossless) run, which isolates quantization.
  *
- * <p>Measured (seed 2024, 40 updates, Linear-2 / DT): fp32 eigen-Björck 0.065 / 3.6° against
- * the exact EMA (the one-step subspace iteration's lag); 4-bit eigen-Björck NRE 0.39 / 0.42 (vs
- * its own fp32 run 0.38 / 0.41), without Björck 0.47 / 0.51, with 8-bit eigenvectors 0.070 / 0.083
- * (vs its fp32 run 0.018 / 0.040); naive 4-bit 5.5 / 5.3 with our symmetrised, clamped root and
- * 0.63 / 0.64 with the official Schur–Newton root.
+ * <p>Measured (seed 2024, 40 updates, Linear-2 / DT, official encoder rules, row blocks): fp32
+ * eigen-Björck 0.065 / 3.6° against the exact EMA (the one-step subspace iteration's lag); 4-bit
+ * eigen-Björck NRE 0.39 / 0.43 (vs its own fp32 run 0.37 / 0.41), without Björck 0.48 / 0.50, with
+ * 8-bit eigenvectors 0.070 / 0.082 (vs its fp32 run 0.017 / 0.038); naive 4-bit 5.5 / 5.3 with our
+ * symmetrised, clamped root and 0.63 / 0.64 with the official Schur–Newton root.
  *
  * <p>Why 4-bit eigen-Björck ends well above SPEC §3's one-shot table (0.03-0.07 after Björck):
  * the error accumulates over the T1 updates, and that is a property of the recursion itself, which
