@@ -32,6 +32,7 @@ import org.shampoo4j.shampoo.distributed.WorkUnit;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
+import org.shampoo4j.shampoo.base.NoGradScope;
 import org.shampoo4j.shampoo.base.StateKeys;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.health.BlockHealth;
@@ -485,7 +486,8 @@ public final class ShampooOptimizer extends Optimizer
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    try (NDManager scratch = managers.scratch(weight)) {
+    try (NoGradScope noGrad = NoGradScope.enter(weight);
+        NDManager scratch = managers.scratch(weight)) {
       // Every temporary of this step is created from grad (or from arrays derived from it) and so
       // lands in scratch; grad itself goes back to its manager when scratch closes.
       grad.tempAttach(scratch);

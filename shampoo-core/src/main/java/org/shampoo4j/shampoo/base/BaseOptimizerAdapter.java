@@ -82,7 +82,8 @@ public final class BaseOptimizerAdapter extends Optimizer
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
     String key = keys.key(parameterId, weight.getDevice());
-    try (NDManager scratch = scratchManagers.scratch(weight)) {
+    try (NoGradScope noGrad = NoGradScope.enter(weight);
+        NDManager scratch = scratchManagers.scratch(weight)) {
       grad.tempAttach(scratch);
       Optional<NDArray> g = preprocessor.prepare(parameterId, grad);
       if (g.isEmpty()) {
