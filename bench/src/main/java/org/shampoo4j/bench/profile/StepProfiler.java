@@ -117,7 +117,7 @@ public final class StepProfiler {
     System.out.println("wrote " + csv);
   }
 
-  private static List<Row> profile(
+  static List<Row> profile(
       RepresentationChoice choice, int order, Device device, int repeats, Path scratch) {
     ShampooConfig config = ShampooConfig.builder()
         .statisticsInterval(T1).rootInterval(T2).learningRate(1e-3f).build();
