@@ -31,6 +31,7 @@ import org.shampoo4j.shampoo.distributed.Sharded;
 import org.shampoo4j.shampoo.distributed.WorkUnit;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
+import org.shampoo4j.shampoo.base.DeviceScalars;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
 import org.shampoo4j.shampoo.base.StateKeys;
@@ -89,8 +90,9 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * dequantization, and fp32 roots are read in place.
  *
  * <p>Everything runs on the parameter's device. Host synchronisation per step: one scalar per
- * parameter for the non-finite check (none under {@code NonFinitePolicy.UNCHECKED}); the
- * grafting norms stay on the device. State (per parameter and device) is owned by the optimizer,
+ * parameter for the non-finite check (one read per step under {@code
+ * NonFinitePolicy.DEFERRED_THROW}, none under {@code UNCHECKED}); scalar operands are made on the
+ * device and the grafting norms stay there. State (per parameter and device) is owned by the optimizer,
  * lives in its own managers on the parameter's device, and is freed by {@link #close()}, together
  * with the {@link MatrixFunctions} it made per device.
  *
@@ -239,6 +241,17 @@ public final class ShampooOptimizer extends Optimizer
   /** How many parameter updates were skipped for non-finite gradients (SKIP policy). */
   public long skippedUpdates() {
     return preprocessor.skippedUpdates();
+  }
+
+  /**
+   * Under {@link org.shampoo4j.shampoo.base.NonFinitePolicy#DEFERRED_THROW}, reads the gradient
+   * checks of the updates since the last read now (for example after the last step of a run);
+   * otherwise does nothing.
+   *
+   * @throws IllegalStateException naming every parameter whose gradient was non-finite
+   */
+  public void checkGradients() {
+    preprocessor.checkDeferred();
   }
 
   /**
@@ -494,7 +507,8 @@ public final class ShampooOptimizer extends Optimizer
       if (relay != null && relay.relay(parameterId, weight)) {
         return; // a later replica of a sharded step: replica 0's call computed it
       }
-      NDArray reduced = gradientScale == 1f ? grad : grad.mul(gradientScale);
+      NDArray reduced =
+          gradientScale == 1f ? grad : grad.mul(DeviceScalars.of(grad, gradientScale));
       Optional<NDArray> prepared = preprocessor.prepare(parameterId, reduced);
       if (prepared.isEmpty()) {
         if (relay != null) {
@@ -790,6 +804,7 @@ public final class ShampooOptimizer extends Optimizer
       relay.close();
     }
     base.close();
+    preprocessor.close();
     for (DeviceLinalg la : linalg.values()) {
       if (la.functions instanceof AutoCloseable c) {
         try {

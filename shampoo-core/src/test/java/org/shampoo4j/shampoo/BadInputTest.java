@@ -64,6 +64,38 @@ class BadInputTest {
   }
 
   @Test
+  void deferredThrowReadsTheChecksWhenTheNextStepBeginsAndNamesTheParameters() {
+    try (NDManager m = NDManager.newBaseManager();
+        ShampooOptimizer deferred = shampoo(NonFinitePolicy.DEFERRED_THROW);
+        ShampooOptimizer immediate = shampoo(NonFinitePolicy.THROW)) {
+      NDArray a = m.ones(new Shape(3, 4));
+      NDArray b = m.ones(new Shape(3, 4));
+      NDArray bias = m.ones(new Shape(4));
+      for (int step = 0; step < 3; step++) {
+        NDArray g = m.randomNormal(new Shape(3, 4));
+        deferred.update("w", a, g);
+        immediate.update("w", b, g);
+        deferred.update("bias", bias, m.ones(new Shape(4)));
+      }
+      // Finite gradients: the same weights as the immediate check, bit for bit.
+      assertArrayEquals(b.toFloatArray(), a.toFloatArray(), 0f);
+      float[] g = new float[12];
+      g[5] = Float.NaN;
+      deferred.update("w", a, m.create(g, new Shape(3, 4)));
+      deferred.update("bias", bias, m.create(new float[] {0, Float.POSITIVE_INFINITY, 0, 0}));
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> deferred.update("w", a, m.ones(new Shape(3, 4))));
+      System.out.println("DEFERRED_THROW: " + e.getMessage());
+      assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("'bias'"),
+          e.getMessage());
+      assertEquals(0, deferred.skippedUpdates());
+      // Read and forgotten: the next steps (finite) go on, and an explicit check passes.
+      deferred.update("w", a, m.ones(new Shape(3, 4)));
+      deferred.checkGradients();
+    }
+  }
+
+  @Test
   void adapterUsesTheSamePolicy() {
     try (NDManager m = NDManager.newBaseManager();
         BaseOptimizerAdapter opt = BaseOptimizerAdapter.builder()

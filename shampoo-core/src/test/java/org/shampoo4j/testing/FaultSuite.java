@@ -201,7 +201,8 @@ public abstract class FaultSuite {
    * THROW: IllegalStateException naming the parameter, weights untouched. SKIP: the update is
    * skipped and counted, weights untouched. UNCHECKED: the value reaches the base optimizer (the
    * weights may turn non-finite, as documented) but the preconditioners reject the statistic, so
-   * their state stays finite. Training goes on afterwards in the last two cases.
+   * their state stays finite. DEFERRED_THROW: as UNCHECKED, then the next update of the parameter
+   * throws naming it. Training goes on afterwards in the last three cases.
    */
   @Test
   void nonFiniteAndHugeGradientsUnderEachPolicy() {
@@ -236,6 +237,16 @@ public abstract class FaultSuite {
               assertTrue(run.opt.health().rejectedStatistics() > 0, what + ": "
                   + run.opt.health().summary());
               survived++;
+            }
+            case DEFERRED_THROW -> {
+              run.step(g);
+              assertTrue(run.opt.health().rejectedStatistics() > 0, what + ": "
+                  + run.opt.health().summary());
+              // Read when the parameter's next gradient arrives, naming it.
+              IllegalStateException e = assertThrows(
+                  IllegalStateException.class, () -> run.step(run.gradient()), what);
+              assertTrue(e.getMessage().contains("'" + Run.ID + "'"), e.getMessage());
+              errorsRaised++;
             }
           }
           run.assertStateFinite();

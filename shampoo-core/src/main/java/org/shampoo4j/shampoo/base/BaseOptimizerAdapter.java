@@ -79,6 +79,16 @@ public final class BaseOptimizerAdapter extends Optimizer
     return preprocessor.skippedUpdates();
   }
 
+  /**
+   * Under {@link NonFinitePolicy#DEFERRED_THROW}, reads the gradient checks not read yet;
+   * otherwise does nothing.
+   *
+   * @throws IllegalStateException naming every parameter whose gradient was non-finite
+   */
+  public void checkGradients() {
+    preprocessor.checkDeferred();
+  }
+
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
     String key = keys.key(parameterId, weight.getDevice());
@@ -167,6 +177,7 @@ public final class BaseOptimizerAdapter extends Optimizer
   @Override
   public void close() {
     base.close();
+    preprocessor.close();
     scratchManagers.close();
   }
 

@@ -1,7 +1,15 @@
 package org.shampoo4j.shampoo.base;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -9,13 +17,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * What every optimizer of this project does to a raw gradient before its own rule, so that
  * Shampoo and a plain base optimizer treat gradients identically: DJL's {@code rescaleGrad}
  * (multiply), DJL's {@code clipGrad} (element-wise clip to [−c, c] when c > 0), then the
- * non-finite policy. Immutable apart from the skip counter.
+ * non-finite policy. Immutable apart from the skip counter and, under {@link
+ * NonFinitePolicy#DEFERRED_THROW}, the checks not read yet (held on the device until read; {@link
+ * #close()} frees them).
  */
-public final class GradientPreprocessor {
+public final class GradientPreprocessor implements AutoCloseable {
   private final float rescale;
   private final float clip;
   private final NonFinitePolicy policy;
   private final AtomicLong skipped = new AtomicLong();
+  // DEFERRED_THROW: per parameter, max|g| of its last gradient, on its device, not read yet.
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Map<Device, NDManager> pendingManagers = new LinkedHashMap<>();
 
   /**
    * A preprocessor.
@@ -38,21 +51,27 @@ public final class GradientPreprocessor {
 
   /**
    * The prepared gradient, or empty when the policy is {@link NonFinitePolicy#SKIP} and the
-   * gradient is not finite or exceeds {@link #overflowBound}. New arrays are created in {@code grad}'s manager (callers attach
-   * {@code grad} to a scratch manager first).
+   * gradient is not finite or exceeds {@link #overflowBound}. New arrays are created in {@code
+   * grad}'s manager (callers attach {@code grad} to a scratch manager first).
    *
    * @throws IllegalStateException under {@link NonFinitePolicy#THROW} for a non-finite gradient
-   *     or one above {@link #overflowBound}, naming the parameter
+   *     or one above {@link #overflowBound}, naming the parameter; under {@link
+   *     NonFinitePolicy#DEFERRED_THROW} when this parameter's previous step (or another
+   *     parameter's check not read yet) found one ({@link #checkDeferred})
    */
   public Optional<NDArray> prepare(String parameterId, NDArray grad) {
     NDArray g = grad;
     if (rescale != 1f) {
-      g = g.mul(rescale);
+      g = g.mul(DeviceScalars.of(g, rescale));
     }
     if (clip > 0f) {
       g = g.clip(-clip, clip);
     }
     if (policy == NonFinitePolicy.UNCHECKED) {
+      return Optional.of(g);
+    }
+    if (policy == NonFinitePolicy.DEFERRED_THROW) {
+      defer(parameterId, g);
       return Optional.of(g);
     }
     // The one host synchronisation of a step: a single float per parameter. max|g| is NaN or
@@ -69,6 +88,77 @@ public final class GradientPreprocessor {
         ? describeOverflow(parameterId, g, maxAbs)
         : describeNonFinite(parameterId, g));
   }
+
+  /**
+   * Reads every check {@link NonFinitePolicy#DEFERRED_THROW} has not read yet, one transfer per
+   * device, and forgets them. Called by {@link #prepare} when a parameter's next gradient arrives
+   * (so once per training step), and by optimizers on request.
+   *
+   * @throws IllegalStateException naming every parameter whose gradient was non-finite or above
+   *     {@link #overflowBound}
+   */
+  public synchronized void checkDeferred() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    Map<Device, List<Map.Entry<String, Pending>>> byDevice = new LinkedHashMap<>();
+    for (Map.Entry<String, Pending> e : pending.entrySet()) {
+      byDevice.computeIfAbsent(e.getValue().maxAbs().getDevice(), d -> new ArrayList<>()).add(e);
+    }
+    List<String> bad = new ArrayList<>();
+    try {
+      for (List<Map.Entry<String, Pending>> entries : byDevice.values()) {
+        NDList values = new NDList(entries.size());
+        for (Map.Entry<String, Pending> e : entries) {
+          values.add(e.getValue().maxAbs());
+        }
+        float[] maxAbs;
+        try (NDArray stacked = NDArrays.stack(values)) {
+          maxAbs = stacked.toFloatArray();
+        }
+        for (int i = 0; i < maxAbs.length; i++) {
+          if (!(maxAbs[i] <= entries.get(i).getValue().bound())) {
+            bad.add("'" + entries.get(i).getKey() + "' (max |g| = " + maxAbs[i] + ")");
+          }
+        }
+      }
+    } finally {
+      pending.values().forEach(p -> p.maxAbs().close());
+      pending.clear();
+    }
+    if (!bad.isEmpty()) {
+      throw new IllegalStateException("non-finite (or float32-overflowing) gradient for parameter "
+          + String.join(", ", bad) + " in an earlier step: under NonFinitePolicy.DEFERRED_THROW"
+          + " the check is read once per step, so these values have already entered the"
+          + " weights and the optimizer state");
+    }
+  }
+
+  /** Frees the checks not read yet (without reading them). */
+  @Override
+  public synchronized void close() {
+    pending.values().forEach(p -> p.maxAbs().close());
+    pending.clear();
+    pendingManagers.values().forEach(NDManager::close);
+    pendingManagers.clear();
+  }
+
+  /**
+   * Keeps max|g| on the device; a parameter seen again means a new step began, so the previous
+   * step's checks are read first.
+   */
+  private synchronized void defer(String parameterId, NDArray g) {
+    if (pending.containsKey(parameterId)) {
+      checkDeferred();
+    }
+    NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false);
+    NDManager owner = pendingManagers.computeIfAbsent(g.getDevice(),
+        d -> g.getManager().getEngine().newBaseManager(d));
+    maxAbs.attach(owner);
+    pending.put(parameterId, new Pending(maxAbs, overflowBound(g.size())));
+  }
+
+  private record Pending(NDArray maxAbs, double bound) {}
 
   /**
    * The largest |g| a gradient of {@code size} elements may hold: above {@code

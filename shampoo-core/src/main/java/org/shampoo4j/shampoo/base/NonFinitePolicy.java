@@ -21,5 +21,15 @@ public enum NonFinitePolicy {
    * non-finite statistic or root: such an update is rejected and counted (the check runs only at
    * T1/T2 steps). For runs where the per-step check's synchronisation is measurably too costly.
    */
-  UNCHECKED
+  UNCHECKED,
+  /**
+   * Check on the device without waiting for it: each parameter's max |g| stays on the device and
+   * all of a step's checks are read together (one transfer per device) when the next step begins,
+   * or on request ({@code ShampooOptimizer.checkGradients()}). A bad gradient then throws an
+   * {@link IllegalStateException} naming every offending parameter, one step late: by then its
+   * values have entered that parameter's weights and base-optimizer state (Shampoo's
+   * preconditioners still reject a non-finite statistic, as under {@link #UNCHECKED}). For GPU runs
+   * where one synchronisation per parameter costs too much but a run should still stop loudly.
+   */
+  DEFERRED_THROW
 }
