@@ -86,6 +86,11 @@ public final class CheckpointDeviceCheck implements Callable<Integer> {
           + "eigen4-l2+adamw4, chol4-ef+adamw4, sgd-alone, adamw-alone, adamw4-alone).")
   List<String> only = new ArrayList<>();
 
+  @Option(names = "--repeats", paramLabel = "R",
+      description = "Uninterrupted runs per variant, to tell a nondeterministic device from a "
+          + "resume that is not exact. Default: ${DEFAULT-VALUE}.")
+  int repeats = 5;
+
   /** Creates the command; picocli fills the options. */
   public CheckpointDeviceCheck() {}
 
@@ -114,8 +119,8 @@ public final class CheckpointDeviceCheck implements Callable<Integer> {
         return 2;
       }
     }
-    if (before < 1 || after < 1) {
-      System.err.println("--steps-before and --steps-after must be positive");
+    if (before < 1 || after < 1 || repeats < 2) {
+      System.err.println("--steps-before and --steps-after must be positive, --repeats >= 2");
       return 2;
     }
     List<Variant> selected = new ArrayList<>();
@@ -131,39 +136,66 @@ public final class CheckpointDeviceCheck implements Callable<Integer> {
     LabeledImages images = DigitsDataset.split(0.2, 7).train().head(256);
     Files.createDirectories(out);
     List<String> rows = new ArrayList<>();
-    rows.add("variant,device,device_deterministic,device_to_device_exact,cpu_resave_bytes_equal,"
-        + "cpu_to_device_exact,cpu_continuation_max_abs_diff,cpu_continuation_max_rel_diff,"
-        + "checkpoint_bytes,seconds");
+    rows.add("variant,device,uninterrupted_distinct,uninterrupted_spread_max_abs,"
+        + "device_to_device_exact,resume_equals_an_uninterrupted_run,resume_max_abs_diff,"
+        + "cpu_resave_bytes_equal,cpu_to_device_exact,cpu_continuation_max_abs_diff,"
+        + "cpu_continuation_max_rel_diff,checkpoint_bytes,seconds,verdict");
     boolean allExact = true;
     for (Variant v : selected) {
       long start = System.nanoTime();
       Row r = check(v, target, images);
-      allExact &= r.exact(target);
-      String line = String.format(Locale.ROOT, "%s,%s,%s,%s,%s,%s,%.3e,%.3e,%d,%.1f", v.id(),
-          target, r.deterministic, r.deviceToDevice, r.resaveEqual, r.cpuToDevice, r.maxAbs,
-          r.maxRel, r.bytes, (System.nanoTime() - start) / 1e9);
+      allExact &= r.passed();
+      String line = String.format(Locale.ROOT,
+          "%s,%s,%d,%.3e,%s,%s,%.3e,%s,%s,%.3e,%.3e,%d,%.1f,%s", v.id(), target, r.distinct,
+          r.spread, r.deviceToDevice, r.resumeMatchesAny, r.resumeDiff, r.resaveEqual,
+          r.cpuToDevice, r.maxAbs, r.maxRel, r.bytes, (System.nanoTime() - start) / 1e9,
+          r.verdict());
       rows.add(line);
       System.out.println(line);
     }
     Files.write(out.resolve("checkpoint-device-check.csv"), rows);
+    List<String> probe = new ArrayList<>();
+    probe.add("op,order,repeats,distinct_results");
+    probe.addAll(LinalgDeterminismProbe.run(target, 20));
+    Files.write(out.resolve("linalg-determinism.csv"), probe);
+    probe.forEach(System.out::println);
     try (PrintWriter w = new PrintWriter(
         Files.newBufferedWriter(out.resolve("checkpoint-device-check.txt")))) {
       w.printf(Locale.ROOT, "checkpoint device check on %s (%s), N = %d, M = %d, T1 = 2, T2 = 3%n",
           target, Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion(),
           before, after);
-      w.println(allExact ? "every exact check held"
-          : "SOME EXACT CHECK FAILED (see the csv; device_deterministic=false means the device"
-              + " itself does not repeat an uninterrupted run bit for bit)");
+      w.println(allExact ? "every exact check held where the device repeats itself"
+          : "SOME EXACT CHECK FAILED on a variant whose uninterrupted runs agree (see the csv)");
+      w.println("verdict: exact = resumes equal the uninterrupted run bit for bit; "
+          + "nondeterministic-device = the uninterrupted runs themselves differ (" + repeats
+          + " runs), so bit equality cannot be asked; the state still moved exactly when "
+          + "cpu_resave_bytes_equal is true");
       rows.forEach(w::println);
+      w.println();
+      w.println("determinism of the matrix functions on one fixed input, 20 repeats:");
+      probe.forEach(w::println);
     }
     System.out.println(allExact ? "every exact check held" : "some exact check failed");
     return allExact ? 0 : 1;
   }
 
-  private record Row(boolean deterministic, boolean deviceToDevice, boolean resaveEqual,
-      boolean cpuToDevice, double maxAbs, double maxRel, long bytes) {
-    boolean exact(Device target) {
-      return deterministic && deviceToDevice && resaveEqual && cpuToDevice;
+  private record Row(int distinct, double spread, boolean deviceToDevice,
+      boolean resumeMatchesAny, double resumeDiff, boolean resaveEqual, boolean cpuToDevice,
+      double maxAbs, double maxRel, long bytes) {
+    boolean deterministic() {
+      return distinct == 1;
+    }
+
+    /** Exact where the device repeats itself; the state must move exactly everywhere. */
+    boolean passed() {
+      return resaveEqual && (!deterministic() || (deviceToDevice && cpuToDevice));
+    }
+
+    String verdict() {
+      if (!deterministic()) {
+        return resaveEqual ? "nondeterministic-device" : "FAILED";
+      }
+      return passed() ? "exact" : "FAILED";
     }
   }
 
@@ -172,8 +204,11 @@ public final class CheckpointDeviceCheck implements Callable<Integer> {
     try (DeviceSession cpu = session(v, Device.cpu(), images, null)) {
       initial = cpu.saveParameters();
     }
-    Map<String, float[]> reference = uninterrupted(v, target, images, initial);
-    Map<String, float[]> again = uninterrupted(v, target, images, initial);
+    List<Map<String, float[]>> runs = new ArrayList<>();
+    for (int i = 0; i < repeats; i++) {
+      runs.add(uninterrupted(v, target, images, initial));
+    }
+    Map<String, float[]> reference = runs.get(0);
     byte[] parameters;
     byte[] deviceState;
     try (DeviceSession first = session(v, target, images, initial)) {
@@ -189,20 +224,39 @@ public final class CheckpointDeviceCheck implements Callable<Integer> {
     }
     Map<String, float[]> cpuToDevice = continued(v, target, images, parameters, cpuState);
     Map<String, float[]> onCpu = continued(v, Device.cpu(), images, parameters, deviceState);
+    List<Map<String, float[]>> distinct = new ArrayList<>();
+    double spread = 0;
+    for (Map<String, float[]> run : runs) {
+      if (distinct.stream().noneMatch(d -> identical(d, run))) {
+        distinct.add(run);
+      }
+      spread = Math.max(spread, maxAbsDiff(reference, run));
+    }
+    boolean matchesAny = runs.stream().anyMatch(run -> identical(run, deviceToDevice));
+    double[] cpu = diff(reference, onCpu);
+    return new Row(distinct.size(), spread, identical(reference, deviceToDevice), matchesAny,
+        maxAbsDiff(reference, deviceToDevice), Arrays.equals(deviceState, cpuState),
+        identical(reference, cpuToDevice), cpu[0], cpu[1], deviceState.length);
+  }
+
+  private static double maxAbsDiff(Map<String, float[]> a, Map<String, float[]> b) {
+    return diff(a, b)[0];
+  }
+
+  /** The largest absolute and relative element differences of b to a. */
+  private static double[] diff(Map<String, float[]> a, Map<String, float[]> b) {
     double maxAbs = 0;
     double maxRel = 0;
-    for (Map.Entry<String, float[]> e : reference.entrySet()) {
-      float[] a = e.getValue();
-      float[] b = onCpu.get(e.getKey());
-      for (int i = 0; i < a.length; i++) {
-        double d = Math.abs((double) a[i] - b[i]);
+    for (Map.Entry<String, float[]> e : a.entrySet()) {
+      float[] x = e.getValue();
+      float[] y = b.get(e.getKey());
+      for (int i = 0; i < x.length; i++) {
+        double d = Math.abs((double) x[i] - y[i]);
         maxAbs = Math.max(maxAbs, d);
-        maxRel = Math.max(maxRel, d / Math.max(Math.abs(a[i]), 1e-6));
+        maxRel = Math.max(maxRel, d / Math.max(Math.abs(x[i]), 1e-6));
       }
     }
-    return new Row(identical(reference, again), identical(reference, deviceToDevice),
-        Arrays.equals(deviceState, cpuState), identical(reference, cpuToDevice), maxAbs, maxRel,
-        deviceState.length);
+    return new double[] {maxAbs, maxRel};
   }
 
   private Map<String, float[]> uninterrupted(Variant v, Device target, LabeledImages images,
