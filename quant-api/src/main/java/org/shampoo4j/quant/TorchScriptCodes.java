@@ -7,11 +7,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,16 +55,9 @@ final class TorchScriptCodes {
 
   private static TorchScriptCodes load() {
     NDManager system = Engine.getEngine("PyTorch").newBaseManager();
-    try (InputStream in = TorchScriptCodes.class.getResourceAsStream(MODULE_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(
-            "classpath resource org/shampoo4j/quant/" + MODULE_RESOURCE + " is missing");
-      }
-      // mapLocation = true on a CPU manager: the module has no tensors, so any device works.
-      return new TorchScriptCodes(JniUtils.loadModule((PtNDManager) system, in, true, false));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + MODULE_RESOURCE, e);
-    }
+    // The module has no tensors, so a CPU manager serves every device.
+    return new TorchScriptCodes(
+        TorchScriptModules.load((PtNDManager) system, TorchScriptCodes.class, MODULE_RESOURCE));
   }
 
   /** [codes (n) uint8, scales float32] with blocks inside rows of {@code rowLength}. */
@@ -121,14 +109,14 @@ final class TorchScriptCodes {
 
   private NDArray single(NDArray owner, String method, IValue... inputs) {
     try (Arguments args = new Arguments(inputs);
-        IValue result = IValueUtils.runMethod(module, method, inputs)) {
+        IValue result = TorchScriptModules.run(module, method, inputs)) {
       return result.toTensor((PtNDManager) owner.getManager());
     }
   }
 
   private NDArray[] list(NDArray owner, String method, IValue... inputs) {
     try (Arguments args = new Arguments(inputs);
-        IValue result = IValueUtils.runMethod(module, method, inputs)) {
+        IValue result = TorchScriptModules.run(module, method, inputs)) {
       return result.toTensorArray((PtNDManager) owner.getManager());
     }
   }

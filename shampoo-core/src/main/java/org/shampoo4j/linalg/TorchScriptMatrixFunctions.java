@@ -8,12 +8,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Optional;
+import org.shampoo4j.quant.TorchScriptModules;
 
 /**
  * {@link MatrixFunctions} backed by libtorch's {@code torch.linalg}, reached through a tiny
@@ -107,16 +103,8 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
     }
     PtNDManager pt = ptManager(manager, "manager");
     this.powerIterations = powerIterations;
-    try (InputStream in = TorchScriptMatrixFunctions.class.getResourceAsStream(MODULE_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(
-            "classpath resource org/shampoo4j/linalg/" + MODULE_RESOURCE + " is missing");
-      }
-      // mapLocation = true: load onto the manager's device; the stream carries no size prefix.
-      this.module = JniUtils.loadModule(pt, in, true, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + MODULE_RESOURCE, e);
-    }
+    this.module =
+        TorchScriptModules.load(pt, TorchScriptMatrixFunctions.class, MODULE_RESOURCE);
     this.ownsModule = true;
   }
 
@@ -162,7 +150,7 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
     MatrixChecks.requireTallFloat(a, "a");
     PtNDManager target = ptManager(a.getManager(), "a's manager");
     try (IValue in = IValue.from(requirePt(a, "a"));
-        IValue result = IValueUtils.runMethod(module, "qr", in)) {
+        IValue result = TorchScriptModules.run(module, "qr", in)) {
       return result.toTensor(target);
     }
   }
@@ -223,7 +211,7 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
   private PtNDArray[] runList(String method, PtNDArray input) {
     PtNDManager target = ptManager(input.getManager(), "input's manager");
     try (IValue in = IValue.from(input);
-        IValue result = IValueUtils.runMethod(module, method, in)) {
+        IValue result = TorchScriptModules.run(module, method, in)) {
       return result.toTensorArray(target);
     }
   }

@@ -6,12 +6,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
+import org.shampoo4j.quant.TorchScriptModules;
 
 /**
  * The per-parameter part of a Shampoo step as one call into a TorchScript module (the classpath
@@ -45,16 +41,7 @@ final class StepKernels implements AutoCloseable {
       throw new IllegalArgumentException("the fused Shampoo step needs DJL's PyTorch engine, got "
           + manager.getEngine().getEngineName());
     }
-    try (InputStream in = StepKernels.class.getResourceAsStream(MODULE_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(
-            "classpath resource org/shampoo4j/shampoo/" + MODULE_RESOURCE + " is missing");
-      }
-      // mapLocation = true: load onto the manager's device; the stream carries no size prefix.
-      this.module = JniUtils.loadModule(pt, in, true, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + MODULE_RESOURCE, e);
-    }
+    this.module = TorchScriptModules.load(pt, StepKernels.class, MODULE_RESOURCE);
   }
 
   /**
@@ -82,7 +69,7 @@ final class StepKernels implements AutoCloseable {
         IValue rootFlags = IValue.listFrom(hasRoot);
         IValue scope = IValue.from(code(grafting));
         IValue floor = IValue.from((double) Grafting.NORM_FLOOR);
-        IValue result = IValueUtils.runMethod(module, "direction",
+        IValue result = TorchScriptModules.run(module, "direction",
             gradValue, rootValues, rowCuts, colCuts, rootFlags, scope, floor)) {
       return result.toTensor(g.getManager());
     }
