@@ -77,9 +77,7 @@ public class ShampooStepBenchmark {
   /** Builds the optimizer and runs one full T2 cycle so that every block has its roots. */
   @Setup(Level.Trial)
   public void setUp(JmhDevice device) {
-    if (!step.equals("steady") && !step.equals("t1") && !step.equals("t2")) {
-      throw new IllegalArgumentException("step must be steady, t1 or t2, got '" + step + "'");
-    }
+    checkStepKind(step);
     manager = device.newManager();
     manager.getEngine().setRandomSeed(42);
     shampoo = ShampooOptimizer.builder()
@@ -100,7 +98,7 @@ public class ShampooStepBenchmark {
   /** Runs, unmeasured, the steps before the next one of the measured kind. */
   @Setup(Level.Invocation)
   public void advance() {
-    while (!isMeasuredKind(steps + 1)) {
+    while (!isStepOfKind(step, steps + 1)) {
       update();
     }
     JmhDevice.await(weight);
@@ -121,7 +119,15 @@ public class ShampooStepBenchmark {
     return JmhDevice.await(weight);
   }
 
-  private boolean isMeasuredKind(int stepNumber) {
+  /** Rejects a {@code step} parameter other than {@code steady}, {@code t1} or {@code t2}. */
+  static void checkStepKind(String step) {
+    if (!step.equals("steady") && !step.equals("t1") && !step.equals("t2")) {
+      throw new IllegalArgumentException("step must be steady, t1 or t2, got '" + step + "'");
+    }
+  }
+
+  /** Whether optimizer step {@code stepNumber} (from 1) is of kind {@code step} at T1, T2. */
+  static boolean isStepOfKind(String step, int stepNumber) {
     boolean stats = stepNumber % T1 == 0;
     boolean roots = stepNumber % T2 == 0;
     return switch (step) {

@@ -85,9 +85,7 @@ public class TrainingStepBenchmark {
   /** Builds model, optimizer and batch, and runs one full T2 cycle. */
   @Setup(Level.Trial)
   public void setUp(JmhDevice device) {
-    if (!List.of("steady", "t1", "t2").contains(step)) {
-      throw new IllegalArgumentException("step must be steady, t1 or t2, got '" + step + "'");
-    }
+    ShampooStepBenchmark.checkStepKind(step);
     VariantSettings settings = VariantSettings.builder()
         .statisticInterval(ShampooStepBenchmark.T1).rootInterval(ShampooStepBenchmark.T2).build();
     RepresentationChoice.byId(representation);
@@ -114,7 +112,7 @@ public class TrainingStepBenchmark {
   /** Runs, unmeasured, the steps before the next one of the measured kind. */
   @Setup(Level.Invocation)
   public void advance() {
-    while (!isMeasuredKind(steps + 1)) {
+    while (!ShampooStepBenchmark.isStepOfKind(step, steps + 1)) {
       trainStep();
     }
   }
@@ -143,15 +141,5 @@ public class TrainingStepBenchmark {
     }
     steps++;
     return JmhDevice.await(probe);
-  }
-
-  private boolean isMeasuredKind(int stepNumber) {
-    boolean stats = stepNumber % ShampooStepBenchmark.T1 == 0;
-    boolean roots = stepNumber % ShampooStepBenchmark.T2 == 0;
-    return switch (step) {
-      case "steady" -> !stats && !roots;
-      case "t1" -> stats && !roots;
-      default -> roots;
-    };
   }
 }
