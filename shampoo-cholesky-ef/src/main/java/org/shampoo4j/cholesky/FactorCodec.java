@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
+import org.shampoo4j.quant.CodePacker;
 import org.shampoo4j.quant.QuantizationSpec;
 
 /**
@@ -132,10 +133,11 @@ final class FactorCodec {
     requireSize("diagonal", stored.diagonal(), layout.order());
     requireSize("fp32 strictly-lower entries", stored.fp32Lower(),
         form == StoredFactor.Form.FP32 ? pairs : 0);
+    CodePacker packer = new CodePacker(bits());
     long codes = switch (form) {
       case FP32 -> 0;
-      case QUANTIZED -> (pairs * bits() + 7) / 8;
-      case ERROR_FEEDBACK -> (2 * pairs * bits() + 7) / 8;
+      case QUANTIZED -> packer.packedLength(pairs);
+      case ERROR_FEEDBACK -> packer.packedLength(2 * pairs);
     };
     requireSize("codes", stored.codes(), codes);
     requireSize("factor scales", stored.factorScales(),
