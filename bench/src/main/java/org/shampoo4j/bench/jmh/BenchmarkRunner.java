@@ -169,6 +169,8 @@ public final class BenchmarkRunner {
 
   private static List<Map<String, Object>> throughput(Collection<RunResult> results) {
     List<Map<String, Object>> rows = new ArrayList<>();
+    // The copy rate of each device and size, in GB/s, for the other rows' percentage.
+    Map<String, Double> copyRates = new HashMap<>();
     for (RunResult r : results) {
       String elements = r.getParams().getParam("elements");
       if (elements == null) {
@@ -184,13 +186,11 @@ public final class BenchmarkRunner {
       row.put("elements", n);
       row.put("microsPerOp", micros);
       // A copy reads and writes every byte; the others are rated by their fp32 input.
-      row.put("gbPerSecond", (copy ? 8.0 : 4.0) * n / (micros * 1e-6) / 1e9);
+      double gbPerSecond = (copy ? 8.0 : 4.0) * n / (micros * 1e-6) / 1e9;
+      row.put("gbPerSecond", gbPerSecond);
       rows.add(row);
-    }
-    Map<String, Double> copyRates = new HashMap<>();
-    for (Map<String, Object> row : rows) {
-      if (row.get("benchmark").toString().startsWith(COPY)) {
-        copyRates.put(row.get("device") + "@" + row.get("elements"), (Double) row.get("gbPerSecond"));
+      if (copy) {
+        copyRates.put(row.get("device") + "@" + n, gbPerSecond);
       }
     }
     for (Map<String, Object> row : rows) {
