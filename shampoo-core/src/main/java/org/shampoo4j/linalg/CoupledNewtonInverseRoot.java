@@ -91,8 +91,10 @@ public final class CoupledNewtonInverseRoot implements InverseRootMethod {
       NDArray m = spd.mul(z);
       NDArray x = identity.mul(z.pow(1.0 / p));
       NDArray error = residual(m, identity);
+      // (p+1)·I, the same in every step: made once.
+      NDArray scaledIdentity = identity.mul(p + 1.0f);
       for (int k = 0; k < iterations; k++) {
-        NDArray t = identity.mul(p + 1.0f).sub(m).div((float) p);
+        NDArray t = scaledIdentity.sub(m).div((float) p);
         NDArray xNext = x.matMul(t);
         NDArray mNext = MatrixPower.of(t, p).matMul(m);
         NDArray errorNext = residual(mNext, identity);

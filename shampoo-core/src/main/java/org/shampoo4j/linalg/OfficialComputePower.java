@@ -111,8 +111,10 @@ public final class OfficialComputePower {
       NDArray m = g.mul(z);
       NDArray error = maxAbsDeviation(m, identity);
       NDArray running = scope.create(true);
+      // (p+1)·I, the same in every step: made once.
+      NDArray scaledIdentity = identity.mul(p + 1.0f);
       for (int k = 0; k < iterations; k++) {
-        NDArray t = identity.mul(p + 1.0f).sub(m).div((float) p);
+        NDArray t = scaledIdentity.sub(m).div((float) p);
         NDArray xNext = x.matMul(t);
         NDArray mNext = MatrixPower.of(t, p).matMul(m);
         NDArray errorNext = maxAbsDeviation(mNext, identity);

@@ -73,9 +73,10 @@ public final class SgdMomentum implements BaseOptimizer {
       }
       NDArray u = d;
       if (buffer != null) {
-        buffer.muli(DeviceScalars.of(buffer, settings.momentum())).addi(d);
-        u = settings.nesterov()
-            ? d.add(buffer.mul(DeviceScalars.of(buffer, settings.momentum()))) : buffer;
+        // One device scalar μ serves both the buffer update and Nesterov's look-ahead.
+        NDArray momentum = DeviceScalars.of(buffer, settings.momentum());
+        buffer.muli(momentum).addi(d);
+        u = settings.nesterov() ? d.add(buffer.mul(momentum)) : buffer;
       }
       weight.subi(u.mul(DeviceScalars.of(u, learningRate)));
     }
