@@ -200,7 +200,8 @@ public final class ShampooOptimizer extends Optimizer
         throw new IllegalArgumentException("parameter '" + p.getKey()
             + "' is not initialized; call planOwners after trainer.initialize");
       }
-      units.addAll(units(sharded, parameter.getId(), parameter.getArray().getShape()));
+      Shape shape = parameter.getArray().getShape();
+      units.addAll(units(sharded, parameter.getId(), shape, blockLayout(shape)));
     }
     ledger.plan(units);
   }
@@ -724,9 +725,8 @@ public final class ShampooOptimizer extends Optimizer
 
   private ParameterState newState(String parameterId, String key, NDArray weight) {
     Shape shape = weight.getShape();
-    Optional<BlockLayout> layout =
-        BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
-    List<Owner> owners = owners(parameterId, weight);
+    Optional<BlockLayout> layout = blockLayout(shape);
+    List<Owner> owners = owners(parameterId, weight, layout);
     String engine = weight.getManager().getEngine().getEngineName();
     List<BlockState> blocks = new ArrayList<>();
     if (layout.isPresent()) {
@@ -762,27 +762,30 @@ public final class ShampooOptimizer extends Optimizer
         .build();
   }
 
+  /** The blocks Shampoo cuts a parameter of this shape into; empty if not preconditioned. */
+  private Optional<BlockLayout> blockLayout(Shape shape) {
+    return BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
+  }
+
   /** The owner of each unit of a parameter: the replica itself, or the sharded assignment. */
-  private List<Owner> owners(String parameterId, NDArray weight) {
+  private List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout) {
     if (!(distribution instanceof Sharded sharded)) {
-      Shape shape = weight.getShape();
-      int count = BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension())
-          .map(BlockLayout::blockCount).orElse(1);
+      int count = layout.map(BlockLayout::blockCount).orElse(1);
       Owner self = new Owner(weight.getDevice(), weight.getDevice().toString());
       return java.util.Collections.nCopies(count, self);
     }
     DeviceGroup group = sharded.group();
     List<Owner> out = new ArrayList<>();
-    for (int i : ledger.owners(parameterId, units(sharded, parameterId, weight.getShape()))) {
+    for (int i : ledger.owners(parameterId,
+        units(sharded, parameterId, weight.getShape(), layout))) {
       out.add(new Owner(group.device(i), group.label(i)));
     }
     return out;
   }
 
   /** A parameter's work units: its Shampoo blocks, or the whole parameter if unpreconditioned. */
-  private List<WorkUnit> units(Sharded sharded, String parameterId, Shape shape) {
-    Optional<BlockLayout> layout =
-        BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
+  private List<WorkUnit> units(Sharded sharded, String parameterId, Shape shape,
+      Optional<BlockLayout> layout) {
     if (layout.isEmpty()) {
       return List.of(new WorkUnit(parameterId, 0, sharded.cost().ofUnpreconditioned(shape.size())));
     }
