@@ -670,8 +670,12 @@ public final class ShampooOptimizer extends Optimizer
             gathered[i] = directions[i].toDevice(home, false);
           }
           NDArray scale = Grafting.scale(assemble(s.layout, gathered), m);
+          // One copy of the factor per owner device, not per block.
+          Map<Device, NDArray> scales = new LinkedHashMap<>();
           for (int i = 0; i < n; i++) {
-            directions[i] = directions[i].mul(scale.toDevice(directions[i].getDevice(), false));
+            NDArray local = scales.computeIfAbsent(directions[i].getDevice(),
+                d -> scale.toDevice(d, false));
+            directions[i] = directions[i].mul(local);
           }
         }
         NDArray[] parts = new NDArray[n];
