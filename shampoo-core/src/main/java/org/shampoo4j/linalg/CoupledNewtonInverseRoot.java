@@ -89,23 +89,19 @@ public final class CoupledNewtonInverseRoot implements InverseRootMethod {
       NDArray lambda = functions.maxEigenvalue(spd).maximum(Float.MIN_NORMAL);
       NDArray z = lambda.pow(-1).mul((1.0f + p) / 2.0f);
       NDArray m = spd.mul(z);
-      NDArray x = identity.mul(z.pow(1.0 / p));
+      NewtonIterate current = new NewtonIterate(identity.mul(z.pow(1.0 / p)), m);
       NDArray error = residual(m, identity);
       // (p+1)·I, the same in every step: made once.
       NDArray scaledIdentity = identity.mul(p + 1.0f);
       for (int k = 0; k < iterations; k++) {
-        NDArray t = scaledIdentity.sub(m).div((float) p);
-        NDArray xNext = x.matMul(t);
-        NDArray mNext = MatrixPower.of(t, p).matMul(m);
-        NDArray errorNext = residual(mNext, identity);
+        NewtonIterate next = current.next(scaledIdentity, p);
+        NDArray errorNext = residual(next.m(), identity);
         // NaN compares false, so a blown-up step is rejected too.
         NDArray accept = errorNext.lt(error.mul(DIVERGENCE_FACTOR));
-        // DJL's where does not broadcast: expand the scalar decision to the matrix shape.
-        NDArray acceptMatrix = accept.broadcast(spd.getShape());
-        x = NDArrays.where(acceptMatrix, xNext, x);
-        m = NDArrays.where(acceptMatrix, mNext, m);
+        current = next.where(accept, current);
         error = NDArrays.where(accept, errorNext, error);
       }
+      NDArray x = current.x();
       NDArray result = x.add(x.transpose()).mul(0.5f);
       result.attach(original);
       return result;

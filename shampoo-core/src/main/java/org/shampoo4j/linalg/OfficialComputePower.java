@@ -107,26 +107,21 @@ public final class OfficialComputePower {
       }
       NDArray g = matrix.add(identity.mul(maxEigenvalue(matrix).mul(ridgeEpsilon)));
       NDArray z = g.square().sum().sqrt().pow(-1).mul((1.0f + p) / 2.0f);
-      NDArray x = identity.mul(z.pow(1.0 / p));
-      NDArray m = g.mul(z);
-      NDArray error = maxAbsDeviation(m, identity);
+      NewtonIterate current = new NewtonIterate(identity.mul(z.pow(1.0 / p)), g.mul(z));
+      NDArray error = maxAbsDeviation(current.m(), identity);
       NDArray running = scope.create(true);
       // (p+1)·I, the same in every step: made once.
       NDArray scaledIdentity = identity.mul(p + 1.0f);
       for (int k = 0; k < iterations; k++) {
-        NDArray t = scaledIdentity.sub(m).div((float) p);
-        NDArray xNext = x.matMul(t);
-        NDArray mNext = MatrixPower.of(t, p).matMul(m);
-        NDArray errorNext = maxAbsDeviation(mNext, identity);
+        NewtonIterate next = current.next(scaledIdentity, p);
+        NDArray errorNext = maxAbsDeviation(next.m(), identity);
         NDArray diverged = errorNext.gt(error.mul(DIVERGENCE_FACTOR)).logicalOr(errorNext.isNaN());
         // The loop condition (error above tolerance), then the break on divergence.
         running = running.logicalAnd(error.gt(TOLERANCE)).logicalAnd(diverged.logicalNot());
-        // DJL's where does not broadcast: expand the scalar decision to the matrix shape.
-        NDArray take = running.broadcast(matrix.getShape());
-        x = NDArrays.where(take, xNext, x);
-        m = NDArrays.where(take, mNext, m);
+        current = next.where(running, current);
         error = NDArrays.where(running, errorNext, error);
       }
+      NDArray x = current.x();
       x.attach(original);
       return x;
     }
