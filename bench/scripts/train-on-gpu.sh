@@ -20,6 +20,7 @@
 #              (then the table shows fewer epochs for it: the run was too large for the budget)
 #   DEVICE     gpu (default) or cpu, for trying the script out
 #   JAVA_OPTS  extra JVM options
+#   CP         the class path (default bench.jar:lib/*; another build for a before/after run)
 set -uo pipefail
 
 MODEL=${1:?model: resnet18 or vit}
@@ -53,7 +54,7 @@ for v in "${list[@]}"; do
   fi
   echo "train-on-gpu: $MODEL $v, at most ${cap}s" >&2
   # shellcheck disable=SC2086
-  timeout -s TERM -k 15 "$cap" java ${JAVA_OPTS:-} -cp "bench.jar:lib/*" \
+  timeout -s TERM -k 15 "$cap" java ${JAVA_OPTS:-} -cp "${CP:-bench.jar:lib/*}" \
     org.shampoo4j.bench.cli.BenchCommand --device "$DEVICE" --dataset fashion-mnist --data "$DATA" \
     "${LIMIT[@]}" --model "$MODEL" --epochs "$EPOCHS" --variants "$v" --append --no-progress \
     --no-charts --out "$OUT_DIR" "$@"
