@@ -39,9 +39,16 @@ import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 /**
  * Trains one model per optimizer variant under identical conditions: the same seed gives every
  * variant the same initial weights (the engine's random seed is reset before initialisation) and
- * the same batch order and the same augmented images. Loss is read from the device once per
- * epoch, not per step, so the host synchronisation does not distort step times. Device memory in
- * use is sampled after every step and every evaluation batch (see {@link DeviceMemory}).
+ * the same batch order and the same augmented images.
+ *
+ * <p>A step neither copies from the host nor reads back to it (the optimizer aside): with
+ * {@link TrainingSettings#dataOnDevice()} the training and test sets are uploaded once, each
+ * epoch uploads its image order and augmentation choices once ({@link DeviceImages}), and every
+ * batch is gathered, cropped and flipped on the device. The training loss and the test loss and
+ * accuracy are summed on the device and read once per epoch; on a GPU the host thus queues work
+ * ahead of the device instead of waiting for it every step. Device memory in use is sampled after
+ * the first step, every 50 steps and after every epoch and evaluation
+ * (see {@link DeviceMemory}).
  */
 public final class ModelTrainer {
   private static final int EVAL_BATCH = 512;
