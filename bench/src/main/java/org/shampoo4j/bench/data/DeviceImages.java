@@ -62,7 +62,9 @@ public final class DeviceImages implements AutoCloseable {
       int p = augmentation.isNone() ? 0 : augmentation.padding();
       if (p > 0) {
         // Zero padding of the last two axes once, so that a crop is a pure gather per step.
-        pixels = pixels.pad(new Shape(p, p, p, p), 0);
+        NDArray padded = pixels.pad(new Shape(p, p, p, p), 0);
+        pixels.close();
+        pixels = padded;
       }
       NDArray labels = source.labelBatch(manager, all, 0, all.length);
       return new DeviceImages(manager, pixels, labels, augmentation, source);

@@ -179,19 +179,32 @@ public final class TrainingStepProfiler implements Callable<Integer> {
     }
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
-    if (cudnnBenchmark != null) {
-      CudnnBenchmark.set(CudnnBenchmark.parse(cudnnBenchmark));
+    Device dev;
+    ModelKind kind;
+    LabeledImages train;
+    Augmentation augmentation;
+    OptimizerVariant v;
+    try {
+      if (cudnnBenchmark != null) {
+        CudnnBenchmark.set(CudnnBenchmark.parse(cudnnBenchmark));
+      }
+      if (!dataOn.equals("device") && !dataOn.equals("host")) {
+        throw new IllegalArgumentException("--data-on must be device or host, got '" + dataOn
+            + "'");
+      }
+      dev = JmhDevice.resolve(device);
+      kind = modelKind(model);
+      train = load().train().head(maxTrain);
+      augmentation = switch (augment) {
+        case "crop-flip" -> Augmentation.cropAndFlip(4);
+        case "none" -> Augmentation.none();
+        default -> throw new IllegalArgumentException(
+            "--augment must be none or crop-flip, got '" + augment + "'");
+      };
+      v = VariantCatalogue.standard().select(List.of(variant)).get(0);
+    } catch (IllegalArgumentException | IOException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
     }
-    Device dev = JmhDevice.resolve(device);
-    ModelKind kind = ModelKind.valueOf(model.toUpperCase(Locale.ROOT).replace('-', '_'));
-    LabeledImages train = load().train().head(maxTrain);
-    boolean crop = switch (augment) {
-      case "crop-flip" -> true;
-      case "none" -> false;
-      default -> throw new IllegalArgumentException("--augment must be none or crop-flip");
-    };
-    Augmentation augmentation = crop ? Augmentation.cropAndFlip(4) : Augmentation.none();
-    OptimizerVariant v = VariantCatalogue.standard().select(List.of(variant)).get(0);
     BaseKind base = kind == ModelKind.VIT ? BaseKind.ADAMW : BaseKind.SGD;
     VariantSettings settings = VariantSettings.builder().sgdLearningRate(0.1f)
         .adamwLearningRate(1e-3f).sgdWeightDecay(5e-4f).adamwWeightDecay(0.05f)
@@ -210,6 +223,16 @@ public final class TrainingStepProfiler implements Callable<Integer> {
     Files.writeString(csv, csv(p), StandardCharsets.UTF_8);
     System.out.println("wrote " + csv);
     return 0;
+  }
+
+  private static ModelKind modelKind(String name) {
+    for (ModelKind k : ModelKind.values()) {
+      if (k.cliName().equals(name)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException("--model must be mlp, resnet, resnet18 or vit, got '"
+        + name + "'");
   }
 
   private TrainTestSplit load() throws IOException {
