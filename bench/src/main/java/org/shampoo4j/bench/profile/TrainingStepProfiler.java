@@ -62,8 +62,9 @@ import picocli.CommandLine.Option;
  * time). A step that takes about as long in the first mode as the sum of its host times is
  * host-bound: the device waits for the host. Then one step is traced phase by phase with
  * libtorch's profiler ({@link OpTrace}): operator calls, kernels, and {@code to}/{@code item}
- * calls, among which every device→host read is (a read is a copy to the host: {@code aten::to};
- * dtype conversions count there too). Medians over the measured steps; writes
+ * calls, among which every device→host read on a GPU is (a copy to the host is an
+ * {@code aten::to}; dtype conversions count there too; on the CPU a read issues no operator and
+ * is not seen). Medians over the measured steps; writes
  * {@code OUT/train-step-profile.csv}.
  */
 @Command(name = "train-step-profiler", mixinStandardHelpOptions = true, sortOptions = false,
