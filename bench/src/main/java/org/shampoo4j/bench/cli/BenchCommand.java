@@ -175,6 +175,19 @@ public final class BenchCommand implements Callable<Integer> {
           + "badly on a busy machine). Default: ${DEFAULT-VALUE}.")
   int threads = 1;
 
+  @Option(names = "--cudnn-benchmark", paramLabel = "on|off",
+      description = "cuDNN's algorithm search for convolutions on a GPU (DJL's "
+          + "ai.djl.pytorch.cudnn_benchmark, set before the engine starts). Default: DJL's (off, "
+          + "unless -Dai.djl.pytorch.cudnn_benchmark=true).")
+  String cudnnBenchmark;
+
+  @Option(names = "--data-on", paramLabel = "device|host",
+      description = "device: copy the data sets to the training device once and gather, crop and "
+          + "flip each batch there (no host-device copy per step); host: assemble and augment "
+          + "each batch on the host and copy it (for data that does not fit on the device). Both "
+          + "give the same images. Default: ${DEFAULT-VALUE}.")
+  String dataOn = "device";
+
   @Option(names = "--lr-sgd", paramLabel = "LR",
       description = "Peak learning rate of SGD-momentum (and of Shampoo on SGD). "
           + "Default: per model (0.05, 0.05, 0.1, 0.1).")
@@ -321,6 +334,13 @@ public final class BenchCommand implements Callable<Integer> {
     // DJL reads these once, when the PyTorch engine starts; an explicit -D setting wins.
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
+    if (cudnnBenchmark != null) {
+      try {
+        CudnnBenchmark.set(CudnnBenchmark.parse(cudnnBenchmark));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage(), e);
+      }
+    }
     List<OptimizerVariant> selected;
     ModelKind modelKind;
     TrainingSettings trainingSettings;
@@ -334,6 +354,7 @@ public final class BenchCommand implements Callable<Integer> {
           .seed(seed).width(or(width, modelKind.defaultWidth()))
           .devices(devices()).progress(!noProgress)
           .augmentation(augmentation(recipe))
+          .dataOnDevice(dataOnDevice())
           .build();
       if (maxTrain < 1 || maxTest < 1) {
         throw new IllegalArgumentException("--max-train and --max-test must be positive");
@@ -527,6 +548,15 @@ public final class BenchCommand implements Callable<Integer> {
       list.add(Device.gpu(i));
     }
     return list;
+  }
+
+  private boolean dataOnDevice() {
+    return switch (dataOn.toLowerCase(Locale.ROOT)) {
+      case "device" -> true;
+      case "host" -> false;
+      default -> throw new IllegalArgumentException(
+          "--data-on must be device or host, got '" + dataOn + "'");
+    };
   }
 
   private Augmentation augmentation(TrainingRecipe recipe) {

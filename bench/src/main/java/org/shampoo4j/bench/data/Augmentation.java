@@ -44,6 +44,31 @@ public final class Augmentation {
     return padding == 0 && !flip;
   }
 
+  /** Pixels of zero padding around each image before the crop (0 for {@link #none()}). */
+  public int padding() {
+    return padding;
+  }
+
+  /**
+   * Draws the choices for {@code count} images from {@code random}, three values per image in
+   * image order (row shift, column shift, mirror), exactly as {@link #apply} draws them: the
+   * device-side batches ({@link DeviceImages}) replay these choices and so give the same images.
+   * Draws nothing if this is {@link #none()}.
+   */
+  public Choices draw(int count, Random random) {
+    int[] dy = new int[count];
+    int[] dx = new int[count];
+    boolean[] mirror = new boolean[count];
+    if (!isNone()) {
+      for (int i = 0; i < count; i++) {
+        dy[i] = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
+        dx[i] = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
+        mirror[i] = flip && random.nextBoolean();
+      }
+    }
+    return new Choices(dy, dx, mirror);
+  }
+
   /**
    * Augments {@code count} images of {@code channels×height×width} stored image-major in {@code
    * pixels}, in place. Draws three values per image from {@code random} (none if this is {@link
@@ -54,12 +79,13 @@ public final class Augmentation {
     if (isNone()) {
       return;
     }
+    Choices choices = draw(count, random);
     int plane = height * width;
     float[] copy = new float[plane];
     for (int i = 0; i < count; i++) {
-      int dy = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
-      int dx = padding == 0 ? 0 : random.nextInt(2 * padding + 1) - padding;
-      boolean mirror = flip && random.nextBoolean();
+      int dy = choices.rowShift(i);
+      int dx = choices.columnShift(i);
+      boolean mirror = choices.mirrored(i);
       for (int c = 0; c < channels; c++) {
         int base = (i * channels + c) * plane;
         System.arraycopy(pixels, base, copy, 0, plane);
@@ -72,6 +98,43 @@ public final class Augmentation {
           }
         }
       }
+    }
+  }
+
+  /**
+   * The random choices of a run of images: output pixel {@code (y, x)} of image {@code i} is input
+   * pixel {@code (y + rowShift(i), x' + columnShift(i))}, where {@code x'} is {@code x}, or
+   * {@code width − 1 − x} if the image is mirrored; zero outside the image. Immutable.
+   */
+  public static final class Choices {
+    private final int[] dy;
+    private final int[] dx;
+    private final boolean[] mirror;
+
+    private Choices(int[] dy, int[] dx, boolean[] mirror) {
+      this.dy = dy;
+      this.dx = dx;
+      this.mirror = mirror;
+    }
+
+    /** Number of images. */
+    public int count() {
+      return dy.length;
+    }
+
+    /** Vertical shift of image {@code i}. */
+    public int rowShift(int i) {
+      return dy[i];
+    }
+
+    /** Horizontal shift of image {@code i}, applied after the mirror. */
+    public int columnShift(int i) {
+      return dx[i];
+    }
+
+    /** Whether image {@code i} is mirrored left to right. */
+    public boolean mirrored(int i) {
+      return mirror[i];
     }
   }
 

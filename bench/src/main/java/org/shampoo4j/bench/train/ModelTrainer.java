@@ -23,6 +23,8 @@ import java.util.Random;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.shampoo4j.bench.data.Augmentation;
+import org.shampoo4j.bench.data.DeviceImages;
 import org.shampoo4j.bench.data.LabeledImages;
 import org.shampoo4j.bench.data.Shuffle;
 import org.shampoo4j.bench.data.TrainTestSplit;
@@ -37,12 +39,26 @@ import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 /**
  * Trains one model per optimizer variant under identical conditions: the same seed gives every
  * variant the same initial weights (the engine's random seed is reset before initialisation) and
- * the same batch order and the same augmented images. Loss is read from the device once per
- * epoch, not per step, so the host synchronisation does not distort step times. Device memory in
- * use is sampled after every step and every evaluation batch (see {@link DeviceMemory}).
+ * the same batch order and the same augmented images.
+ *
+ * <p>A step neither copies from the host nor reads back to it (the optimizer aside): with
+ * {@link TrainingSettings#dataOnDevice()} the training and test sets are uploaded once, each
+ * epoch uploads its image order and augmentation choices once ({@link DeviceImages}), and every
+ * batch is gathered, cropped and flipped on the device. The training loss and the test loss and
+ * accuracy are summed on the device and read once per epoch; on a GPU the host thus queues work
+ * ahead of the device instead of waiting for it every step. Device memory in use is sampled after
+ * the first step, every 50 steps and after every epoch and evaluation
+ * (see {@link DeviceMemory}).
  */
 public final class ModelTrainer {
   private static final int EVAL_BATCH = 512;
+  /**
+   * Device memory is read after the first step and every this many steps, and at the end of
+   * every epoch and evaluation. PyTorch's caching allocator keeps what it reserved until the
+   * process ends, so the reading (reserved memory) does not fall between samples and the peak
+   * is the same as with a reading after every step.
+   */
+  private static final int MEMORY_SAMPLE_STEPS = 50;
 
   private final TrainTestSplit data;
   private final ModelKind model;
@@ -164,39 +180,55 @@ public final class ModelTrainer {
         if (resumed.isPresent()) {
           resumed.get().loadOptimizer(checkpointable(run), block);
         }
+        TrainingStep step = new TrainingStep(trainer, block);
+        DeviceImages trainOnDevice = null;
+        DeviceImages testOnDevice = null;
+        if (settings.dataOnDevice()) {
+          // One upload of each set; the steps then read their batches on the device.
+          trainOnDevice = DeviceImages.upload(train, settings.augmentation(), trainer.getManager());
+          testOnDevice = DeviceImages.upload(data.test(), Augmentation.none(),
+              trainer.getManager());
+        }
         for (int epoch = firstEpoch; epoch <= settings.epochs() && failure.isEmpty(); epoch++) {
           int[] perm = Shuffle.permutation(train.size(), order);
           long start = System.nanoTime();
           double lossSum;
           try (NDManager epochManager = trainer.getManager().newSubManager()) {
+            Batches batches = trainOnDevice != null
+                ? deviceBatches(trainOnDevice.epoch(perm,
+                    settings.augmentation().draw(perm.length, augment), epochManager))
+                : hostBatches(train, perm, settings.augmentation(), augment);
             NDArray sum = epochManager.zeros(new Shape(), DataType.FLOAT32);
             for (int from = 0; from < perm.length; from += settings.batchSize()) {
               int to = Math.min(perm.length, from + settings.batchSize());
               try (NDManager batch = trainer.getManager().newSubManager()) {
-                NDArray x = train.imageBatch(batch, perm, from, to, settings.augmentation(),
-                    augment);
-                NDArray y = train.labelBatch(batch, perm, from, to);
-                zeroGradients(block, batch);
+                NDArray x = batches.images(batch, from, to);
+                NDArray y = batches.labels(batch, from, to);
+                step.zeroGradients(batch);
                 if (settings.devices().size() == 1) {
                   try (GradientCollector gc = trainer.newGradientCollector()) {
-                    NDArray pred = trainer.forward(new NDList(x)).singletonOrThrow();
-                    NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(pred));
-                    gc.backward(loss);
+                    NDArray pred = step.forward(x);
+                    NDArray loss = step.loss(y, pred);
+                    step.backward(gc, loss);
                     // Weighted by batch size so the epoch mean is per image.
-                    sum.addi(loss.stopGradient().mul(to - from));
+                    TrainingStep.accumulate(sum, loss, to - from);
                   }
                 } else {
                   sum.addi(splitForwardBackward(trainer, batch, x, y, to - from));
                 }
-                trainer.step();
+                step.update();
               }
-              peak.sample();
               steps++;
+              if (steps % MEMORY_SAMPLE_STEPS == 1) {
+                peak.sample();
+              }
               if (bar != null) {
                 bar.step();
               }
             }
+            // The epoch's only read of a training value: the loss sum.
             lossSum = sum.getFloat();
+            peak.sample();
           } catch (RuntimeException e) {
             trainNanos += System.nanoTime() - start;
             failure = Optional.of(describe(e));
@@ -204,7 +236,8 @@ public final class ModelTrainer {
           }
           trainNanos += System.nanoTime() - start;
           double trainLoss = lossSum / train.size();
-          Evaluation eval = evaluate(trainer, data.test(), peak);
+          Evaluation eval = testOnDevice != null ? evaluate(trainer, testOnDevice, peak)
+              : evaluate(trainer, data.test(), peak);
           epochs.add(new EpochRecord(
               epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
           memory = run.stateMemory(parameterIds(block));
@@ -229,6 +262,10 @@ public final class ModelTrainer {
         }
         memory = run.stateMemory(parameterIds(block));
         deviceState = run.deviceState();
+        if (trainOnDevice != null) {
+          trainOnDevice.close();
+          testOnDevice.close();
+        }
       }
     } catch (RuntimeException | IOException e) {
       failure = Optional.of(describe(e));
@@ -299,23 +336,6 @@ public final class ModelTrainer {
     return ids;
   }
 
-  /**
-   * Clears every parameter's gradient before the next backward pass. PyTorch accumulates
-   * gradients; DJL's built-in optimizers clear them inside their update, but an optimizer is not
-   * obliged to, so the loop does it itself (like {@code optimizer.zero_grad()} in PyTorch).
-   */
-  private static void zeroGradients(Block block, NDManager scratch) {
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      NDArray w = p.getValue().getArray();
-      if (w.hasGradient()) {
-        NDArray g = w.getGradient();
-        // The handle is freed with the scratch manager; the gradient buffer stays with w.
-        g.attach(scratch);
-        g.subi(g);
-      }
-    }
-  }
-
   private ProgressBar progressBar(String name, long total) {
     if (!settings.progress()) {
       return null;
@@ -327,6 +347,77 @@ public final class ModelTrainer {
         .setUpdateIntervalMillis(250)
         .continuousUpdate()
         .build();
+  }
+
+  /** Where a step's images and labels come from. */
+  private interface Batches {
+    NDArray images(NDManager m, int from, int to);
+
+    NDArray labels(NDManager m, int from, int to);
+  }
+
+  /** Batches gathered, cropped and flipped on the device from an epoch's uploaded plan. */
+  private static Batches deviceBatches(DeviceImages.Epoch epoch) {
+    return new Batches() {
+      @Override
+      public NDArray images(NDManager m, int from, int to) {
+        return epoch.images(m, from, to);
+      }
+
+      @Override
+      public NDArray labels(NDManager m, int from, int to) {
+        return epoch.labels(m, from, to);
+      }
+    };
+  }
+
+  /**
+   * Batches assembled and augmented on the host and copied to the device one by one, drawing
+   * the augmentation's choices as each batch is made (the same sequence as drawing the epoch's
+   * choices at once).
+   */
+  private static Batches hostBatches(LabeledImages train, int[] perm, Augmentation augmentation,
+      Random augment) {
+    return new Batches() {
+      @Override
+      public NDArray images(NDManager m, int from, int to) {
+        return train.imageBatch(m, perm, from, to, augmentation, augment);
+      }
+
+      @Override
+      public NDArray labels(NDManager m, int from, int to) {
+        return train.labelBatch(m, perm, from, to);
+      }
+    };
+  }
+
+  /**
+   * Test loss and accuracy with the test set on the device: sums kept there (the loss in float64,
+   * each batch's float32 mean times its size, as the host path adds them) and read once.
+   */
+  private static Evaluation evaluate(Trainer trainer, DeviceImages test, PeakTracker peak) {
+    double lossSum;
+    long correct;
+    try (NDManager sums = trainer.getManager().newSubManager()) {
+      NDArray loss = sums.zeros(new Shape(), DataType.FLOAT64);
+      NDArray right = sums.zeros(new Shape(), DataType.INT64);
+      for (int from = 0; from < test.size(); from += EVAL_BATCH) {
+        int to = Math.min(test.size(), from + EVAL_BATCH);
+        try (NDManager m = trainer.getManager().newSubManager()) {
+          NDArray x = test.imagesInOrder(m, from, to);
+          NDArray y = test.labelsInOrder(m, from, to);
+          NDArray pred = trainer.evaluate(new NDList(x)).singletonOrThrow();
+          loss.addi(trainer.getLoss().evaluate(new NDList(y), new NDList(pred))
+              .toType(DataType.FLOAT64, false).mul(to - from));
+          right.addi(pred.argMax(1).toType(DataType.INT32, false).eq(y).sum()
+              .toType(DataType.INT64, false));
+        }
+      }
+      lossSum = loss.getDouble();
+      correct = right.getLong();
+    }
+    peak.sample();
+    return new Evaluation(lossSum / test.size(), (double) correct / test.size());
   }
 
   private static Evaluation evaluate(Trainer trainer, LabeledImages test, PeakTracker peak) {

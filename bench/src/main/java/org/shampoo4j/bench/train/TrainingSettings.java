@@ -14,8 +14,10 @@ public final class TrainingSettings {
   private final int width;
   private final boolean progress;
   private final Augmentation augmentation;
+  private final boolean dataOnDevice;
 
   private TrainingSettings(Builder b) {
+    this.dataOnDevice = b.dataOnDevice;
     this.epochs = b.epochs;
     this.batchSize = b.batchSize;
     this.seed = b.seed;
@@ -25,7 +27,10 @@ public final class TrainingSettings {
     this.augmentation = b.augmentation;
   }
 
-  /** A builder: 10 epochs, batch 64, seed 42, CPU, width 128, progress bars on, no augmentation. */
+  /**
+   * A builder: 10 epochs, batch 64, seed 42, CPU, width 128, progress bars on, no augmentation,
+   * data on the device.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -73,6 +78,15 @@ public final class TrainingSettings {
     return augmentation;
   }
 
+  /**
+   * Whether the data sets are copied to the training device once and batches are gathered and
+   * augmented there ({@link org.shampoo4j.bench.data.DeviceImages}); otherwise each batch is
+   * assembled and augmented on the host and copied (the same images either way).
+   */
+  public boolean dataOnDevice() {
+    return dataOnDevice;
+  }
+
   /** Builder of {@link TrainingSettings}. */
   public static final class Builder {
     private int epochs = 10;
@@ -82,8 +96,15 @@ public final class TrainingSettings {
     private int width = 128;
     private boolean progress = true;
     private Augmentation augmentation = Augmentation.none();
+    private boolean dataOnDevice = true;
 
     private Builder() {}
+
+    /** Data on the training device (default) or batches copied from the host per step. */
+    public Builder dataOnDevice(boolean dataOnDevice) {
+      this.dataOnDevice = dataOnDevice;
+      return this;
+    }
 
     /** Training-image augmentation. */
     public Builder augmentation(Augmentation augmentation) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.shampoo4j.bench.data.Augmentation;
 import org.shampoo4j.bench.data.SyntheticDataset;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
@@ -34,6 +35,38 @@ class ModelTrainerTest {
     assertEquals(a.finalTrainLoss(), b.finalTrainLoss());
     assertEquals(a.finalTestAccuracy(), b.finalTestAccuracy());
     assertTrue(a.stateMemory().total() > 0, "momentum buffers are counted");
+  }
+
+  /**
+   * The device-side loop (data uploaded once, batches gathered and augmented on the device, sums
+   * read once per epoch) against the host path (each batch assembled, augmented and copied from
+   * the host): the same images in the same order and the same operations on them, accumulated in
+   * the same order (train loss: a float32 sum on the device in both; test loss: float32 batch
+   * means added in float64, on the host or on the device), so the epoch records are equal
+   * exactly, not merely within a summation-order tolerance.
+   */
+  @Test
+  void dataOnTheDeviceGivesExactlyTheHostPathsEpochs() {
+    OptimizerVariant sgd = VariantCatalogue.standard().select(List.of("sgd")).get(0);
+    VariantSettings s = VariantSettings.builder().build();
+    for (ModelKind kind : List.of(ModelKind.MLP, ModelKind.RESNET)) {
+      RunResult[] runs = new RunResult[2];
+      for (int i = 0; i < 2; i++) {
+        runs[i] = new ModelTrainer(DATA, kind, TrainingSettings.builder().epochs(2).batchSize(48)
+            .width(16).seed(3).progress(false).augmentation(Augmentation.cropAndFlip(2))
+            .dataOnDevice(i == 1).build()).train(sgd, s);
+        assertTrue(runs[i].failure().isEmpty(), runs[i].failure().toString());
+      }
+      System.out.println(kind + " host " + runs[0].epochs() + "\n device " + runs[1].epochs());
+      for (int e = 0; e < 2; e++) {
+        EpochRecord host = runs[0].epochs().get(e);
+        EpochRecord device = runs[1].epochs().get(e);
+        assertEquals(host.trainLoss(), device.trainLoss(), 0.0, kind + " epoch " + e);
+        assertEquals(host.testLoss(), device.testLoss(), 0.0, kind + " epoch " + e);
+        assertEquals(host.testAccuracy(), device.testAccuracy(), 0.0, kind + " epoch " + e);
+      }
+      assertEquals(runs[0].steps(), runs[1].steps());
+    }
   }
 
   @Test
