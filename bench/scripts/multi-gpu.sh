@@ -4,8 +4,8 @@
 # GPUs and sums the gradients; --reduction mean divides the sum by N), one JVM per run so that
 # each run's peak GPU memory is its own (PyTorch caches freed GPU memory for the process's life).
 #
-# Usage (inside the carried folder, after run-on-device.sh has set up DJL; see bench/README.md):
-#   bash run-on-device.sh bash ../bench/scripts/multi-gpu.sh OUT_DIR
+# Usage (inside the carried folder, after scripts/gpu/shampoo4j-gpu.sh has set up DJL; see docs/gpu.md):
+#   bash shampoo4j-gpu.sh run -- bash ../bench/scripts/multi-gpu.sh OUT_DIR
 # Environment:
 #   GPUS         devices of the multi-device runs (default 2)
 #   VARIANT      Shampoo variant (default eigen4-l2)

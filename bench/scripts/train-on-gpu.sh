@@ -6,8 +6,8 @@
 # variant's own peak device memory. The CSV files are rewritten after every epoch, and a variant
 # stopped by SIGTERM keeps its finished epochs ("interrupted after epoch k of n").
 #
-# Usage (inside the carried folder, after run-on-device.sh has set up DJL; see bench/README.md):
-#   bash run-on-device.sh bash ../bench/scripts/train-on-gpu.sh MODEL OUT_DIR [extra bench options]
+# Usage (inside the carried folder, after scripts/gpu/shampoo4j-gpu.sh has set up DJL; see docs/gpu.md):
+#   bash shampoo4j-gpu.sh run -- bash ../bench/scripts/train-on-gpu.sh MODEL OUT_DIR [extra bench options]
 #   MODEL: resnet18 (variants sgd shampoo32 eigen4-l2 chol4-ef naive4)
 #          vit      (variants adamw shampoo32 eigen4-l2 chol4-ef naive4)
 # Environment:

@@ -12,7 +12,7 @@ public interface PreconditionerRepresentation {
 
   /**
    * The settings that determine what the stored state means (map, Björck steps, Cholesky options
-   * and so on), for a checkpoint's configuration fingerprint; by default {@link #toString()}.
+   * and so on), for a checkpoint's configuration fingerprint; by default {@link Object#toString()}.
    */
   default String configuration() {
     return toString();
