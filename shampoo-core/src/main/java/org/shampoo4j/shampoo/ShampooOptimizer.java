@@ -34,7 +34,9 @@ import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
+import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.base.StateKeys;
+import org.shampoo4j.shampoo.base.UpdateGate;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.health.BlockHealth;
 import org.shampoo4j.shampoo.health.HealthReport;
@@ -332,7 +334,6 @@ public final class ShampooOptimizer extends Optimizer
         .put("quantizationBlocking", config.quantizationBlocking())
         .put("rescaleGrad", config.rescaleGrad())
         .put("clipGrad", config.clipGrad())
-        .put("nonFinitePolicy", config.nonFinitePolicy())
         .put("maxConsecutiveFailures", config.maxConsecutiveFailures())
         .build();
   }
@@ -345,6 +346,10 @@ public final class ShampooOptimizer extends Optimizer
    */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    if (config.nonFinitePolicy() == NonFinitePolicy.GUARDED) {
+      // A checkpoint never holds an update still to be rejected.
+      preprocessor.checkDeferred();
+    }
     CheckpointContents contents;
     synchronized (states) {
       contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
@@ -510,15 +515,18 @@ public final class ShampooOptimizer extends Optimizer
       }
       NDArray reduced =
           gradientScale == 1f ? grad : grad.mul(DeviceScalars.of(grad, gradientScale));
-      Optional<NDArray> prepared = preprocessor.prepare(parameterId, reduced);
+      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
+      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      Optional<GradientPreprocessor.Prepared> prepared =
+          preprocessor.prepareStep(parameterId, key, reduced);
       if (prepared.isEmpty()) {
         if (relay != null) {
           relay.publish(parameterId, null, null);
         }
         return;
       }
-      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
-      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      UpdateGate gate = prepared.get().gate();
+      boolean created = !states.containsKey(key);
       ParameterState state =
           states.computeIfAbsent(key, k -> newState(parameterId, k, weight));
       if (!state.shape.equals(weight.getShape())) {
@@ -526,13 +534,17 @@ public final class ShampooOptimizer extends Optimizer
             + state.shape + " to " + weight.getShape() + " between steps");
       }
       int step = ++state.step;
+      // A rejected update (GUARDED) did not happen: its step does not count, and state it
+      // created goes again.
+      gate.onRejected(() -> rollBack(key, state, created));
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
-      NDArray g = prepared.get();
+      NDArray g = prepared.get().gradient();
       if (relay == null) {
-        NDArray direction = state.layout == null ? g : precondition(state, g, step, scratch);
-        base.update(key, weight, direction, lr, step);
+        NDArray direction =
+            state.layout == null ? g : precondition(state, g, step, scratch, gate);
+        base.update(key, weight, direction, lr, step, gate);
       } else {
-        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch);
+        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch, gate);
         relay.publish(parameterId, updated, managers.forArray(weight));
       }
     } finally {
@@ -541,9 +553,36 @@ public final class ShampooOptimizer extends Optimizer
     }
   }
 
-  private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch) {
+  /** Undoes the host side of a rejected update of {@code s} (see {@link UpdateGate}). */
+  private void rollBack(String key, ParameterState s, boolean created) {
+    synchronized (states) {
+      s.step--;
+      if (created && states.remove(key, s)) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * Whether this step refreshes statistics (T1) or roots (T2), and may: a refresh cannot be
+   * selected on the device like an update, so under a gate that is not open a refresh step reads
+   * the gate's flag first (one read per parameter and refresh) and refreshes nothing with a bad
+   * gradient.
+   */
+  private boolean[] refreshes(int step, UpdateGate gate) {
     boolean stats = step % config.statisticsInterval() == 0;
     boolean roots = step % config.rootInterval() == 0;
+    if ((stats || roots) && !gate.readNow()) {
+      return new boolean[] {false, false};
+    }
+    return new boolean[] {stats, roots};
+  }
+
+  private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch,
+      UpdateGate gate) {
+    boolean[] refresh = refreshes(step, gate);
+    boolean stats = refresh[0];
+    boolean roots = refresh[1];
     StepKernels kernels = linalg.get(g.getDevice()).step();
     if (kernels == null) {
       return preconditionPerOperation(s, g, stats, roots, scratch);
@@ -632,7 +671,7 @@ public final class ShampooOptimizer extends Optimizer
    * for it (one parameter's worth of copies) and the factor goes back to the owners.
    */
   private NDArray shardedStep(ParameterState s, String key, NDArray weight, NDArray g, int step,
-      float lr, NDManager scratch) {
+      float lr, NDManager scratch, UpdateGate gate) {
     Device home = weight.getDevice();
     Map<Device, NDManager> ownerScratch = new LinkedHashMap<>();
     String engine = weight.getManager().getEngine().getEngineName();
@@ -642,16 +681,17 @@ public final class ShampooOptimizer extends Optimizer
         NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
         NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
         NDArray gu = g.toDevice(w.getDevice(), false);
-        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os);
-        base.update(key, w, direction, lr, step);
+        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os, gate);
+        base.update(key, w, direction, lr, step, gate);
         updated = w.toDevice(home, false);
       } else {
         DataType type = g.getDataType();
         Shape matrix = s.layout.matrixShape();
         NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
         NDArray wm = weight.reshape(matrix);
-        boolean stats = step % config.statisticsInterval() == 0;
-        boolean roots = step % config.rootInterval() == 0;
+        boolean[] refresh = refreshes(step, gate);
+        boolean stats = refresh[0];
+        boolean roots = refresh[1];
         int n = s.blocks.size();
         NDArray[] directions = new NDArray[n];
         boolean preconditioned = false;
@@ -684,7 +724,7 @@ public final class ShampooOptimizer extends Optimizer
           Device owner = s.owners.get(i).device();
           NDArray wb = copyOnto(block(s, wm, bs.block), owner,
               ownerScratch(ownerScratch, owner, engine));
-          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step);
+          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step, gate);
           parts[i] = wb.toDevice(home, false);
         }
         updated = assemble(s.layout, parts).reshape(s.shape);
