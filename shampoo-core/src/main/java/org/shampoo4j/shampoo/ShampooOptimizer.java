@@ -91,10 +91,11 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * DJL path at a fraction of its host calls; 4-bit roots are decoded by quant-api's fused
  * dequantization, and fp32 roots are read in place.
  *
- * <p>Everything runs on the parameter's device. Host synchronisation per step: one scalar per
- * parameter for the non-finite check (one read per step under {@code
- * NonFinitePolicy.DEFERRED_THROW}, none under {@code UNCHECKED}); scalar operands are made on the
- * device and the grafting norms stay there. State (per parameter and device) is owned by the optimizer,
+ * <p>Everything runs on the parameter's device. Host synchronisation per step: under the default
+ * {@code NonFinitePolicy.GUARDED} one read per step for all parameters, plus one per
+ * preconditioned parameter at T1/T2 steps (see {@link NonFinitePolicy}); one scalar per parameter
+ * under {@code THROW} and {@code SKIP}; none under {@code UNCHECKED}. Scalar operands are made on
+ * the device and the grafting norms stay there. State (per parameter and device) is owned by the optimizer,
  * lives in its own managers on the parameter's device, and is freed by {@link #close()}, together
  * with the {@link MatrixFunctions} it made per device.
  *
@@ -247,11 +248,12 @@ public final class ShampooOptimizer extends Optimizer
   }
 
   /**
-   * Under {@link org.shampoo4j.shampoo.base.NonFinitePolicy#DEFERRED_THROW}, reads the gradient
-   * checks of the updates since the last read now (for example after the last step of a run);
-   * otherwise does nothing.
+   * Under {@link NonFinitePolicy#GUARDED} and {@link NonFinitePolicy#DEFERRED_THROW}, reads the
+   * gradient checks of the updates since the last read now (for example after the last step of a
+   * run); otherwise does nothing.
    *
-   * @throws IllegalStateException naming every parameter whose gradient was non-finite
+   * @throws IllegalStateException naming every parameter whose gradient was non-finite (under
+   *     GUARDED after undoing those parameters' updates)
    */
   public void checkGradients() {
     preprocessor.checkDeferred();
@@ -342,7 +344,10 @@ public final class ShampooOptimizer extends Optimizer
    * Writes every parameter's state: step counter, per block whether a root exists and its failure
    * counts ({@link #health()}: rejected updates, current runs of failed events), both
    * preconditioners exactly as stored (see each representation's {@code saveState}) and the base
-   * optimizer's state, plus the skipped-update count. Do not call it during a step.
+   * optimizer's state, plus the skipped-update count. Do not call it during a step. Under {@link
+   * NonFinitePolicy#GUARDED} the gradient checks not read yet are read first ({@link
+   * #checkGradients}, which may throw; nothing is written then), so a checkpoint never holds an
+   * update still to be rejected.
    */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {

@@ -73,7 +73,8 @@ public final class AdamW implements BaseOptimizer {
       direction.tempAttach(scratch);
       m.tempAttach(scratch);
       v.tempAttach(scratch);
-      NDArray d = gate.sanitize(direction);
+      // No sanitising needed: element-wise arithmetic on a rejected NaN is selected away.
+      NDArray d = direction;
       if (settings.weightDecay() != 0f) {
         weight.muli(gate.factor(weight, 1f - learningRate * settings.weightDecay()));
       }

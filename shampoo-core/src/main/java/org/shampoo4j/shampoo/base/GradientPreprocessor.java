@@ -68,7 +68,8 @@ public final class GradientPreprocessor implements AutoCloseable {
    * @throws IllegalStateException under {@link NonFinitePolicy#THROW} for a non-finite gradient
    *     or one above {@link #overflowBound}, naming the parameter; under {@link
    *     NonFinitePolicy#DEFERRED_THROW} when this parameter's previous step (or another
-   *     parameter's check not read yet) found one ({@link #checkDeferred})
+   *     parameter's check not read yet) found one ({@link #checkDeferred}); always under {@link
+   *     NonFinitePolicy#GUARDED}, whose updates need the gate of {@link #prepareStep}
    */
   public Optional<NDArray> prepare(String parameterId, NDArray grad) {
     if (policy == NonFinitePolicy.GUARDED) {
@@ -141,9 +142,11 @@ public final class GradientPreprocessor implements AutoCloseable {
   }
 
   /**
-   * Reads every check {@link NonFinitePolicy#DEFERRED_THROW} has not read yet, one transfer per
-   * device, and forgets them. Called by {@link #prepare} when a parameter's next gradient arrives
-   * (so once per training step), and by optimizers on request.
+   * Reads every check {@link NonFinitePolicy#DEFERRED_THROW} or {@link NonFinitePolicy#GUARDED}
+   * has not read yet, one transfer per device, and forgets them. Called by {@link #prepare} and
+   * {@link #prepareStep} when a parameter's next gradient arrives (so once per training step), and
+   * by optimizers on request. Under GUARDED the rejected updates are rolled back ({@link
+   * UpdateGate#onRejected}) before the exception.
    *
    * @throws IllegalStateException naming every parameter whose gradient was non-finite or above
    *     {@link #overflowBound}

@@ -40,7 +40,9 @@ public enum NonFinitePolicy {
    * parameter of the step. Shampoo's statistics and roots are refreshed only at T1/T2 steps, and
    * those steps read the parameter's flag before refreshing (one read per preconditioned
    * parameter and refresh). Parameters with good gradients in the same step keep their update.
-   * Costs a few extra element-wise device operations per parameter (the selections).
+   * The exception comes from the next step's first update (which then updates nothing) or from
+   * {@code checkGradients()}: call it after a run's last step to hear about that step. Costs a
+   * few extra element-wise device operations per parameter (the check and the selections).
    */
   GUARDED,
   /**

@@ -72,7 +72,8 @@ public final class SgdMomentum implements BaseOptimizer {
       if (buffer != null) {
         buffer.tempAttach(scratch);
       }
-      NDArray d = gate.sanitize(direction);
+      // No sanitising needed: element-wise arithmetic on a rejected NaN is selected away.
+      NDArray d = direction;
       if (settings.weightDecay() != 0f) {
         d = d.add(weight.mul(DeviceScalars.of(weight, settings.weightDecay())));
       }
