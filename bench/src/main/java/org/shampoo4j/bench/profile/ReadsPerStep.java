@@ -52,7 +52,7 @@ public final class ReadsPerStep {
    *
    * @param model model id
    * @param variant variant id
-   * @param parameters the model's parameter count
+   * @param parameters the model's trained parameters (those the optimizer updates)
    * @param policy the non-finite policy
    * @param kind steady, t1 or t2
    * @param optimizerReads reads inside {@code trainer.step()}
@@ -146,7 +146,9 @@ public final class ReadsPerStep {
         manager.getEngine().setRandomSeed(42);
         trainer.initialize(new Shape(batch, 1, SIDE, SIDE));
         run.prepare(model.getBlock());
-        int parameters = model.getBlock().getParameters().size();
+        // Trained parameters only (batch norm's running statistics get no gradient).
+        int parameters = (int) model.getBlock().getParameters().values().stream()
+            .filter(Parameter::requiresGradient).count();
         NDArray images =
             manager.randomUniform(0f, 1f, new Shape(batch, 1, SIDE, SIDE), DataType.FLOAT32);
         NDArray labels = manager.randomInteger(0, CLASSES, new Shape(batch), DataType.INT32)
