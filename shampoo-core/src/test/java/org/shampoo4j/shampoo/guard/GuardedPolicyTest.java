@@ -121,8 +121,13 @@ class GuardedPolicyTest {
 
   private static ShampooOptimizer shampoo(PreconditionerRepresentation representation,
       BaseOptimizerSpec base, NonFinitePolicy policy, Distribution distribution) {
+    return shampoo(representation, base, policy, distribution, 1200);
+  }
+
+  private static ShampooOptimizer shampoo(PreconditionerRepresentation representation,
+      BaseOptimizerSpec base, NonFinitePolicy policy, Distribution distribution, int maxOrder) {
     ShampooConfig config = ShampooConfig.builder().baseOptimizer(base).learningRate(0.01f)
-        .statisticsInterval(2).rootInterval(4).minQuantizedElements(0)
+        .statisticsInterval(2).rootInterval(4).minQuantizedElements(0).maxOrder(maxOrder)
         .nonFinitePolicy(policy).build();
     return ShampooOptimizer.builder().config(config).representation(representation)
         .distribution(distribution).build();
@@ -168,34 +173,43 @@ class GuardedPolicyTest {
 
   @Test
   void shardedBadGradientLeavesEveryReplicaAndTheStateBitIdentical() throws IOException {
-    for (int goodSteps : new int[] {1, 2, 3}) {
-      try (NDManager m = NDManager.newBaseManager(); ShampooOptimizer opt = shampoo(
-          new FullMatrixRepresentation(), SgdMomentum.builder().settings(),
-          NonFinitePolicy.GUARDED,
-          Sharded.builder(DeviceGroup.simulated(2, Device.cpu())).build())) {
-        NDArray[] w = {init(m, W, 1), init(m, W, 1)};
-        Random random = new Random(7);
-        for (int s = 0; s < goodSteps; s++) {
-          NDArray g = m.create(gradient(random, W, Float.NaN, false), W);
-          for (NDArray replica : w) {
-            opt.update("W", replica, g.duplicate());
-          }
-        }
-        opt.checkGradients();
-        byte[] before = saveSharded(opt, w[0]);
-        float[] w0 = w[0].toFloatArray();
-        NDArray g = m.create(gradient(random, W, Float.POSITIVE_INFINITY, true), W);
+    // Max order 1200: one block, the plain step at its owner; 8: 2x2 blocks over both replicas,
+    // each with its own base state.
+    for (int maxOrder : new int[] {1200, 8}) {
+      for (int goodSteps : new int[] {1, 2, 3}) {
+        shardedBadStep(maxOrder, goodSteps);
+      }
+    }
+  }
+
+  private static void shardedBadStep(int maxOrder, int goodSteps) throws IOException {
+    try (NDManager m = NDManager.newBaseManager(); ShampooOptimizer opt = shampoo(
+        new FullMatrixRepresentation(), AdamW.builder().settings(),
+        NonFinitePolicy.GUARDED,
+        Sharded.builder(DeviceGroup.simulated(2, Device.cpu())).build(), maxOrder)) {
+      NDArray[] w = {init(m, W, 1), init(m, W, 1)};
+      Random random = new Random(7);
+      for (int s = 0; s < goodSteps; s++) {
+        NDArray g = m.create(gradient(random, W, Float.NaN, false), W);
         for (NDArray replica : w) {
           opt.update("W", replica, g.duplicate());
         }
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-            opt::checkGradients);
-        assertTrue(e.getMessage().contains("'W'"), e.getMessage());
-        for (NDArray replica : w) {
-          assertArrayEquals(w0, replica.toFloatArray(), 0f);
-        }
-        assertArrayEquals(before, saveSharded(opt, w[0]), "sharded state after " + goodSteps);
       }
+      opt.checkGradients();
+      byte[] before = saveSharded(opt, w[0]);
+      float[] w0 = w[0].toFloatArray();
+      NDArray g = m.create(gradient(random, W, Float.POSITIVE_INFINITY, true), W);
+      for (NDArray replica : w) {
+        opt.update("W", replica, g.duplicate());
+      }
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          opt::checkGradients);
+      assertTrue(e.getMessage().contains("'W'"), e.getMessage());
+      for (NDArray replica : w) {
+        assertArrayEquals(w0, replica.toFloatArray(), 0f);
+      }
+      assertArrayEquals(before, saveSharded(opt, w[0]),
+          "sharded state, max order " + maxOrder + ", after " + goodSteps);
     }
   }
 
