@@ -4,12 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
+import org.shampoo4j.shampoo.base.UpdateGate;
 import org.shampoo4j.shampoo.state.StateRestoration;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -61,8 +64,8 @@ public final class AdamW4Bit implements BaseOptimizer {
   }
 
   @Override
-  public void update(
-      String parameterId, NDArray weight, NDArray direction, float learningRate, int step) {
+  public void update(String parameterId, NDArray weight, NDArray direction, float learningRate,
+      int step, UpdateGate gate) {
     Objects.requireNonNull(parameterId, "parameterId");
     Objects.requireNonNull(weight, "weight");
     Objects.requireNonNull(direction, "direction");
@@ -78,7 +81,10 @@ public final class AdamW4Bit implements BaseOptimizer {
       throw new IllegalArgumentException(
           "parameter '" + parameterId + "': step is 1-based, got " + step);
     }
-    State state = states.computeIfAbsent(parameterId, id -> newState(weight));
+    State state = states.computeIfAbsent(parameterId, id -> {
+      gate.onRejected(() -> dropState(id));
+      return newState(weight);
+    });
     if (!state.shape.equals(weight.getShape())) {
       throw new IllegalArgumentException("parameter '" + parameterId + "' has shape "
           + weight.getShape() + " but its optimizer state was created for " + state.shape);
@@ -87,7 +93,7 @@ public final class AdamW4Bit implements BaseOptimizer {
     try (NDManager scope = home.newSubManager()) {
       weight.tempAttach(scope);
       direction.tempAttach(scope);
-      NDArray g = direction.toType(DataType.FLOAT32, false);
+      NDArray g = gate.sanitize(direction).toType(DataType.FLOAT32, false);
       NDArray m = state.m.decode(scope).mul(config.beta1()).add(g.mul(1f - config.beta1()));
       NDArray v = state.v.decode(scope).mul(config.beta2())
           .add(g.square().mul(1f - config.beta2()));
@@ -96,11 +102,25 @@ public final class AdamW4Bit implements BaseOptimizer {
       NDArray denominator = v.sqrt().div((float) Math.sqrt(bias2)).add(config.epsilon());
       NDArray delta = m.div(denominator).mul((float) (learningRate / bias1));
       if (config.weightDecay() != 0f) {
-        weight.muli(1f - learningRate * config.weightDecay());
+        weight.muli(gate.factor(weight, 1f - learningRate * config.weightDecay()));
       }
-      weight.subi(delta.toType(weight.getDataType(), false));
-      state.replace(config.firstMoment().encode(m).attach(home),
-          config.secondMoment().encode(v).attach(home));
+      weight.subi(gate.delta(delta.toType(weight.getDataType(), false)));
+      if (gate.isOpen()) {
+        state.replace(config.firstMoment().encode(m).attach(home),
+            config.secondMoment().encode(v).attach(home));
+      } else {
+        // The new codes and scales stay in this step's scope; what is stored is selected from
+        // them and the old ones buffer by buffer.
+        state.replaceWhere(gate, config.firstMoment().encode(m), config.secondMoment().encode(v),
+            home);
+      }
+    }
+  }
+
+  private void dropState(String parameterId) {
+    State state = states.remove(parameterId);
+    if (state != null) {
+      state.close();
     }
   }
 
@@ -200,6 +220,31 @@ public final class AdamW4Bit implements BaseOptimizer {
       v.close();
       m = newM;
       v = newV;
+    }
+
+    /**
+     * Stores, buffer by buffer, {@code gate.select(new, stored)}: new arrays moved to {@code
+     * home}, the old ones freed (quantized buffers are inference tensors: they cannot be written
+     * in place).
+     */
+    synchronized void replaceWhere(UpdateGate gate, QuantizedMoment newM, QuantizedMoment newV,
+        NDManager home) {
+      QuantizedMoment keptM = m.withBuffers(select(gate, newM.buffers(), m.buffers()));
+      QuantizedMoment keptV = v.withBuffers(select(gate, newV.buffers(), v.buffers()));
+      replace(keptM.attach(home), keptV.attach(home));
+    }
+
+    private static List<NDArray> select(UpdateGate gate, List<NDArray> fresh,
+        List<NDArray> stored) {
+      if (fresh.size() != stored.size()) {
+        throw new IllegalStateException("a moment's layout changed between steps: "
+            + fresh.size() + " buffers, stored " + stored.size());
+      }
+      List<NDArray> out = new ArrayList<>(fresh.size());
+      for (int i = 0; i < fresh.size(); i++) {
+        out.add(gate.select(fresh.get(i), stored.get(i)));
+      }
+      return out;
     }
 
     synchronized MemoryFootprint memory() {

@@ -2,6 +2,7 @@ package org.shampoo4j.adamw4;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.List;
 import java.util.Objects;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.MemoryFootprint;
@@ -58,6 +59,21 @@ final class BlockwiseMomentCodec implements MomentCodec {
       NDArray decoded = quantizer.dequantize(packed);
       decoded.attach(into);
       return decoded;
+    }
+
+    @Override
+    public List<NDArray> buffers() {
+      return List.of(packed.codes(), packed.scales(), packed.fp32());
+    }
+
+    @Override
+    public QuantizedMoment withBuffers(List<NDArray> buffers) {
+      if (buffers.size() != 3) {
+        throw new IllegalArgumentException(
+            "a block-wise moment has 3 buffers, got " + buffers.size());
+      }
+      return new Stored(quantizer,
+          packed.withBuffers(buffers.get(0), buffers.get(1), buffers.get(2)));
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.shampoo4j.adamw4;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.List;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -16,6 +17,21 @@ public interface QuantizedMoment extends AutoCloseable {
    * so nothing accumulates in the state's own manager.
    */
   NDArray decode(NDManager into);
+
+  /**
+   * The stored device buffers in a fixed order, read-only: every moment of one codec and shape has
+   * the same count, shapes and types ({@link AdamW4Bit}'s gated update selects between two
+   * moments buffer by buffer).
+   */
+  List<NDArray> buffers();
+
+  /**
+   * A moment stored like this one with {@code buffers} (in the order of {@link #buffers()}, same
+   * types and shapes) taken as they are: no copy, no re-quantization.
+   *
+   * @throws IllegalArgumentException if the count, a type or a shape differs
+   */
+  QuantizedMoment withBuffers(List<NDArray> buffers);
 
   /** The exact bytes of the stored buffers. */
   MemoryFootprint memory();

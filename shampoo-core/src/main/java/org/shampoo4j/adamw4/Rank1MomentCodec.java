@@ -1,7 +1,10 @@
 package org.shampoo4j.adamw4;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.shampoo4j.quant.Codebook;
@@ -70,6 +73,27 @@ final class Rank1MomentCodec implements MomentCodec {
       NDArray decoded = quantizer.dequantize(packed);
       decoded.attach(into);
       return decoded.reshape(shape);
+    }
+
+    @Override
+    public List<NDArray> buffers() {
+      List<NDArray> out = new ArrayList<>();
+      out.add(packed.codes());
+      out.addAll(packed.axisMaxima());
+      out.add(packed.fp32());
+      return out;
+    }
+
+    @Override
+    public QuantizedMoment withBuffers(List<NDArray> buffers) {
+      int axes = packed.axisMaxima().size();
+      if (buffers.size() != axes + 2) {
+        throw new IllegalArgumentException("this rank-1 moment has " + (axes + 2)
+            + " buffers, got " + buffers.size());
+      }
+      NDList maxima = new NDList(buffers.subList(1, axes + 1).toArray(new NDArray[0]));
+      return new Stored(quantizer,
+          packed.withBuffers(buffers.get(0), maxima, buffers.get(axes + 1)), shape);
     }
 
     @Override

@@ -178,6 +178,33 @@ public final class Rank1PackedNDArray implements AutoCloseable {
     return new Rank1PackedNDArray(shape, layout, codebookId, bits, newCodes, maxima, newFp32);
   }
 
+  /**
+   * A tensor described like this one with other buffers of the same data types and shapes, taken
+   * as they are (no copy, no re-quantization).
+   *
+   * @throws IllegalArgumentException naming the buffer whose data type or shape differs
+   */
+  Rank1PackedNDArray withBuffers(NDArray newCodes, NDList newMaxima, NDArray newFp32) {
+    requireLike("codes", codes, newCodes);
+    if (newMaxima.size() != axisMaxima.size()) {
+      throw new IllegalArgumentException("axis maxima: " + axisMaxima.size()
+          + " vectors expected, got " + newMaxima.size());
+    }
+    for (int a = 0; a < axisMaxima.size(); a++) {
+      requireLike("maxima of axis " + a, axisMaxima.get(a), newMaxima.get(a));
+    }
+    requireLike("fp32 values", fp32, newFp32);
+    return new Rank1PackedNDArray(shape, layout, codebookId, bits, newCodes, newMaxima, newFp32);
+  }
+
+  private static void requireLike(String what, NDArray expected, NDArray actual) {
+    if (expected.getDataType() != actual.getDataType()
+        || !expected.getShape().equals(actual.getShape())) {
+      throw new IllegalArgumentException(what + " must be " + expected.getDataType() + " "
+          + expected.getShape() + ", got " + actual.getDataType() + " " + actual.getShape());
+    }
+  }
+
   /** Moves the buffers to {@code manager} (DJL ownership, not content) and returns this. */
   public Rank1PackedNDArray attach(NDManager manager) {
     codes.attach(manager);

@@ -234,7 +234,7 @@ public final class ShampooConfig {
     private ParameterTracker learningRate = Tracker.fixed(0.01f);
     private float rescaleGrad = 1f;
     private float clipGrad = -1f;
-    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.THROW;
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.GUARDED;
     private float beta = 0.95f;
     private float epsilon = 1e-6f;
     private int statisticsInterval = 100;
@@ -282,7 +282,7 @@ public final class ShampooConfig {
       return this;
     }
 
-    /** Non-finite gradient policy; default {@link NonFinitePolicy#THROW}. */
+    /** Non-finite gradient policy; default {@link NonFinitePolicy#GUARDED}. */
     public Builder nonFinitePolicy(NonFinitePolicy policy) {
       this.nonFinitePolicy = policy;
       return this;

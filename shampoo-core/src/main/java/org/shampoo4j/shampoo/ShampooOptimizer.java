@@ -34,7 +34,9 @@ import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
+import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.base.StateKeys;
+import org.shampoo4j.shampoo.base.UpdateGate;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.health.BlockHealth;
 import org.shampoo4j.shampoo.health.HealthReport;
@@ -89,10 +91,11 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * DJL path at a fraction of its host calls; 4-bit roots are decoded by quant-api's fused
  * dequantization, and fp32 roots are read in place.
  *
- * <p>Everything runs on the parameter's device. Host synchronisation per step: one scalar per
- * parameter for the non-finite check (one read per step under {@code
- * NonFinitePolicy.DEFERRED_THROW}, none under {@code UNCHECKED}); scalar operands are made on the
- * device and the grafting norms stay there. State (per parameter and device) is owned by the optimizer,
+ * <p>Everything runs on the parameter's device. Host synchronisation per step: under the default
+ * {@code NonFinitePolicy.GUARDED} one read per step for all parameters, plus one per
+ * preconditioned parameter at T1/T2 steps (see {@link NonFinitePolicy}); one scalar per parameter
+ * under {@code THROW} and {@code SKIP}; none under {@code UNCHECKED}. Scalar operands are made on
+ * the device and the grafting norms stay there. State (per parameter and device) is owned by the optimizer,
  * lives in its own managers on the parameter's device, and is freed by {@link #close()}, together
  * with the {@link MatrixFunctions} it made per device.
  *
@@ -245,11 +248,12 @@ public final class ShampooOptimizer extends Optimizer
   }
 
   /**
-   * Under {@link org.shampoo4j.shampoo.base.NonFinitePolicy#DEFERRED_THROW}, reads the gradient
-   * checks of the updates since the last read now (for example after the last step of a run);
-   * otherwise does nothing.
+   * Under {@link NonFinitePolicy#GUARDED} and {@link NonFinitePolicy#DEFERRED_THROW}, reads the
+   * gradient checks of the updates since the last read now (for example after the last step of a
+   * run); otherwise does nothing.
    *
-   * @throws IllegalStateException naming every parameter whose gradient was non-finite
+   * @throws IllegalStateException naming every parameter whose gradient was non-finite (under
+   *     GUARDED after undoing those parameters' updates)
    */
   public void checkGradients() {
     preprocessor.checkDeferred();
@@ -332,7 +336,6 @@ public final class ShampooOptimizer extends Optimizer
         .put("quantizationBlocking", config.quantizationBlocking())
         .put("rescaleGrad", config.rescaleGrad())
         .put("clipGrad", config.clipGrad())
-        .put("nonFinitePolicy", config.nonFinitePolicy())
         .put("maxConsecutiveFailures", config.maxConsecutiveFailures())
         .build();
   }
@@ -341,10 +344,17 @@ public final class ShampooOptimizer extends Optimizer
    * Writes every parameter's state: step counter, per block whether a root exists and its failure
    * counts ({@link #health()}: rejected updates, current runs of failed events), both
    * preconditioners exactly as stored (see each representation's {@code saveState}) and the base
-   * optimizer's state, plus the skipped-update count. Do not call it during a step.
+   * optimizer's state, plus the skipped-update count. Do not call it during a step. Under {@link
+   * NonFinitePolicy#GUARDED} the gradient checks not read yet are read first ({@link
+   * #checkGradients}, which may throw; nothing is written then), so a checkpoint never holds an
+   * update still to be rejected.
    */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    if (config.nonFinitePolicy() == NonFinitePolicy.GUARDED) {
+      // A checkpoint never holds an update still to be rejected.
+      preprocessor.checkDeferred();
+    }
     CheckpointContents contents;
     synchronized (states) {
       contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
@@ -510,15 +520,18 @@ public final class ShampooOptimizer extends Optimizer
       }
       NDArray reduced =
           gradientScale == 1f ? grad : grad.mul(DeviceScalars.of(grad, gradientScale));
-      Optional<NDArray> prepared = preprocessor.prepare(parameterId, reduced);
+      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
+      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      Optional<GradientPreprocessor.Prepared> prepared =
+          preprocessor.prepareStep(parameterId, key, reduced);
       if (prepared.isEmpty()) {
         if (relay != null) {
           relay.publish(parameterId, null, null);
         }
         return;
       }
-      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
-      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      UpdateGate gate = prepared.get().gate();
+      boolean created = !states.containsKey(key);
       ParameterState state =
           states.computeIfAbsent(key, k -> newState(parameterId, k, weight));
       if (!state.shape.equals(weight.getShape())) {
@@ -526,13 +539,17 @@ public final class ShampooOptimizer extends Optimizer
             + state.shape + " to " + weight.getShape() + " between steps");
       }
       int step = ++state.step;
+      // A rejected update (GUARDED) did not happen: its step does not count, and state it
+      // created goes again.
+      gate.onRejected(() -> rollBack(key, state, created));
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
-      NDArray g = prepared.get();
+      NDArray g = prepared.get().gradient();
       if (relay == null) {
-        NDArray direction = state.layout == null ? g : precondition(state, g, step, scratch);
-        base.update(key, weight, direction, lr, step);
+        NDArray direction =
+            state.layout == null ? g : precondition(state, g, step, scratch, gate);
+        base.update(key, weight, direction, lr, step, gate);
       } else {
-        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch);
+        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch, gate);
         relay.publish(parameterId, updated, managers.forArray(weight));
       }
     } finally {
@@ -541,9 +558,36 @@ public final class ShampooOptimizer extends Optimizer
     }
   }
 
-  private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch) {
+  /** Undoes the host side of a rejected update of {@code s} (see {@link UpdateGate}). */
+  private void rollBack(String key, ParameterState s, boolean created) {
+    synchronized (states) {
+      s.step--;
+      if (created && states.remove(key, s)) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * Whether this step refreshes statistics (T1) or roots (T2), and may: a refresh cannot be
+   * selected on the device like an update, so under a gate that is not open a refresh step reads
+   * the gate's flag first (one read per parameter and refresh) and refreshes nothing with a bad
+   * gradient.
+   */
+  private boolean[] refreshes(int step, UpdateGate gate) {
     boolean stats = step % config.statisticsInterval() == 0;
     boolean roots = step % config.rootInterval() == 0;
+    if ((stats || roots) && !gate.readNow()) {
+      return new boolean[] {false, false};
+    }
+    return new boolean[] {stats, roots};
+  }
+
+  private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch,
+      UpdateGate gate) {
+    boolean[] refresh = refreshes(step, gate);
+    boolean stats = refresh[0];
+    boolean roots = refresh[1];
     StepKernels kernels = linalg.get(g.getDevice()).step();
     if (kernels == null) {
       return preconditionPerOperation(s, g, stats, roots, scratch);
@@ -632,7 +676,7 @@ public final class ShampooOptimizer extends Optimizer
    * for it (one parameter's worth of copies) and the factor goes back to the owners.
    */
   private NDArray shardedStep(ParameterState s, String key, NDArray weight, NDArray g, int step,
-      float lr, NDManager scratch) {
+      float lr, NDManager scratch, UpdateGate gate) {
     Device home = weight.getDevice();
     Map<Device, NDManager> ownerScratch = new LinkedHashMap<>();
     String engine = weight.getManager().getEngine().getEngineName();
@@ -642,16 +686,17 @@ public final class ShampooOptimizer extends Optimizer
         NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
         NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
         NDArray gu = g.toDevice(w.getDevice(), false);
-        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os);
-        base.update(key, w, direction, lr, step);
+        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os, gate);
+        base.update(key, w, direction, lr, step, gate);
         updated = w.toDevice(home, false);
       } else {
         DataType type = g.getDataType();
         Shape matrix = s.layout.matrixShape();
         NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
         NDArray wm = weight.reshape(matrix);
-        boolean stats = step % config.statisticsInterval() == 0;
-        boolean roots = step % config.rootInterval() == 0;
+        boolean[] refresh = refreshes(step, gate);
+        boolean stats = refresh[0];
+        boolean roots = refresh[1];
         int n = s.blocks.size();
         NDArray[] directions = new NDArray[n];
         boolean preconditioned = false;
@@ -684,7 +729,7 @@ public final class ShampooOptimizer extends Optimizer
           Device owner = s.owners.get(i).device();
           NDArray wb = copyOnto(block(s, wm, bs.block), owner,
               ownerScratch(ownerScratch, owner, engine));
-          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step);
+          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step, gate);
           parts[i] = wb.toDevice(home, false);
         }
         updated = assemble(s.layout, parts).reshape(s.shape);

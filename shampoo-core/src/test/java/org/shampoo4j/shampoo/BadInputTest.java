@@ -99,7 +99,8 @@ class BadInputTest {
   void adapterUsesTheSamePolicy() {
     try (NDManager m = NDManager.newBaseManager();
         BaseOptimizerAdapter opt = BaseOptimizerAdapter.builder()
-            .baseOptimizer(SgdMomentum.builder().build()).build()) {
+            .baseOptimizer(SgdMomentum.builder().build())
+            .nonFinitePolicy(NonFinitePolicy.THROW).build()) {
       NDArray w = m.ones(new Shape(2));
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> opt.update("fc_bias", w, m.create(new float[] {Float.NEGATIVE_INFINITY, 0})));

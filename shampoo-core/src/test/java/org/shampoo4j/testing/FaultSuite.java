@@ -202,7 +202,9 @@ public abstract class FaultSuite {
    * skipped and counted, weights untouched. UNCHECKED: the value reaches the base optimizer (the
    * weights may turn non-finite, as documented) but the preconditioners reject the statistic, so
    * their state stays finite. DEFERRED_THROW: as UNCHECKED, then the next update of the parameter
-   * throws naming it. Training goes on afterwards in the last three cases.
+   * throws naming it. GUARDED (the default): the bad update is selected away on the device and
+   * the preconditioners are not refreshed (weights bit-identical, no rejected statistic), then the
+   * next update throws naming the parameter. Training goes on afterwards in the last four cases.
    */
   @Test
   void nonFiniteAndHugeGradientsUnderEachPolicy() {
@@ -238,6 +240,17 @@ public abstract class FaultSuite {
                   + run.opt.health().summary());
               survived++;
             }
+            case GUARDED -> {
+              long rejected = run.opt.health().rejectedStatistics();
+              run.step(g);
+              assertArrayEquals(weights, run.w.toFloatArray(), 0f, what);
+              assertEquals(rejected, run.opt.health().rejectedStatistics(), what);
+              IllegalStateException e = assertThrows(
+                  IllegalStateException.class, () -> run.step(run.gradient()), what);
+              assertTrue(e.getMessage().contains("'" + Run.ID + "'"), e.getMessage());
+              assertArrayEquals(weights, run.w.toFloatArray(), 0f, what);
+              errorsRaised++;
+            }
             case DEFERRED_THROW -> {
               run.step(g);
               assertTrue(run.opt.health().rejectedStatistics() > 0, what + ": "
@@ -254,7 +267,7 @@ public abstract class FaultSuite {
             run.step(run.gradient());
           }
           run.assertStateFinite();
-          if (policy == NonFinitePolicy.SKIP) {
+          if (policy == NonFinitePolicy.SKIP || policy == NonFinitePolicy.GUARDED) {
             run.assertFinite();
           }
         }

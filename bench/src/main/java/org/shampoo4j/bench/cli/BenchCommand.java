@@ -31,6 +31,7 @@ import org.shampoo4j.bench.variant.LearningRateSchedule;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantCatalogue;
 import org.shampoo4j.bench.variant.VariantSettings;
+import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
@@ -249,6 +250,13 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Shampoo inverse-root interval T2 (steps). Default: per model (50, 50, 100, "
           + "100).")
   Integer t2;
+
+  @Option(names = "--non-finite-policy",
+      paramLabel = "guarded|throw|skip|deferred_throw|unchecked",
+      description = "What every variant does with a non-finite gradient (see NonFinitePolicy);"
+          + " throw reads max|g| to the host per parameter and step, guarded once per step."
+          + " Default: ${DEFAULT-VALUE}.")
+  String nonFinitePolicy = "guarded";
 
   @Option(names = "--max-order", paramLabel = "N",
       description = "Largest preconditioner order before blocking. Default: ${DEFAULT-VALUE}.")
@@ -494,6 +502,8 @@ public final class BenchCommand implements Callable<Integer> {
         .statisticInterval(or(t1, recipe.t1())).rootInterval(or(t2, recipe.t2()))
         .maxOrder(maxOrder)
         .distribution(distribution(training))
+        .nonFinitePolicy(parseEnum(NonFinitePolicy.class, nonFinitePolicy.replace('-', '_'),
+            "--non-finite-policy"))
         .build();
   }
 

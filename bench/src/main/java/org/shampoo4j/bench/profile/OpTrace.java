@@ -28,7 +28,9 @@ import java.util.Set;
  *   <li><b>kernels</b>: innermost operator calls that compute (view, allocation and metadata
  *       operators excluded): on a GPU each is a kernel launch;
  *   <li><b>opMicros</b>: time spent inside top-level operator calls, so that the caller's wall
- *       time minus this is the host time spent outside libtorch (Java, JNI, DJL bookkeeping).
+ *       time minus this is the host time spent outside libtorch (Java, JNI, DJL bookkeeping);
+ *   <li><b>hostReads</b>: device-to-host reads ({@link HostReads}); each waits for the device's
+ *       queue on a GPU. Not an operator, so counted beside the profiler, the same on any device.
  * </ul>
  *
  * <p>For measurement tools only; the profiler adds overhead of its own to the wall time.
@@ -54,9 +56,10 @@ final class OpTrace {
    * @param opMicros time inside top-level operator calls, in microseconds
    * @param wallMicros wall time of the traced run (profiler on), in microseconds
    * @param topCalls the most frequent top-level operators with their counts, most frequent first
+   * @param hostReads device-to-host reads of the traced run
    */
   record Counts(long calls, long kernels, double opMicros, double wallMicros,
-      List<Map.Entry<String, Integer>> topCalls) {}
+      List<Map.Entry<String, Integer>> topCalls, long hostReads) {}
 
   private OpTrace() {}
 
@@ -74,17 +77,20 @@ final class OpTrace {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a trace file in " + scratch, e);
     }
+    HostReads.install();
     long start = System.nanoTime();
+    long reads = HostReads.count();
     JniUtils.startProfile(false, false, false);
     try {
       work.run();
     } finally {
+      reads = HostReads.count() - reads;
       JniUtils.stopProfile(file.toString());
     }
     double wall = (System.nanoTime() - start) / 1e3;
     try {
       String json = Files.readString(file, StandardCharsets.UTF_8);
-      return count(JsonUtils.GSON.fromJson(json, JsonArray.class), wall);
+      return count(JsonUtils.GSON.fromJson(json, JsonArray.class), wall, reads);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the trace " + file, e);
     } finally {
@@ -96,8 +102,12 @@ final class OpTrace {
     }
   }
 
-  /** Counts a Chrome trace (the profiler's JSON array of complete events). */
-  static Counts count(JsonArray events, double wallMicros) {
+  /**
+   * Counts a Chrome trace (the profiler's JSON array of complete events).
+   *
+   * @param hostReads the device-to-host reads counted beside the trace
+   */
+  static Counts count(JsonArray events, double wallMicros, long hostReads) {
     Map<String, List<Event>> byThread = new HashMap<>();
     for (JsonElement e : events) {
       JsonObject o = e.getAsJsonObject();
@@ -153,7 +163,7 @@ final class OpTrace {
     List<Map.Entry<String, Integer>> top = new ArrayList<>(topNames.entrySet());
     top.sort(Map.Entry.<String, Integer>comparingByValue().reversed()
         .thenComparing(Map.Entry.comparingByKey()));
-    return new Counts(calls, kernels, opMicros, wallMicros, List.copyOf(top));
+    return new Counts(calls, kernels, opMicros, wallMicros, List.copyOf(top), hostReads);
   }
 
   private record Event(String name, double start, double duration) {

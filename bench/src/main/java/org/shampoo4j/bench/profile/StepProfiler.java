@@ -21,8 +21,9 @@ import org.shampoo4j.shampoo.ShampooOptimizer;
 
 /**
  * Measures what one {@link ShampooOptimizer#update} of a square {@code n×n} parameter costs on
- * the host, per representation: libtorch operator calls (about one JNI call each), kernels, wall
- * time, and the host time spent outside libtorch operators, for a steady-state step (roots
+ * the host, per representation: libtorch operator calls (about one JNI call each), kernels,
+ * device-to-host reads ({@link HostReads}), wall time, and the host time spent outside libtorch
+ * operators, for a steady-state step (roots
  * applied, no refresh), a T1 step (statistics updated) and a T2 step (statistics and roots), each
  * also divided by the parameter's block count. See {@link OpTrace} for what is counted.
  *
@@ -190,9 +191,9 @@ public final class StepProfiler {
 
   static String render(List<Row> rows) {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-        "%-10s %6s %6s %-7s %7s %8s %11s %10s %12s %13s  %s%n", "repr", "order", "blocks",
-        "step", "calls", "kernels", "calls/blk", "wall ms", "outside ms", "outside/call",
-        "most frequent calls"));
+        "%-10s %6s %6s %-7s %7s %8s %6s %11s %10s %12s %13s  %s%n", "repr", "order", "blocks",
+        "step", "calls", "kernels", "reads", "calls/blk", "wall ms", "outside ms",
+        "outside/call", "most frequent calls"));
     for (Row r : rows) {
       OpTrace.Counts c = r.counts();
       double outside = Math.max(0, c.wallMicros() - c.opMicros()) / 1e3;
@@ -201,8 +202,9 @@ public final class StepProfiler {
         top.append(e.getKey().replace("aten::", "")).append('×').append(e.getValue()).append(' ');
       }
       sb.append(String.format(Locale.ROOT,
-          "%-10s %6d %6d %-7s %7d %8d %11.1f %10.3f %12.3f %10.1f us  %s%n", r.representation(),
-          r.order(), r.blocks(), r.kind().name().toLowerCase(Locale.ROOT), c.calls(), c.kernels(),
+          "%-10s %6d %6d %-7s %7d %8d %6d %11.1f %10.3f %12.3f %10.1f us  %s%n",
+          r.representation(), r.order(), r.blocks(), r.kind().name().toLowerCase(Locale.ROOT),
+          c.calls(), c.kernels(), c.hostReads(),
           (double) c.calls() / r.blocks(), r.wallMillis(), outside,
           outside * 1e3 / Math.max(1, c.calls()), top.toString().trim()));
     }
@@ -211,12 +213,14 @@ public final class StepProfiler {
 
   private static String csv(List<Row> rows) {
     StringBuilder sb = new StringBuilder(
-        "representation,order,blocks,step,calls,kernels,op_ms,traced_wall_ms,wall_ms\n");
+        "representation,order,blocks,step,calls,kernels,host_reads,op_ms,traced_wall_ms,"
+            + "wall_ms\n");
     for (Row r : rows) {
       OpTrace.Counts c = r.counts();
-      sb.append(String.format(Locale.ROOT, "%s,%d,%d,%s,%d,%d,%.4f,%.4f,%.4f%n",
+      sb.append(String.format(Locale.ROOT, "%s,%d,%d,%s,%d,%d,%d,%.4f,%.4f,%.4f%n",
           r.representation(), r.order(), r.blocks(), r.kind().name().toLowerCase(Locale.ROOT),
-          c.calls(), c.kernels(), c.opMicros() / 1e3, c.wallMicros() / 1e3, r.wallMillis()));
+          c.calls(), c.kernels(), c.hostReads(), c.opMicros() / 1e3, c.wallMicros() / 1e3,
+          r.wallMillis()));
     }
     return sb.toString();
   }

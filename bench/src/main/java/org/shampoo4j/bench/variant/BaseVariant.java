@@ -44,6 +44,7 @@ final class BaseVariant implements OptimizerVariant {
         .learningRateTracker(settings.schedule().tracker(learningRate.apply(settings)))
         // DJL sums the replicas' gradients; under MEAN this scales the sum back to the mean.
         .rescaleGrad(settings.gradientScale())
+        .nonFinitePolicy(settings.nonFinitePolicy())
         .build();
     return new OptimizerRun() {
       @Override

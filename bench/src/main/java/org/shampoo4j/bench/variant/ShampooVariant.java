@@ -89,6 +89,7 @@ final class ShampooVariant implements OptimizerVariant {
         .rootInterval(s.rootInterval())
         .maxOrder(s.maxOrder())
         .baseOptimizer(VariantCatalogue.baseSpec(s.shampooBase(), s))
+        .nonFinitePolicy(s.nonFinitePolicy())
         .build();
   }
 }

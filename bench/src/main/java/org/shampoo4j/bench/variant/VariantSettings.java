@@ -1,6 +1,7 @@
 package org.shampoo4j.bench.variant;
 
 import java.util.Objects;
+import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
 
@@ -22,6 +23,7 @@ public final class VariantSettings {
   private final float beta;
   private final float epsilon;
   private final Distribution distribution;
+  private final NonFinitePolicy nonFinitePolicy;
 
   private VariantSettings(Builder b) {
     this.sgdLearningRate = b.sgdLearningRate;
@@ -37,6 +39,7 @@ public final class VariantSettings {
     this.beta = b.beta;
     this.epsilon = b.epsilon;
     this.distribution = b.distribution;
+    this.nonFinitePolicy = b.nonFinitePolicy;
   }
 
   /**
@@ -121,6 +124,11 @@ public final class VariantSettings {
     return distribution;
   }
 
+  /** The non-finite gradient policy of every variant; default the library's, GUARDED. */
+  public NonFinitePolicy nonFinitePolicy() {
+    return nonFinitePolicy;
+  }
+
   /**
    * The factor every variant applies to DJL's summed gradient: {@code 1/N} under {@link
    * GradientReduction#MEAN} on N devices, so base optimizers and Shampoo see the same gradient.
@@ -144,6 +152,7 @@ public final class VariantSettings {
     private float beta = 0.95f;
     private float epsilon = 1e-6f;
     private Distribution distribution = Distribution.replicated();
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.GUARDED;
 
     private Builder() {}
 
@@ -234,13 +243,19 @@ public final class VariantSettings {
       return this;
     }
 
-    /** Builds the settings. */
     /** The multi-device distribution; default {@link Distribution#replicated()}. */
     public Builder distribution(Distribution distribution) {
       this.distribution = java.util.Objects.requireNonNull(distribution, "distribution");
       return this;
     }
 
+    /** The non-finite gradient policy; default {@link NonFinitePolicy#GUARDED}. */
+    public Builder nonFinitePolicy(NonFinitePolicy policy) {
+      this.nonFinitePolicy = java.util.Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Builds the settings. */
     public VariantSettings build() {
       return new VariantSettings(this);
     }

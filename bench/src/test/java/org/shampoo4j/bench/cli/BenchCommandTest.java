@@ -90,6 +90,11 @@ class BenchCommandTest {
     assertTrue(badModel.err().contains("--model must be one of mlp|resnet|resnet18|vit"),
         badModel.err());
 
+    Outcome badPolicy = run("--non-finite-policy", "ignore", "--out", tmp.toString());
+    assertEquals(2, badPolicy.code());
+    assertTrue(badPolicy.err().contains("--non-finite-policy must be one of guarded|throw|skip"),
+        badPolicy.err());
+
     Outcome badEpochs = run("--epochs", "0", "--out", tmp.toString());
     assertEquals(2, badEpochs.code());
     assertTrue(badEpochs.err().contains("epochs must be positive"), badEpochs.err());

@@ -30,7 +30,7 @@ class OpTraceTest {
         event("aten::empty", 41, 1),
         event("aten::abs", 43, 2),
         event("aten::abs", 40, 6)) + "]";
-    OpTrace.Counts c = OpTrace.count(JsonUtils.GSON.fromJson(json, JsonArray.class), 100);
+    OpTrace.Counts c = OpTrace.count(JsonUtils.GSON.fromJson(json, JsonArray.class), 100, 0);
     assertEquals(3, c.calls());
     assertEquals(3, c.kernels());
     assertEquals(31, c.opMicros(), 1e-9);
@@ -45,6 +45,21 @@ class OpTraceTest {
       assertEquals(3, c.calls(), c.topCalls().toString());
       assertTrue(c.kernels() >= 3, "kernels " + c.kernels());
       assertTrue(c.wallMicros() >= c.opMicros());
+      assertEquals(0, c.hostReads(), "device-side operations read nothing");
+    }
+  }
+
+  @Test
+  void countsEveryDeviceToHostRead(@TempDir Path dir) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = m.ones(new Shape(8, 8));
+      OpTrace.Counts c = OpTrace.trace(() -> {
+        x.sum().getFloat();
+        x.toFloatArray();
+        x.gt(0f).getBoolean(0, 0);
+        x.contentEquals(x.duplicate());
+      }, dir);
+      assertEquals(4, c.hostReads());
     }
   }
 }

@@ -2,6 +2,7 @@ package org.shampoo4j.shampoo.base;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.quant.MemoryFootprint;
@@ -21,6 +22,8 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * where d is the direction and t the 1-based step. Two fp32 buffers per parameter on its device.
  */
 public final class AdamW implements BaseOptimizer {
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final Settings settings;
   private final DeviceManagers managers = new DeviceManagers();
   private final Map<String, NDArray[]> moments = new ConcurrentHashMap<>();
@@ -46,15 +49,18 @@ public final class AdamW implements BaseOptimizer {
   }
 
   @Override
-  public void update(
-      String parameterId, NDArray weight, NDArray direction, float learningRate, int step) {
+  public void update(String parameterId, NDArray weight, NDArray direction, float learningRate,
+      int step, UpdateGate gate) {
     Checks.requireSameShape(parameterId, weight, direction);
     Checks.requireFiniteRate(parameterId, learningRate);
     Checks.requirePositiveStep(parameterId, step);
     NDManager owner = managers.forArray(weight);
-    NDArray[] mv = moments.computeIfAbsent(parameterId, k -> new NDArray[] {
-        owner.zeros(weight.getShape(), weight.getDataType()),
-        owner.zeros(weight.getShape(), weight.getDataType())});
+    NDArray[] mv = moments.computeIfAbsent(parameterId, k -> {
+      gate.onRejected(() -> dropState(k));
+      return new NDArray[] {
+          owner.zeros(weight.getShape(), weight.getDataType()),
+          owner.zeros(weight.getShape(), weight.getDataType())};
+    });
     Checks.requireStateShape(parameterId, mv[0], weight);
     NDArray m = mv[0];
     NDArray v = mv[1];
@@ -67,15 +73,37 @@ public final class AdamW implements BaseOptimizer {
       direction.tempAttach(scratch);
       m.tempAttach(scratch);
       v.tempAttach(scratch);
+      // No sanitising needed: element-wise arithmetic on a rejected NaN is selected away.
+      NDArray d = direction;
       if (settings.weightDecay() != 0f) {
-        weight.muli(DeviceScalars.of(weight, 1f - learningRate * settings.weightDecay()));
+        weight.muli(gate.factor(weight, 1f - learningRate * settings.weightDecay()));
       }
-      m.muli(DeviceScalars.of(m, b1)).addi(direction.mul(DeviceScalars.of(direction, 1f - b1)));
-      v.muli(DeviceScalars.of(v, b2))
-          .addi(direction.square().muli(DeviceScalars.of(direction, 1f - b2)));
+      NDArray mIncrement = d.mul(DeviceScalars.of(d, 1f - b1));
+      NDArray vIncrement = d.square().muli(DeviceScalars.of(d, 1f - b2));
+      if (gate.isOpen()) {
+        m.muli(DeviceScalars.of(m, b1)).addi(mIncrement);
+        v.muli(DeviceScalars.of(v, b2)).addi(vIncrement);
+      } else {
+        // The same β·x + increment, out of place, stored only where the gate lets it through.
+        NDArray mFresh = m.mul(DeviceScalars.of(m, b1)).addi(mIncrement);
+        NDArray vFresh = v.mul(DeviceScalars.of(v, b2)).addi(vIncrement);
+        m.set(ALL, gate.select(mFresh, m));
+        v.set(ALL, gate.select(vFresh, v));
+        m = mFresh;
+        v = vFresh;
+      }
       NDArray denom = v.sqrt().divi(DeviceScalars.of(v, (float) Math.sqrt(bc2)))
           .addi(DeviceScalars.of(v, settings.epsilon()));
-      weight.subi(m.div(denom).muli(DeviceScalars.of(m, (float) (learningRate / bc1))));
+      weight.subi(
+          gate.delta(m.div(denom).muli(DeviceScalars.of(m, (float) (learningRate / bc1)))));
+    }
+  }
+
+  private void dropState(String parameterId) {
+    NDArray[] mv = moments.remove(parameterId);
+    if (mv != null) {
+      mv[0].close();
+      mv[1].close();
     }
   }
 

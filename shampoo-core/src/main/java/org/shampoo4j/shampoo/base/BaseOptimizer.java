@@ -27,7 +27,22 @@ public interface BaseOptimizer extends AutoCloseable {
    * @param learningRate the learning rate for this step
    * @param step the 1-based update count of this parameter (AdamW's bias correction uses it)
    */
-  void update(String parameterId, NDArray weight, NDArray direction, float learningRate, int step);
+  default void update(
+      String parameterId, NDArray weight, NDArray direction, float learningRate, int step) {
+    update(parameterId, weight, direction, learningRate, step, UpdateGate.open());
+  }
+
+  /**
+   * Updates {@code weight} in place, every write of the weight and of this parameter's state
+   * selected by {@code gate}: with its flag false, the weight and every stored state array keep
+   * their bits and state first created by this call is dropped again when the gate rolls back
+   * ({@link UpdateGate#onRejected}). With an open gate (or a true flag) this is exactly the
+   * ungated update.
+   *
+   * @param gate the update's gate ({@link UpdateGate#open()} for an unconditional update)
+   */
+  void update(String parameterId, NDArray weight, NDArray direction, float learningRate, int step,
+      UpdateGate gate);
 
   /** The exact bytes of the state kept for one parameter (zero if it has none yet). */
   MemoryFootprint memory(String parameterId);

@@ -64,7 +64,10 @@ public final class BaseOptimizerAdapter extends Optimizer
     this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.policy);
   }
 
-  /** A builder: learning rate fixed 0.01, no rescale, no clipping, non-finite gradients throw. */
+  /**
+   * A builder: learning rate fixed 0.01, no rescale, no clipping, non-finite gradients {@link
+   * NonFinitePolicy#GUARDED}.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -80,10 +83,12 @@ public final class BaseOptimizerAdapter extends Optimizer
   }
 
   /**
-   * Under {@link NonFinitePolicy#DEFERRED_THROW}, reads the gradient checks not read yet;
-   * otherwise does nothing.
+   * Under {@link NonFinitePolicy#GUARDED} and {@link NonFinitePolicy#DEFERRED_THROW}, reads the
+   * gradient checks not read yet (for example after the last step of a run); otherwise does
+   * nothing.
    *
-   * @throws IllegalStateException naming every parameter whose gradient was non-finite
+   * @throws IllegalStateException naming every parameter whose gradient was non-finite (under
+   *     GUARDED after undoing those parameters' updates)
    */
   public void checkGradients() {
     preprocessor.checkDeferred();
@@ -95,13 +100,16 @@ public final class BaseOptimizerAdapter extends Optimizer
     try (NoGradScope noGrad = NoGradScope.enter(weight);
         NDManager scratch = scratchManagers.scratch(weight)) {
       grad.tempAttach(scratch);
-      Optional<NDArray> g = preprocessor.prepare(parameterId, grad);
-      if (g.isEmpty()) {
+      Optional<GradientPreprocessor.Prepared> p = preprocessor.prepareStep(parameterId, key, grad);
+      if (p.isEmpty()) {
         return;
       }
+      UpdateGate gate = p.get().gate();
       int step = steps.merge(key, 1, Integer::sum);
+      // A rejected update (GUARDED) did not happen: its step does not count.
+      gate.onRejected(() -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
       float lr = learningRate.getNewValue(parameterId, step);
-      base.update(key, weight, g.get(), lr, step);
+      base.update(key, weight, p.get().gradient(), lr, step, gate);
     } finally {
       GradientPreprocessor.clearGradient(weight);
     }
@@ -109,8 +117,9 @@ public final class BaseOptimizerAdapter extends Optimizer
 
   /**
    * The configuration a checkpoint must have been written with: the base optimizer and its
-   * settings, gradient rescale, clip and non-finite policy (not the learning-rate tracker, which
-   * cannot be compared; keep it the same across a restart).
+   * settings, gradient rescale and clip (not the learning-rate tracker, which cannot be compared;
+   * keep it the same across a restart; nor the non-finite policy, which changes no good step: see
+   * {@link org.shampoo4j.shampoo.state.StateBinding#IGNORED_FINGERPRINT_KEYS}).
    */
   public Fingerprint fingerprint() {
     return Fingerprint.builder()
@@ -118,13 +127,21 @@ public final class BaseOptimizerAdapter extends Optimizer
         .put("base.configuration", base.configuration())
         .put("rescaleGrad", rescaleGrad)
         .put("clipGrad", clipGrad)
-        .put("nonFinitePolicy", policy)
         .build();
   }
 
-  /** Writes each parameter's step counter and base state, and the skipped-update count. */
+  /**
+   * Writes each parameter's step counter and base state, and the skipped-update count. Under
+   * {@link NonFinitePolicy#GUARDED} reads the gradient checks not read yet first ({@link
+   * #checkGradients}), so a checkpoint never holds an update still to be rejected.
+   *
+   * @throws IllegalStateException from {@link #checkGradients}; nothing is written then
+   */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    if (policy == NonFinitePolicy.GUARDED) {
+      preprocessor.checkDeferred();
+    }
     var contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
         skippedUpdates(), parameters, steps.keySet(), key -> {
           Integer step = steps.get(key);
@@ -187,7 +204,7 @@ public final class BaseOptimizerAdapter extends Optimizer
     private ParameterTracker learningRate = Tracker.fixed(0.01f);
     private float rescaleGrad = 1f;
     private float clipGrad = -1f;
-    private NonFinitePolicy policy = NonFinitePolicy.THROW;
+    private NonFinitePolicy policy = NonFinitePolicy.GUARDED;
 
     private Builder() {}
 
@@ -215,7 +232,7 @@ public final class BaseOptimizerAdapter extends Optimizer
       return this;
     }
 
-    /** Non-finite gradient policy; default {@link NonFinitePolicy#THROW}. */
+    /** Non-finite gradient policy; default {@link NonFinitePolicy#GUARDED}. */
     public Builder nonFinitePolicy(NonFinitePolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
       return this;

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Shampoo and a plain base optimizer treat gradients identically: DJL's {@code rescaleGrad}
  * (multiply), DJL's {@code clipGrad} (element-wise clip to [−c, c] when c > 0), then the
  * non-finite policy. Immutable apart from the skip counter and, under {@link
- * NonFinitePolicy#DEFERRED_THROW}, the checks not read yet (held on the device until read; {@link
- * #close()} frees them).
+ * NonFinitePolicy#DEFERRED_THROW} and {@link NonFinitePolicy#GUARDED}, the checks not read yet
+ * (held on the device until read; {@link #close()} frees them).
  */
 public final class GradientPreprocessor implements AutoCloseable {
   private final float rescale;
@@ -29,6 +29,17 @@ public final class GradientPreprocessor implements AutoCloseable {
   // DEFERRED_THROW: per parameter, max|g| of its last gradient, on its device, not read yet.
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private final Map<Device, NDManager> pendingManagers = new LinkedHashMap<>();
+  // GUARDED: per update key, the gate of its last update, its flag not read yet.
+  private final Map<String, Guard> guards = new LinkedHashMap<>();
+
+  /**
+   * A prepared gradient and the gate its update's writes go through.
+   *
+   * @param gradient the rescaled and clipped gradient (not sanitised: apply {@link
+   *     UpdateGate#sanitize} where non-finite values could misbehave)
+   * @param gate {@link UpdateGate#open()} unless the policy is {@link NonFinitePolicy#GUARDED}
+   */
+  public record Prepared(NDArray gradient, UpdateGate gate) {}
 
   /**
    * A preprocessor.
@@ -57,9 +68,50 @@ public final class GradientPreprocessor implements AutoCloseable {
    * @throws IllegalStateException under {@link NonFinitePolicy#THROW} for a non-finite gradient
    *     or one above {@link #overflowBound}, naming the parameter; under {@link
    *     NonFinitePolicy#DEFERRED_THROW} when this parameter's previous step (or another
-   *     parameter's check not read yet) found one ({@link #checkDeferred})
+   *     parameter's check not read yet) found one ({@link #checkDeferred}); always under {@link
+   *     NonFinitePolicy#GUARDED}, whose updates need the gate of {@link #prepareStep}
    */
   public Optional<NDArray> prepare(String parameterId, NDArray grad) {
+    if (policy == NonFinitePolicy.GUARDED) {
+      throw new IllegalStateException("under NonFinitePolicy.GUARDED use prepareStep, which"
+          + " returns the gate the update must go through");
+    }
+    return prepareUngated(parameterId, grad);
+  }
+
+  /**
+   * The prepared gradient with the gate of its update, or empty as {@link #prepare} (SKIP). Under
+   * {@link NonFinitePolicy#GUARDED} no host read happens here: the check becomes the gate's
+   * device flag, read with the other checks of the step when {@code updateKey} comes again (the
+   * next step) or on {@link #checkDeferred}; under every other policy the gate is open and this
+   * equals {@link #prepare}.
+   *
+   * @param parameterId the parameter's name, for messages
+   * @param updateKey identifies one update per step (the parameter, and its device where each
+   *     device updates its own copy); a key seen again starts a new step
+   * @throws IllegalStateException as {@link #prepare}; under GUARDED when the previous step's
+   *     checks found a bad gradient (after rolling back those parameters' host-side bookkeeping)
+   */
+  public Optional<Prepared> prepareStep(String parameterId, String updateKey, NDArray grad) {
+    if (policy != NonFinitePolicy.GUARDED) {
+      return prepareUngated(parameterId, grad).map(g -> new Prepared(g, UpdateGate.open()));
+    }
+    NDArray g = rescaleAndClip(grad);
+    return Optional.of(new Prepared(g, guard(parameterId, updateKey, g)));
+  }
+
+  private NDArray rescaleAndClip(NDArray grad) {
+    NDArray g = grad;
+    if (rescale != 1f) {
+      g = g.mul(DeviceScalars.of(g, rescale));
+    }
+    if (clip > 0f) {
+      g = g.clip(-clip, clip);
+    }
+    return g;
+  }
+
+  private Optional<NDArray> prepareUngated(String parameterId, NDArray grad) {
     NDArray g = grad;
     if (rescale != 1f) {
       g = g.mul(DeviceScalars.of(g, rescale));
@@ -90,14 +142,17 @@ public final class GradientPreprocessor implements AutoCloseable {
   }
 
   /**
-   * Reads every check {@link NonFinitePolicy#DEFERRED_THROW} has not read yet, one transfer per
-   * device, and forgets them. Called by {@link #prepare} when a parameter's next gradient arrives
-   * (so once per training step), and by optimizers on request.
+   * Reads every check {@link NonFinitePolicy#DEFERRED_THROW} or {@link NonFinitePolicy#GUARDED}
+   * has not read yet, one transfer per device, and forgets them. Called by {@link #prepare} and
+   * {@link #prepareStep} when a parameter's next gradient arrives (so once per training step), and
+   * by optimizers on request. Under GUARDED the rejected updates are rolled back ({@link
+   * UpdateGate#onRejected}) before the exception.
    *
    * @throws IllegalStateException naming every parameter whose gradient was non-finite or above
    *     {@link #overflowBound}
    */
   public synchronized void checkDeferred() {
+    checkGuards();
     if (pending.isEmpty()) {
       return;
     }
@@ -139,6 +194,8 @@ public final class GradientPreprocessor implements AutoCloseable {
   public synchronized void close() {
     pending.values().forEach(p -> p.maxAbs().close());
     pending.clear();
+    guards.values().forEach(Guard::close);
+    guards.clear();
     pendingManagers.values().forEach(NDManager::close);
     pendingManagers.clear();
   }
@@ -159,6 +216,93 @@ public final class GradientPreprocessor implements AutoCloseable {
   }
 
   private record Pending(NDArray maxAbs, double bound) {}
+
+  /**
+   * GUARDED: computes the gate of one update on the device (no read); a key seen again means a
+   * new step began, so the previous step's gates are read first.
+   */
+  private synchronized UpdateGate guard(String parameterId, String updateKey, NDArray g) {
+    if (guards.containsKey(updateKey)) {
+      checkGuards();
+    }
+    NDManager owner = pendingManagers.computeIfAbsent(g.getDevice(),
+        d -> g.getManager().getEngine().newBaseManager(d));
+    NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false);
+    // NaN compares false, so a NaN anywhere gives ok = false; the bound is rounded to float32 on
+    // the device and the host decides from the flag it reads, never from its own comparison.
+    NDArray ok = maxAbs.lte(DeviceScalars.of(maxAbs, (float) overflowBound(g.size())));
+    maxAbs.attach(owner);
+    ok.attach(owner);
+    UpdateGate gate = UpdateGate.of(ok);
+    guards.put(updateKey, new Guard(parameterId, g.getShape().toString(), maxAbs, gate));
+    return gate;
+  }
+
+  /**
+   * Reads the gates not read yet, with their max |g|, in one transfer per device; rolls back the
+   * host-side bookkeeping of every rejected update and throws naming them.
+   */
+  private void checkGuards() {
+    if (guards.isEmpty()) {
+      return;
+    }
+    Map<Device, List<Guard>> byDevice = new LinkedHashMap<>();
+    for (Guard guard : guards.values()) {
+      byDevice.computeIfAbsent(guard.maxAbs().getDevice(), d -> new ArrayList<>()).add(guard);
+    }
+    List<Guard> rejected = new ArrayList<>();
+    List<String> bad = new ArrayList<>();
+    try {
+      for (List<Guard> list : byDevice.values()) {
+        // [max|g| of each, then ok of each as 0/1]: one float array, one read.
+        NDList values = new NDList(2 * list.size());
+        for (Guard guard : list) {
+          values.add(guard.maxAbs());
+        }
+        for (Guard guard : list) {
+          values.add(guard.gate().flag().toType(DataType.FLOAT32, false));
+        }
+        float[] read;
+        try (NDArray stacked = NDArrays.stack(values)) {
+          read = stacked.toFloatArray();
+        } finally {
+          for (int i = list.size(); i < values.size(); i++) {
+            values.get(i).close();
+          }
+        }
+        for (int i = 0; i < list.size(); i++) {
+          if (read[list.size() + i] == 0f) {
+            Guard guard = list.get(i);
+            rejected.add(guard);
+            bad.add("'" + guard.parameterId() + "' of shape " + guard.shape() + " (max |g| = "
+                + read[i] + ")");
+          }
+        }
+      }
+    } finally {
+      // A failed read leaves the updates as they landed; forget the checks either way.
+      List<Guard> all = new ArrayList<>(guards.values());
+      guards.clear();
+      if (!bad.isEmpty()) {
+        for (Guard guard : rejected) {
+          guard.gate().rollBack();
+        }
+      }
+      all.forEach(Guard::close);
+    }
+    if (!bad.isEmpty()) {
+      throw new IllegalStateException("non-finite (or float32-overflowing) gradient for parameter "
+          + String.join(", ", bad) + " in the last step: under NonFinitePolicy.GUARDED these"
+          + " parameters' weights and optimizer state were left exactly as before that step");
+    }
+  }
+
+  private record Guard(String parameterId, String shape, NDArray maxAbs, UpdateGate gate) {
+    void close() {
+      maxAbs.close();
+      gate.flag().close();
+    }
+  }
 
   /**
    * The largest |g| a gradient of {@code size} elements may hold: above {@code

@@ -2,6 +2,7 @@ package org.shampoo4j.shampoo.base;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.quant.MemoryFootprint;
@@ -23,6 +24,8 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * parameter, on the parameter's device, owned by this optimizer and freed by {@link #close()}.
  */
 public final class SgdMomentum implements BaseOptimizer {
+  private static final NDIndex ALL = new NDIndex("...");
+
   private final Settings settings;
   private final DeviceManagers managers = new DeviceManagers();
   private final Map<String, NDArray> buffers = new ConcurrentHashMap<>();
@@ -48,15 +51,17 @@ public final class SgdMomentum implements BaseOptimizer {
   }
 
   @Override
-  public void update(
-      String parameterId, NDArray weight, NDArray direction, float learningRate, int step) {
+  public void update(String parameterId, NDArray weight, NDArray direction, float learningRate,
+      int step, UpdateGate gate) {
     Checks.requireSameShape(parameterId, weight, direction);
     Checks.requireFiniteRate(parameterId, learningRate);
     NDArray buffer = null;
     if (settings.momentum() != 0f) {
       NDManager owner = managers.forArray(weight);
-      buffer = buffers.computeIfAbsent(
-          parameterId, k -> owner.zeros(weight.getShape(), weight.getDataType()));
+      buffer = buffers.computeIfAbsent(parameterId, k -> {
+        gate.onRejected(() -> dropState(k));
+        return owner.zeros(weight.getShape(), weight.getDataType());
+      });
       Checks.requireStateShape(parameterId, buffer, weight);
     }
     try (NDManager scratch = managers.scratch(weight)) {
@@ -67,6 +72,7 @@ public final class SgdMomentum implements BaseOptimizer {
       if (buffer != null) {
         buffer.tempAttach(scratch);
       }
+      // No sanitising needed: element-wise arithmetic on a rejected NaN is selected away.
       NDArray d = direction;
       if (settings.weightDecay() != 0f) {
         d = d.add(weight.mul(DeviceScalars.of(weight, settings.weightDecay())));
@@ -75,10 +81,24 @@ public final class SgdMomentum implements BaseOptimizer {
       if (buffer != null) {
         // One device scalar μ serves both the buffer update and Nesterov's look-ahead.
         NDArray momentum = DeviceScalars.of(buffer, settings.momentum());
-        buffer.muli(momentum).addi(d);
+        if (gate.isOpen()) {
+          buffer.muli(momentum).addi(d);
+        } else {
+          // The same μ·b + d, out of place, stored only where the gate lets it through.
+          NDArray fresh = buffer.mul(momentum).add(d);
+          buffer.set(ALL, gate.select(fresh, buffer));
+          buffer = fresh;
+        }
         u = settings.nesterov() ? d.add(buffer.mul(momentum)) : buffer;
       }
-      weight.subi(u.mul(DeviceScalars.of(u, learningRate)));
+      weight.subi(gate.delta(u.mul(DeviceScalars.of(u, learningRate))));
+    }
+  }
+
+  private void dropState(String parameterId) {
+    NDArray b = buffers.remove(parameterId);
+    if (b != null) {
+      b.close();
     }
   }
 

@@ -32,6 +32,16 @@ public final class Fingerprint {
     return entries;
   }
 
+  /** This fingerprint without the entries of {@code keys} (this one if it has none of them). */
+  public Fingerprint without(Set<String> keys) {
+    if (keys.stream().noneMatch(entries::containsKey)) {
+      return this;
+    }
+    Map<String, String> kept = new LinkedHashMap<>(entries);
+    kept.keySet().removeAll(keys);
+    return new Fingerprint(kept);
+  }
+
   /**
    * The differences to {@code other} as readable lines ({@code key: this 'a', other 'b'}), empty
    * when equal.

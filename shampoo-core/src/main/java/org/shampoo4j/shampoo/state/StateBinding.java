@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -18,6 +19,14 @@ import java.util.function.Function;
 public final class StateBinding {
   /** The optimizer-wide counter every checkpoint's end section holds. */
   public static final String SKIPPED_UPDATES = "skippedUpdates";
+
+  /**
+   * Fingerprint keys that checkpoints written by earlier versions carry and loading ignores:
+   * {@code nonFinitePolicy}, since the non-finite policy decides only what happens to a bad
+   * gradient and never what a good step computes, so a state continues the same under any policy
+   * (a checkpoint written under {@code THROW} loads under the default {@code GUARDED}).
+   */
+  public static final Set<String> IGNORED_FINGERPRINT_KEYS = Set.of("nonFinitePolicy");
 
   private StateBinding() {}
 
@@ -93,7 +102,8 @@ public final class StateBinding {
       throw new InvalidCheckpointException("the checkpoint holds the state of a '"
           + contents.kind() + "' optimizer, this is a '" + kind + "' optimizer");
     }
-    List<String> diff = contents.fingerprint().differences(expected, "checkpoint", "optimizer");
+    List<String> diff = contents.fingerprint().without(IGNORED_FINGERPRINT_KEYS)
+        .differences(expected.without(IGNORED_FINGERPRINT_KEYS), "checkpoint", "optimizer");
     if (!diff.isEmpty()) {
       throw new InvalidCheckpointException(
           "the checkpoint was written with another configuration: " + String.join("; ", diff));
