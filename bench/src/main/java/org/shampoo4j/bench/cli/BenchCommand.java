@@ -300,7 +300,7 @@ public final class BenchCommand implements Callable<Integer> {
   static CommandLine commandLine(BenchCommand command) {
     CommandLine cl = new CommandLine(command);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    return cl;
+    return ShortUsageErrors.install(cl);
   }
 
   @Override
@@ -338,6 +338,11 @@ public final class BenchCommand implements Callable<Integer> {
       if (maxTrain < 1 || maxTest < 1) {
         throw new IllegalArgumentException("--max-train and --max-test must be positive");
       }
+      // Before the first step: a run must not train for hours and then fail to write.
+      OutputDirectories.requireWritable(this.out, "--out");
+      if (checkpoint != null) {
+        OutputDirectories.requireWritable(checkpoint, "--checkpoint");
+      }
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage(), e);
     }
@@ -368,8 +373,10 @@ public final class BenchCommand implements Callable<Integer> {
         variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay(),
         variantSettings.momentum(), variantSettings.sgdLearningRate(),
         variantSettings.adamwLearningRate());
-    trainer = trainer.withCheckpoints(Optional.ofNullable(checkpoint).map(RunCheckpoints::new),
-        Optional.ofNullable(resume).map(RunCheckpoints::new), setup);
+    Optional<RunCheckpoints> saveTo = Optional.ofNullable(checkpoint).map(RunCheckpoints::new);
+    Optional<RunCheckpoints> resumeFrom = Optional.ofNullable(resume).map(RunCheckpoints::new);
+    checkCheckpoints(saveTo, resumeFrom, selected, out);
+    trainer = trainer.withCheckpoints(saveTo, resumeFrom, setup);
     List<RunResult> earlier = List.of();
     if (append) {
       try {
@@ -439,6 +446,34 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return journal.finished().stream().anyMatch(r -> r.failure().isPresent()) ? 1 : 0;
+  }
+
+  /**
+   * Removes what killed saves left in the checkpoint directory, and verifies every variant's
+   * checkpoint to resume from (manifest, progress, generators) before the first variant trains.
+   */
+  private void checkCheckpoints(Optional<RunCheckpoints> saveTo,
+      Optional<RunCheckpoints> resumeFrom, List<OptimizerVariant> selected, PrintWriter out) {
+    if (saveTo.isPresent()) {
+      try {
+        int removed = saveTo.get().removeDebris();
+        if (removed > 0) {
+          out.println("removed " + removed + " temporary file(s) of interrupted saves from "
+              + saveTo.get().directory());
+        }
+      } catch (IOException e) {
+        throw usage("--checkpoint: cannot remove temporary files of interrupted saves: " + e, e);
+      }
+    }
+    try {
+      if (resumeFrom.isPresent()) {
+        for (OptimizerVariant v : selected) {
+          resumeFrom.get().latest(v.id());
+        }
+      }
+    } catch (IOException e) {
+      throw usage("--resume: " + e.getMessage(), e);
+    }
   }
 
   private VariantSettings variantSettings(TrainingRecipe recipe, TrainingSettings training,

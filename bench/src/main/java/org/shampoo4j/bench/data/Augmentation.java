@@ -1,7 +1,7 @@
 package org.shampoo4j.bench.data;
 
 import java.util.Locale;
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * Training-image augmentation applied on the host to each batch: a random crop of the image
@@ -50,7 +50,7 @@ public final class Augmentation {
    * #none()}).
    */
   public void apply(float[] pixels, int count, int channels, int height, int width,
-      Random random) {
+      RandomGenerator random) {
     if (isNone()) {
       return;
     }

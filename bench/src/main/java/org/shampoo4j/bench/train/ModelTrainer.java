@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -27,6 +26,7 @@ import org.shampoo4j.bench.data.LabeledImages;
 import org.shampoo4j.bench.data.Shuffle;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
+import org.shampoo4j.bench.random.Lcg48;
 import org.shampoo4j.bench.variant.OptimizerRun;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantSettings;
@@ -141,9 +141,10 @@ public final class ModelTrainer {
           .optOptimizer(run.optimizer())
           .optDevices(settings.devices().toArray(new ai.djl.Device[0]))
           .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
-      Random order = new Random(settings.seed());
+      // java.util.Random's sequences, with a state a checkpoint can store as plain bytes.
+      Lcg48 order = Lcg48.seeded(settings.seed());
       // A separate stream, so that switching augmentation on does not change the batch order.
-      Random augment = new Random(settings.seed() * 0x9E3779B97F4A7C15L + 1);
+      Lcg48 augment = Lcg48.seeded(settings.seed() * 0x9E3779B97F4A7C15L + 1);
       int firstEpoch = 1;
       if (resumed.isPresent()) {
         RunCheckpoints.Progress p = resumed.get().progress();
