@@ -31,6 +31,7 @@ import org.shampoo4j.bench.variant.OptimizerRun;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantSettings;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.health.HealthReport;
 import java.io.IOException;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 
@@ -120,6 +121,7 @@ public final class ModelTrainer {
     double trainNanos = 0;
     MemoryFootprint memory = MemoryFootprint.ZERO;
     List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState = List.of();
+    List<HealthReport.Block> health = List.of();
     Optional<String> failure = Optional.empty();
     PeakTracker peak = new PeakTracker(deviceMemory);
     peak.sample();
@@ -210,6 +212,7 @@ public final class ModelTrainer {
               epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
           memory = run.stateMemory(parameterIds(block));
           deviceState = run.deviceState();
+          health = run.blockHealth();
           if (bar != null) {
             bar.setExtraMessage(String.format(java.util.Locale.ROOT,
                 "epoch %d/%d loss %.4f acc %.3f", epoch, settings.epochs(), trainLoss,
@@ -230,12 +233,13 @@ public final class ModelTrainer {
         }
         memory = run.stateMemory(parameterIds(block));
         deviceState = run.deviceState();
+        health = run.blockHealth();
       }
     } catch (RuntimeException | IOException e) {
       failure = Optional.of(describe(e));
     }
     return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
-        memory, peak.peak(), failure, deviceState);
+        memory, peak.peak(), failure, deviceState, health);
   }
 
   /**

@@ -221,6 +221,9 @@ class RunCheckpointFaultTest {
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("removed 2 temporary file(s) of interrupted saves"), o.out());
     assertEquals(List.of("LATEST", "epoch-0002"), names(ck.resolve(VARIANT)));
+    // The run's per-block health counts are in the reports too (one row per block).
+    List<String> health = Files.readAllLines(dir.resolve("out").resolve("health.csv"));
+    assertTrue(health.size() > 1 && health.get(1).startsWith(VARIANT + ","), health.toString());
   }
 
   @Test
