@@ -34,13 +34,15 @@ bytes_of() {
   find "$@" -type f -printf '%s\n' 2> /dev/null | awk '{ s += $1 } END { print s + 0 }'
 }
 bench() {
+  # exec: a backgrounded call's PID is then the JVM's own, so kill -9 hits the JVM (killing
+  # only the subshell would leave the run going, and two runs would share one checkpoint).
   # shellcheck disable=SC2086
-  "$JAVA" -Dai.djl.offline=true ${JAVA_OPTS:-} -jar "$JAR" "$@" --no-progress --no-charts
+  exec "$JAVA" -Dai.djl.offline=true ${JAVA_OPTS:-} -jar "$JAR" "$@" --no-progress --no-charts
 }
 
 echo "kill-loop: uninterrupted reference run"
 start=$(date +%s)
-bench "$@" --out "$OUT/reference" > "$OUT/reference.log" 2>&1 \
+(bench "$@" --out "$OUT/reference") > "$OUT/reference.log" 2>&1 \
   || { echo "kill-loop: the reference run failed, see $OUT/reference.log" >&2; exit 1; }
 echo "kill-loop: reference took $(( $(date +%s) - start )) s"
 
@@ -48,7 +50,7 @@ printf 'kill\tdelay_s\tcheckpoint_bytes\ttemporaries\n' > "$OUT/disk.tsv"
 kills=0
 for i in $(seq 1 "$N"); do
   delay=$(awk -v a="$MIN_S" -v b="$MAX_S" -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", a + (b - a) * rand() }')
-  bench "$@" --checkpoint "$OUT/ck" --resume "$OUT/ck" --out "$OUT/run" >> "$OUT/run.log" 2>&1 &
+  (bench "$@" --checkpoint "$OUT/ck" --resume "$OUT/ck" --out "$OUT/run") >> "$OUT/run.log" 2>&1 &
   pid=$!
   sleep "$delay"
   if kill -0 "$pid" 2> /dev/null; then
@@ -65,7 +67,7 @@ for i in $(seq 1 "$N"); do
   printf '%d\t%s\t%s\t%d\n' "$i" "$delay" "${bytes:-0}" "$temps" >> "$OUT/disk.tsv"
 done
 echo "kill-loop: $kills kill(s); resuming to the end"
-bench "$@" --checkpoint "$OUT/ck" --resume "$OUT/ck" --out "$OUT/final" > "$OUT/final.log" 2>&1
+(bench "$@" --checkpoint "$OUT/ck" --resume "$OUT/ck" --out "$OUT/final") > "$OUT/final.log" 2>&1
 rc=$?
 [ $rc -eq 0 ] || { echo "kill-loop: the final resume exited $rc, see $OUT/final.log" >&2; exit 1; }
 

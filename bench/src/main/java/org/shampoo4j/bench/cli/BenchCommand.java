@@ -375,7 +375,6 @@ public final class BenchCommand implements Callable<Integer> {
         variantSettings.adamwLearningRate());
     Optional<RunCheckpoints> saveTo = Optional.ofNullable(checkpoint).map(RunCheckpoints::new);
     Optional<RunCheckpoints> resumeFrom = Optional.ofNullable(resume).map(RunCheckpoints::new);
-    checkCheckpoints(saveTo, resumeFrom, selected, out);
     trainer = trainer.withCheckpoints(saveTo, resumeFrom, setup);
     List<RunResult> earlier = List.of();
     if (append) {
@@ -409,6 +408,8 @@ public final class BenchCommand implements Callable<Integer> {
     out.println();
     out.flush();
 
+    // Held until the run ends: another run must not save into (or clean) the same directory.
+    java.io.Closeable checkpointLock = checkCheckpoints(saveTo, resumeFrom, selected, out);
     RunJournal journal = new RunJournal(this.out, baseId, earlier, err);
     Thread hook = journal.shutdownHook();
     Runtime.getRuntime().addShutdownHook(hook);
@@ -428,6 +429,7 @@ public final class BenchCommand implements Callable<Integer> {
     } finally {
       journal.complete();
       removeHook(hook);
+      checkpointLock.close();
     }
     List<RunResult> results = journal.results();
     // Numbers first, each flushed: a chart that fails afterwards must not take them with it.
@@ -452,9 +454,15 @@ public final class BenchCommand implements Callable<Integer> {
    * Removes what killed saves left in the checkpoint directory, and verifies every variant's
    * checkpoint to resume from (manifest, progress, generators) before the first variant trains.
    */
-  private void checkCheckpoints(Optional<RunCheckpoints> saveTo,
+  private java.io.Closeable checkCheckpoints(Optional<RunCheckpoints> saveTo,
       Optional<RunCheckpoints> resumeFrom, List<OptimizerVariant> selected, PrintWriter out) {
+    java.io.Closeable lock = () -> { };
     if (saveTo.isPresent()) {
+      try {
+        lock = saveTo.get().lock();
+      } catch (IOException e) {
+        throw usage("--checkpoint: " + e.getMessage(), e);
+      }
       try {
         int removed = saveTo.get().removeDebris();
         if (removed > 0) {
@@ -462,6 +470,7 @@ public final class BenchCommand implements Callable<Integer> {
               + saveTo.get().directory());
         }
       } catch (IOException e) {
+        closeQuietly(lock);
         throw usage("--checkpoint: cannot remove temporary files of interrupted saves: " + e, e);
       }
     }
@@ -472,7 +481,17 @@ public final class BenchCommand implements Callable<Integer> {
         }
       }
     } catch (IOException e) {
+      closeQuietly(lock);
       throw usage("--resume: " + e.getMessage(), e);
+    }
+    return lock;
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // Releasing a lock on the way out of a usage error; the process ends anyway.
     }
   }
 

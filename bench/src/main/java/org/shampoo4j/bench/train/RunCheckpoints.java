@@ -59,6 +59,7 @@ public final class RunCheckpoints {
   public static final String RANDOM = "random.bin";
 
   private static final String LATEST = "LATEST";
+  private static final String LOCK = ".lock";
   private static final Pattern EPOCH = Pattern.compile("epoch-(\\d{4,})");
 
   private final Path directory;
@@ -134,6 +135,32 @@ public final class RunCheckpoints {
         }
       }
     }
+  }
+
+  /**
+   * Claims the directory for this process until the returned handle is closed (or the process
+   * ends, however it ends: the operating system releases the lock). Two runs saving into one
+   * directory would delete each other's temporaries and epochs.
+   *
+   * @throws IOException if another process (or another claim in this one) holds it
+   */
+  public java.io.Closeable lock() throws IOException {
+    Files.createDirectories(directory);
+    java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(
+        directory.resolve(LOCK), java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IOException(directory + " is in use by another run (it holds "
+          + directory.resolve(LOCK) + "); wait for that run to end or use another directory");
+    }
+    return channel::close;
   }
 
   /**

@@ -226,6 +226,18 @@ class RunCheckpointFaultTest {
     assertTrue(health.size() > 1 && health.get(1).startsWith(VARIANT + ","), health.toString());
   }
 
+  /** A second run saving into a directory in use would delete the first one's temporaries. */
+  @Test
+  void aCheckpointDirectoryInUseByAnotherRunIsRefused() throws IOException {
+    Path ck = dir.resolve("busy");
+    try (java.io.Closeable held = new RunCheckpoints(ck).lock()) {
+      Outcome o = bench("--checkpoint", ck.toString());
+      assertEquals(2, o.code(), o.err());
+      assertTrue(o.err().contains("is in use by another run"), o.err());
+    }
+    assertEquals(0, bench("--checkpoint", ck.toString()).code(), "free again once released");
+  }
+
   @Test
   void anOutputPathThatIsAFileIsRefusedBeforeTraining() throws IOException {
     Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
