@@ -17,17 +17,31 @@ import ai.djl.ndarray.types.Shape;
  * in Java. Results are created in the input's manager. Immutable.
  */
 final class TriangleLayout {
+  /**
+   * The largest order: {@code n²} flat positions must fit an {@code int} (46340² = 2,147,395,600
+   * &lt; 2³¹), as the gathers index them with int arithmetic. A preconditioner that large would
+   * also need index tensors of {@code 8·n²} bytes (17 GB) per factor; blocking (a smaller maximum
+   * order) is the way to precondition such a dimension.
+   */
+  static final int MAX_ORDER = 46340;
+
   private final int order;
   private final long pairs;
 
   /**
    * The layout of one order.
    *
-   * @param order n, at least 1
+   * @param order n, from 1 to {@link #MAX_ORDER}
+   * @throws IllegalArgumentException outside that range, naming the limit and its reason
    */
   TriangleLayout(int order) {
     if (order < 1) {
       throw new IllegalArgumentException("order must be positive, got " + order);
+    }
+    if (order > MAX_ORDER) {
+      throw new IllegalArgumentException("the Cholesky representation supports preconditioner "
+          + "orders up to " + MAX_ORDER + " (n² matrix positions must fit an int index), got "
+          + order + "; use a smaller maximum order so the dimension is split into blocks");
     }
     this.order = order;
     this.pairs = (long) order * (order - 1) / 2;

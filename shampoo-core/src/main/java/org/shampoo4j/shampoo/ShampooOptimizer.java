@@ -51,6 +51,7 @@ import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
 import org.shampoo4j.shampoo.state.InvalidCheckpointException;
+import org.shampoo4j.shampoo.state.LearningRateRecord;
 import org.shampoo4j.shampoo.state.ParameterSet;
 import org.shampoo4j.shampoo.state.StateBinding;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -387,6 +388,7 @@ public final class ShampooOptimizer extends Optimizer
         ParameterState state = newState(id, key, weight);
         fresh.put(key, state);
         try {
+          LearningRateRecord.check(snapshot, STEP, config.learningRateTracker(), id);
           restore(state, snapshot, weight);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
           throw new InvalidCheckpointException(
@@ -424,6 +426,7 @@ public final class ShampooOptimizer extends Optimizer
     StateSnapshot.Builder b = StateSnapshot.builder()
         .counter(STEP, s.step)
         .counter(BLOCKS, s.blocks.size());
+    LearningRateRecord.write(b, config.learningRateTracker(), key, s.step);
     for (BlockState bs : s.blocks) {
       String prefix = BLOCK + bs.block.index();
       b.counter(prefix + HAS_ROOT, bs.hasRoot ? 1 : 0)
@@ -501,6 +504,7 @@ public final class ShampooOptimizer extends Optimizer
       }
     }
     r.markSection(BASE);
+    r.markSection(LearningRateRecord.SECTION); // checked by loadState
     for (BlockState bs : state.blocks) {
       r.markSection(BLOCK + bs.block.index() + "." + BASE);
     }
