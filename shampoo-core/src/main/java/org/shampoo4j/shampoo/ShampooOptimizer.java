@@ -44,6 +44,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.state.CheckpointContents;
 import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
@@ -560,13 +561,15 @@ public final class ShampooOptimizer extends Optimizer
       // L̂ = R̂ = I everywhere and grafting would rescale by exactly 1: the direction is G.
       return g;
     }
-    List<NDArray> rootArrays = new ArrayList<>(2 * s.blocks.size());
+    // The roots as stored (4-bit ones packed): the module decodes each order class at once.
+    List<StepRoot> rootArrays = new ArrayList<>(2 * s.blocks.size());
+    StepRoot placeholder = new StepRoot.Dense(g);
     for (BlockState bs : s.blocks) {
       // Blocks without roots pass g as a placeholder that the module does not read.
-      rootArrays.add(bs.hasRoot ? bs.left.inverseRootForStep(scratch) : g);
-      rootArrays.add(bs.hasRoot ? bs.right.inverseRootForStep(scratch) : g);
+      rootArrays.add(bs.hasRoot ? bs.left.stepRoot(scratch) : placeholder);
+      rootArrays.add(bs.hasRoot ? bs.right.stepRoot(scratch) : placeholder);
     }
-    return kernels.direction(g, rootArrays, s.layout, hasRoot, config.grafting());
+    return kernels.bankedDirection(g, rootArrays, s.layout, hasRoot, config.grafting());
   }
 
   /**

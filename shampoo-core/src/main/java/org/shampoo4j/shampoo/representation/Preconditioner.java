@@ -49,6 +49,16 @@ public interface Preconditioner extends AutoCloseable {
   }
 
   /**
+   * The current inverse root as the fused step reads it: packed buffers exactly as stored (no
+   * decode; the step decodes all roots of one order together) or a dense array. By default the
+   * dense {@link #inverseRootForStep}. Valid until {@code manager} closes or the next refresh;
+   * the caller neither modifies nor closes what it holds.
+   */
+  default StepRoot stepRoot(NDManager manager) {
+    return new StepRoot.Dense(inverseRootForStep(manager));
+  }
+
+  /**
    * The current statistic S as the representation sees it (dequantized or rebuilt), as a new array
    * attached to {@code manager}. Used by tests and reports, not by the step.
    */

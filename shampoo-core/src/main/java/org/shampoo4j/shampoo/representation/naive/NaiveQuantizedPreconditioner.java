@@ -9,6 +9,7 @@ import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
@@ -113,6 +114,12 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   public NDArray inverseRoot(NDManager manager) {
     requireOpen();
     return inverseRoot.dequantize(manager);
+  }
+
+  @Override
+  public StepRoot stepRoot(NDManager manager) {
+    requireOpen();
+    return inverseRoot.stepRoot();
   }
 
   @Override
