@@ -24,6 +24,15 @@ public interface Preconditioner extends AutoCloseable {
   void accumulate(NDArray gram);
 
   /**
+   * How this preconditioner's statistic can be updated together with others of its kind (see
+   * {@link BatchedStatistics}); empty (the default) if only one at a time through {@link
+   * #accumulate}.
+   */
+  default java.util.Optional<BatchedStatistics> batchedStatistics() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Recomputes the stored inverse root {@code (S + eps·λmax(S)·I)^(−1/p)} from the statistic; the
    * ridge goes into a copy, never into the stored statistic.
    *

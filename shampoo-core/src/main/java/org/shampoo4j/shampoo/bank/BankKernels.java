@@ -1,0 +1,134 @@
+package org.shampoo4j.shampoo.bank;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import java.util.Arrays;
+import java.util.List;
+import org.shampoo4j.quant.TorchScriptModules;
+
+/**
+ * The statistic work of many Shampoo blocks as one call into a TorchScript module each (the
+ * classpath resource {@value #MODULE_RESOURCE}, made by {@code
+ * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, and
+ * the EMA update of many fp32 statistics with their finiteness flags. Inside the module the
+ * blocks are looped over with the per-block path's operators one for one, so results are bit for
+ * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
+ *
+ * <p>The module holds no tensors and names no device; one instance serves arrays on any device.
+ * Close it to free the native module.
+ */
+public final class BankKernels implements AutoCloseable {
+  /** Classpath resource (relative to this class) holding the scripted module. */
+  static final String MODULE_RESOURCE = "bank.pt";
+
+  private final PtSymbolBlock module;
+
+  /**
+   * Loads the module.
+   *
+   * @param manager a PyTorch-engine manager that owns the loaded module
+   * @throws IllegalArgumentException if the manager is not of DJL's PyTorch engine
+   * @throws IllegalStateException if the module resource is missing from the classpath
+   */
+  public BankKernels(NDManager manager) {
+    if (!(manager instanceof PtNDManager pt)) {
+      throw new IllegalArgumentException("the preconditioner bank needs DJL's PyTorch engine, got "
+          + manager.getEngine().getEngineName());
+    }
+    this.module = TorchScriptModules.load(pt, BankKernels.class, MODULE_RESOURCE);
+  }
+
+  /**
+   * The Gram matrices of every block of a gradient: for block k of the {@code (rows, cols)} view
+   * in row-major order, {@code [2k] = Gk·Gkᵀ} and {@code [2k+1] = Gkᵀ·Gk} (float32), new arrays
+   * in {@code grad}'s manager.
+   *
+   * @param grad the gradient (any floating type, {@code rows·cols} elements)
+   * @param rowCuts block boundaries along rows, from 0 to rows
+   * @param colCuts block boundaries along columns, from 0 to cols
+   */
+  public NDArray[] grams(NDArray grad, List<Integer> rowCuts, List<Integer> colCuts) {
+    PtNDArray g = (PtNDArray) grad;
+    try (IValue gradValue = IValue.from(g);
+        IValue rows = IValue.listFrom(longs(rowCuts));
+        IValue cols = IValue.listFrom(longs(colCuts));
+        IValue result = TorchScriptModules.run(module, "grams", gradValue, rows, cols)) {
+      return result.toTensorArray(g.getManager());
+    }
+  }
+
+  /**
+   * The EMA {@code S·β + gram·(1−β)} of many fp32 statistics, as new arrays in the first
+   * statistic's manager, with per statistic whether the result is finite (one host read for all).
+   *
+   * @param statistics the current statistics
+   * @param grams one Gram matrix per statistic, of its shape
+   * @param beta the EMA factor
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Updated accumulateFull(List<NDArray> statistics, List<NDArray> grams, float beta) {
+    if (statistics.isEmpty() || statistics.size() != grams.size()) {
+      throw new IllegalArgumentException("need one gram per statistic, got "
+          + statistics.size() + " statistics and " + grams.size() + " grams");
+    }
+    PtNDArray first = (PtNDArray) statistics.get(0);
+    try (IValue s = IValue.listFrom(pt(statistics));
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue c = IValue.from((double) (1f - beta));
+        IValue result = TorchScriptModules.run(module, "full_accumulate", s, g, b, c)) {
+      PtNDArray[] out = result.toTensorArray(first.getManager());
+      int n = statistics.size();
+      NDArray flags = out[n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, n, NDArray[].class)), finite);
+    }
+  }
+
+  /** Frees the native module (idempotent). */
+  @Override
+  public void close() {
+    module.close();
+  }
+
+  /**
+   * New state arrays and, per array, whether it is finite.
+   *
+   * @param arrays the new arrays, one per input
+   * @param finite per array, whether every element is finite
+   */
+  public record Updated(List<NDArray> arrays, boolean[] finite) {
+    /** Copies the flags. */
+    public Updated {
+      arrays = List.copyOf(arrays);
+      finite = finite.clone();
+    }
+
+    /** The flags (a copy). */
+    @Override
+    public boolean[] finite() {
+      return finite.clone();
+    }
+  }
+
+  private static PtNDArray[] pt(List<NDArray> arrays) {
+    PtNDArray[] out = new PtNDArray[arrays.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (PtNDArray) arrays.get(i);
+    }
+    return out;
+  }
+
+  private static long[] longs(List<Integer> values) {
+    long[] out = new long[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+}
