@@ -22,9 +22,19 @@ from typing import List
 
 import torch
 
+# Decoding and encoding are quant-api's, imported from its script so that both modules run the
+# same TorchScript code (bit for bit the same codes and floats).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "quant-api", "scripts"))
+from make_quantizer_module import Quantizer  # noqa: E402
+
 
 class Bank(torch.nn.Module):
     """Batched statistic kernels of the preconditioner bank."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes = Quantizer()
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         # A module needs a forward to be scripted as a whole; it is not used by the Java side.
@@ -63,6 +73,32 @@ class Bank(torch.nn.Module):
         out.append(torch.isfinite(torch.stack(largest, 0)))
         return out
 
+    @torch.jit.export
+    def naive_accumulate(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
+                         diagonals: List[torch.Tensor], counts: List[int],
+                         row_lengths: List[int], values: torch.Tensor, thresholds: torch.Tensor,
+                         block_size: int, bits: int, grams: List[torch.Tensor], beta: float,
+                         one_minus_beta: float) -> List[torch.Tensor]:
+        """S_i <- Q(D(S_i) . beta + gram_i . (1 - beta)) for off-diagonal packed statistics, as
+        NaiveQuantizedPreconditioner.accumulate computes it: [codes, scales, diagonal] of every
+        new S_i, then one bool tensor whose element i says whether the new S_i was finite before
+        quantization."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            order = diagonals[i].numel()
+            s = self.codes.dequantize(codes[i], values, scales[i], diagonals[i], counts[i],
+                                      row_lengths[i], block_size, bits).reshape(order, order)
+            nxt = s.mul(beta).add(grams[i].to(torch.float32).mul(one_minus_beta))
+            largest.append(nxt.abs().max())
+            packed = self.codes.quantize(nxt.reshape(-1).reshape(order, order), thresholds,
+                                         row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.isfinite(torch.stack(largest, 0)))
+        return out
+
 
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
@@ -82,6 +118,19 @@ def main() -> None:
     res = loaded.full_accumulate(s, [grams[0], grams[1]], 0.95, 1.0 - 0.95)
     assert torch.equal(res[0], s[0] * 0.95 + grams[0] * (1.0 - 0.95))
     assert res[2].tolist() == [True, False]
+    values = torch.linspace(-1, 1, 16)
+    thresholds = (values[:-1] + values[1:]) * 0.5
+    quant = Quantizer()
+    x = torch.eye(6) + 0.1
+    packed = quant.quantize(x, thresholds, 6, 4, 4, True)
+    gram = torch.randn(6, 6, generator=g)
+    res = loaded.naive_accumulate([packed[0]], [packed[1]], [packed[2]], [36], [6], values,
+                                  thresholds, 4, 4, [gram], 0.95, 1.0 - 0.95)
+    s = quant.dequantize(packed[0], values, packed[1], packed[2], 36, 6, 4, 4).reshape(6, 6)
+    expected = quant.quantize(s * 0.95 + gram * (1.0 - 0.95), thresholds, 6, 4, 4, True)
+    for a, b in zip(res[:3], expected):
+        assert torch.equal(a, b)
+    assert res[3].tolist() == [True]
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

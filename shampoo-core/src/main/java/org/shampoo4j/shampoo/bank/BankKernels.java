@@ -8,13 +8,15 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import java.util.Arrays;
 import java.util.List;
+import org.shampoo4j.quant.Layout;
+import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.TorchScriptModules;
 
 /**
  * The statistic work of many Shampoo blocks as one call into a TorchScript module each (the
  * classpath resource {@value #MODULE_RESOURCE}, made by {@code
  * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, and
- * the EMA update of many fp32 statistics with their finiteness flags. Inside the module the
+ * the EMA update of many fp32 or quantized statistics with their finiteness flags. Inside the module the
  * blocks are looped over with the per-block path's operators one for one, so results are bit for
  * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
  *
@@ -87,6 +89,68 @@ public final class BankKernels implements AutoCloseable {
       boolean[] finite = flags.toBooleanArray();
       flags.close();
       return new Updated(List.of(Arrays.copyOf(out, n, NDArray[].class)), finite);
+    }
+  }
+
+  /**
+   * {@code S ← Q(D(S)·β + gram·(1−β))} for many off-diagonal 4-bit (or other width) statistics
+   * of one quantizer, as {@code NaiveQuantizedPreconditioner.accumulate} computes each: per
+   * statistic three new arrays (packed codes, scales, diagonal) in the first statistic's manager,
+   * and whether the new statistic was finite before quantization (one host read for all).
+   *
+   * @param statistics the packed statistics, all of layout {@code OFF_DIAGONAL}
+   * @param codebookValues the quantizer's codebook values on the statistics' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param grams one Gram matrix per statistic, of its shape
+   * @param beta the EMA factor
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Updated accumulateQuantized(List<PackedNDArray> statistics, NDArray codebookValues,
+      NDArray thresholds, List<NDArray> grams, float beta) {
+    if (statistics.isEmpty() || statistics.size() != grams.size()) {
+      throw new IllegalArgumentException("need one gram per statistic, got "
+          + statistics.size() + " statistics and " + grams.size() + " grams");
+    }
+    int n = statistics.size();
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] diagonals = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    PackedNDArray first = statistics.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = statistics.get(i);
+      if (p.layout() != Layout.OFF_DIAGONAL || p.bits() != first.bits()
+          || p.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("statistic " + i + " is " + p
+            + "; a batch needs off-diagonal statistics of one bit width and block size");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      diagonals[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue d = IValue.listFrom(diagonals);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue rest = IValue.from((double) (1f - beta));
+        IValue result = TorchScriptModules.run(module, "naive_accumulate", c, s, d, counted,
+            lengths, values, cuts, blockSize, bits, g, b, rest)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      NDArray flags = out[3 * n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
     }
   }
 

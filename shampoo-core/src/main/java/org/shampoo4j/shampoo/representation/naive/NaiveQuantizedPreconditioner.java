@@ -3,10 +3,13 @@ package org.shampoo4j.shampoo.representation.naive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Optional;
 import org.shampoo4j.linalg.OfficialComputePower;
+import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.StepRoot;
@@ -72,6 +75,39 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     }
     statistic.close();
     statistic = updated;
+  }
+
+  /**
+   * One batched update for many quantized statistics of this quantizer, when the optimizer
+   * provides the bank kernels and the statistic is stored quantized (not fp32 under the
+   * quantizer's minimum size).
+   */
+  @Override
+  public Optional<BatchedStatistics> batchedStatistics() {
+    requireOpen();
+    if (statistic.layout() != Layout.OFF_DIAGONAL) {
+      return Optional.empty();
+    }
+    return context.bank().map(k -> new NaiveBatch(k, quantizer.spec(), context.beta()));
+  }
+
+  /** The stored statistic, for {@link NaiveBatch} (read only). */
+  PackedNDArray statisticForBatch() {
+    requireOpen();
+    return statistic;
+  }
+
+  /** Stores a new statistic computed by {@link NaiveBatch}; its buffers move to this state. */
+  void install(PackedNDArray next) {
+    requireOpen();
+    PackedNDArray attached = next.attach(context.manager());
+    statistic.close();
+    statistic = attached;
+  }
+
+  /** The context, for {@link NaiveBatch}'s checks and messages. */
+  PreconditionerContext context() {
+    return context;
   }
 
   /**
