@@ -99,6 +99,52 @@ class Bank(torch.nn.Module):
         out.append(torch.isfinite(torch.stack(largest, 0)))
         return out
 
+    @torch.jit.export
+    def eigen_accumulate(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
+                         kept: List[torch.Tensor], counts: List[int], row_lengths: List[int],
+                         eigenvalues: List[torch.Tensor], values: torch.Tensor,
+                         thresholds: torch.Tensor, block_size: int, bits: int,
+                         bjorck_steps: int, grams: List[torch.Tensor], beta: float,
+                         one_minus_beta: float) -> List[torch.Tensor]:
+        """EigenBjorckPreconditioner.accumulate of many dense-packed eigenvector matrices V_i
+        (rows are eigenvectors) with fp32 eigenvalues l_i, operator for operator:
+        V = Bjorck^t(D(V_i)), A = (V^T . diag(l_i) . V) . beta + gram_i . (1 - beta),
+        Q = qr(A . V^T) with diag(R) >= 0, l' = sum_rows(Q * (A . Q)), V' = Q(Q^T). Returns
+        [codes, scales, kept fp32, eigenvalues] of every member, then one bool tensor whose
+        element i says whether Q_i and l'_i are finite. A failing QR raises (the caller then
+        updates the members one by one)."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            order = eigenvalues[i].numel()
+            v = self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
+                                      row_lengths[i], block_size, bits).reshape(order, order)
+            if bjorck_steps > 0:
+                current = v.clone()
+                for _ in range(bjorck_steps):
+                    vvt = current.matmul(current.permute([1, 0]))
+                    current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
+                v = current
+            vt = v.permute([1, 0])
+            a = vt.mul(eigenvalues[i].unsqueeze(0)).matmul(v).mul(beta).add(
+                grams[i].to(torch.float32).mul(one_minus_beta))
+            p = a.matmul(vt)
+            q, r = torch.linalg.qr(p, mode="reduced")
+            d = torch.diagonal(r)
+            signs = torch.where(d < 0, -torch.ones_like(d), torch.ones_like(d))
+            q = q * signs.unsqueeze(0)
+            next_values = q.mul(a.matmul(q)).sum([0])
+            largest.append(torch.maximum(q.abs().max(), next_values.abs().max()))
+            flat = q.permute([1, 0]).reshape(-1)
+            packed = self.codes.quantize(flat, thresholds, row_lengths[i], block_size, bits,
+                                         False)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+            out.append(next_values)
+        out.append(torch.isfinite(torch.stack(largest, 0)))
+        return out
+
 
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))

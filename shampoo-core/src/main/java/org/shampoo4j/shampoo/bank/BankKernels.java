@@ -154,6 +154,73 @@ public final class BankKernels implements AutoCloseable {
     }
   }
 
+  /**
+   * The eigen-Björck statistic update of many members (see {@code
+   * EigenBjorckPreconditioner.accumulate}) in one call: per member four new arrays (packed codes,
+   * scales and kept fp32 part of the new eigenvector matrix, the new eigenvalues) in the first
+   * member's manager, and whether its new eigenvectors and eigenvalues are finite.
+   *
+   * @param vectors the packed eigenvector matrices, all of layout {@code DENSE}
+   * @param eigenvalues the fp32 eigenvalues, one vector per member
+   * @param codebookValues the quantizer's codebook values on the members' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param bjorckSteps Björck steps applied to the decoded eigenvectors
+   * @param grams one Gram matrix per member
+   * @param beta the EMA factor
+   * @throws ai.djl.engine.EngineException if a QR fails (no member was changed)
+   */
+  public Updated accumulateEigen(List<PackedNDArray> vectors, List<NDArray> eigenvalues,
+      NDArray codebookValues, NDArray thresholds, int bjorckSteps, List<NDArray> grams,
+      float beta) {
+    int n = vectors.size();
+    if (n == 0 || eigenvalues.size() != n || grams.size() != n) {
+      throw new IllegalArgumentException("need one eigenvalue vector and gram per member, got "
+          + n + ", " + eigenvalues.size() + " and " + grams.size());
+    }
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] kept = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    PackedNDArray first = vectors.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = vectors.get(i);
+      if (p.layout() != Layout.DENSE || p.bits() != first.bits()
+          || p.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("eigenvectors " + i + " are " + p
+            + "; a batch needs dense-packed matrices of one bit width and block size");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      kept[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue k = IValue.listFrom(kept);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue lambdas = IValue.listFrom(pt(eigenvalues));
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue steps = IValue.from((long) bjorckSteps);
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue rest = IValue.from((double) (1f - beta));
+        IValue result = TorchScriptModules.run(module, "eigen_accumulate", c, s, k, counted,
+            lengths, lambdas, values, cuts, blockSize, bits, steps, g, b, rest)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      NDArray flags = out[4 * n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, 4 * n, NDArray[].class)), finite);
+    }
+  }
+
   /** Frees the native module (idempotent). */
   @Override
   public void close() {

@@ -22,6 +22,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
+import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
 import org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
@@ -35,14 +36,17 @@ import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
  */
 class BatchedStatisticsTest {
 
-  @Property(tries = 8, seed = "21")
+  @Property(tries = 12, seed = "21")
   void batchedEqualsPerMemberBitForBit(
-      @ForAll @IntRange(min = 0, max = 1) int representationIndex,
+      @ForAll @IntRange(min = 0, max = 2) int representationIndex,
       @ForAll @IntRange(min = 1, max = 5) int members,
       @ForAll @IntRange(min = 0, max = 4) int rejected,
       @ForAll @IntRange(min = 0, max = 1000) int seed) {
-    PreconditionerRepresentation representation = representationIndex == 0
-        ? new FullMatrixRepresentation() : new NaiveQuantizedRepresentation(new Linear2Map());
+    PreconditionerRepresentation representation = switch (representationIndex) {
+      case 0 -> new FullMatrixRepresentation();
+      case 1 -> new NaiveQuantizedRepresentation(new Linear2Map());
+      default -> EigenBjorckRepresentation.builder(new Linear2Map()).build();
+    };
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m);
         BankKernels bank = new BankKernels(m)) {

@@ -4,15 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Optional;
 import org.shampoo4j.linalg.Bjorck;
+import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
-import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
-import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
 import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -101,6 +105,52 @@ final class EigenBjorckPreconditioner implements Preconditioner {
     eigenvectors = nextVectors;
     eigenvalues.close();
     eigenvalues = nextValues;
+  }
+
+  /**
+   * One batched update for many members of this configuration, when the optimizer provides the
+   * bank kernels, the eigenvectors are stored quantized (not fp32 under the quantizer's minimum
+   * size) and the QR is the TorchScript module's (the bank runs that same QR; other matrix
+   * functions, such as tests' fault injectors, keep the per-member path).
+   */
+  @Override
+  public Optional<BatchedStatistics> batchedStatistics() {
+    requireOpen();
+    if (eigenvectors.layout() != Layout.DENSE
+        || !(context.linalg() instanceof TorchScriptMatrixFunctions)) {
+      return Optional.empty();
+    }
+    return context.bank().map(
+        k -> new EigenBatch(k, quantizer.spec(), context.beta(), statisticBjorckSteps));
+  }
+
+  /** The stored eigenvectors, for {@link EigenBatch} (read only). */
+  PackedNDArray eigenvectorsForBatch() {
+    requireOpen();
+    return eigenvectors;
+  }
+
+  /** The stored eigenvalues, for {@link EigenBatch} (read only). */
+  NDArray eigenvaluesForBatch() {
+    requireOpen();
+    return eigenvalues;
+  }
+
+  /** Stores a new statistic computed by {@link EigenBatch}; the arrays move to this state. */
+  void install(PackedNDArray nextVectors, NDArray nextValues) {
+    requireOpen();
+    NDManager owner = context.manager();
+    nextVectors.attach(owner);
+    nextValues.attach(owner);
+    eigenvectors.close();
+    eigenvectors = nextVectors;
+    eigenvalues.close();
+    eigenvalues = nextValues;
+  }
+
+  /** The context, for {@link EigenBatch}'s checks and messages. */
+  PreconditionerContext context() {
+    return context;
   }
 
   /**
