@@ -145,6 +145,48 @@ class Bank(torch.nn.Module):
         out.append(torch.isfinite(torch.stack(largest, 0)))
         return out
 
+    @torch.jit.export
+    def eigen_roots(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
+                    kept: List[torch.Tensor], counts: List[int], row_lengths: List[int],
+                    eigenvalues: List[torch.Tensor], values: torch.Tensor,
+                    thresholds: torch.Tensor, block_size: int, bits: int, bjorck_steps: int,
+                    root_row_lengths: List[int], epsilon: float, min_normal: float,
+                    exponent: float) -> List[torch.Tensor]:
+        """EigenBjorckPreconditioner.refreshInverseRoot of many members, operator for operator:
+        V = Bjorck^t(D(V_i)), l+ = max(l_i, 0), s = max(l+ + eps . max(l+), MIN_NORMAL)^(-1/p),
+        root = V^T . diag(s) . V, stored off-diagonal quantized. Returns [codes, scales,
+        diagonal] of every new root, then one bool tensor whose element i says whether root i
+        is finite. Scalar operands are 0-dim tensors where the Java path makes them so
+        (maximum, pow), so that the same kernels run."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            order = eigenvalues[i].numel()
+            v = self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
+                                      row_lengths[i], block_size, bits).reshape(order, order)
+            if bjorck_steps > 0:
+                current = v.clone()
+                for _ in range(bjorck_steps):
+                    vvt = current.matmul(current.permute([1, 0]))
+                    current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
+                v = current
+            lam = eigenvalues[i]
+            zero = torch.full([], 0.0, dtype=torch.float32, device=lam.device)
+            lam = torch.maximum(lam, zero)
+            ridge = lam.max().mul(epsilon)
+            floor = torch.full([], min_normal, dtype=torch.float32, device=lam.device)
+            power = torch.full([], exponent, dtype=torch.float32, device=lam.device)
+            scaled = torch.maximum(lam.add(ridge), floor).pow(power)
+            root = v.permute([1, 0]).mul(scaled.unsqueeze(0)).matmul(v)
+            largest.append(root.abs().max())
+            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                         root_row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.isfinite(torch.stack(largest, 0)))
+        return out
+
 
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))

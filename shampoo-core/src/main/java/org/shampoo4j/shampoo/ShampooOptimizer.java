@@ -30,6 +30,7 @@ import org.shampoo4j.shampoo.distributed.ReplicaRelay;
 import org.shampoo4j.shampoo.distributed.Sharded;
 import org.shampoo4j.shampoo.distributed.WorkUnit;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.RootUpdates;
 import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
@@ -555,10 +556,12 @@ public final class ShampooOptimizer extends Optimizer
     if (stats) {
       accumulateAll(s, g, linalg.get(g.getDevice()).bank());
     }
+    if (roots) {
+      refreshAll(s);
+    }
     boolean[] hasRoot = new boolean[s.blocks.size()];
     boolean preconditioned = false;
     for (BlockState bs : s.blocks) {
-      refresh(bs, null, false, roots);
       hasRoot[bs.block.index()] = bs.hasRoot;
       preconditioned |= bs.hasRoot;
     }
@@ -601,6 +604,32 @@ public final class ShampooOptimizer extends Optimizer
         });
       }
       bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
+    }
+  }
+
+  /**
+   * The T2 event of every block of a parameter: the roots refreshed in batches ({@link
+   * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
+   */
+  private void refreshAll(ParameterState s) {
+    List<Preconditioner> members = new ArrayList<>(2 * s.blocks.size());
+    for (BlockState bs : s.blocks) {
+      members.add(bs.left);
+      members.add(bs.right);
+    }
+    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members);
+    for (BlockState bs : s.blocks) {
+      boolean any = false;
+      for (int side = 0; side < 2; side++) {
+        RejectedUpdateException e = outcomes.get(2 * bs.block.index() + side);
+        any |= bs.health.attempt(() -> {
+          if (e != null) {
+            throw e;
+          }
+        });
+      }
+      bs.hasRoot |= any;
+      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
     }
   }
 

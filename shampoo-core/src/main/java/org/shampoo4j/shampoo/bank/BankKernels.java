@@ -221,6 +221,79 @@ public final class BankKernels implements AutoCloseable {
     }
   }
 
+  /**
+   * The eigen-Björck inverse-root refresh of many members (see {@code
+   * EigenBjorckPreconditioner.refreshInverseRoot}) in one call: per member three new arrays
+   * (packed codes, scales and fp32 diagonal of the new off-diagonal root) in the first member's
+   * manager, and whether the new root is finite.
+   *
+   * @param vectors the packed eigenvector matrices, all of layout {@code DENSE}
+   * @param eigenvalues the fp32 eigenvalues, one vector per member
+   * @param roots the members' current packed roots (their layout gives the new roots' blocking)
+   * @param codebookValues the quantizer's codebook values on the members' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param bjorckSteps Björck steps applied to the decoded eigenvectors
+   * @param epsilon the relative ridge
+   * @param rootExponent p of the inverse p-th root
+   */
+  public Updated eigenRoots(List<PackedNDArray> vectors, List<NDArray> eigenvalues,
+      List<PackedNDArray> roots, NDArray codebookValues, NDArray thresholds, int bjorckSteps,
+      float epsilon, int rootExponent) {
+    int n = vectors.size();
+    if (n == 0 || eigenvalues.size() != n || roots.size() != n) {
+      throw new IllegalArgumentException("need eigenvalues and a root per member, got " + n
+          + ", " + eigenvalues.size() + " and " + roots.size());
+    }
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] kept = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    long[] rootRowLengths = new long[n];
+    PackedNDArray first = vectors.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = vectors.get(i);
+      PackedNDArray r = roots.get(i);
+      if (p.layout() != Layout.DENSE || r.layout() != Layout.OFF_DIAGONAL
+          || p.bits() != first.bits() || r.bits() != first.bits()
+          || p.blockSize() != first.blockSize() || r.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("member " + i + " has " + p + " and " + r
+            + "; a batch needs dense eigenvectors and off-diagonal roots of one quantizer");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      kept[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+      rootRowLengths[i] = r.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue k = IValue.listFrom(kept);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue lambdas = IValue.listFrom(pt(eigenvalues));
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue steps = IValue.from((long) bjorckSteps);
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        IValue eps = IValue.from((double) epsilon);
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue power = IValue.from((double) (-1f / rootExponent));
+        IValue result = TorchScriptModules.run(module, "eigen_roots", c, s, k, counted,
+            lengths, lambdas, values, cuts, blockSize, bits, steps, rootLengths, eps, floor,
+            power)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      NDArray flags = out[3 * n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
+    }
+  }
+
   /** Frees the native module (idempotent). */
   @Override
   public void close() {

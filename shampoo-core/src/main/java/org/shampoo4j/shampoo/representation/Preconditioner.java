@@ -33,6 +33,15 @@ public interface Preconditioner extends AutoCloseable {
   }
 
   /**
+   * How this preconditioner's inverse root can be refreshed together with others of its kind
+   * (see {@link BatchedRoots}); empty (the default) if only one at a time through {@link
+   * #refreshInverseRoot}.
+   */
+  default java.util.Optional<BatchedRoots> batchedRoots() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Recomputes the stored inverse root {@code (S + eps·λmax(S)·I)^(−1/p)} from the statistic; the
    * ridge goes into a copy, never into the stored statistic.
    *

@@ -58,6 +58,11 @@ public final class QuantizedInverseRoot implements AutoCloseable {
     return new StepRoot.Packed(packed, codebookValues);
   }
 
+  /** The stored root as packed, for batched refreshes (read only; {@link #install} swaps). */
+  public PackedNDArray packed() {
+    return packed;
+  }
+
   /** Adds the packed root's buffers, exactly as stored, under {@code prefix}. */
   public void saveState(StateSnapshot.Builder builder, String prefix) {
     PackedStates.save(builder, prefix, packed);

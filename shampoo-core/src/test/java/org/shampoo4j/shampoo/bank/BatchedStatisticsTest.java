@@ -32,7 +32,8 @@ import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
  * {@code BatchedStatistics}) against each preconditioner's own {@code accumulate}: the same
  * statistics bit for bit, for mixed orders (an order class per distinct order, members of the
  * fp32 and of the quantized layout side by side), and a member with a non-finite Gram matrix
- * rejected alone, keeping its previous state, as its own {@code accumulate} would.
+ * rejected alone, keeping its previous state, as its own {@code accumulate} would; and the
+ * batched eigen-Björck root refresh ({@link RootUpdates}) against each member's own.
  */
 class BatchedStatisticsTest {
 
@@ -90,6 +91,44 @@ class BatchedStatisticsTest {
           assertArrayEquals(b.get(i).statistic(m).toFloatArray(),
               a.get(i).statistic(m).toFloatArray(), 0f, "member " + i);
         }
+      }
+      a.forEach(Preconditioner::close);
+      b.forEach(Preconditioner::close);
+    }
+  }
+
+  @Property(tries = 6, seed = "5")
+  void batchedEigenRootsEqualPerMemberBitForBit(
+      @ForAll @IntRange(min = 1, max = 5) int members,
+      @ForAll @IntRange(min = 0, max = 1000) int seed) {
+    PreconditionerRepresentation representation =
+        EigenBjorckRepresentation.builder(new Linear2Map()).build();
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m);
+        BankKernels bank = new BankKernels(m)) {
+      Random r = new Random(seed);
+      PreconditionerContext batched = RepresentationFixtures.context(m, f, 16).toBuilder()
+          .bank(bank).build();
+      PreconditionerContext plain = RepresentationFixtures.context(m, f, 16);
+      List<Preconditioner> a = new ArrayList<>();
+      List<Preconditioner> b = new ArrayList<>();
+      for (int i = 0; i < members; i++) {
+        // Order 3 keeps fp32 state (per-member path), 7 and 9 are quantized (the batch).
+        int order = new int[] {3, 7, 9}[r.nextInt(3)];
+        Preconditioner pa = representation.create(order, batched);
+        Preconditioner pb = representation.create(order, plain);
+        NDArray gram = gram(m, order, r, false);
+        pa.accumulate(gram);
+        pb.accumulate(gram);
+        a.add(pa);
+        b.add(pb);
+      }
+      List<RejectedUpdateException> outcomes = RootUpdates.refresh(a);
+      for (int i = 0; i < members; i++) {
+        b.get(i).refreshInverseRoot();
+        assertNull(outcomes.get(i), "member " + i);
+        assertArrayEquals(b.get(i).inverseRoot(m).toFloatArray(),
+            a.get(i).inverseRoot(m).toFloatArray(), 0f, "member " + i);
       }
       a.forEach(Preconditioner::close);
       b.forEach(Preconditioner::close);

@@ -11,6 +11,7 @@ import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
@@ -122,6 +123,27 @@ final class EigenBjorckPreconditioner implements Preconditioner {
     }
     return context.bank().map(
         k -> new EigenBatch(k, quantizer.spec(), context.beta(), statisticBjorckSteps));
+  }
+
+  /**
+   * One batched root refresh for many members of this configuration, when the optimizer provides
+   * the bank kernels and both the eigenvectors and the root are stored quantized.
+   */
+  @Override
+  public Optional<BatchedRoots> batchedRoots() {
+    requireOpen();
+    if (eigenvectors.layout() != Layout.DENSE
+        || inverseRoot.packed().layout() != Layout.OFF_DIAGONAL) {
+      return Optional.empty();
+    }
+    return context.bank().map(k -> new EigenRootBatch(
+        k, quantizer.spec(), context.epsilon(), context.rootExponent(), rootBjorckSteps));
+  }
+
+  /** The stored root, for {@link EigenRootBatch}. */
+  QuantizedInverseRoot inverseRootForBatch() {
+    requireOpen();
+    return inverseRoot;
   }
 
   /** The stored eigenvectors, for {@link EigenBatch} (read only). */
