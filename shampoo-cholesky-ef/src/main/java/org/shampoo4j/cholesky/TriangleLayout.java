@@ -1,6 +1,7 @@
 package org.shampoo4j.cholesky;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -71,23 +72,48 @@ final class TriangleLayout {
   NDArray strictLower(NDArray square) {
     requireSquare(square);
     NDManager scope = square.getManager();
-    NDArray flat = scope.arange(0, order * order, 1, DataType.INT64);
-    // Scatter every flat position to its triangle rank; positions outside the triangle all land
-    // in one extra slot, which is dropped.
-    NDArray positions = scope.zeros(new Shape(pairs + 1), DataType.INT64)
-        .scatter(triangleRankOrDump(scope), flat, 0)
-        .get("0:" + pairs);
-    return square.flatten().gather(positions, 0);
+    NDArray positions;
+    // The int64 index work (n² elements, twice an fp32 matrix each) in its own manager, every
+    // intermediate closed as soon as it is used: left to the caller's scope, a dozen of them
+    // stayed alive together and set chol4-ef's peak device memory at every T1/T2.
+    try (NDManager index = scope.newSubManager()) {
+      NDArray dump = triangleRankOrDump(index);
+      NDArray flat = index.arange(0, order * order, 1, DataType.INT64);
+      // Scatter every flat position to its triangle rank; positions outside the triangle all
+      // land in one extra slot, which is dropped.
+      NDArray slots = index.zeros(new Shape(pairs + 1), DataType.INT64);
+      NDArray scattered = slots.scatter(dump, flat, 0);
+      slots.close();
+      dump.close();
+      flat.close();
+      positions = scattered.get("0:" + pairs);
+      positions.attach(scope);
+    }
+    NDArray out = square.flatten().gather(positions, 0);
+    positions.close();
+    return out;
   }
 
   /**
    * For each flat position of the n×n matrix (row-major): its rank in the strictly-lower triangle
-   * if it lies there, else {@code pairs} (an out-of-triangle slot). int64, length n².
+   * if it lies there, else {@code pairs} (an out-of-triangle slot). int64, length n², in {@code
+   * scope}; at most two int64 n² arrays are alive at a time while it is made.
    */
   private NDArray triangleRankOrDump(NDManager scope) {
-    NDArray inside = strictLowerMask(scope).flatten().toType(DataType.INT64, false);
-    NDArray rank = inside.cumSum().sub(1);
-    return rank.mul(inside).add(inside.neg().add(1).mul(pairs));
+    NDArray mask = strictLowerMask(scope).flatten();
+    NDArray inside = mask.toType(DataType.INT64, false);
+    NDArray rank = inside.cumSum();
+    inside.close();
+    NDArray one = scope.create(1L);
+    NDArray ranks = rank.sub(one);
+    rank.close();
+    NDArray dump = scope.create(pairs);
+    NDArray out = NDArrays.where(mask, ranks, dump);
+    ranks.close();
+    mask.close();
+    one.close();
+    dump.close();
+    return out;
   }
 
   /**
@@ -104,7 +130,9 @@ final class TriangleLayout {
     // Position in the vector for triangle entries, and `pairs` (an appended zero) elsewhere.
     NDArray source = triangleRankOrDump(scope);
     NDArray padded = vector.flatten().concat(scope.zeros(new Shape(1), vector.getDataType()));
-    return padded.gather(source, 0).reshape(order, order);
+    NDArray out = padded.gather(source, 0).reshape(order, order);
+    source.close();
+    return out;
   }
 
   /** The off-diagonal entries of a square matrix in row-major order: {@code n(n−1)} values. */
