@@ -17,7 +17,8 @@ set -euo pipefail
 
 DJL_TAG=v0.36.0
 DJL_URL=https://github.com/deepjavalibrary/djl.git
-JRE_MODULES=java.base,java.compiler,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.zipfs,jdk.management
+# java.instrument and jdk.attach: the bench profilers count host reads through a Java agent.
+JRE_MODULES=java.base,java.compiler,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.zipfs,jdk.management,java.instrument,jdk.attach
 
 usage() {
   cat <<'EOF'
