@@ -2,8 +2,6 @@ package org.shampoo4j.testing;
 
 import ai.djl.Device;
 import java.util.function.Supplier;
-import org.shampoo4j.adamw4.AdamW4Bit;
-import org.shampoo4j.adamw4.AdamW4BitConfig;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.AdamW;
@@ -33,20 +31,27 @@ public final class ResumeVariants {
     /** SGD with momentum 0.9 and weight decay. */
     SGD,
     /** AdamW. */
-    ADAMW,
-    /** 4-bit AdamW with thresholds low enough that the test's moments are quantized. */
-    ADAMW4
+    ADAMW;
+
+    /** A fresh optimizer of this kind. */
+    public BaseOptimizer create() {
+      return base(this);
+    }
+
+    /** The learning rate the tests use with it. */
+    public float learningRate() {
+      return this == SGD ? SGD_LEARNING_RATE : ADAPTIVE_LEARNING_RATE;
+    }
   }
+
+  /** The learning rate of the tests with SGD. */
+  public static final float SGD_LEARNING_RATE = 0.05f;
+  /** The learning rate of the tests with adaptive bases (AdamW, 4-bit AdamW in its module). */
+  public static final float ADAPTIVE_LEARNING_RATE = 0.01f;
 
   /** The test problem: an MLP 20 → 16 → 16 → 4 on 64 samples. */
   public static Problem problem() {
     return new SyntheticMlp(64, 20, 16, 4, 3);
-  }
-
-  /** The 4-bit AdamW configuration (blocks of 32, quantized from 16 elements). */
-  public static AdamW4BitConfig adamw4() {
-    return AdamW4BitConfig.builder().weightDecay(0.01f).blockSize(32).minQuantizedElements(16)
-        .build();
   }
 
   /** A fresh base optimizer of a kind. */
@@ -54,7 +59,6 @@ public final class ResumeVariants {
     return switch (base) {
       case SGD -> SgdMomentum.builder().momentum(0.9f).weightDecay(1e-3f).build();
       case ADAMW -> AdamW.builder().weightDecay(0.01f).build();
-      case ADAMW4 -> new AdamW4Bit(adamw4());
     };
   }
 
@@ -83,11 +87,20 @@ public final class ResumeVariants {
   public static Supplier<ShampooOptimizer> shampoo(
       Supplier<PreconditionerRepresentation> representation, Base base,
       Distribution distribution) {
-    float lr = base == Base.SGD ? 0.05f : 0.01f;
+    return shampoo(representation, base::create, base.learningRate(), distribution);
+  }
+
+  /**
+   * Fresh Shampoo optimizers with a representation, a base of another module (made by {@code
+   * base}), its learning rate and a distribution.
+   */
+  public static Supplier<ShampooOptimizer> shampoo(
+      Supplier<PreconditionerRepresentation> representation, Supplier<BaseOptimizer> base,
+      float learningRate, Distribution distribution) {
     return () -> ShampooOptimizer.builder()
-        .config(config(lr))
+        .config(config(learningRate))
         .representation(representation.get())
-        .baseOptimizer(base(base))
+        .baseOptimizer(base.get())
         .distribution(distribution)
         .build();
   }
@@ -99,10 +112,15 @@ public final class ResumeVariants {
 
   /** Fresh standalone base optimizers (DJL adapters). */
   public static Supplier<BaseOptimizerAdapter> alone(Base base) {
-    float lr = base == Base.SGD ? 0.05f : 0.01f;
+    return alone(base::create, base.learningRate());
+  }
+
+  /** Fresh standalone base optimizers of another module (DJL adapters). */
+  public static Supplier<BaseOptimizerAdapter> alone(Supplier<BaseOptimizer> base,
+      float learningRate) {
     return () -> BaseOptimizerAdapter.builder()
-        .baseOptimizer(base(base))
-        .learningRateTracker(ai.djl.training.tracker.Tracker.fixed(lr))
+        .baseOptimizer(base.get())
+        .learningRateTracker(ai.djl.training.tracker.Tracker.fixed(learningRate))
         .build();
   }
 }
