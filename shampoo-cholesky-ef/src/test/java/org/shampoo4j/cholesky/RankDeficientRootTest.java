@@ -1,6 +1,7 @@
 package org.shampoo4j.cholesky;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shampoo4j.testing.MatrixErrors.nre;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -95,20 +96,6 @@ class RankDeficientRootTest {
         }
       }
     }
-    return out;
-  }
-
-  private static double nre(DMatrixRMaj approx, DMatrixRMaj exact) {
-    DMatrixRMaj diff = approx.copy();
-    CommonOps_DDRM.subtractEquals(diff, exact);
-    return CommonOps_DDRM.elementSum(elementSquare(diff)) == 0 ? 0
-        : Math.sqrt(CommonOps_DDRM.elementSum(elementSquare(diff))
-            / CommonOps_DDRM.elementSum(elementSquare(exact)));
-  }
-
-  private static DMatrixRMaj elementSquare(DMatrixRMaj a) {
-    DMatrixRMaj out = a.copy();
-    CommonOps_DDRM.elementMult(out, a);
     return out;
   }
 }

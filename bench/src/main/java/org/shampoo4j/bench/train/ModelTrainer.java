@@ -35,6 +35,7 @@ import org.shampoo4j.bench.variant.VariantSettings;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.health.HealthReport;
 import java.io.IOException;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 
 /**
@@ -49,7 +50,7 @@ import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
  * accuracy are summed on the device and read once per epoch; on a GPU the host thus queues work
  * ahead of the device instead of waiting for it every step. Device memory in use is sampled after
  * the first step, every 50 steps and after every epoch and evaluation
- * (see {@link DeviceMemory}).
+ * (see {@link DeviceMemoryProbe}).
  */
 public final class ModelTrainer {
   private static final int EVAL_BATCH = 512;
@@ -64,7 +65,7 @@ public final class ModelTrainer {
   private final TrainTestSplit data;
   private final ModelKind model;
   private final TrainingSettings settings;
-  private final DeviceMemory deviceMemory;
+  private final DeviceMemoryProbe deviceMemory;
   private final Optional<RunCheckpoints> saveTo;
   private final Optional<RunCheckpoints> resumeFrom;
   private final String setup;
@@ -80,7 +81,7 @@ public final class ModelTrainer {
     this.data = Objects.requireNonNull(data, "data");
     this.model = Objects.requireNonNull(model, "model");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.deviceMemory = DeviceMemory.maxOf(settings.devices());
+    this.deviceMemory = DeviceMemoryProbe.maxOf(settings.devices());
     this.saveTo = Optional.empty();
     this.resumeFrom = Optional.empty();
     this.setup = "";
@@ -185,7 +186,7 @@ public final class ModelTrainer {
     private long steps;
     private double trainNanos;
     private MemoryFootprint memory = MemoryFootprint.ZERO;
-    private List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState = List.of();
+    private List<DeviceMemory> deviceState = List.of();
     private List<HealthReport.Block> health = List.of();
     private Optional<String> failure = Optional.empty();
 
