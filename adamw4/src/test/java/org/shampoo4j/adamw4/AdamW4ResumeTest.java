@@ -5,14 +5,8 @@ import java.util.function.Supplier;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
-import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.distributed.Distribution;
-import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
-import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
-import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
-import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 import org.shampoo4j.testing.BitExact;
 import org.shampoo4j.testing.ResumeVariants;
 import org.shampoo4j.testing.TrainingSession;
@@ -29,24 +23,11 @@ class AdamW4ResumeTest {
       AdamW4BitConfig.builder().weightDecay(0.01f).blockSize(32).minQuantizedElements(16)
           .build());
 
-  enum Representation {
-    FP32(FullMatrixRepresentation::new),
-    NAIVE(() -> new NaiveQuantizedRepresentation(new Linear2Map())),
-    EIGEN_LINEAR2(() -> EigenBjorckRepresentation.builder(new Linear2Map()).build()),
-    EIGEN_DT(() -> EigenBjorckRepresentation.builder(new DynamicTreeMap()).build());
-
-    final Supplier<PreconditionerRepresentation> make;
-
-    Representation(Supplier<PreconditionerRepresentation> make) {
-      this.make = make;
-    }
-  }
-
   @Property(tries = 4, seed = "15")
-  void shampooResumesBitForBit(@ForAll Representation representation,
+  void shampooResumesBitForBit(@ForAll ResumeVariants.Representation representation,
       @ForAll @IntRange(min = 1, max = 6) int n, @ForAll @IntRange(min = 1, max = 5) int m)
       throws IOException {
-    var optimizers = ResumeVariants.shampoo(representation.make, ADAMW4,
+    var optimizers = ResumeVariants.shampoo(representation.make(), ADAMW4,
         ResumeVariants.ADAPTIVE_LEARNING_RATE, Distribution.replicated());
     BitExact.assertIdentical(
         TrainingSession.uninterrupted(ResumeVariants.problem(), optimizers, n + m),
@@ -54,10 +35,10 @@ class AdamW4ResumeTest {
   }
 
   @Property(tries = 2, seed = "15")
-  void shardedShampooResumesBitForBit(@ForAll Representation representation,
+  void shardedShampooResumesBitForBit(@ForAll ResumeVariants.Representation representation,
       @ForAll @IntRange(min = 1, max = 6) int n, @ForAll @IntRange(min = 1, max = 5) int m)
       throws IOException {
-    var optimizers = ResumeVariants.shampoo(representation.make, ADAMW4,
+    var optimizers = ResumeVariants.shampoo(representation.make(), ADAMW4,
         ResumeVariants.ADAPTIVE_LEARNING_RATE, ResumeVariants.shardedOnCpu());
     BitExact.assertIdentical(
         TrainingSession.uninterrupted(ResumeVariants.problem(), optimizers, n + m),

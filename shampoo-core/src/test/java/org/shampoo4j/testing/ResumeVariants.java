@@ -2,6 +2,8 @@ package org.shampoo4j.testing;
 
 import ai.djl.Device;
 import java.util.function.Supplier;
+import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
+import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.AdamW;
@@ -12,6 +14,9 @@ import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.Sharded;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
+import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
+import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
+import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 
 /**
  * Small, fast optimizer settings for checkpoint tests: T1 = 2 and T2 = 3 (so short runs cross
@@ -48,6 +53,29 @@ public final class ResumeVariants {
   public static final float SGD_LEARNING_RATE = 0.05f;
   /** The learning rate of the tests with adaptive bases (AdamW, 4-bit AdamW in its module). */
   public static final float ADAPTIVE_LEARNING_RATE = 0.01f;
+
+  /** This module's representations, as the resume properties draw them. */
+  public enum Representation {
+    /** fp32 statistics and roots. */
+    FP32(FullMatrixRepresentation::new),
+    /** Statistic and root quantized directly, Linear-2 map. */
+    NAIVE(() -> new NaiveQuantizedRepresentation(new Linear2Map())),
+    /** 4-bit eigenvectors + Björck, Linear-2 map. */
+    EIGEN_LINEAR2(() -> EigenBjorckRepresentation.builder(new Linear2Map()).build()),
+    /** 4-bit eigenvectors + Björck, dynamic-tree map. */
+    EIGEN_DT(() -> EigenBjorckRepresentation.builder(new DynamicTreeMap()).build());
+
+    private final Supplier<PreconditionerRepresentation> make;
+
+    Representation(Supplier<PreconditionerRepresentation> make) {
+      this.make = make;
+    }
+
+    /** Fresh representations of this kind. */
+    public Supplier<PreconditionerRepresentation> make() {
+      return make;
+    }
+  }
 
   /** The test problem: an MLP 20 → 16 → 16 → 4 on 64 samples. */
   public static Problem problem() {
