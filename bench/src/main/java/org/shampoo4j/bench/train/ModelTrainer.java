@@ -65,7 +65,7 @@ public final class ModelTrainer {
   private final TrainTestSplit data;
   private final ModelKind model;
   private final TrainingSettings settings;
-  private final DeviceMemoryProbe deviceMemory;
+  private final DeviceMemoryProbe memoryProbe;
   private final Optional<RunCheckpoints> saveTo;
   private final Optional<RunCheckpoints> resumeFrom;
   private final String setup;
@@ -81,7 +81,7 @@ public final class ModelTrainer {
     this.data = Objects.requireNonNull(data, "data");
     this.model = Objects.requireNonNull(model, "model");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.deviceMemory = DeviceMemoryProbe.maxOf(settings.devices());
+    this.memoryProbe = DeviceMemoryProbe.maxOf(settings.devices());
     this.saveTo = Optional.empty();
     this.resumeFrom = Optional.empty();
     this.setup = "";
@@ -92,7 +92,7 @@ public final class ModelTrainer {
     this.data = base.data;
     this.model = base.model;
     this.settings = base.settings;
-    this.deviceMemory = base.deviceMemory;
+    this.memoryProbe = base.memoryProbe;
     this.saveTo = saveTo;
     this.resumeFrom = resumeFrom;
     this.setup = Objects.requireNonNull(setup, "setup");
@@ -178,7 +178,7 @@ public final class ModelTrainer {
     private final OptimizerVariant variant;
     private final EpochListener listener;
     private final List<EpochRecord> epochs = new ArrayList<>();
-    private final PeakTracker peak = new PeakTracker(deviceMemory);
+    private final PeakTracker peak = new PeakTracker(memoryProbe);
     // java.util.Random's sequences, with a state a checkpoint can store as plain bytes.
     private Lcg48 order = Lcg48.seeded(settings.seed());
     // A separate stream, so that switching augmentation on does not change the batch order.
@@ -383,7 +383,7 @@ public final class ModelTrainer {
 
   /** Why the device-memory column is empty, if it is (for example on the CPU). */
   public Optional<String> deviceMemoryUnavailable() {
-    return deviceMemory.unavailableReason();
+    return memoryProbe.unavailableReason();
   }
 
   private static List<String> parameterIds(Block block) {
