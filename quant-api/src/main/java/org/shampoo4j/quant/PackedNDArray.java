@@ -16,12 +16,7 @@ import java.util.Objects;
  * frees them and {@link #attach(NDManager)} moves them to another manager.
  */
 public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
-  private final int[] shape;
-  private final Layout layout;
-  private final String codebookId;
-  private final int bits;
-  private final int blockSize;
-  private final Blocking blocking;
+  private final PackedFormat format;
   private final NDArray codes;
   private final NDArray scales;
   private final NDArray fp32;
@@ -36,50 +31,20 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
       NDArray codes,
       NDArray scales,
       NDArray fp32) {
-    this.shape = shape.clone();
-    this.blocking = blocking;
-    this.layout = layout;
-    this.codebookId = codebookId;
-    this.bits = bits;
-    this.blockSize = blockSize;
+    this(new PackedFormat(shape, layout, codebookId, bits, blockSize, blocking), codes, scales,
+        fp32);
+  }
+
+  private PackedNDArray(PackedFormat format, NDArray codes, NDArray scales, NDArray fp32) {
+    this.format = format;
     this.codes = Objects.requireNonNull(codes);
     this.scales = Objects.requireNonNull(scales);
     this.fp32 = Objects.requireNonNull(fp32);
   }
 
   @Override
-  public int[] shape() {
-    return shape.clone();
-  }
-
-  @Override
-  public Layout layout() {
-    return layout;
-  }
-
-  /** Identity of the codebook the codes index into. */
-  public String codebookId() {
-    return codebookId;
-  }
-
-  /** Code width. */
-  public int bits() {
-    return bits;
-  }
-
-  /** Elements per scale. */
-  public int blockSize() {
-    return blockSize;
-  }
-
-  /** How the blocks are laid out. */
-  public Blocking blocking() {
-    return blocking;
-  }
-
-  /** The blocks of this tensor. */
-  public BlockGrid grid() {
-    return BlockGrid.of(shape, blockSize, blocking);
+  public PackedFormat format() {
+    return format;
   }
 
   /** The packed codes, {@code uint8}; read-only by contract. */
@@ -111,7 +76,8 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
   @Override
   public PackedTensor toHost() {
     return new PackedTensor(
-        shape, layout, codebookId, bits, blockSize, blocking,
+        format.shape(), format.layout(), format.codebookId(), format.bits(), format.blockSize(),
+        format.blocking(),
         codes.size() == 0 ? new byte[0] : codes.toByteArray(),
         scales.size() == 0 ? new float[0] : scales.toFloatArray(),
         fp32.size() == 0 ? new float[0] : fp32.toFloatArray());
@@ -142,8 +108,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
     requireLike("codes", this.codes, codes);
     requireLike("scales", this.scales, scales);
     requireLike("fp32 values", this.fp32, fp32);
-    return new PackedNDArray(
-        shape, layout, codebookId, bits, blockSize, blocking, codes, scales, fp32);
+    return new PackedNDArray(format, codes, scales, fp32);
   }
 
   private static void requireLike(String what, NDArray expected, NDArray actual) {
@@ -178,8 +143,7 @@ public final class PackedNDArray implements QuantizedTensor, AutoCloseable {
 
   @Override
   public String toString() {
-    return "PackedNDArray[" + java.util.Arrays.toString(shape) + " " + layout + " " + codebookId
-        + " block=" + blockSize + " " + blocking + " bytes=" + memory().total() + " on "
-        + codes.getDevice() + "]";
+    return "PackedNDArray[" + format + " bytes=" + memory().total() + " on " + codes.getDevice()
+        + "]";
   }
 }

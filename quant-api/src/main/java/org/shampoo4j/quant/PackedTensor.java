@@ -12,12 +12,7 @@ import java.util.Objects;
  * paths are compared.
  */
 public final class PackedTensor implements QuantizedTensor {
-  private final int[] shape;
-  private final Layout layout;
-  private final String codebookId;
-  private final int bits;
-  private final int blockSize;
-  private final Blocking blocking;
+  private final PackedFormat format;
   private final byte[] codes;
   private final float[] scales;
   private final float[] fp32;
@@ -78,12 +73,7 @@ public final class PackedTensor implements QuantizedTensor {
 
   private PackedTensor(int[] shape, Layout layout, String codebookId, int bits, int blockSize,
       Blocking blocking, byte[] codes, float[] scales, float[] fp32, boolean copy) {
-    this.shape = Objects.requireNonNull(shape, "shape").clone();
-    this.blocking = Objects.requireNonNull(blocking, "blocking");
-    this.layout = Objects.requireNonNull(layout, "layout");
-    this.codebookId = Objects.requireNonNull(codebookId, "codebookId");
-    this.bits = bits;
-    this.blockSize = blockSize;
+    this.format = new PackedFormat(shape, layout, codebookId, bits, blockSize, blocking);
     Objects.requireNonNull(codes, "codes");
     Objects.requireNonNull(scales, "scales");
     Objects.requireNonNull(fp32, "fp32");
@@ -94,6 +84,11 @@ public final class PackedTensor implements QuantizedTensor {
   }
 
   private void validate() {
+    int[] shape = format.shape();
+    Layout layout = format.layout();
+    int bits = format.bits();
+    int blockSize = format.blockSize();
+    Blocking blocking = format.blocking();
     long n = Shapes.elementCount(shape);
     if (bits < 1 || bits > Codebook.MAX_BITS) {
       throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
@@ -133,46 +128,17 @@ public final class PackedTensor implements QuantizedTensor {
   private void check(String what, long actual, long expected) {
     if (actual != expected) {
       throw new IllegalArgumentException(
-          "packed tensor of shape " + Arrays.toString(shape) + " (" + layout + ", " + bits
-              + "-bit, block " + blockSize + " " + blocking + ") needs " + expected + " " + what
+          "packed tensor of shape " + Arrays.toString(format.shape()) + " (" + format.layout()
+              + ", " + format.bits() + "-bit, block " + format.blockSize() + " "
+              + format.blocking() + ") needs " + expected + " " + what
               + ", got "
               + actual);
     }
   }
 
   @Override
-  public int[] shape() {
-    return shape.clone();
-  }
-
-  @Override
-  public Layout layout() {
-    return layout;
-  }
-
-  /** Identity of the codebook the codes index into. */
-  public String codebookId() {
-    return codebookId;
-  }
-
-  /** Code width. */
-  public int bits() {
-    return bits;
-  }
-
-  /** Elements per scale. */
-  public int blockSize() {
-    return blockSize;
-  }
-
-  /** How the blocks are laid out. */
-  public Blocking blocking() {
-    return blocking;
-  }
-
-  /** The blocks of this tensor. */
-  public BlockGrid grid() {
-    return BlockGrid.of(shape, blockSize, blocking);
+  public PackedFormat format() {
+    return format;
   }
 
   /** A copy of the packed codes. */
@@ -221,12 +187,7 @@ public final class PackedTensor implements QuantizedTensor {
   @Override
   public boolean equals(Object o) {
     return o instanceof PackedTensor p
-        && layout == p.layout
-        && bits == p.bits
-        && blockSize == p.blockSize
-        && blocking == p.blocking
-        && codebookId.equals(p.codebookId)
-        && Arrays.equals(shape, p.shape)
+        && format.equals(p.format)
         && Arrays.equals(codes, p.codes)
         && Arrays.equals(scales, p.scales)
         && Arrays.equals(fp32, p.fp32);
@@ -234,8 +195,7 @@ public final class PackedTensor implements QuantizedTensor {
 
   @Override
   public int hashCode() {
-    int h = Objects.hash(layout, bits, blockSize, blocking, codebookId);
-    h = 31 * h + Arrays.hashCode(shape);
+    int h = format.hashCode();
     h = 31 * h + Arrays.hashCode(codes);
     h = 31 * h + Arrays.hashCode(scales);
     return 31 * h + Arrays.hashCode(fp32);
@@ -243,7 +203,6 @@ public final class PackedTensor implements QuantizedTensor {
 
   @Override
   public String toString() {
-    return "PackedTensor[" + Arrays.toString(shape) + " " + layout + " " + codebookId
-        + " block=" + blockSize + " " + blocking + " bytes=" + bytes() + "]";
+    return "PackedTensor[" + format + " bytes=" + bytes() + "]";
   }
 }

@@ -5,11 +5,43 @@ package org.shampoo4j.quant;
  * Implementations are immutable.
  */
 public interface QuantizedTensor {
+  /** What the buffers mean: shape, layout, codebook, code width and blocks. */
+  PackedFormat format();
+
   /** The logical shape of the tensor that was quantized. */
-  int[] shape();
+  default int[] shape() {
+    return format().shape();
+  }
 
   /** How the values are stored. */
-  Layout layout();
+  default Layout layout() {
+    return format().layout();
+  }
+
+  /** Identity of the codebook the codes index into. */
+  default String codebookId() {
+    return format().codebookId();
+  }
+
+  /** Code width. */
+  default int bits() {
+    return format().bits();
+  }
+
+  /** Elements per scale. */
+  default int blockSize() {
+    return format().blockSize();
+  }
+
+  /** How the blocks are laid out. */
+  default Blocking blocking() {
+    return format().blocking();
+  }
+
+  /** The blocks of this tensor. */
+  default BlockGrid grid() {
+    return format().grid();
+  }
 
   /** The exact bytes of the buffers held, by kind. */
   MemoryFootprint memory();
@@ -19,10 +51,6 @@ public interface QuantizedTensor {
 
   /** Number of logical elements (product of the shape). */
   default long elementCount() {
-    long n = 1;
-    for (int d : shape()) {
-      n *= d;
-    }
-    return n;
+    return format().elementCount();
   }
 }

@@ -22,6 +22,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /** Laws of {@link CholeskyEfPreconditioner}: PSD by construction, lossless limit, memory, start. */
 class CholeskyEfPreconditionerTest {
@@ -89,8 +90,8 @@ class CholeskyEfPreconditionerTest {
             double r = eps * Host.eigenvalues(ridged)[n - 1];
             CommonOps_DDRM.addEquals(ridged, Host.scaledIdentity(n, r));
             DMatrixRMaj got = Matrices.fromNd(p.statistic(m));
-            worstPlain = Math.max(worstPlain, Host.nre(got, plain));
-            worstRidged = Math.max(worstRidged, Host.nre(got, ridged));
+            worstPlain = Math.max(worstPlain, MatrixErrors.nre(got, plain));
+            worstRidged = Math.max(worstRidged, MatrixErrors.nre(got, ridged));
           }
           assertTrue(worstPlain < 1e-4, "statistic vs fp32 Shampoo recursion, NRE " + worstPlain);
           assertTrue(worstRidged < 1e-5, "statistic vs ridged recursion, NRE " + worstRidged);
@@ -98,10 +99,10 @@ class CholeskyEfPreconditionerTest {
           p.refreshInverseRoot();
           double lambdaMax = Host.eigenvalues(ridged)[n - 1];
           DMatrixRMaj rootReference = Host.inverseRoot(ridged, 4, eps * lambdaMax);
-          double rootNre = Host.nre(Matrices.fromNd(p.inverseRoot(m)), rootReference);
+          double rootNre = MatrixErrors.nre(Matrices.fromNd(p.inverseRoot(m)), rootReference);
           double lambdaPlain = Host.eigenvalues(plain)[n - 1];
           double plainRootNre =
-              Host.nre(Matrices.fromNd(p.inverseRoot(m)), Host.inverseRoot(plain, 4, eps * lambdaPlain));
+              MatrixErrors.nre(Matrices.fromNd(p.inverseRoot(m)), Host.inverseRoot(plain, 4, eps * lambdaPlain));
           System.out.printf(
               "lossless n=%d rootAsCholesky=%s: statistic NRE vs fp32 recursion %.2e, vs ridged"
                   + " recursion %.2e; root NRE vs EJML %.2e (vs unridged recursion %.2e)%n",
@@ -128,8 +129,8 @@ class CholeskyEfPreconditionerTest {
         }
         p.refreshInverseRoot();
         full.refreshInverseRoot();
-        double statNre = Host.nre(Matrices.fromNd(p.statistic(m)), Matrices.fromNd(full.statistic(m)));
-        double rootNre = Host.nre(Matrices.fromNd(p.inverseRoot(m)), Matrices.fromNd(full.inverseRoot(m)));
+        double statNre = MatrixErrors.nre(Matrices.fromNd(p.statistic(m)), Matrices.fromNd(full.statistic(m)));
+        double rootNre = MatrixErrors.nre(Matrices.fromNd(p.inverseRoot(m)), Matrices.fromNd(full.inverseRoot(m)));
         System.out.printf(
             "lossless vs FullMatrixRepresentation, n=%d, 15 updates: statistic NRE %.2e,"
                 + " inverse root NRE %.2e (difference = the ridge kept in the factor)%n",
@@ -225,12 +226,12 @@ class CholeskyEfPreconditionerTest {
           DMatrixRMaj exact = Host.inverseRoot(s, 4, 1e-6 * lambdaMax);
           DMatrixRMaj root = Matrices.fromNd(p.inverseRoot(m));
           double[] eig = Host.eigenvalues(root);
-          double nre = Host.nre(root, exact);
+          double nre = MatrixErrors.nre(root, exact);
           double asymmetry = Host.asymmetry(root);
           System.out.printf(
               "4-bit root of the rebuilt statistic, n=%d, rootAsCholesky=%s: NRE %.4f, AE %.2f°,"
                   + " λmin/λmax of stored root %.3e, asymmetry %.2e, root bytes %d%n",
-              n, rootAsCholesky, nre, Host.angleDegrees(root, exact), eig[0] / eig[n - 1],
+              n, rootAsCholesky, nre, MatrixErrors.angleDegrees(root, exact), eig[0] / eig[n - 1],
               asymmetry, p.memory().total() - p.factorMemory().total());
           // Measured on the CPU (seed 21): 0.0290 (§3 form) and 0.0259 (as Cholesky); 0.05
           // leaves 1.7x (the former 0.5 was 17x).

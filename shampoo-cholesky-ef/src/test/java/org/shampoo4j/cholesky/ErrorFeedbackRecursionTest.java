@@ -19,6 +19,7 @@ import org.shampoo4j.quant.PackedTensor;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * The SPEC §6 recursion, step by step, on the stored state: a host reference with plain loops and
@@ -65,7 +66,7 @@ class ErrorFeedbackRecursionTest {
           DMatrixRMaj ck = DMatrixRMaj.wrap(n, n, toDouble(c));
           DMatrixRMaj rebuilt = new DMatrixRMaj(n, n);
           CommonOps_DDRM.multTransB(ck, ck, rebuilt);
-          double nre = Host.nre(rebuilt, expectedStat);
+          double nre = MatrixErrors.nre(rebuilt, expectedStat);
           worstFactorNre = Math.max(worstFactorNre, nre);
           assertTrue(nre < 1e-4, "step " + k + ": C_k·C_kᵀ vs β·C̃C̃ᵀ+(1−β)G, NRE " + nre);
 

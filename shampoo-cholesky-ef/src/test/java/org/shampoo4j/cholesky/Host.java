@@ -3,7 +3,6 @@ package org.shampoo4j.cholesky;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.NormOps_DDRM;
 import org.ejml.dense.row.RandomMatrices_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
@@ -107,23 +106,6 @@ final class Host {
       }
     }
     return out;
-  }
-
-  /** ‖a − b‖F / ‖b‖F. */
-  static double nre(DMatrixRMaj a, DMatrixRMaj b) {
-    DMatrixRMaj d = new DMatrixRMaj(a.numRows, a.numCols);
-    CommonOps_DDRM.subtract(a, b, d);
-    return NormOps_DDRM.normF(d) / NormOps_DDRM.normF(b);
-  }
-
-  /** The angle in degrees between two matrices as vectors (Frobenius cosine). */
-  static double angleDegrees(DMatrixRMaj a, DMatrixRMaj b) {
-    double dot = 0;
-    for (int i = 0; i < a.getNumElements(); i++) {
-      dot += a.get(i) * b.get(i);
-    }
-    double cos = dot / (NormOps_DDRM.normF(a) * NormOps_DDRM.normF(b));
-    return Math.toDegrees(Math.acos(Math.max(-1, Math.min(1, cos))));
   }
 
   /** ‖λ(a) − λ(b)‖₂ / ‖λ(b)‖₂ over sorted spectra. */

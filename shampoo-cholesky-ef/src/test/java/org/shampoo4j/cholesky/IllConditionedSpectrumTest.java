@@ -15,6 +15,7 @@ import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * On ill-conditioned statistics (SPEC §6 "what must hold"): the statistic rebuilt from the 4-bit
@@ -146,8 +147,8 @@ class IllConditionedSpectrumTest {
     DMatrixRMaj root = Host.inverseRoot(approx, 4, EPS * lambdaMax);
     return new Errors(
         Host.spectralError(approx, exact),
-        Host.nre(root, exactRoot),
-        Host.angleDegrees(root, exactRoot),
+        MatrixErrors.nre(root, exactRoot),
+        MatrixErrors.angleDegrees(root, exactRoot),
         eig[0] / lambdaMax);
   }
 

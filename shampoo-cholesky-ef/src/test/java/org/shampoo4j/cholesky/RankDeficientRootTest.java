@@ -1,16 +1,16 @@
 package org.shampoo4j.cholesky;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.shampoo4j.testing.MatrixErrors.nre;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures;
 import org.shampoo4j.testing.Matrices;
 
 /**
@@ -59,7 +59,7 @@ class RankDeficientRootTest {
             try (NDManager scope = m.newSubManager()) {
               DMatrixRMaj stored = Matrices.fromNd(p.statistic(scope));
               DMatrixRMaj root = Matrices.fromNd(p.inverseRoot(scope));
-              double e = nre(root, exactRidgedRoot(stored, eps));
+              double e = nre(root, RepresentationFixtures.inverseRoot(stored, eps, 4));
               System.out.printf("rank-%d cholesky, eps %.0e, round %d: root NRE vs exact ridged "
                   + "root of the stored statistic %.2e%n", RANK, eps, round, e);
               worst = Math.max(worst, e);
@@ -72,43 +72,5 @@ class RankDeficientRootTest {
       }
     }
     assertTrue(failures.isEmpty(), String.join("; ", failures));
-  }
-
-  /** {@code (S + eps·λmax(S)·I)^(−1/4)} in float64. */
-  private static DMatrixRMaj exactRidgedRoot(DMatrixRMaj s, double eps) {
-    int n = s.numRows;
-    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
-    if (!eig.decompose(s.copy())) {
-      throw new IllegalStateException("eigendecomposition failed");
-    }
-    double max = 0;
-    for (int i = 0; i < n; i++) {
-      max = Math.max(max, eig.getEigenvalue(i).getReal());
-    }
-    DMatrixRMaj out = new DMatrixRMaj(n, n);
-    for (int i = 0; i < n; i++) {
-      DMatrixRMaj v = eig.getEigenVector(i);
-      double d = Math.pow(Math.max(eig.getEigenvalue(i).getReal(), 0) + eps * max, -0.25);
-      for (int r = 0; r < n; r++) {
-        for (int c = 0; c < n; c++) {
-          out.add(r, c, d * v.get(r, 0) * v.get(c, 0));
-        }
-      }
-    }
-    return out;
-  }
-
-  private static double nre(DMatrixRMaj approx, DMatrixRMaj exact) {
-    DMatrixRMaj diff = approx.copy();
-    CommonOps_DDRM.subtractEquals(diff, exact);
-    return CommonOps_DDRM.elementSum(elementSquare(diff)) == 0 ? 0
-        : Math.sqrt(CommonOps_DDRM.elementSum(elementSquare(diff))
-            / CommonOps_DDRM.elementSum(elementSquare(exact)));
-  }
-
-  private static DMatrixRMaj elementSquare(DMatrixRMaj a) {
-    DMatrixRMaj out = a.copy();
-    CommonOps_DDRM.elementMult(out, a);
-    return out;
   }
 }

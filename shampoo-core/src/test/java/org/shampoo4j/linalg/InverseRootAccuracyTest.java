@@ -10,6 +10,7 @@ import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Accuracy report of {@code A^(-1/4)} on ill-conditioned SPD matrices (float32 inputs) against
@@ -78,7 +79,7 @@ class InverseRootAccuracyTest {
             }
             double ridge = ridged ? EPS * exact.max() : 0;
             DMatrixRMaj want = exact.inverseRoot(4, ridge);
-            double floor = Reference.nre(rounded.inverseRoot(4, ridge), want);
+            double floor = MatrixErrors.nre(rounded.inverseRoot(4, ridge), want);
             double[][] errors = new double[methods.length][];
             try (NDManager sub = m.newSubManager()) {
               NDArray nd = Matrices.toNd(sub, a);
@@ -90,7 +91,7 @@ class InverseRootAccuracyTest {
                   assertTrue(Double.isFinite(got.get(e)), methods[k].name() + " not finite");
                 }
                 errors[k] =
-                    new double[] {Reference.nre(got, want), Reference.angleDegrees(got, want)};
+                    new double[] {MatrixErrors.nre(got, want), MatrixErrors.angleDegrees(got, want)};
               }
             }
             rows.add(

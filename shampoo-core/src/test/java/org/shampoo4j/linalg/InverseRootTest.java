@@ -14,6 +14,7 @@ import net.jqwik.api.constraints.IntRange;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Both {@link InverseRootMethod}s against EJML's {@code A^(-1/p)} computed in double.
@@ -43,9 +44,9 @@ class InverseRootTest {
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m)) {
       NDArray nd = Matrices.toNd(m, a);
-      double eigh = Reference.nre(Matrices.fromNd(new EighInverseRoot(f).inverseRoot(nd, 4)), want);
+      double eigh = MatrixErrors.nre(Matrices.fromNd(new EighInverseRoot(f).inverseRoot(nd, 4)), want);
       double newton =
-          Reference.nre(
+          MatrixErrors.nre(
               Matrices.fromNd(new CoupledNewtonInverseRoot(f).inverseRoot(nd, 4)), want);
       System.out.printf(
           "n=%d cond=%.0e scale=%.0e  NRE eigh=%.2e newton10=%.2e%n",
@@ -65,7 +66,7 @@ class InverseRootTest {
       NDArray nd = Matrices.toNd(m, a);
       for (InverseRootMethod method :
           new InverseRootMethod[] {new EighInverseRoot(f), new CoupledNewtonInverseRoot(f)}) {
-        double nre = Reference.nre(Matrices.fromNd(method.inverseRoot(nd, p)), want);
+        double nre = MatrixErrors.nre(Matrices.fromNd(method.inverseRoot(nd, p)), want);
         assertTrue(nre < NEWTON_TOLERANCE, method.name() + " p=" + p + " NRE " + nre);
       }
     }

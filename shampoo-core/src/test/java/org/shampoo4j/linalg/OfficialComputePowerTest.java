@@ -16,6 +16,7 @@ import org.ejml.dense.row.RandomMatrices_DDRM;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.testing.HostComputePower;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * {@link OfficialComputePower} (fp32, on the device) against {@link HostComputePower}, the same
@@ -50,7 +51,7 @@ class OfficialComputePowerTest {
       NDArray nd = Matrices.toNd(m, a);
       OfficialComputePower official = new OfficialComputePower(EPS);
       double lambda = official.maxEigenvalue(nd).getFloat();
-      double nre = Reference.nre(Matrices.fromNd(official.inverseRoot(nd, 4)), want.root());
+      double nre = MatrixErrors.nre(Matrices.fromNd(official.inverseRoot(nd, 4)), want.root());
       System.out.printf("n=%d cond=1e%d asym=%.0e: host %d steps (%s), λ̂ %.6g vs %.6g, NRE %.2e%n",
           n, log10Condition, asymmetry, want.steps(), want.stop(), lambda, want.lambda(), nre);
       assertEquals(want.lambda(), lambda, 1e-5 * Math.abs(want.lambda()));
@@ -75,7 +76,7 @@ class OfficialComputePowerTest {
     assertTrue(want.steps() < 10);
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray root = new OfficialComputePower(EPS).inverseRoot(Matrices.toNd(m, a), 4);
-      double nre = Reference.nre(Matrices.fromNd(root), want.root());
+      double nre = MatrixErrors.nre(Matrices.fromNd(root), want.root());
       assertTrue(nre < TOLERANCE, "NRE vs host reference " + nre);
     }
   }
@@ -90,7 +91,7 @@ class OfficialComputePowerTest {
     DMatrixRMaj exact = Reference.inverseRoot(a, 4, ridge);
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray root = new OfficialComputePower(EPS).inverseRoot(Matrices.toNd(m, a), 4);
-      double nre = Reference.nre(Matrices.fromNd(root), exact);
+      double nre = MatrixErrors.nre(Matrices.fromNd(root), exact);
       System.out.printf("well conditioned: %d host steps, NRE vs exact root %.2e%n", want.steps(),
           nre);
       assertTrue(nre < 1e-5, "NRE vs exact root " + nre);

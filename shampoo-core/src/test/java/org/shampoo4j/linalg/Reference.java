@@ -134,23 +134,6 @@ final class Reference {
     }
   }
 
-  /** Normalised relative error {@code ‖B − A‖F / ‖A‖F} (A is the reference). */
-  static double nre(DMatrixRMaj approx, DMatrixRMaj reference) {
-    DMatrixRMaj d = new DMatrixRMaj(reference.numRows, reference.numCols);
-    CommonOps_DDRM.subtract(approx, reference, d);
-    return NormOps_DDRM.normF(d) / NormOps_DDRM.normF(reference);
-  }
-
-  /** Angle error in degrees: arccos of the Frobenius cosine between two matrices. */
-  static double angleDegrees(DMatrixRMaj approx, DMatrixRMaj reference) {
-    double dot = 0;
-    for (int i = 0; i < reference.getNumElements(); i++) {
-      dot += approx.get(i) * reference.get(i);
-    }
-    double cos = dot / (NormOps_DDRM.normF(approx) * NormOps_DDRM.normF(reference));
-    return Math.toDegrees(Math.acos(Math.min(1.0, cos)));
-  }
-
   /** {@code ‖A·Aᵀ − I‖F}. */
   static double orthogonalityError(DMatrixRMaj a) {
     DMatrixRMaj g = new DMatrixRMaj(a.numRows, a.numRows);

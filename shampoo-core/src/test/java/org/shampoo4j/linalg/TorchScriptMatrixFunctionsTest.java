@@ -16,6 +16,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /** {@link TorchScriptMatrixFunctions} against EJML (double) and against the defining identities. */
 class TorchScriptMatrixFunctionsTest {
@@ -37,7 +38,7 @@ class TorchScriptMatrixFunctionsTest {
       assertEquals(new Shape(n, n), pairs.vectors().getShape());
       NDArray v = pairs.vectors();
       NDArray rebuilt = v.mul(pairs.values().expandDims(0)).matMul(v.transpose());
-      double nre = Reference.nre(Matrices.fromNd(rebuilt), a);
+      double nre = MatrixErrors.nre(Matrices.fromNd(rebuilt), a);
       assertTrue(nre < 1e-5, "eigh reconstruction NRE " + nre);
       assertTrue(Reference.columnOrthogonalityError(Matrices.fromNd(v)) < 1e-4 * Math.sqrt(n));
       float[] got = pairs.values().toFloatArray();
@@ -75,7 +76,7 @@ class TorchScriptMatrixFunctionsTest {
       }
       DMatrixRMaj qr = new DMatrixRMaj(n, n);
       CommonOps_DDRM.mult(qd, rd, qr);
-      assertTrue(Reference.nre(qr, a) < 1e-5, "QR ≠ A");
+      assertTrue(MatrixErrors.nre(qr, a) < 1e-5, "QR ≠ A");
     }
   }
 
@@ -107,7 +108,7 @@ class TorchScriptMatrixFunctionsTest {
       }
       DMatrixRMaj cct = new DMatrixRMaj(n, n);
       CommonOps_DDRM.multTransB(cd, cd, cct);
-      double nre = Reference.nre(cct, a);
+      double nre = MatrixErrors.nre(cct, a);
       assertTrue(nre < 1e-5, "C·Cᵀ NRE " + nre);
     }
   }

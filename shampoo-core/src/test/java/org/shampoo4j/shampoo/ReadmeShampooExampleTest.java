@@ -10,11 +10,8 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import com.google.inject.Guice;
 import org.junit.jupiter.api.Test;
-import org.shampoo4j.adamw4.AdamW4BitConfig;
 import org.shampoo4j.quant.linear2.Linear2Module;
 import org.shampoo4j.shampoo.base.SgdMomentum;
 import org.shampoo4j.shampoo.guice.EigenBjorckModule;
@@ -75,14 +72,11 @@ class ReadmeShampooExampleTest {
     // --- README snippet begins ---
     ShampooOptimizer plain = ShampooOptimizer.builder().config(config).representation(new
         FullMatrixRepresentation()).build();
-    Optimizer adamw4 =
-        AdamW4BitConfig.builder().weightDecay(0.01f).build().djlOptimizer().learningRateTracker(Tracker.fixed(1e-3f)).build();
     // --- README snippet ends ---
+    // (The README's 4-bit AdamW line: ReadmeAdamW4ExampleTest in the adamw4 module.)
     try (plain) {
       LossCurve shampooCurve = TrainingHarness.train(SyntheticMlp.standard(), plain, 10);
-      LossCurve adamCurve = TrainingHarness.train(SyntheticMlp.standard(), adamw4, 10);
       assertTrue(shampooCurve.finalLoss() < shampooCurve.losses()[0]);
-      assertTrue(adamCurve.finalLoss() < adamCurve.losses()[0]);
     }
   }
 }

@@ -2,8 +2,8 @@ package org.shampoo4j.testing;
 
 import ai.djl.Device;
 import java.util.function.Supplier;
-import org.shampoo4j.adamw4.AdamW4Bit;
-import org.shampoo4j.adamw4.AdamW4BitConfig;
+import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
+import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.AdamW;
@@ -14,6 +14,9 @@ import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.Sharded;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
+import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
+import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
+import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 
 /**
  * Small, fast optimizer settings for checkpoint tests: T1 = 2 and T2 = 3 (so short runs cross
@@ -33,9 +36,45 @@ public final class ResumeVariants {
     /** SGD with momentum 0.9 and weight decay. */
     SGD,
     /** AdamW. */
-    ADAMW,
-    /** 4-bit AdamW with thresholds low enough that the test's moments are quantized. */
-    ADAMW4
+    ADAMW;
+
+    /** A fresh optimizer of this kind. */
+    public BaseOptimizer create() {
+      return base(this);
+    }
+
+    /** The learning rate the tests use with it. */
+    public float learningRate() {
+      return this == SGD ? SGD_LEARNING_RATE : ADAPTIVE_LEARNING_RATE;
+    }
+  }
+
+  /** The learning rate of the tests with SGD. */
+  public static final float SGD_LEARNING_RATE = 0.05f;
+  /** The learning rate of the tests with adaptive bases (AdamW, 4-bit AdamW in its module). */
+  public static final float ADAPTIVE_LEARNING_RATE = 0.01f;
+
+  /** This module's representations, as the resume properties draw them. */
+  public enum Representation {
+    /** fp32 statistics and roots. */
+    FP32(FullMatrixRepresentation::new),
+    /** Statistic and root quantized directly, Linear-2 map. */
+    NAIVE(() -> new NaiveQuantizedRepresentation(new Linear2Map())),
+    /** 4-bit eigenvectors + Björck, Linear-2 map. */
+    EIGEN_LINEAR2(() -> EigenBjorckRepresentation.builder(new Linear2Map()).build()),
+    /** 4-bit eigenvectors + Björck, dynamic-tree map. */
+    EIGEN_DT(() -> EigenBjorckRepresentation.builder(new DynamicTreeMap()).build());
+
+    private final Supplier<PreconditionerRepresentation> make;
+
+    Representation(Supplier<PreconditionerRepresentation> make) {
+      this.make = make;
+    }
+
+    /** Fresh representations of this kind. */
+    public Supplier<PreconditionerRepresentation> make() {
+      return make;
+    }
   }
 
   /** The test problem: an MLP 20 → 16 → 16 → 4 on 64 samples. */
@@ -43,18 +82,11 @@ public final class ResumeVariants {
     return new SyntheticMlp(64, 20, 16, 4, 3);
   }
 
-  /** The 4-bit AdamW configuration (blocks of 32, quantized from 16 elements). */
-  public static AdamW4BitConfig adamw4() {
-    return AdamW4BitConfig.builder().weightDecay(0.01f).blockSize(32).minQuantizedElements(16)
-        .build();
-  }
-
   /** A fresh base optimizer of a kind. */
   public static BaseOptimizer base(Base base) {
     return switch (base) {
       case SGD -> SgdMomentum.builder().momentum(0.9f).weightDecay(1e-3f).build();
       case ADAMW -> AdamW.builder().weightDecay(0.01f).build();
-      case ADAMW4 -> new AdamW4Bit(adamw4());
     };
   }
 
@@ -83,11 +115,20 @@ public final class ResumeVariants {
   public static Supplier<ShampooOptimizer> shampoo(
       Supplier<PreconditionerRepresentation> representation, Base base,
       Distribution distribution) {
-    float lr = base == Base.SGD ? 0.05f : 0.01f;
+    return shampoo(representation, base::create, base.learningRate(), distribution);
+  }
+
+  /**
+   * Fresh Shampoo optimizers with a representation, a base of another module (made by {@code
+   * base}), its learning rate and a distribution.
+   */
+  public static Supplier<ShampooOptimizer> shampoo(
+      Supplier<PreconditionerRepresentation> representation, Supplier<BaseOptimizer> base,
+      float learningRate, Distribution distribution) {
     return () -> ShampooOptimizer.builder()
-        .config(config(lr))
+        .config(config(learningRate))
         .representation(representation.get())
-        .baseOptimizer(base(base))
+        .baseOptimizer(base.get())
         .distribution(distribution)
         .build();
   }
@@ -99,10 +140,15 @@ public final class ResumeVariants {
 
   /** Fresh standalone base optimizers (DJL adapters). */
   public static Supplier<BaseOptimizerAdapter> alone(Base base) {
-    float lr = base == Base.SGD ? 0.05f : 0.01f;
+    return alone(base::create, base.learningRate());
+  }
+
+  /** Fresh standalone base optimizers of another module (DJL adapters). */
+  public static Supplier<BaseOptimizerAdapter> alone(Supplier<BaseOptimizer> base,
+      float learningRate) {
     return () -> BaseOptimizerAdapter.builder()
-        .baseOptimizer(base(base))
-        .learningRateTracker(ai.djl.training.tracker.Tracker.fixed(lr))
+        .baseOptimizer(base.get())
+        .learningRateTracker(ai.djl.training.tracker.Tracker.fixed(learningRate))
         .build();
   }
 }

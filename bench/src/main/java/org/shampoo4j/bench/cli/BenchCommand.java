@@ -18,10 +18,8 @@ import org.shampoo4j.bench.data.LabeledImages;
 import org.shampoo4j.bench.data.SyntheticDataset;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
-import org.shampoo4j.bench.report.BestEffortCharts;
 import org.shampoo4j.bench.report.ChartWriter;
 import org.shampoo4j.bench.report.CsvReport;
-import org.shampoo4j.bench.report.ResultTable;
 import org.shampoo4j.bench.train.ModelTrainer;
 import org.shampoo4j.bench.train.RunCheckpoints;
 import org.shampoo4j.bench.train.RunResult;
@@ -103,8 +101,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Network: mlp (2 hidden ReLU layers), resnet (tiny residual CNN with batch "
           + "norm), resnet18 (ResNet-18 for small images, widths 64-512 at --width 64) or vit "
           + "(vision transformer: 4x4 patches, 6 pre-norm blocks, layer norm, width 192). "
-          + "Default: ${DEFAULT-VALUE}.")
-  String model = "mlp";
+          + "Default: ${DEFAULT-VALUE}.", defaultValue = "mlp")
+  ModelKind model;
 
   @Option(names = "--width", paramLabel = "N",
       description = "MLP hidden units; resnet: 4x the stem's channels; resnet18: first stage's "
@@ -116,8 +114,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Data: digits (built in: UCI optdigits, CC BY 4.0), synthetic (seeded "
           + "teacher-network task, 2000 train / 500 test) or fashion-mnist (60k/10k 28x28, read "
           + "from --data or /usr/share/datasets/fashion-mnist: Debian's dataset-fashion-mnist). "
-          + "Default: ${DEFAULT-VALUE}.")
-  String dataset = "digits";
+          + "Default: ${DEFAULT-VALUE}.", defaultValue = "digits")
+  Choices.Dataset dataset;
 
   @Option(names = "--data", paramLabel = "DIR",
       description = "Local MNIST / Fashion-MNIST (IDX files, gz or not; also a subset written by "
@@ -148,8 +146,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--device", paramLabel = "cpu|gpu",
       description = "Where to train. gpu needs a CUDA build of the PyTorch native library on "
-          + "the class path. Default: ${DEFAULT-VALUE}.")
-  String device = "cpu";
+          + "the class path. Default: ${DEFAULT-VALUE}.", defaultValue = "cpu")
+  Choices.DeviceKind device;
 
   @Option(names = "--devices", paramLabel = "N",
       description = "Train on the first N GPUs with DJL's multi-device trainer (optDevices; DJL "
@@ -161,14 +159,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Shampoo on several devices: replicated (every device keeps the whole "
           + "optimizer state and repeats the step, as DJL's optimizers do) or sharded (every "
           + "preconditioner block has one owner device; the step runs once and the new weights "
-          + "are copied to the replicas). Default: ${DEFAULT-VALUE}.")
-  String distribution = "replicated";
+          + "are copied to the replicas). Default: ${DEFAULT-VALUE}.", defaultValue = "replicated")
+  Choices.DistributionKind distribution;
 
   @Option(names = "--reduction", paramLabel = "mean|sum",
       description = "What every optimizer does with DJL's summed multi-device gradient: mean "
           + "(divide by N: the step of one device on the same global batch) or sum (DJL's own "
-          + "optimizers). Default: ${DEFAULT-VALUE}.")
-  String reduction = "mean";
+          + "optimizers). Default: ${DEFAULT-VALUE}.", defaultValue = "mean")
+  GradientReduction reduction;
 
   @Option(names = "--threads", paramLabel = "N",
       description = "PyTorch intra-op and inter-op threads, set before the engine starts. The "
@@ -186,8 +184,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = "device: copy the data sets to the training device once and gather, crop and "
           + "flip each batch there (no host-device copy per step); host: assemble and augment "
           + "each batch on the host and copy it (for data that does not fit on the device). Both "
-          + "give the same images. Default: ${DEFAULT-VALUE}.")
-  String dataOn = "device";
+          + "give the same images. Default: ${DEFAULT-VALUE}.", defaultValue = "device")
+  Choices.DataPlacement dataOn;
 
   @Option(names = "--lr-sgd", paramLabel = "LR",
       description = "Peak learning rate of SGD-momentum (and of Shampoo on SGD). "
@@ -219,7 +217,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Learning-rate schedule: constant, or linear warm-up (--warmup-epochs) then "
           + "cosine decay to 0 at the last step. Default: per model (constant for mlp/resnet, "
           + "cosine for resnet18/vit).")
-  String schedule;
+  Choices.Schedule schedule;
 
   @Option(names = "--warmup-epochs", paramLabel = "N",
       description = "Epochs of linear warm-up before the cosine decay. Default: per model (0, 0, "
@@ -230,7 +228,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Training-image augmentation: none, or random crop (zero padding "
           + "--crop-padding) and horizontal flip. Default: per model (none for mlp/resnet, "
           + "crop-flip for resnet18/vit; use none for digits).")
-  String augment;
+  Choices.Augment augment;
 
   @Option(names = "--crop-padding", paramLabel = "PX",
       description = "Padding of the random crop. Default: ${DEFAULT-VALUE}.")
@@ -239,7 +237,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--shampoo-base", paramLabel = "sgd|adamw",
       description = "Base optimizer Shampoo grafts onto. Default: per model (sgd, sgd, sgd, "
           + "adamw).")
-  String shampooBase;
+  BaseKind shampooBase;
 
   @Option(names = "--t1", paramLabel = "N",
       description = "Shampoo statistic update interval T1 (steps). Default: per model (10, 10, "
@@ -252,11 +250,11 @@ public final class BenchCommand implements Callable<Integer> {
   Integer t2;
 
   @Option(names = "--non-finite-policy",
-      paramLabel = "guarded|throw|skip|deferred_throw|unchecked",
+      paramLabel = "guarded|throw|skip|deferred-throw|unchecked",
       description = "What every variant does with a non-finite gradient (see NonFinitePolicy);"
           + " throw reads max|g| to the host per parameter and step, guarded once per step."
-          + " Default: ${DEFAULT-VALUE}.")
-  String nonFinitePolicy = "guarded";
+          + " Default: ${DEFAULT-VALUE}.", defaultValue = "guarded")
+  NonFinitePolicy nonFinitePolicy;
 
   @Option(names = "--max-order", paramLabel = "N",
       description = "Largest preconditioner order before blocking. Default: ${DEFAULT-VALUE}.")
@@ -320,7 +318,10 @@ public final class BenchCommand implements Callable<Integer> {
   /** A picocli command line for {@code command}. */
   static CommandLine commandLine(BenchCommand command) {
     CommandLine cl = new CommandLine(command);
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    CliEnumConverter.register(cl, ModelKind.class, Choices.Dataset.class,
+        Choices.DeviceKind.class, Choices.DistributionKind.class, GradientReduction.class,
+        Choices.DataPlacement.class, Choices.Schedule.class, Choices.Augment.class,
+        BaseKind.class, NonFinitePolicy.class);
     return ShortUsageErrors.install(cl);
   }
 
@@ -336,10 +337,25 @@ public final class BenchCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
+    configureEngine();
+    BenchRun run = plan(catalogue);
+    run.printHeader(out);
+    RunJournal journal;
+    // Held until the run ends: another run must not save into (or clean) the same directory.
+    try (java.io.Closeable lock = checkCheckpoints(run.saveTo(), run.resumeFrom(),
+        run.variants(), out)) {
+      journal = run.train(out, err);
+    }
+    return run.report(journal, out, err,
+        noCharts ? Optional.empty() : Optional.of(chartWriter));
+  }
+
+  /** Threads and cuDNN, which DJL reads once, when the PyTorch engine starts. */
+  private void configureEngine() {
     if (threads < 1) {
       throw usage("--threads must be positive, got " + threads, null);
     }
-    // DJL reads these once, when the PyTorch engine starts; an explicit -D setting wins.
+    // An explicit -D setting wins.
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
     if (cudnnBenchmark != null) {
@@ -349,25 +365,22 @@ public final class BenchCommand implements Callable<Integer> {
         throw usage(e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * Checks the options, loads the data and sets up the trainer: every usage error is found here,
+   * before the first step (a run must not train for hours and then fail to write).
+   */
+  private BenchRun plan(VariantCatalogue catalogue) {
     List<OptimizerVariant> selected;
-    ModelKind modelKind;
+    TrainingRecipe recipe = TrainingRecipe.of(model);
     TrainingSettings trainingSettings;
-    TrainingRecipe recipe;
     try {
       selected = variants.isEmpty() ? catalogue.all() : catalogue.select(variants);
-      modelKind = parseEnum(ModelKind.class, model, "--model");
-      recipe = TrainingRecipe.of(modelKind);
-      trainingSettings = TrainingSettings.builder()
-          .epochs(or(epochs, recipe.epochs())).batchSize(or(batchSize, recipe.batchSize()))
-          .seed(seed).width(or(width, modelKind.defaultWidth()))
-          .devices(devices()).progress(!noProgress)
-          .augmentation(augmentation(recipe))
-          .dataOnDevice(dataOnDevice())
-          .build();
+      trainingSettings = trainingSettings(recipe);
       if (maxTrain < 1 || maxTest < 1) {
         throw new IllegalArgumentException("--max-train and --max-test must be positive");
       }
-      // Before the first step: a run must not train for hours and then fail to write.
       OutputDirectories.requireWritable(this.out, "--out");
       if (checkpoint != null) {
         OutputDirectories.requireWritable(checkpoint, "--checkpoint");
@@ -375,108 +388,54 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage(), e);
     }
-    TrainTestSplit split;
-    try {
-      split = loadData().limit(maxTrain, maxTest);
-      LabeledImages train = split.train();
-      modelKind.checkInput(train.channels(), train.height(), train.width());
-    } catch (IOException | IllegalArgumentException e) {
-      throw usage("cannot load data: " + e.getMessage(), e);
-    }
-    ModelTrainer trainer = new ModelTrainer(split, modelKind, trainingSettings);
+    TrainTestSplit split = data();
+    ModelTrainer trainer = new ModelTrainer(split, model, trainingSettings);
     VariantSettings variantSettings;
     try {
       variantSettings = variantSettings(recipe, trainingSettings, trainer.stepsPerEpoch());
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage(), e);
     }
-    // Everything that shapes a run except its length and device: a checkpoint must match it.
-    String setup = String.format(Locale.ROOT, "data %s; model %s width %d; batch %d; seed %d; "
-            + "augmentation %s; T1 %d, T2 %d, max order %d, base %s, lr %s, schedule %s; weight "
-            + "decay SGD %s, AdamW %s; momentum %s; lr SGD %s, AdamW %s",
-        split.describe(), modelKind.cliName(), trainingSettings.width(),
-        trainingSettings.batchSize(), seed, trainingSettings.augmentation(),
-        variantSettings.statisticInterval(), variantSettings.rootInterval(),
-        variantSettings.maxOrder(), variantSettings.shampooBase().cliName(),
-        variantSettings.shampooLearningRate(), variantSettings.schedule(),
-        variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay(),
-        variantSettings.momentum(), variantSettings.sgdLearningRate(),
-        variantSettings.adamwLearningRate());
     Optional<RunCheckpoints> saveTo = Optional.ofNullable(checkpoint).map(RunCheckpoints::new);
     Optional<RunCheckpoints> resumeFrom = Optional.ofNullable(resume).map(RunCheckpoints::new);
-    trainer = trainer.withCheckpoints(saveTo, resumeFrom, setup);
-    List<RunResult> earlier = List.of();
-    if (append) {
-      try {
-        earlier = CsvReport.read(this.out);
-      } catch (IOException e) {
-        throw usage("--append: cannot read the earlier results: " + e.getMessage(), e);
-      }
-    }
-    String baseId = variantSettings.shampooBase().cliName();
-    out.printf(Locale.ROOT, "data: %s%nmodel: %s width %d, %d epochs x %d steps, batch %d, "
-            + "seed %d, devices %s, augmentation %s%nShampoo: T1 %d, T2 %d, base %s, lr %s, "
-            + "schedule %s, %s, gradient %s; weight decay SGD %s, AdamW %s%n",
-        split.describe(), modelKind.cliName(), trainingSettings.width(),
-        trainingSettings.epochs(), trainer.stepsPerEpoch(), trainingSettings.batchSize(), seed,
-        trainingSettings.devices(), trainingSettings.augmentation(),
-        variantSettings.statisticInterval(), variantSettings.rootInterval(), baseId,
-        variantSettings.shampooLearningRate(), variantSettings.schedule(),
-        variantSettings.distribution().name(),
-        variantSettings.distribution().reduction().name().toLowerCase(Locale.ROOT),
-        variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay());
-    trainer.deviceMemoryUnavailable().ifPresent(r -> out.println("peak device memory: " + r));
-    if (trainingSettings.device().isGpu() && selected.size() > 1) {
-      out.println("note: peak device memory is exact for the first variant of a process only "
-          + "(PyTorch caches freed GPU memory); run one variant per process with --append for "
-          + "every variant's own peak");
-    }
-    if (!earlier.isEmpty()) {
-      out.println("appending to " + earlier.size() + " earlier run(s) in " + this.out);
-    }
-    out.println();
-    out.flush();
+    trainer = trainer.withCheckpoints(saveTo, resumeFrom,
+        BenchRun.setup(split, model, trainingSettings, variantSettings));
+    return new BenchRun(selected, model, split, trainingSettings, variantSettings, trainer,
+        saveTo, resumeFrom, earlierResults(), this.out);
+  }
 
-    // Held until the run ends: another run must not save into (or clean) the same directory.
-    java.io.Closeable checkpointLock = checkCheckpoints(saveTo, resumeFrom, selected, out);
-    RunJournal journal = new RunJournal(this.out, baseId, earlier, err);
-    Thread hook = journal.shutdownHook();
-    Runtime.getRuntime().addShutdownHook(hook);
-    EpochLog log = new EpochLog(noProgress ? out : null, selected.size(),
-        trainingSettings.epochs());
+  private TrainingSettings trainingSettings(TrainingRecipe recipe) {
+    return TrainingSettings.builder()
+        .epochs(or(epochs, recipe.epochs())).batchSize(or(batchSize, recipe.batchSize()))
+        .seed(seed).width(or(width, model.defaultWidth()))
+        .devices(devices()).progress(!noProgress)
+        .augmentation(augmentation(recipe))
+        .dataOnDevice(dataOn == Choices.DataPlacement.DEVICE)
+        .build();
+  }
+
+  /** The data, limited to --max-train / --max-test, checked against the model's input. */
+  private TrainTestSplit data() {
     try {
-      for (OptimizerVariant v : selected) {
-        RunResult r = trainer.train(v, variantSettings, (soFar, planned) -> {
-          journal.epochFinished(soFar, planned);
-          log.epochFinished(soFar, planned);
-        });
-        journal.variantFinished(r);
-        log.variantFinished();
-        r.failure().ifPresent(f -> err.println(v.id() + " failed: " + f));
-        err.flush();
-      }
-    } finally {
-      journal.complete();
-      removeHook(hook);
-      checkpointLock.close();
+      TrainTestSplit split = loadData().limit(maxTrain, maxTest);
+      LabeledImages train = split.train();
+      model.checkInput(train.channels(), train.height(), train.width());
+      return split;
+    } catch (IOException | IllegalArgumentException e) {
+      throw usage("cannot load data: " + e.getMessage(), e);
     }
-    List<RunResult> results = journal.results();
-    // Numbers first, each flushed: a chart that fails afterwards must not take them with it.
-    out.println();
-    out.print(new ResultTable(results, baseId).render());
-    printDeviceState(out, results);
-    out.flush();
-    out.println();
-    out.println("wrote " + CsvReport.write(this.out, results, baseId));
-    out.flush();
-    String title = modelKind.cliName() + " on " + split.train().name();
-    List<Path> charts = noCharts ? List.of()
-        : new BestEffortCharts(chartWriter, err).write(this.out, title, results);
-    if (!charts.isEmpty()) {
-      out.println("wrote " + charts);
+  }
+
+  /** With --append, the runs already in --out's summary; none otherwise. */
+  private List<RunResult> earlierResults() {
+    if (!append) {
+      return List.of();
     }
-    out.flush();
-    return journal.finished().stream().anyMatch(r -> r.failure().isPresent()) ? 1 : 0;
+    try {
+      return CsvReport.read(this.out);
+    } catch (IOException e) {
+      throw usage("--append: cannot read the earlier results: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -526,12 +485,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private VariantSettings variantSettings(TrainingRecipe recipe, TrainingSettings training,
       int stepsPerEpoch) {
-    boolean cosine = schedule == null ? recipe.cosine() : switch (schedule.toLowerCase(Locale.ROOT)) {
-      case "cosine" -> true;
-      case "constant" -> false;
-      default -> throw new IllegalArgumentException(
-          "--schedule must be constant or cosine, got '" + schedule + "'");
-    };
+    boolean cosine = schedule == null ? recipe.cosine() : schedule == Choices.Schedule.COSINE;
     int warmup = or(warmupEpochs, recipe.warmupEpochs());
     if (warmup < 0) {
       throw new IllegalArgumentException("--warmup-epochs must be non-negative, got " + warmup);
@@ -541,8 +495,7 @@ public final class BenchCommand implements Callable<Integer> {
         ? LearningRateSchedule.warmupCosine(Math.min(warmup * stepsPerEpoch, totalSteps - 1),
             totalSteps)
         : LearningRateSchedule.constant();
-    BaseKind base = shampooBase == null ? recipe.shampooBase()
-        : parseEnum(BaseKind.class, shampooBase, "--shampoo-base");
+    BaseKind base = shampooBase == null ? recipe.shampooBase() : shampooBase;
     return VariantSettings.builder()
         .sgdLearningRate(or(lrSgd, recipe.sgdLearningRate()))
         .adamwLearningRate(or(lrAdamw, recipe.adamwLearningRate()))
@@ -556,37 +509,18 @@ public final class BenchCommand implements Callable<Integer> {
         .statisticInterval(or(t1, recipe.t1())).rootInterval(or(t2, recipe.t2()))
         .maxOrder(maxOrder)
         .distribution(distribution(training))
-        .nonFinitePolicy(parseEnum(NonFinitePolicy.class, nonFinitePolicy.replace('-', '_'),
-            "--non-finite-policy"))
+        .nonFinitePolicy(nonFinitePolicy)
         .build();
   }
 
   /** The Shampoo distribution over the training devices, from --distribution and --reduction. */
   private Distribution distribution(TrainingSettings training) {
-    GradientReduction r = parseEnum(GradientReduction.class, reduction, "--reduction");
     List<Device> list = training.devices();
-    return switch (this.distribution.toLowerCase(Locale.ROOT)) {
-      case "replicated" -> new Replicated(list.size(), r);
-      case "sharded" -> Sharded.builder(DeviceGroup.of(list.toArray(new Device[0])))
-          .reduction(r).build();
-      default -> throw new IllegalArgumentException(
-          "--distribution must be replicated or sharded, got '" + this.distribution + "'");
+    return switch (distribution) {
+      case REPLICATED -> new Replicated(list.size(), reduction);
+      case SHARDED -> Sharded.builder(DeviceGroup.of(list.toArray(new Device[0])))
+          .reduction(reduction).build();
     };
-  }
-
-  /** Each multi-device run's optimizer state per device (what sharding divides). */
-  private static void printDeviceState(PrintWriter out, List<RunResult> results) {
-    for (RunResult r : results) {
-      if (r.deviceState().size() < 2) {
-        continue;
-      }
-      out.printf(Locale.ROOT, "%s optimizer state per device:", r.variant());
-      for (org.shampoo4j.shampoo.memory.DeviceMemory d : r.deviceState()) {
-        out.printf(Locale.ROOT, "  %s %.1f KiB (%d units)", d.device(),
-            d.total().total() / 1024.0, d.units());
-      }
-      out.println();
-    }
   }
 
   /** The training devices: --devices GPUs, or the one --device. */
@@ -614,35 +548,13 @@ public final class BenchCommand implements Callable<Integer> {
     return list;
   }
 
-  private boolean dataOnDevice() {
-    return switch (dataOn.toLowerCase(Locale.ROOT)) {
-      case "device" -> true;
-      case "host" -> false;
-      default -> throw new IllegalArgumentException(
-          "--data-on must be device or host, got '" + dataOn + "'");
-    };
-  }
-
   private Augmentation augmentation(TrainingRecipe recipe) {
-    boolean on = augment == null ? recipe.augment() : switch (augment.toLowerCase(Locale.ROOT)) {
-      case "crop-flip" -> true;
-      case "none" -> false;
-      default -> throw new IllegalArgumentException(
-          "--augment must be none or crop-flip, got '" + augment + "'");
-    };
+    boolean on = augment == null ? recipe.augment() : augment == Choices.Augment.CROP_FLIP;
     return on ? Augmentation.cropAndFlip(cropPadding) : Augmentation.none();
   }
 
   private ParameterException usage(String message, Exception cause) {
     return new ParameterException(spec.commandLine(), message, cause);
-  }
-
-  private static void removeHook(Thread hook) {
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      // The JVM is already shutting down; the hook has run or is running.
-    }
   }
 
   private static <T> T or(T value, T fallback) {
@@ -656,49 +568,29 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private TrainTestSplit loadData() throws IOException {
-    String name = dataset.toLowerCase(Locale.ROOT);
-    if (name.equals("fashion-mnist")) {
+    if (dataset == Choices.Dataset.FASHION_MNIST) {
       return FashionMnist.load(data != null ? data : FashionMnist.SYSTEM_DIRECTORY, maxTrain,
           maxTest);
     }
     if (data != null) {
       return DataDirectory.load(data, maxTrain, maxTest);
     }
-    return switch (name) {
-      case "digits" -> DigitsDataset.split(0.2, seed);
-      case "synthetic" -> SyntheticDataset.generate(2000, 500, seed);
-      default -> throw new IllegalArgumentException(
-          "--dataset must be digits, synthetic or fashion-mnist, got '" + dataset + "'");
+    return switch (dataset) {
+      case DIGITS -> DigitsDataset.split(0.2, seed);
+      case SYNTHETIC -> SyntheticDataset.generate(2000, 500, seed);
+      case FASHION_MNIST -> throw new AssertionError("handled above");
     };
   }
 
   private Device device() {
-    switch (device.toLowerCase(Locale.ROOT)) {
-      case "cpu":
-        return Device.cpu();
-      case "gpu":
-        int gpus = Engine.getInstance().getGpuCount();
-        if (gpus < 1) {
-          throw new IllegalArgumentException("--device gpu: the PyTorch engine sees no GPU (this "
-              + "build bundles the CPU native library; put a CUDA pytorch-native jar on the class "
-              + "path)");
-        }
-        return Device.gpu();
-      default:
-        throw new IllegalArgumentException("--device must be cpu or gpu, got '" + device + "'");
+    if (device == Choices.DeviceKind.CPU) {
+      return Device.cpu();
     }
-  }
-
-  private static <E extends Enum<E>> E parseEnum(Class<E> type, String value, String option) {
-    try {
-      return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      List<String> names = new ArrayList<>();
-      for (E c : type.getEnumConstants()) {
-        names.add(c.name().toLowerCase(Locale.ROOT));
-      }
-      throw new IllegalArgumentException(
-          option + " must be one of " + String.join("|", names) + ", got '" + value + "'", e);
+    if (Engine.getInstance().getGpuCount() < 1) {
+      throw new IllegalArgumentException("--device gpu: the PyTorch engine sees no GPU (this "
+          + "build bundles the CPU native library; put a CUDA pytorch-native jar on the class "
+          + "path)");
     }
+    return Device.gpu();
   }
 }

@@ -38,7 +38,7 @@ import org.shampoo4j.bench.data.SyntheticDataset;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.jmh.JmhDevice;
 import org.shampoo4j.bench.model.ModelKind;
-import org.shampoo4j.bench.train.DeviceMemory;
+import org.shampoo4j.bench.train.DeviceMemoryProbe;
 import org.shampoo4j.bench.train.TrainingStep;
 import org.shampoo4j.bench.variant.BaseKind;
 import org.shampoo4j.bench.variant.OptimizerRun;
@@ -256,7 +256,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
     Shape inputShape = new Shape(1, train.channels(), train.height(), train.width());
     Random order = new Random(42);
     Random augment = new Random(43);
-    DeviceMemory memory = DeviceMemory.of(device);
+    DeviceMemoryProbe memory = DeviceMemoryProbe.of(device);
     try (OptimizerRun run = variant.create(settings);
         Model djlModel = Model.newInstance("profile-" + variant.id(), device)) {
       djlModel.setBlock(block);
@@ -322,7 +322,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
     private final int batchSize;
     private final Random order;
     private final Random augment;
-    private final DeviceMemory memory;
+    private final DeviceMemoryProbe memory;
     private final DeviceImages onDevice;
     private final NDManager sums;
     private final NDArray sum;
@@ -332,7 +332,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
     private int from;
 
     Stepper(TrainingStep step, Trainer trainer, LabeledImages train, Augmentation augmentation,
-        boolean dataOnDevice, int batchSize, Random order, Random augment, DeviceMemory memory) {
+        boolean dataOnDevice, int batchSize, Random order, Random augment, DeviceMemoryProbe memory) {
       this.step = step;
       this.trainer = trainer;
       this.train = train;

@@ -17,6 +17,7 @@ import org.shampoo4j.bench.data.MalformedDataException;
 import org.shampoo4j.bench.train.EpochRecord;
 import org.shampoo4j.bench.train.RunResult;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 
 /**
  * Writes a bench run as two CSV files: {@code summary.csv} (one row per variant: final numbers,
@@ -118,7 +119,7 @@ public final class CsvReport {
     try (Writer w = Files.newBufferedWriter(devices, StandardCharsets.UTF_8)) {
       w.write(DEVICES_HEADER + "\n");
       for (RunResult r : results) {
-        for (org.shampoo4j.shampoo.memory.DeviceMemory d : r.deviceState()) {
+        for (DeviceMemory d : r.deviceState()) {
           w.write(String.join(",", quote(r.variant()), quote(d.device()),
               Integer.toString(d.units()), Long.toString(d.preconditioners().total()),
               Long.toString(d.baseOptimizer().total()), Long.toString(d.total().total()),

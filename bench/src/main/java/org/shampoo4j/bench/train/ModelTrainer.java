@@ -35,6 +35,7 @@ import org.shampoo4j.bench.variant.VariantSettings;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.health.HealthReport;
 import java.io.IOException;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 
 /**
@@ -49,7 +50,7 @@ import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
  * accuracy are summed on the device and read once per epoch; on a GPU the host thus queues work
  * ahead of the device instead of waiting for it every step. Device memory in use is sampled after
  * the first step, every 50 steps and after every epoch and evaluation
- * (see {@link DeviceMemory}).
+ * (see {@link DeviceMemoryProbe}).
  */
 public final class ModelTrainer {
   private static final int EVAL_BATCH = 512;
@@ -64,7 +65,7 @@ public final class ModelTrainer {
   private final TrainTestSplit data;
   private final ModelKind model;
   private final TrainingSettings settings;
-  private final DeviceMemory deviceMemory;
+  private final DeviceMemoryProbe memoryProbe;
   private final Optional<RunCheckpoints> saveTo;
   private final Optional<RunCheckpoints> resumeFrom;
   private final String setup;
@@ -80,7 +81,7 @@ public final class ModelTrainer {
     this.data = Objects.requireNonNull(data, "data");
     this.model = Objects.requireNonNull(model, "model");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.deviceMemory = DeviceMemory.maxOf(settings.devices());
+    this.memoryProbe = DeviceMemoryProbe.maxOf(settings.devices());
     this.saveTo = Optional.empty();
     this.resumeFrom = Optional.empty();
     this.setup = "";
@@ -91,7 +92,7 @@ public final class ModelTrainer {
     this.data = base.data;
     this.model = base.model;
     this.settings = base.settings;
-    this.deviceMemory = base.deviceMemory;
+    this.memoryProbe = base.memoryProbe;
     this.saveTo = saveTo;
     this.resumeFrom = resumeFrom;
     this.setup = Objects.requireNonNull(setup, "setup");
@@ -132,151 +133,203 @@ public final class ModelTrainer {
   public RunResult train(OptimizerVariant variant, VariantSettings variantSettings,
       EpochListener listener) {
     LabeledImages train = data.train();
-    List<EpochRecord> epochs = new ArrayList<>();
-    long steps = 0;
-    double trainNanos = 0;
-    MemoryFootprint memory = MemoryFootprint.ZERO;
-    List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState = List.of();
-    List<HealthReport.Block> health = List.of();
-    Optional<String> failure = Optional.empty();
-    PeakTracker peak = new PeakTracker(deviceMemory);
-    peak.sample();
+    Run r = new Run(variant, listener);
     model.checkInput(train.channels(), train.height(), train.width());
     Block block = model.build(settings.width(), train.classes());
     Shape inputShape = new Shape(1, train.channels(), train.height(), train.width());
-    Optional<RunCheckpoints.Saved> resumed = Optional.empty();
-    try (OptimizerRun run = variant.create(variantSettings);
+    try (OptimizerRun optimizer = variant.create(variantSettings);
         Model djlModel = Model.newInstance("bench-" + variant.id(), settings.device())) {
       djlModel.setBlock(block);
-      resumed = resumeFrom.isPresent() ? resumeFrom.get().latest(variant.id()) : Optional.empty();
+      Optional<RunCheckpoints.Saved> resumed =
+          resumeFrom.isPresent() ? resumeFrom.get().latest(variant.id()) : Optional.empty();
       if (resumed.isPresent()) {
         requireSameSetup(resumed.get());
         // Before the trainer exists: it caches the parameter arrays, which loading replaces.
         block.initialize(djlModel.getNDManager(), DataType.FLOAT32, inputShape);
         resumed.get().loadParameters(block, djlModel.getNDManager());
+        r.resume(resumed.get().progress());
       }
-      DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-          .optOptimizer(run.optimizer())
-          .optDevices(settings.devices().toArray(new ai.djl.Device[0]))
-          .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
-      // java.util.Random's sequences, with a state a checkpoint can store as plain bytes.
-      Lcg48 order = Lcg48.seeded(settings.seed());
-      // A separate stream, so that switching augmentation on does not change the batch order.
-      Lcg48 augment = Lcg48.seeded(settings.seed() * 0x9E3779B97F4A7C15L + 1);
-      int firstEpoch = 1;
-      if (resumed.isPresent()) {
-        RunCheckpoints.Progress p = resumed.get().progress();
-        order = p.order();
-        augment = p.augment();
-        epochs.addAll(p.epochs());
-        steps = p.steps();
-        trainNanos = p.trainNanos();
-        peak.include(p.peakDeviceBytes());
-        firstEpoch = p.epochs().size() + 1;
-      }
-      try (Trainer trainer = djlModel.newTrainer(config);
+      try (Trainer trainer = djlModel.newTrainer(trainingConfig(optimizer));
           ProgressBar bar = progressBar(variant.id(), (long) settings.epochs() * stepsPerEpoch())) {
         // Same seed before initialisation: every variant starts from the same weights.
         Engine.getInstance().setRandomSeed((int) settings.seed());
         trainer.initialize(inputShape);
-        run.prepare(block);
+        optimizer.prepare(block);
         if (resumed.isPresent()) {
-          resumed.get().loadOptimizer(checkpointable(run), block);
+          resumed.get().loadOptimizer(checkpointable(optimizer), block);
         }
-        TrainingStep step = new TrainingStep(trainer, block);
-        DeviceImages trainOnDevice = null;
-        DeviceImages testOnDevice = null;
-        if (settings.dataOnDevice()) {
-          // One upload of each set; the steps then read their batches on the device.
-          trainOnDevice = DeviceImages.upload(train, settings.augmentation(), trainer.getManager());
-          testOnDevice = DeviceImages.upload(data.test(), Augmentation.none(),
-              trainer.getManager());
-        }
-        for (int epoch = firstEpoch; epoch <= settings.epochs() && failure.isEmpty(); epoch++) {
-          int[] perm = Shuffle.permutation(train.size(), order);
-          long start = System.nanoTime();
-          double lossSum;
-          try (NDManager epochManager = trainer.getManager().newSubManager()) {
-            Batches batches = trainOnDevice != null
-                ? deviceBatches(trainOnDevice.epoch(perm,
-                    settings.augmentation().draw(perm.length, augment), epochManager))
-                : hostBatches(train, perm, settings.augmentation(), augment);
-            NDArray sum = epochManager.zeros(new Shape(), DataType.FLOAT32);
-            for (int from = 0; from < perm.length; from += settings.batchSize()) {
-              int to = Math.min(perm.length, from + settings.batchSize());
-              try (NDManager batch = trainer.getManager().newSubManager()) {
-                NDArray x = batches.images(batch, from, to);
-                NDArray y = batches.labels(batch, from, to);
-                step.zeroGradients(batch);
-                if (settings.devices().size() == 1) {
-                  try (GradientCollector gc = trainer.newGradientCollector()) {
-                    NDArray pred = step.forward(x);
-                    NDArray loss = step.loss(y, pred);
-                    step.backward(gc, loss);
-                    // Weighted by batch size so the epoch mean is per image.
-                    TrainingStep.accumulate(sum, loss, to - from);
-                  }
-                } else {
-                  sum.addi(splitForwardBackward(trainer, batch, x, y, to - from));
-                }
-                step.update();
-              }
-              steps++;
-              if (steps % MEMORY_SAMPLE_STEPS == 1) {
-                peak.sample();
-              }
-              if (bar != null) {
-                bar.step();
-              }
-            }
-            // The epoch's only read of a training value: the loss sum.
-            lossSum = sum.getFloat();
-            peak.sample();
-          } catch (RuntimeException e) {
-            trainNanos += System.nanoTime() - start;
-            failure = Optional.of(describe(e));
-            break;
-          }
-          trainNanos += System.nanoTime() - start;
-          double trainLoss = lossSum / train.size();
-          Evaluation eval = testOnDevice != null ? evaluate(trainer, testOnDevice, peak)
-              : evaluate(trainer, data.test(), peak);
-          epochs.add(new EpochRecord(
-              epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
-          memory = run.stateMemory(parameterIds(block));
-          deviceState = run.deviceState();
-          health = run.blockHealth();
-          if (bar != null) {
-            bar.setExtraMessage(String.format(java.util.Locale.ROOT,
-                "epoch %d/%d loss %.4f acc %.3f", epoch, settings.epochs(), trainLoss,
-                eval.accuracy()));
-          }
-          if (!Double.isFinite(trainLoss)) {
-            failure = Optional.of("diverged: training loss " + trainLoss + " in epoch " + epoch);
-          } else {
-            // Saved before the listener hears of the epoch: an interruption there keeps it.
-            if (saveTo.isPresent()) {
-              saveTo.get().save(variant.id(), new RunCheckpoints.Progress(setup, epochs, steps,
-                  trainNanos, peak.peak(), order, augment), block, checkpointable(run));
-            }
-            listener.epochFinished(new RunResult(variant.id(), variant.description(), epochs,
-                steps, trainNanos / 1e9, memory, peak.peak(), Optional.empty()),
-                settings.epochs());
-          }
-        }
-        memory = run.stateMemory(parameterIds(block));
-        deviceState = run.deviceState();
-        if (trainOnDevice != null) {
-          trainOnDevice.close();
-          testOnDevice.close();
-        }
-        health = run.blockHealth();
+        r.trainEpochs(trainer, optimizer, block, bar);
       }
     } catch (RuntimeException | IOException e) {
-      failure = Optional.of(describe(e));
+      r.failure = Optional.of(describe(e));
     }
-    return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
-        memory, peak.peak(), failure, deviceState, health);
+    return r.result();
+  }
+
+  private DefaultTrainingConfig trainingConfig(OptimizerRun optimizer) {
+    return new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+        .optOptimizer(optimizer.optimizer())
+        .optDevices(settings.devices().toArray(new ai.djl.Device[0]))
+        .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+  }
+
+  /** One variant's run as it trains: its progress so far, turned into a result at the end. */
+  private final class Run {
+    private final OptimizerVariant variant;
+    private final EpochListener listener;
+    private final List<EpochRecord> epochs = new ArrayList<>();
+    private final PeakTracker peak = new PeakTracker(memoryProbe);
+    // java.util.Random's sequences, with a state a checkpoint can store as plain bytes.
+    private Lcg48 order = Lcg48.seeded(settings.seed());
+    // A separate stream, so that switching augmentation on does not change the batch order.
+    private Lcg48 augment = Lcg48.seeded(settings.seed() * 0x9E3779B97F4A7C15L + 1);
+    private long steps;
+    private double trainNanos;
+    private MemoryFootprint memory = MemoryFootprint.ZERO;
+    private List<DeviceMemory> deviceState = List.of();
+    private List<HealthReport.Block> health = List.of();
+    private Optional<String> failure = Optional.empty();
+
+    Run(OptimizerVariant variant, EpochListener listener) {
+      this.variant = variant;
+      this.listener = listener;
+      peak.sample();
+    }
+
+    /** Continues from a checkpoint's progress: its epochs, counters and generators. */
+    void resume(RunCheckpoints.Progress p) {
+      order = p.order();
+      augment = p.augment();
+      epochs.addAll(p.epochs());
+      steps = p.steps();
+      trainNanos = p.trainNanos();
+      peak.include(p.peakDeviceBytes());
+    }
+
+    /** The epochs after the resumed ones, until the last or the first failure. */
+    void trainEpochs(Trainer trainer, OptimizerRun optimizer, Block block, ProgressBar bar)
+        throws IOException {
+      TrainingStep step = new TrainingStep(trainer, block);
+      DeviceImages trainOnDevice = null;
+      DeviceImages testOnDevice = null;
+      if (settings.dataOnDevice()) {
+        // One upload of each set; the steps then read their batches on the device.
+        trainOnDevice = DeviceImages.upload(data.train(), settings.augmentation(),
+            trainer.getManager());
+        testOnDevice = DeviceImages.upload(data.test(), Augmentation.none(),
+            trainer.getManager());
+      }
+      for (int epoch = epochs.size() + 1; epoch <= settings.epochs() && failure.isEmpty();
+          epoch++) {
+        Optional<Double> lossSum = trainEpoch(trainer, step, trainOnDevice, bar);
+        if (lossSum.isEmpty()) {
+          break;
+        }
+        Evaluation eval = testOnDevice != null ? evaluate(trainer, testOnDevice, peak)
+            : evaluate(trainer, data.test(), peak);
+        finishEpoch(epoch, lossSum.get() / data.train().size(), eval, optimizer, block, bar);
+      }
+      memory = optimizer.stateMemory(parameterIds(block));
+      deviceState = optimizer.deviceState();
+      if (trainOnDevice != null) {
+        trainOnDevice.close();
+        testOnDevice.close();
+      }
+      health = optimizer.blockHealth();
+    }
+
+    /**
+     * One pass over the shuffled training set; returns the summed loss (read once, the epoch's
+     * only read of a training value), or empty after recording the step's failure.
+     */
+    private Optional<Double> trainEpoch(Trainer trainer, TrainingStep step,
+        DeviceImages trainOnDevice, ProgressBar bar) {
+      LabeledImages train = data.train();
+      int[] perm = Shuffle.permutation(train.size(), order);
+      long start = System.nanoTime();
+      try (NDManager epochManager = trainer.getManager().newSubManager()) {
+        Batches batches = trainOnDevice != null
+            ? deviceBatches(trainOnDevice.epoch(perm,
+                settings.augmentation().draw(perm.length, augment), epochManager))
+            : hostBatches(train, perm, settings.augmentation(), augment);
+        NDArray sum = epochManager.zeros(new Shape(), DataType.FLOAT32);
+        for (int from = 0; from < perm.length; from += settings.batchSize()) {
+          int to = Math.min(perm.length, from + settings.batchSize());
+          trainBatch(trainer, step, batches, sum, from, to);
+          steps++;
+          if (steps % MEMORY_SAMPLE_STEPS == 1) {
+            peak.sample();
+          }
+          if (bar != null) {
+            bar.step();
+          }
+        }
+        double lossSum = sum.getFloat();
+        peak.sample();
+        return Optional.of(lossSum);
+      } catch (RuntimeException e) {
+        failure = Optional.of(describe(e));
+        return Optional.empty();
+      } finally {
+        trainNanos += System.nanoTime() - start;
+      }
+    }
+
+    /** One optimizer step on images {@code from..to} of the epoch, its loss added to {@code sum}. */
+    private void trainBatch(Trainer trainer, TrainingStep step, Batches batches, NDArray sum,
+        int from, int to) {
+      try (NDManager batch = trainer.getManager().newSubManager()) {
+        NDArray x = batches.images(batch, from, to);
+        NDArray y = batches.labels(batch, from, to);
+        step.zeroGradients(batch);
+        if (settings.devices().size() == 1) {
+          try (GradientCollector gc = trainer.newGradientCollector()) {
+            NDArray pred = step.forward(x);
+            NDArray loss = step.loss(y, pred);
+            step.backward(gc, loss);
+            // Weighted by batch size so the epoch mean is per image.
+            TrainingStep.accumulate(sum, loss, to - from);
+          }
+        } else {
+          sum.addi(splitForwardBackward(trainer, batch, x, y, to - from));
+        }
+        step.update();
+      }
+    }
+
+    /**
+     * Records an epoch, then (unless the loss diverged) saves the checkpoint and tells the
+     * listener.
+     */
+    private void finishEpoch(int epoch, double trainLoss, Evaluation eval,
+        OptimizerRun optimizer, Block block, ProgressBar bar) throws IOException {
+      epochs.add(new EpochRecord(
+          epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
+      memory = optimizer.stateMemory(parameterIds(block));
+      deviceState = optimizer.deviceState();
+      health = optimizer.blockHealth();
+      if (bar != null) {
+        bar.setExtraMessage(String.format(java.util.Locale.ROOT,
+            "epoch %d/%d loss %.4f acc %.3f", epoch, settings.epochs(), trainLoss,
+            eval.accuracy()));
+      }
+      if (!Double.isFinite(trainLoss)) {
+        failure = Optional.of("diverged: training loss " + trainLoss + " in epoch " + epoch);
+        return;
+      }
+      // Saved before the listener hears of the epoch: an interruption there keeps it.
+      if (saveTo.isPresent()) {
+        saveTo.get().save(variant.id(), new RunCheckpoints.Progress(setup, epochs, steps,
+            trainNanos, peak.peak(), order, augment), block, checkpointable(optimizer));
+      }
+      listener.epochFinished(new RunResult(variant.id(), variant.description(), epochs,
+          steps, trainNanos / 1e9, memory, peak.peak(), Optional.empty()), settings.epochs());
+    }
+
+    RunResult result() {
+      return new RunResult(variant.id(), variant.description(), epochs, steps,
+          trainNanos / 1e9, memory, peak.peak(), failure, deviceState, health);
+    }
   }
 
   /**
@@ -330,7 +383,7 @@ public final class ModelTrainer {
 
   /** Why the device-memory column is empty, if it is (for example on the CPU). */
   public Optional<String> deviceMemoryUnavailable() {
-    return deviceMemory.unavailableReason();
+    return memoryProbe.unavailableReason();
   }
 
   private static List<String> parameterIds(Block block) {

@@ -2,12 +2,12 @@ package org.shampoo4j.bench.train;
 
 import java.util.OptionalLong;
 
-/** The largest of the values a {@link DeviceMemory} probe returned while it was sampled. */
+/** The largest of the values a {@link DeviceMemoryProbe} probe returned while it was sampled. */
 final class PeakTracker {
-  private final DeviceMemory probe;
+  private final DeviceMemoryProbe probe;
   private long peak = -1;
 
-  PeakTracker(DeviceMemory probe) {
+  PeakTracker(DeviceMemoryProbe probe) {
     this.probe = probe;
   }
 

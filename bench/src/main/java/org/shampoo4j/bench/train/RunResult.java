@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.health.HealthReport;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 
 /**
  * The outcome of training one model with one optimizer variant.
@@ -19,7 +20,7 @@ import org.shampoo4j.shampoo.health.HealthReport;
  * @param stateMemory the optimizer's state bytes at the end of training (or of the last
  *     completed epoch, for an interrupted run)
  * @param peakDeviceBytes the most device memory in use while the run trained and evaluated
- *     (see {@link DeviceMemory}); empty where the device cannot report it
+ *     (see {@link DeviceMemoryProbe}); empty where the device cannot report it
  * @param failure why the run stopped early (divergence, an exception, or an interruption:
  *     {@link #INTERRUPTED} starts the text), empty if it completed
  * @param deviceState the optimizer-state bytes per device (empty where the optimizer does not
@@ -34,7 +35,7 @@ public record RunResult(
     MemoryFootprint stateMemory,
     OptionalLong peakDeviceBytes,
     Optional<String> failure,
-    List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState,
+    List<DeviceMemory> deviceState,
     List<HealthReport.Block> blockHealth) {
   /** How the failure text of a run stopped by the user (Ctrl-C) begins. */
   public static final String INTERRUPTED = "interrupted";
@@ -54,7 +55,7 @@ public record RunResult(
   /** A result without per-block health (an optimizer without preconditioners). */
   public RunResult(String variant, String description, List<EpochRecord> epochs, long steps,
       double trainSeconds, MemoryFootprint stateMemory, OptionalLong peakDeviceBytes,
-      Optional<String> failure, List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState) {
+      Optional<String> failure, List<DeviceMemory> deviceState) {
     this(variant, description, epochs, steps, trainSeconds, stateMemory, peakDeviceBytes,
         failure, deviceState, List.of());
   }

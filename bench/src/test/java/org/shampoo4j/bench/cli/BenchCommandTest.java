@@ -65,11 +65,11 @@ class BenchCommandTest {
   @Test
   void parsesOptionsIntoFields() {
     BenchCommand cmd = new BenchCommand();
-    new CommandLine(cmd).parseArgs("--variants", "sgd,chol4-ef", "--model", "resnet",
+    BenchCommand.commandLine(cmd).parseArgs("--variants", "sgd,chol4-ef", "--model", "resnet",
         "--epochs", "3", "--seed", "7", "-b", "32", "--t1", "5", "--t2", "20", "--out", "x",
         "--lr-sgd", "0.1", "--device", "cpu");
     assertEquals(List.of("sgd", "chol4-ef"), cmd.variants);
-    assertEquals("resnet", cmd.model);
+    assertEquals(org.shampoo4j.bench.model.ModelKind.RESNET, cmd.model);
     assertEquals(3, cmd.epochs.intValue());
     assertEquals(7L, cmd.seed);
     assertEquals(32, cmd.batchSize.intValue());
@@ -87,12 +87,12 @@ class BenchCommandTest {
 
     Outcome badModel = run("--model", "vgg", "--out", tmp.toString());
     assertEquals(2, badModel.code());
-    assertTrue(badModel.err().contains("--model must be one of mlp|resnet|resnet18|vit"),
+    assertTrue(badModel.err().contains("'--model': must be one of mlp|resnet|resnet18|vit"),
         badModel.err());
 
     Outcome badPolicy = run("--non-finite-policy", "ignore", "--out", tmp.toString());
     assertEquals(2, badPolicy.code());
-    assertTrue(badPolicy.err().contains("--non-finite-policy must be one of guarded|throw|skip"),
+    assertTrue(badPolicy.err().contains("'--non-finite-policy': must be one of guarded|throw|skip"),
         badPolicy.err());
 
     Outcome badEpochs = run("--epochs", "0", "--out", tmp.toString());
@@ -123,12 +123,12 @@ class BenchCommandTest {
 
     Outcome badDistribution = run("--distribution", "mirrored", "--out", tmp.toString());
     assertEquals(2, badDistribution.code());
-    assertTrue(badDistribution.err().contains("--distribution must be replicated or sharded"),
+    assertTrue(badDistribution.err().contains("'--distribution': must be one of replicated|sharded"),
         badDistribution.err());
 
     Outcome badReduction = run("--reduction", "max", "--out", tmp.toString());
     assertEquals(2, badReduction.code());
-    assertTrue(badReduction.err().contains("--reduction must be one of sum|mean"),
+    assertTrue(badReduction.err().contains("'--reduction': must be one of sum|mean"),
         badReduction.err());
   }
 
@@ -186,10 +186,10 @@ class BenchCommandTest {
     assertTrue(o.err().contains("multiples of 4") && o.err().contains("30x30"), o.err());
     Outcome bad = run("--schedule", "linear", "--out", tmp.toString());
     assertEquals(2, bad.code());
-    assertTrue(bad.err().contains("--schedule must be constant or cosine"), bad.err());
+    assertTrue(bad.err().contains("'--schedule': must be one of constant|cosine"), bad.err());
     Outcome badAugment = run("--augment", "rotate", "--out", tmp.toString());
     assertEquals(2, badAugment.code());
-    assertTrue(badAugment.err().contains("--augment must be none or crop-flip"), badAugment.err());
+    assertTrue(badAugment.err().contains("'--augment': must be one of none|crop-flip"), badAugment.err());
   }
 
   @Test

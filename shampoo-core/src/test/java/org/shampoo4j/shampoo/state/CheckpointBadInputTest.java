@@ -34,7 +34,7 @@ import org.shampoo4j.testing.TrainingSession;
 class CheckpointBadInputTest {
   private static final Supplier<ShampooOptimizer> EIGEN = ResumeVariants.shampoo(
       () -> EigenBjorckRepresentation.builder(new Linear2Map()).build(),
-      ResumeVariants.Base.ADAMW4);
+      ResumeVariants.Base.ADAMW);
 
   private byte[] good;
   private TrainingSession target;
@@ -133,7 +133,7 @@ class CheckpointBadInputTest {
   void anotherConfigurationIsNamedKeyByKey() throws IOException {
     Supplier<ShampooOptimizer> dynamicTree = ResumeVariants.shampoo(
         () -> EigenBjorckRepresentation.builder(new DynamicTreeMap()).build(),
-        ResumeVariants.Base.ADAMW4);
+        ResumeVariants.Base.ADAMW);
     try (TrainingSession other = new TrainingSession(ResumeVariants.problem(), dynamicTree)) {
       other.train(2);
       byte[] before = other.saveState();
@@ -150,7 +150,7 @@ class CheckpointBadInputTest {
   void anotherKindOfOptimizerIsNamed() throws IOException {
     byte[] adapter;
     try (TrainingSession alone = new TrainingSession(
-        ResumeVariants.problem(), ResumeVariants.alone(ResumeVariants.Base.ADAMW4))) {
+        ResumeVariants.problem(), ResumeVariants.alone(ResumeVariants.Base.ADAMW))) {
       alone.train(1);
       adapter = alone.saveState();
     }

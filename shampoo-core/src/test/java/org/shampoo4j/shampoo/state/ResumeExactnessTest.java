@@ -1,16 +1,9 @@
 package org.shampoo4j.shampoo.state;
 
 import java.io.IOException;
-import java.util.function.Supplier;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
-import org.shampoo4j.quant.linear2.Linear2Map;
-import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
-import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
-import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
-import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 import org.shampoo4j.testing.BitExact;
 import org.shampoo4j.testing.ResumeVariants;
 import org.shampoo4j.testing.TrainingSession;
@@ -22,35 +15,22 @@ import org.shampoo4j.testing.TrainingSession;
  * in shampoo-cholesky-ef.)
  */
 class ResumeExactnessTest {
-  enum Representation {
-    FP32(FullMatrixRepresentation::new),
-    NAIVE(() -> new NaiveQuantizedRepresentation(new Linear2Map())),
-    EIGEN_LINEAR2(() -> EigenBjorckRepresentation.builder(new Linear2Map()).build()),
-    EIGEN_DT(() -> EigenBjorckRepresentation.builder(new DynamicTreeMap()).build());
-
-    final Supplier<PreconditionerRepresentation> make;
-
-    Representation(Supplier<PreconditionerRepresentation> make) {
-      this.make = make;
-    }
-  }
-
   @Property(tries = 8, seed = "15")
-  void shampooResumesBitForBit(@ForAll Representation representation,
+  void shampooResumesBitForBit(@ForAll ResumeVariants.Representation representation,
       @ForAll ResumeVariants.Base base, @ForAll @IntRange(min = 1, max = 6) int n,
       @ForAll @IntRange(min = 1, max = 5) int m) throws IOException {
-    var optimizers = ResumeVariants.shampoo(representation.make, base);
+    var optimizers = ResumeVariants.shampoo(representation.make(), base);
     BitExact.assertIdentical(
         TrainingSession.uninterrupted(ResumeVariants.problem(), optimizers, n + m),
         TrainingSession.resumed(ResumeVariants.problem(), optimizers, n, m));
   }
 
   @Property(tries = 3, seed = "15")
-  void shardedShampooResumesBitForBit(@ForAll Representation representation,
+  void shardedShampooResumesBitForBit(@ForAll ResumeVariants.Representation representation,
       @ForAll ResumeVariants.Base base, @ForAll @IntRange(min = 1, max = 6) int n,
       @ForAll @IntRange(min = 1, max = 5) int m) throws IOException {
     var optimizers =
-        ResumeVariants.shampoo(representation.make, base, ResumeVariants.shardedOnCpu());
+        ResumeVariants.shampoo(representation.make(), base, ResumeVariants.shardedOnCpu());
     BitExact.assertIdentical(
         TrainingSession.uninterrupted(ResumeVariants.problem(), optimizers, n + m),
         TrainingSession.resumed(ResumeVariants.problem(), optimizers, n, m));

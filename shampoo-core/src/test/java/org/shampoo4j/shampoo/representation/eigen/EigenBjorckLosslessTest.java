@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
 import static org.shampoo4j.testing.Matrices.fromNd;
 import static org.shampoo4j.testing.Matrices.toNd;
+import static org.shampoo4j.testing.MatrixErrors.nre;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

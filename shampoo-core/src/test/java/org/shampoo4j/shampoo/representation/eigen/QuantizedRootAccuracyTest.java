@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.*;
 import static org.shampoo4j.testing.Matrices.fromNd;
 import static org.shampoo4j.testing.Matrices.toNd;
+import static org.shampoo4j.testing.MatrixErrors.angleDegrees;
+import static org.shampoo4j.testing.MatrixErrors.nre;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.gaussian;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.gram;
 import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.inverseRoot;
-import static org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures.nre;
+import static org.shampoo4j.testing.MatrixErrors.nre;
 import static org.shampoo4j.testing.Matrices.fromNd;
 import static org.shampoo4j.testing.Matrices.toNd;
 

@@ -96,23 +96,6 @@ public final class RepresentationFixtures {
     return withSpectrum(u, values);
   }
 
-  /** Normalised error {@code ‖B − A‖F / ‖A‖F} (SPEC §3). */
-  public static double nre(DMatrixRMaj approx, DMatrixRMaj exact) {
-    DMatrixRMaj d = new DMatrixRMaj(exact.numRows, exact.numCols);
-    CommonOps_DDRM.subtract(approx, exact, d);
-    return NormOps_DDRM.normF(d) / NormOps_DDRM.normF(exact);
-  }
-
-  /** Angle error in degrees: arccos of the Frobenius cosine between B and A (SPEC §3). */
-  public static double angleDegrees(DMatrixRMaj approx, DMatrixRMaj exact) {
-    double dot = 0;
-    for (int i = 0; i < exact.data.length && i < exact.getNumElements(); i++) {
-      dot += approx.data[i] * exact.data[i];
-    }
-    double cos = dot / (NormOps_DDRM.normF(approx) * NormOps_DDRM.normF(exact));
-    return Math.toDegrees(Math.acos(Math.min(1.0, cos)));
-  }
-
   /** {@code ‖V·Vᵀ − I‖F}. */
   public static double orthogonalityError(DMatrixRMaj v) {
     DMatrixRMaj vvt = new DMatrixRMaj(v.numRows, v.numRows);

@@ -14,7 +14,7 @@ import java.util.OptionalLong;
  * high-water mark; only the first run of a process measures its own peak. On the CPU there is
  * nothing comparable to read, and the probe says so instead of guessing.
  */
-public interface DeviceMemory {
+public interface DeviceMemoryProbe {
   /** Bytes in use on the device now, or empty where the device cannot say. */
   OptionalLong usedBytes();
 
@@ -22,7 +22,7 @@ public interface DeviceMemory {
   Optional<String> unavailableReason();
 
   /** The probe for {@code device}. */
-  static DeviceMemory of(Device device) {
+  static DeviceMemoryProbe of(Device device) {
     if (!device.isGpu()) {
       return unavailable("not measured on " + device + " (only a GPU reports device memory)");
     }
@@ -31,7 +31,7 @@ public interface DeviceMemory {
     } catch (RuntimeException | LinkageError e) {
       return unavailable("cudaMemGetInfo failed: " + e.getMessage());
     }
-    return new DeviceMemory() {
+    return new DeviceMemoryProbe() {
       @Override
       public OptionalLong usedBytes() {
         try {
@@ -52,20 +52,20 @@ public interface DeviceMemory {
    * The probe of several devices: the most memory in use on any one of them (what limits a model
    * on equal cards); unavailable if any device cannot report.
    */
-  static DeviceMemory maxOf(java.util.List<Device> devices) {
+  static DeviceMemoryProbe maxOf(java.util.List<Device> devices) {
     if (devices.size() == 1) {
       return of(devices.get(0));
     }
-    java.util.List<DeviceMemory> probes = devices.stream().map(DeviceMemory::of).toList();
-    for (DeviceMemory p : probes) {
+    java.util.List<DeviceMemoryProbe> probes = devices.stream().map(DeviceMemoryProbe::of).toList();
+    for (DeviceMemoryProbe p : probes) {
       if (p.unavailableReason().isPresent()) {
         return p;
       }
     }
-    return new DeviceMemory() {
+    return new DeviceMemoryProbe() {
       @Override
       public OptionalLong usedBytes() {
-        return probes.stream().map(DeviceMemory::usedBytes).filter(OptionalLong::isPresent)
+        return probes.stream().map(DeviceMemoryProbe::usedBytes).filter(OptionalLong::isPresent)
             .mapToLong(OptionalLong::getAsLong).max();
       }
 
@@ -77,8 +77,8 @@ public interface DeviceMemory {
   }
 
   /** A probe that never reads a value, with the reason. */
-  static DeviceMemory unavailable(String reason) {
-    return new DeviceMemory() {
+  static DeviceMemoryProbe unavailable(String reason) {
+    return new DeviceMemoryProbe() {
       @Override
       public OptionalLong usedBytes() {
         return OptionalLong.empty();

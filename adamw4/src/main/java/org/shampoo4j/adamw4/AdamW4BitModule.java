@@ -1,18 +1,16 @@
-package org.shampoo4j.shampoo.guice;
+package org.shampoo4j.adamw4;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provider;
 import com.google.inject.multibindings.OptionalBinder;
 import java.util.Objects;
-import org.shampoo4j.adamw4.AdamW4Bit;
-import org.shampoo4j.adamw4.AdamW4BitConfig;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 
 /**
  * Makes {@link AdamW4Bit} Shampoo's base optimizer: it overrides the optional {@link
- * BaseOptimizer} binding that {@link ShampooModule} declares, so that, combined with a 4-bit
- * preconditioner representation, all of Shampoo's state (preconditioners and the base optimizer's
- * two moments) is 4-bit:
+ * BaseOptimizer} binding that {@link org.shampoo4j.shampoo.guice.ShampooModule} declares (the
+ * base-optimizer SPI), so that, combined with a 4-bit preconditioner representation, all of
+ * Shampoo's state (preconditioners and the base optimizer's two moments) is 4-bit:
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(

@@ -14,7 +14,6 @@ import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.AdamW;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.BaseOptimizerAdapter;
-import org.shampoo4j.shampoo.guice.AdamW4BitModule;
 import org.shampoo4j.shampoo.guice.FullMatrixModule;
 import org.shampoo4j.shampoo.guice.ShampooModule;
 import org.shampoo4j.testing.LossCurve;
