@@ -21,7 +21,7 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  *
  * where d is the direction and t the 1-based step. Two fp32 buffers per parameter on its device.
  */
-public final class AdamW implements BaseOptimizer {
+public final class AdamW implements BaseOptimizer, FusedBaseRule {
   private static final NDIndex ALL = new NDIndex("...");
 
   private final Settings settings;
@@ -97,6 +97,50 @@ public final class AdamW implements BaseOptimizer {
       weight.subi(
           gate.delta(m.div(denom).muli(DeviceScalars.of(m, (float) (learningRate / bc1)))));
     }
+  }
+
+  @Override
+  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Ready> updates,
+      BaseStepKernels.Gradients gradients) {
+    int n = updates.size();
+    java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
+    java.util.List<NDArray> ms = new java.util.ArrayList<>(n);
+    java.util.List<NDArray> vs = new java.util.ArrayList<>(n);
+    double[] factors = new double[n];
+    double[] sizes = new double[n];
+    double[] bias2 = new double[n];
+    for (int i = 0; i < n; i++) {
+      BaseStepBatch.Ready u = updates.get(i);
+      String id = u.pending().key();
+      NDArray weight = u.pending().weight();
+      float lr = u.learningRate();
+      int step = u.step();
+      Checks.requireSameShape(id, weight, u.pending().gradient());
+      Checks.requireFiniteRate(id, lr);
+      Checks.requirePositiveStep(id, step);
+      // The float32 constants exactly as update() computes them.
+      double bc1 = 1.0 - Math.pow(settings.beta1(), step);
+      double bc2 = 1.0 - Math.pow(settings.beta2(), step);
+      factors[i] = 1f - lr * settings.weightDecay();
+      sizes[i] = (float) (lr / bc1);
+      bias2[i] = (float) Math.sqrt(bc2);
+      weights.add(weight);
+    }
+    for (BaseStepBatch.Ready u : updates) {
+      String id = u.pending().key();
+      NDArray weight = u.pending().weight();
+      NDArray[] mv = moments.computeIfAbsent(id, k -> {
+        u.undo().add(() -> dropState(k));
+        NDManager owner = managers.forArray(weight);
+        return new NDArray[] {
+            owner.zeros(weight.getShape(), weight.getDataType()),
+            owner.zeros(weight.getShape(), weight.getDataType())};
+      });
+      Checks.requireStateShape(id, mv[0], weight);
+      ms.add(mv[0]);
+      vs.add(mv[1]);
+    }
+    return kernels.adamw(weights, gradients, ms, vs, factors, sizes, bias2, settings);
   }
 
   private void dropState(String parameterId) {

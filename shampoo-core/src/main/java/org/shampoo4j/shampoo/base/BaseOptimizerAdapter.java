@@ -8,7 +8,9 @@ import ai.djl.training.tracker.Tracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,6 +55,10 @@ public final class BaseOptimizerAdapter extends Optimizer
   private final StateKeys keys = new StateKeys();
   private final DeviceManagers scratchManagers = new DeviceManagers();
   private final Map<String, Integer> steps = new ConcurrentHashMap<>();
+  // The fused path (null when off): the step's updates buffered and run as one module call.
+  private final BaseStepBatch batch;
+  private BaseStepKernels kernels;
+  private NDManager kernelManager;
 
   private BaseOptimizerAdapter(Builder b) {
     super(new DjlSettings(b.rescaleGrad, b.clipGrad));
@@ -62,6 +68,18 @@ public final class BaseOptimizerAdapter extends Optimizer
     this.clipGrad = b.clipGrad;
     this.policy = b.policy;
     this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.policy);
+    this.batch = b.fusedStep && base instanceof FusedBaseRule
+        && (b.policy == NonFinitePolicy.GUARDED || b.policy == NonFinitePolicy.UNCHECKED)
+        ? new BaseStepBatch(this::applyBatch) : null;
+  }
+
+  /**
+   * Whether this adapter runs each step's updates as one fused call ({@link Builder#fusedStep}
+   * on, an SGD-momentum or AdamW base, and a policy that needs no host read per parameter:
+   * {@link NonFinitePolicy#GUARDED} or {@link NonFinitePolicy#UNCHECKED}).
+   */
+  public boolean fused() {
+    return batch != null;
   }
 
   /**
@@ -91,12 +109,98 @@ public final class BaseOptimizerAdapter extends Optimizer
    *     GUARDED after undoing those parameters' updates)
    */
   public void checkGradients() {
+    flush();
     preprocessor.checkDeferred();
   }
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
     String key = keys.key(parameterId, weight.getDevice());
+    if (batch != null && weight instanceof ai.djl.pytorch.engine.PtNDArray) {
+      boolean taken;
+      try {
+        // Reads the previous step's checks when this key starts a new step (as prepareStep).
+        preprocessor.beginUpdate(key);
+        taken = batch.offer(parameterId, key, weight, grad);
+      } catch (RuntimeException e) {
+        GradientPreprocessor.clearGradient(weight);
+        throw e;
+      }
+      if (taken) {
+        return;
+      }
+    }
+    updateOne(parameterId, key, weight, grad);
+  }
+
+  /**
+   * Applies any updates still buffered by the fused path (a step's updates are applied when its
+   * last parameter arrives, so this matters only after an incomplete step); nothing otherwise.
+   * {@link #checkGradients}, {@link #saveState}, {@link #stateMemory} and {@link #close} call it.
+   */
+  public void flush() {
+    if (batch != null) {
+      batch.flush();
+    }
+  }
+
+  /** The bytes of optimizer state kept for one parameter update key, after {@link #flush}. */
+  public org.shampoo4j.quant.MemoryFootprint stateMemory(String parameterId) {
+    flush();
+    return base.memory(parameterId);
+  }
+
+  /** Runs one fused call for a step's buffered updates (the batch's flush action). */
+  private void applyBatch(List<BaseStepBatch.Pending> updates) {
+    List<BaseStepBatch.Ready> ready = new ArrayList<>(updates.size());
+    double[] bounds = new double[updates.size()];
+    List<NDArray> grads = new ArrayList<>(updates.size());
+    NDArray checks = null;
+    try {
+      for (int i = 0; i < updates.size(); i++) {
+        BaseStepBatch.Pending p = updates.get(i);
+        String key = p.key();
+        int step = steps.merge(key, 1, Integer::sum);
+        List<Runnable> undo = new ArrayList<>();
+        // A rejected update (GUARDED) did not happen: its step does not count.
+        undo.add(() -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
+        float lr = learningRate.getNewValue(p.parameterId(), step);
+        ready.add(new BaseStepBatch.Ready(p, lr, step, undo));
+        bounds[i] = (float) GradientPreprocessor.overflowBound(p.gradient().size());
+        grads.add(p.gradient());
+      }
+      if (kernels == null) {
+        kernelManager = updates.get(0).weight().getManager().getEngine().newBaseManager();
+        kernels = new BaseStepKernels(kernelManager);
+      }
+      checks = ((FusedBaseRule) base).updateAll(kernels, ready, new BaseStepKernels.Gradients(
+          grads, bounds, rescaleGrad, clipGrad, policy == NonFinitePolicy.GUARDED));
+    } catch (RuntimeException e) {
+      // Nothing was written (the rule checks before the module runs): undo the bookkeeping.
+      for (BaseStepBatch.Ready r : ready) {
+        for (int j = r.undo().size() - 1; j >= 0; j--) {
+          r.undo().get(j).run();
+        }
+      }
+      throw e;
+    } finally {
+      for (BaseStepBatch.Pending p : updates) {
+        GradientPreprocessor.clearGradient(p.weight());
+      }
+    }
+    if (policy != NonFinitePolicy.GUARDED) {
+      checks.close();
+      return;
+    }
+    List<GradientPreprocessor.BatchEntry> entries = new ArrayList<>(ready.size());
+    for (BaseStepBatch.Ready r : ready) {
+      entries.add(new GradientPreprocessor.BatchEntry(r.pending().parameterId(),
+          r.pending().key(), r.pending().weight().getShape().toString(), r.undo()));
+    }
+    preprocessor.guardBatch(entries, checks);
+  }
+
+  private void updateOne(String parameterId, String key, NDArray weight, NDArray grad) {
     try (NoGradScope noGrad = NoGradScope.enter(weight);
         NDManager scratch = scratchManagers.scratch(weight)) {
       grad.tempAttach(scratch);
@@ -139,6 +243,7 @@ public final class BaseOptimizerAdapter extends Optimizer
    */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    flush();
     if (policy == NonFinitePolicy.GUARDED) {
       preprocessor.checkDeferred();
     }
@@ -157,6 +262,7 @@ public final class BaseOptimizerAdapter extends Optimizer
 
   @Override
   public void loadState(InputStream in, ParameterSet parameters) throws IOException {
+    flush();
     StateBinding.Loaded loaded =
         StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
     Map<String, Integer> freshSteps = new LinkedHashMap<>();
@@ -193,6 +299,13 @@ public final class BaseOptimizerAdapter extends Optimizer
 
   @Override
   public void close() {
+    if (batch != null) {
+      batch.close();
+    }
+    if (kernels != null) {
+      kernels.close();
+      kernelManager.close();
+    }
     base.close();
     preprocessor.close();
     scratchManagers.close();
@@ -205,8 +318,23 @@ public final class BaseOptimizerAdapter extends Optimizer
     private float rescaleGrad = 1f;
     private float clipGrad = -1f;
     private NonFinitePolicy policy = NonFinitePolicy.GUARDED;
+    private boolean fusedStep = true;
 
     private Builder() {}
+
+    /**
+     * Whether each training step's updates run as one fused call into a TorchScript module
+     * (default on): DJL's rescale and clip, the gradient check and the update of every parameter
+     * at once, bit for bit the per-parameter path's results, with a few JNI calls per step
+     * instead of a dozen per parameter. It applies to {@link SgdMomentum} and {@link AdamW} under
+     * {@link NonFinitePolicy#GUARDED} or {@link NonFinitePolicy#UNCHECKED} on DJL's PyTorch
+     * engine; otherwise, and during the first step (which learns the parameter order), updates
+     * run per parameter. Off keeps the per-parameter path, the reference.
+     */
+    public Builder fusedStep(boolean fusedStep) {
+      this.fusedStep = fusedStep;
+      return this;
+    }
 
     /** The optimizer to run (required); the adapter owns and closes it. */
     public Builder baseOptimizer(BaseOptimizer base) {

@@ -23,7 +23,7 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * With μ = 0 no state is kept and the rule is plain SGD. State lives in an fp32 buffer per
  * parameter, on the parameter's device, owned by this optimizer and freed by {@link #close()}.
  */
-public final class SgdMomentum implements BaseOptimizer {
+public final class SgdMomentum implements BaseOptimizer, FusedBaseRule {
   private static final NDIndex ALL = new NDIndex("...");
 
   private final Settings settings;
@@ -93,6 +93,37 @@ public final class SgdMomentum implements BaseOptimizer {
       }
       weight.subi(gate.delta(u.mul(DeviceScalars.of(u, learningRate))));
     }
+  }
+
+  @Override
+  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Ready> updates,
+      BaseStepKernels.Gradients gradients) {
+    int n = updates.size();
+    java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
+    java.util.List<NDArray> state = new java.util.ArrayList<>(n);
+    double[] rates = new double[n];
+    for (int i = 0; i < n; i++) {
+      BaseStepBatch.Ready u = updates.get(i);
+      String id = u.pending().key();
+      NDArray weight = u.pending().weight();
+      Checks.requireSameShape(id, weight, u.pending().gradient());
+      Checks.requireFiniteRate(id, u.learningRate());
+      weights.add(weight);
+      rates[i] = u.learningRate();
+    }
+    if (settings.momentum() != 0f) {
+      for (BaseStepBatch.Ready u : updates) {
+        String id = u.pending().key();
+        NDArray weight = u.pending().weight();
+        NDArray buffer = buffers.computeIfAbsent(id, k -> {
+          u.undo().add(() -> dropState(k));
+          return managers.forArray(weight).zeros(weight.getShape(), weight.getDataType());
+        });
+        Checks.requireStateShape(id, buffer, weight);
+        state.add(buffer);
+      }
+    }
+    return kernels.sgd(weights, gradients, state, rates, settings);
   }
 
   private void dropState(String parameterId) {
