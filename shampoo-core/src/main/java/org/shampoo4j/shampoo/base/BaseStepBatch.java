@@ -20,8 +20,9 @@ import java.util.function.Consumer;
  * So no update is lost, reordered against another of its parameter, or applied later than the
  * end of the {@code trainer.step()} that made it.
  *
- * <p>Each buffered gradient is held through a view of its own (DJL closes the array it passes to
- * {@code update} as soon as the call returns), freed when the batch is flushed. Not thread-safe:
+ * <p>Each buffered gradient is held through an array of its own (DJL closes the array it passes
+ * to {@code update} as soon as the call returns): a view on a GPU, a copy on the CPU (where an
+ * array made from Java memory does not own its storage), freed when the batch is flushed. Not thread-safe:
  * DJL's parameter server calls an optimizer from one thread.
  */
 public final class BaseStepBatch implements AutoCloseable {
@@ -91,8 +92,10 @@ public final class BaseStepBatch implements AutoCloseable {
     if (holder == null) {
       holder = weight.getManager().newSubManager();
     }
-    // A view of the same storage: no copy, and alive after DJL closes its array.
-    NDArray view = gradient.stopGradient();
+    // On a GPU a view of the same storage: no copy, and alive after DJL closes its array. On the
+    // CPU an array made from Java memory does not own its storage (freed with the array), so
+    // the batch keeps a copy there.
+    NDArray view = gradient.getDevice().isGpu() ? gradient.stopGradient() : gradient.duplicate();
     view.attach(holder);
     pending.add(new Pending(parameterId, key, weight, view));
     if (pending.size() == order.size()) {
