@@ -6,9 +6,8 @@ rescale/clip, the non-finite check, the update's arithmetic, the gated writes, t
 clearing); on a GPU the host then cannot keep up with the kernels. Each method here updates every
 parameter of one step (lists of tensors) in one call: DJL's rescaleGrad and clipGrad, the
 NonFinitePolicy.GUARDED check (max |g| <= the float32 overflow bound, NaN is not ok), and
-SGD-momentum or AdamW with every write of a rejected parameter selected away. (The weights'
-gradients are zeroed by the Java side: TorchScript 1.13 cannot test whether a weight's .grad is
-defined, and DJL's zeroGrad skips an undefined one.) It repeats the Java per-parameter path's operations one for one (same operators, same
+SGD-momentum or AdamW with every write of a rejected parameter selected away, then the weights'
+gradients zeroed (as DJL's zeroGrad: an undefined gradient is left alone). It repeats the Java per-parameter path's operations one for one (same operators, same
 order, the same float32 constants, computed on the Java side and passed in), so results are bit
 for bit those of SgdMomentum and AdamW called per parameter.
 
@@ -21,7 +20,7 @@ The build never runs this script: the produced .pt file is committed.
 """
 import os
 import sys
-from typing import List
+from typing import List, Optional
 
 import torch
 
@@ -41,6 +40,18 @@ def checks(max_abs: List[torch.Tensor], oks: List[torch.Tensor], device: torch.d
         return torch.zeros([2, 0], dtype=torch.float32, device=device)
     flags = [ok.to(torch.float32) for ok in oks]
     return torch.stack([torch.stack(max_abs), torch.stack(flags)])
+
+
+def zero_grads(weights: List[torch.Tensor]) -> None:
+    """Zeroes each weight's gradient where it has one, as DJL's zeroGrad. The gradient goes through
+    an Optional list element so that the compiler keeps the None test: libtorch 2.x (DJL's) treats
+    an undefined tensor as None there; 1.13's interpreter does not, so the self-check below only
+    passes weights that have a gradient."""
+    for w in weights:
+        box: List[Optional[torch.Tensor]] = [w.grad]
+        g = box[0]
+        if g is not None:
+            g.zero_()
 
 
 class BaseStep(torch.nn.Module):
@@ -89,6 +100,7 @@ class BaseStep(torch.nn.Module):
                 if guarded:
                     step = torch.where(ok, step, 0.0)
                 w.sub_(step)
+            zero_grads(weights)
         return checks(max_abs, oks, weights[0].device)
 
     @torch.jit.export
@@ -141,6 +153,7 @@ class BaseStep(torch.nn.Module):
                 if guarded:
                     step = torch.where(ok, step, 0.0)
                 w.sub_(step)
+            zero_grads(weights)
         return checks(max_abs, oks, weights[0].device)
 
 
@@ -154,10 +167,12 @@ def main() -> None:
     # Self-check before anyone commits the file.
     loaded = torch.jit.load(out)
     gen = torch.Generator().manual_seed(0)
-    w = torch.randn(4, 3, generator=gen)
+    w = torch.randn(4, 3, generator=gen).requires_grad_()
+    w.grad = torch.ones(4, 3)
     g = torch.randn(4, 3, generator=gen)
     bad = torch.full([2], float("nan"))
-    wb = torch.randn(2, generator=gen)
+    wb = torch.randn(2, generator=gen).requires_grad_()
+    wb.grad = torch.ones(2)
     b0 = torch.zeros(4, 3)
     b1 = torch.zeros(2)
     w_before = w.clone()
@@ -165,11 +180,13 @@ def main() -> None:
     c = loaded.sgd([w, wb], [g, bad], [b0, b1], [0.1, 0.1], [1e18, 1e18], 1.0, -1.0, True, 0.9,
                    False, 0.0)
     assert torch.equal(w, w_before - g * 0.1), (w, w_before)
+    assert torch.equal(w.grad, torch.zeros(4, 3)) and torch.equal(wb.grad, torch.zeros(2))
     assert torch.equal(wb, wb_before) and torch.equal(b1, torch.zeros(2))
     assert c.shape == (2, 2) and c[1, 0] == 1.0 and c[1, 1] == 0.0 and torch.isnan(c[0, 1])
     m = torch.zeros(4, 3)
     v = torch.zeros(4, 3)
-    w2 = w.clone()
+    w2 = w.detach().clone().requires_grad_()
+    w2.grad = torch.ones(4, 3)
     loaded.adamw([w2], [g], [m], [v], [1.0], [0.1 / 0.1], [0.001 ** 0.5], [1e18], 1.0, -1.0,
                  False, 0.9, 0.999, 0.1, 0.001, 1e-8, False)
     assert torch.allclose(w2, w - 0.1 * torch.sign(g), atol=1e-4), (w2, w)

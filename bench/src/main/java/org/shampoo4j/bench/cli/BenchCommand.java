@@ -258,6 +258,12 @@ public final class BenchCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   String nonFinitePolicy = "guarded";
 
+  @Option(names = "--fused-base", paramLabel = "on|off",
+      description = "Base optimizers run alone (sgd, adamw) take each step as one fused call for"
+          + " all parameters (on) or per parameter (off, the reference path; same results bit for"
+          + " bit). Default: ${DEFAULT-VALUE}.")
+  String fusedBase = "on";
+
   @Option(names = "--max-order", paramLabel = "N",
       description = "Largest preconditioner order before blocking. Default: ${DEFAULT-VALUE}.")
   int maxOrder = 1200;
@@ -504,6 +510,7 @@ public final class BenchCommand implements Callable<Integer> {
         .distribution(distribution(training))
         .nonFinitePolicy(parseEnum(NonFinitePolicy.class, nonFinitePolicy.replace('-', '_'),
             "--non-finite-policy"))
+        .fusedBase(onOff(fusedBase, "--fused-base"))
         .build();
   }
 
@@ -633,6 +640,15 @@ public final class BenchCommand implements Callable<Integer> {
       default:
         throw new IllegalArgumentException("--device must be cpu or gpu, got '" + device + "'");
     }
+  }
+
+  private static boolean onOff(String value, String option) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException(
+          option + " must be on or off, got '" + value + "'");
+    };
   }
 
   private static <E extends Enum<E>> E parseEnum(Class<E> type, String value, String option) {

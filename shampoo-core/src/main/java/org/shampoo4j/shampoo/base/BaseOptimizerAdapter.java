@@ -182,11 +182,11 @@ public final class BaseOptimizerAdapter extends Optimizer
           r.undo().get(j).run();
         }
       }
-      throw e;
-    } finally {
+      // The module zeroes the weights' gradients itself; a failed step still clears them.
       for (BaseStepBatch.Pending p : updates) {
         GradientPreprocessor.clearGradient(p.weight());
       }
+      throw e;
     }
     if (policy != NonFinitePolicy.GUARDED) {
       checks.close();

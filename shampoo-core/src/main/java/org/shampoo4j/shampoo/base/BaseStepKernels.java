@@ -13,8 +13,9 @@ import org.shampoo4j.quant.TorchScriptModules;
  * One base-optimizer step for many parameters as one call into a TorchScript module (the classpath
  * resource {@value #MODULE_RESOURCE}, made by {@code shampoo-core/scripts/make_base_step_module.py}):
  * DJL's rescale and clip, the {@link NonFinitePolicy#GUARDED} check and the gated SGD-momentum or
- * AdamW update of every parameter, repeating the per-parameter path's operators one for one so the
- * results are bit for bit the same. It saves the host the dozen JNI calls per parameter of that
+ * AdamW update of every parameter, then the weights' gradients zeroed (where defined, as DJL's
+ * {@code zeroGrad}), repeating the per-parameter path's operators one for one so the results are
+ * bit for bit the same. It saves the host the dozen JNI calls per parameter of that
  * path. The module holds no tensors; close it to free the native module.
  */
 final class BaseStepKernels implements AutoCloseable {
