@@ -23,6 +23,12 @@ from typing import List
 
 import torch
 
+# The decode of one packed root is quant-api's, imported from its script so that both modules
+# run the same TorchScript code (bit for bit the same floats).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "quant-api", "scripts"))
+from make_quantizer_module import Quantizer  # noqa: E402
+
 # Grafting scopes, as StepKernels passes them (the ordinals of org.shampoo4j.shampoo.Grafting).
 # TorchScript reads module-level names only as torch.jit.Final constants or literals, so the
 # method below spells the values and these names serve the self-check.
@@ -38,8 +44,44 @@ def rescale(direction: torch.Tensor, gradient: torch.Tensor, floor: float) -> to
     return direction.mul(g_norm.div(p_norm))
 
 
+# Root kinds, as StepKernels passes them: a dense float32 root, or a packed one (codes, scales,
+# and a kept diagonal, empty if none), or a packed root held in fp32 (below the quantizer's
+# minimum size: its fp32 part is the whole flat matrix).
+ROOT_DENSE = 0
+ROOT_PACKED = 1
+ROOT_FP32 = 2
+
+
+def _decode_stack(codes: torch.Tensor, table: torch.Tensor, scales: torch.Tensor,
+                  diagonal: torch.Tensor, k: int, order: int, count: int, row_length: int,
+                  block_size: int) -> torch.Tensor:
+    """[k, order, order] float32 from k stacked 4-bit roots of one order: the byte-table lookup,
+    the block scaling and the diagonal overwrite of Quantizer.dequantize, each one batched
+    operation over the k roots (same element-wise arithmetic, so the same floats)."""
+    flat = table.index_select(0, codes.reshape(-1).to(torch.int32)).reshape(k, -1)[:, :count]
+    rows = count // row_length
+    width = min(block_size, row_length)
+    per_row = (row_length + width - 1) // width
+    matrix = flat.reshape(k, rows, row_length)
+    pad = per_row * width - row_length
+    if pad > 0:
+        matrix = torch.nn.functional.pad(matrix, [0, pad])
+    scaled = matrix.reshape(k, rows * per_row, width) * scales.reshape(k, rows * per_row, 1)
+    out = scaled.reshape(k, rows, per_row * width)
+    if pad > 0:
+        out = out[:, :, :row_length]
+    out = out.reshape(k, order, order).contiguous()
+    if diagonal.numel() > 0:
+        out.diagonal(0, 1, 2).copy_(diagonal)
+    return out
+
+
 class Step(torch.nn.Module):
     """The fused per-parameter direction of a Shampoo step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes = Quantizer()
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         # A module needs a forward to be scripted as a whole; it is not used by the Java side.
@@ -86,6 +128,124 @@ class Step(torch.nn.Module):
             p = rescale(p, m, norm_floor)
         return p.reshape(grad.shape).to(grad.dtype)
 
+    def _roots(self, index: List[int], order: int, kinds: List[int], dense: List[torch.Tensor],
+               codes: List[torch.Tensor], scales: List[torch.Tensor],
+               diagonals: List[torch.Tensor], counts: List[int], row_lengths: List[int],
+               values: torch.Tensor, block_size: int, bits: int) -> torch.Tensor:
+        """The roots at the given indices (all of one order) as one [k, n, n] float32 stack:
+        4-bit packed roots of one layout decoded in one batched pass, anything else one by one."""
+        first = index[0]
+        batched = bits == 4
+        for i in index:
+            if kinds[i] != 1 or row_lengths[i] != row_lengths[first] or counts[i] != counts[first]:
+                batched = False
+            elif (diagonals[i].numel() > 0) != (diagonals[first].numel() > 0):
+                batched = False
+        if batched:
+            k = len(index)
+            count = counts[first]
+            table = torch.stack([values.repeat(16), values.repeat_interleave(16)], 1)
+            code_stack = torch.stack([codes[i] for i in index], 0)
+            scale_stack = torch.stack([scales[i] for i in index], 0)
+            diag_stack = torch.stack([diagonals[i] for i in index], 0)
+            return _decode_stack(code_stack, table, scale_stack, diag_stack, k, order, count,
+                                 row_lengths[first], block_size)
+        parts: List[torch.Tensor] = []
+        for i in index:
+            if kinds[i] == 0:
+                parts.append(dense[i])
+            elif kinds[i] == 2:
+                parts.append(diagonals[i].reshape(order, order))
+            else:
+                flat = self.codes.dequantize(codes[i], values, scales[i], diagonals[i], counts[i],
+                                             row_lengths[i], block_size, bits)
+                parts.append(flat.reshape(order, order))
+        return torch.stack(parts, 0)
+
+    @torch.jit.export
+    def banked_direction(self, grad: torch.Tensor, row_cuts: List[int], col_cuts: List[int],
+                         has_root: List[bool], grafting: int, norm_floor: float,
+                         kinds: List[int], dense: List[torch.Tensor], codes: List[torch.Tensor],
+                         scales: List[torch.Tensor], diagonals: List[torch.Tensor],
+                         counts: List[int], row_lengths: List[int], values: torch.Tensor,
+                         block_size: int, bits: int) -> torch.Tensor:
+        """direction() with the blocks grouped by shape: per class of equal (rows, cols), the
+        roots are decoded as one [k, n, n] stack (4-bit roots in one batched decode), then
+        P_b = L^_b . G_b . R^_b per block.
+
+        Root r (r = 2*block for L^, 2*block + 1 for R^) is dense[r] if kinds[r] == 0; packed
+        (codes[r], scales[r], kept diagonal diagonals[r], counts[r] elements, row_lengths[r]) if
+        1; the fp32 flat matrix diagonals[r] if 2. values is the codebook of the packed roots.
+        Unused slots hold any tensor."""
+        rows = row_cuts[-1]
+        cols = col_cuts[-1]
+        m = grad.to(torch.float32).reshape([rows, cols])
+        col_blocks = len(col_cuts) - 1
+        blocks = (len(row_cuts) - 1) * col_blocks
+        single = blocks == 1
+        # Classes of blocks of one shape, in order of first appearance.
+        shapes: List[List[int]] = []
+        members: List[List[int]] = []
+        for b in range(blocks):
+            i = b // col_blocks
+            j = b % col_blocks
+            shape = [row_cuts[i + 1] - row_cuts[i], col_cuts[j + 1] - col_cuts[j]]
+            found = -1
+            for c in range(len(shapes)):
+                if shapes[c] == shape:
+                    found = c
+            if found < 0:
+                shapes.append(shape)
+                members.append([b])
+            else:
+                members[found].append(b)
+        preconditioned = False
+        for flag in has_root:
+            preconditioned = preconditioned or flag
+        if not preconditioned:
+            return grad
+        out = m if single else torch.empty_like(m)
+        for c in range(len(shapes)):
+            index = members[c]
+            with_root: List[int] = []
+            for b in index:
+                if has_root[b]:
+                    with_root.append(b)
+            for b in index:
+                if not has_root[b]:
+                    i = b // col_blocks
+                    j = b % col_blocks
+                    out[row_cuts[i]:row_cuts[i + 1], col_cuts[j]:col_cuts[j + 1]] = \
+                        m[row_cuts[i]:row_cuts[i + 1], col_cuts[j]:col_cuts[j + 1]]
+            if len(with_root) == 0:
+                continue
+            parts: List[torch.Tensor] = []
+            for b in with_root:
+                i = b // col_blocks
+                j = b % col_blocks
+                parts.append(m if single
+                             else m[row_cuts[i]:row_cuts[i + 1], col_cuts[j]:col_cuts[j + 1]])
+            left = self._roots([2 * b for b in with_root], shapes[c][0], kinds, dense, codes, scales, diagonals,
+                               counts, row_lengths, values, block_size, bits)
+            right = self._roots([2 * b + 1 for b in with_root], shapes[c][1], kinds, dense, codes, scales,
+                                diagonals, counts, row_lengths, values, block_size, bits)
+            for t in range(len(with_root)):
+                b = with_root[t]
+                # One matmul per block: libtorch 2.7.1's batched matmul rounds differently from
+                # its matmul on small blocks, and the per-block path is the reference.
+                pb = left[t].matmul(parts[t]).matmul(right[t])
+                if grafting == 2:  # per block
+                    pb = rescale(pb, parts[t], norm_floor)
+                if single:
+                    out = pb
+                else:
+                    i = b // col_blocks
+                    j = b % col_blocks
+                    out[row_cuts[i]:row_cuts[i + 1], col_cuts[j]:col_cuts[j + 1]] = pb
+        if grafting == 1:  # per tensor
+            out = rescale(out, m, norm_floor)
+        return out.reshape(grad.shape).to(grad.dtype)
+
 
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
@@ -110,6 +270,34 @@ def main() -> None:
     q = loaded.direction(grad, [torch.eye(5), torch.eye(7)], [0, 5], [0, 7], [True],
                          GRAFTING_OFF, floor)
     assert torch.equal(q, grad)
+    # The banked direction against direction() with decoded roots: 3 x 2 blocks of a 7 x 5
+    # gradient (classes 3x3, 3x2, 1x3, 1x2), block 4 without roots, 4-bit row-blocked roots.
+    quant = Quantizer()
+    values = torch.linspace(-1, 1, 16)
+    thresholds = (values[:-1] + values[1:]) * 0.5
+    grad = torch.randn(7, 5, generator=g)
+    row_cuts, col_cuts = [0, 3, 6, 7], [0, 3, 5]
+    flags = [True, True, True, True, False, True]
+    kinds, dense, codes, scales, diags, counts, lengths, decoded = [], [], [], [], [], [], [], []
+    for b in range(6):
+        for n in (row_cuts[b // 2 + 1] - row_cuts[b // 2], col_cuts[b % 2 + 1] - col_cuts[b % 2]):
+            x = torch.randn(n, n, generator=g)
+            x = x + x.t()
+            packed, sc, dg = quant.quantize(x, thresholds, n, 2, 4, True)
+            kinds.append(ROOT_PACKED)
+            dense.append(grad)
+            codes.append(packed)
+            scales.append(sc)
+            diags.append(dg)
+            counts.append(n * n)
+            lengths.append(n)
+            decoded.append(quant.dequantize(packed, values, sc, dg, n * n, n, 2, 4).reshape(n, n))
+    for scope in (GRAFTING_OFF, GRAFTING_PER_TENSOR, GRAFTING_PER_BLOCK):
+        banked = loaded.banked_direction(grad, row_cuts, col_cuts, flags, scope, floor, kinds,
+                                         dense, codes, scales, diags, counts, lengths, values,
+                                         2, 4)
+        reference = loaded.direction(grad, decoded, row_cuts, col_cuts, flags, scope, floor)
+        assert torch.equal(banked, reference), (scope, (banked - reference).abs().max())
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

@@ -15,6 +15,7 @@ import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -227,6 +228,12 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
     }
     rootFactor = stored;
     return true;
+  }
+
+  /** The stored 4-bit root packed as stored; before the first refresh the dense product. */
+  @Override
+  public StepRoot stepRoot(NDManager manager) {
+    return storedRoot != null ? storedRoot.stepRoot() : new StepRoot.Dense(inverseRoot(manager));
   }
 
   @Override

@@ -8,6 +8,7 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -50,6 +51,11 @@ final class StoredRoot implements AutoCloseable {
     NDArray root = quantizer.dequantize(packed, codebookValues);
     root.attach(scope);
     return root;
+  }
+
+  /** The root for the fused step, packed as stored. */
+  StepRoot stepRoot() {
+    return new StepRoot.Packed(packed, codebookValues);
   }
 
   /** Adds the packed root's buffers, exactly as stored, under {@code prefix}. */

@@ -1,6 +1,7 @@
 package org.shampoo4j.cholesky;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -17,17 +18,31 @@ import ai.djl.ndarray.types.Shape;
  * in Java. Results are created in the input's manager. Immutable.
  */
 final class TriangleLayout {
+  /**
+   * The largest order: {@code n²} flat positions must fit an {@code int} (46340² = 2,147,395,600
+   * &lt; 2³¹), as the gathers index them with int arithmetic. A preconditioner that large would
+   * also need index tensors of {@code 8·n²} bytes (17 GB) per factor; blocking (a smaller maximum
+   * order) is the way to precondition such a dimension.
+   */
+  static final int MAX_ORDER = 46340;
+
   private final int order;
   private final long pairs;
 
   /**
    * The layout of one order.
    *
-   * @param order n, at least 1
+   * @param order n, from 1 to {@link #MAX_ORDER}
+   * @throws IllegalArgumentException outside that range, naming the limit and its reason
    */
   TriangleLayout(int order) {
     if (order < 1) {
       throw new IllegalArgumentException("order must be positive, got " + order);
+    }
+    if (order > MAX_ORDER) {
+      throw new IllegalArgumentException("the Cholesky representation supports preconditioner "
+          + "orders up to " + MAX_ORDER + " (n² matrix positions must fit an int index), got "
+          + order + "; use a smaller maximum order so the dimension is split into blocks");
     }
     this.order = order;
     this.pairs = (long) order * (order - 1) / 2;
@@ -57,23 +72,48 @@ final class TriangleLayout {
   NDArray strictLower(NDArray square) {
     requireSquare(square);
     NDManager scope = square.getManager();
-    NDArray flat = scope.arange(0, order * order, 1, DataType.INT64);
-    // Scatter every flat position to its triangle rank; positions outside the triangle all land
-    // in one extra slot, which is dropped.
-    NDArray positions = scope.zeros(new Shape(pairs + 1), DataType.INT64)
-        .scatter(triangleRankOrDump(scope), flat, 0)
-        .get("0:" + pairs);
-    return square.flatten().gather(positions, 0);
+    NDArray positions;
+    // The int64 index work (n² elements, twice an fp32 matrix each) in its own manager, every
+    // intermediate closed as soon as it is used: left to the caller's scope, a dozen of them
+    // stayed alive together and set chol4-ef's peak device memory at every T1/T2.
+    try (NDManager index = scope.newSubManager()) {
+      NDArray dump = triangleRankOrDump(index);
+      NDArray flat = index.arange(0, order * order, 1, DataType.INT64);
+      // Scatter every flat position to its triangle rank; positions outside the triangle all
+      // land in one extra slot, which is dropped.
+      NDArray slots = index.zeros(new Shape(pairs + 1), DataType.INT64);
+      NDArray scattered = slots.scatter(dump, flat, 0);
+      slots.close();
+      dump.close();
+      flat.close();
+      positions = scattered.get("0:" + pairs);
+      positions.attach(scope);
+    }
+    NDArray out = square.flatten().gather(positions, 0);
+    positions.close();
+    return out;
   }
 
   /**
    * For each flat position of the n×n matrix (row-major): its rank in the strictly-lower triangle
-   * if it lies there, else {@code pairs} (an out-of-triangle slot). int64, length n².
+   * if it lies there, else {@code pairs} (an out-of-triangle slot). int64, length n², in {@code
+   * scope}; at most two int64 n² arrays are alive at a time while it is made.
    */
   private NDArray triangleRankOrDump(NDManager scope) {
-    NDArray inside = strictLowerMask(scope).flatten().toType(DataType.INT64, false);
-    NDArray rank = inside.cumSum().sub(1);
-    return rank.mul(inside).add(inside.neg().add(1).mul(pairs));
+    NDArray mask = strictLowerMask(scope).flatten();
+    NDArray inside = mask.toType(DataType.INT64, false);
+    NDArray rank = inside.cumSum();
+    inside.close();
+    NDArray one = scope.create(1L);
+    NDArray ranks = rank.sub(one);
+    rank.close();
+    NDArray dump = scope.create(pairs);
+    NDArray out = NDArrays.where(mask, ranks, dump);
+    ranks.close();
+    mask.close();
+    one.close();
+    dump.close();
+    return out;
   }
 
   /**
@@ -90,7 +130,9 @@ final class TriangleLayout {
     // Position in the vector for triangle entries, and `pairs` (an appended zero) elsewhere.
     NDArray source = triangleRankOrDump(scope);
     NDArray padded = vector.flatten().concat(scope.zeros(new Shape(1), vector.getDataType()));
-    return padded.gather(source, 0).reshape(order, order);
+    NDArray out = padded.gather(source, 0).reshape(order, order);
+    source.close();
+    return out;
   }
 
   /** The off-diagonal entries of a square matrix in row-major order: {@code n(n−1)} values. */

@@ -232,7 +232,9 @@ class CholeskyEfPreconditionerTest {
                   + " λmin/λmax of stored root %.3e, asymmetry %.2e, root bytes %d%n",
               n, rootAsCholesky, nre, Host.angleDegrees(root, exact), eig[0] / eig[n - 1],
               asymmetry, p.memory().total() - p.factorMemory().total());
-          assertTrue(nre < 0.5, "root NRE " + nre);
+          // Measured on the CPU (seed 21): 0.0290 (§3 form) and 0.0259 (as Cholesky); 0.05
+          // leaves 1.7x (the former 0.5 was 17x).
+          assertTrue(nre < 0.05, "root NRE " + nre);
           if (rootAsCholesky) {
             // C̃r·C̃rᵀ: symmetric and PSD by construction. (The §3 form quantizes (i, j) and
             // (j, i) in different blocks, so its dequantized root is not exactly symmetric.)

@@ -76,9 +76,14 @@ class CholeskyEfTrainingTest {
     assertEquals("cholesky-ef", reports.get("cholesky-ef").representation());
     assertEquals("cholesky", reports.get("cholesky").representation());
     assertEquals(0, reports.get("cholesky-ef").rejectedUpdates());
-    // Both Cholesky variants train (the loss at least halves) and the 4-bit codes are reported.
-    assertTrue(ef.finalLoss() < 0.5f * ef.initialLoss(), ef.summary());
-    assertTrue(plain.finalLoss() < 0.5f * plain.initialLoss(), plain.summary());
+    // Both Cholesky variants train and the 4-bit codes are reported. Measured on the CPU: 6.144
+    // -> 0.1770 (EF) and 0.1706 (no EF), 2.9 % and 2.8 % of the initial loss; 5 % leaves 1.7x
+    // (half the initial loss was 17x). And within 10 % of fp32's 0.1703 (measured +3.9 % and
+    // +0.2 %; naive 4-bit is +130 %).
+    assertTrue(ef.finalLoss() < 0.05f * ef.initialLoss(), ef.summary());
+    assertTrue(plain.finalLoss() < 0.05f * plain.initialLoss(), plain.summary());
+    assertTrue(ef.finalLoss() < 1.10f * full.finalLoss(), "cholesky-ef vs fp32");
+    assertTrue(plain.finalLoss() < 1.10f * full.finalLoss(), "cholesky vs fp32");
     assertTrue(reports.get("cholesky-ef").preconditionerTotal().codeBytes() > 0);
     // The robust part of the ordering (measured 0.179 / 0.181 against 0.437, fp32 0.170): both
     // Cholesky variants end below naive 4-bit. EF against no EF differs by ~1 %: not asserted.

@@ -81,6 +81,15 @@ class IllConditionedSpectrumTest {
           assertTrue(plainErrors.rootNre < naiveErrors.rootNre, "no-EF root NRE vs naive");
           assertTrue(efErrors.spectral < naiveErrors.spectral, "EF spectral error vs naive");
           assertTrue(efErrors.minOverMax > 0, "Cholesky statistic stays positive definite");
+          // Error feedback's benefit (measured on the CPU, seed 3): inverse-root NRE 0.345 with EF
+          // against 0.499 without at cond 1e4 (ratio 0.69), 0.669 against 0.744 at cond 1e6
+          // (0.90); spectral error 0.0151 against 0.0761 (0.20) and 0.0171 against 0.0679 (0.25).
+          // Bounds: ratio below 0.8 and 0.95 for the root, 0.4 for the spectrum.
+          double rootRatio = efErrors.rootNre / plainErrors.rootNre;
+          assertTrue(rootRatio < (condition < 1e5 ? 0.8 : 0.95),
+              "EF root NRE " + efErrors.rootNre + " vs no-EF " + plainErrors.rootNre);
+          assertTrue(efErrors.spectral < 0.4 * plainErrors.spectral,
+              "EF spectral error " + efErrors.spectral + " vs no-EF " + plainErrors.spectral);
         }
       }
     }

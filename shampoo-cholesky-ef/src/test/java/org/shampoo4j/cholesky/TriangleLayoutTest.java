@@ -3,6 +3,7 @@ package org.shampoo4j.cholesky;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -64,6 +65,23 @@ class TriangleLayoutTest {
       System.out.println("wrong triangle size: " + e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> layout.strictLower(m.zeros(new ai.djl.ndarray.types.Shape(3, 4))));
       assertThrows(IllegalArgumentException.class, () -> new TriangleLayout(0));
+    }
+  }
+
+  /**
+   * Every order an int allows either works or is refused with the limit named: up to 46340 the
+   * counts are exact (long arithmetic; 46341² overflows an int), above it the constructor says
+   * why, rather than building gathers over wrapped-around indices.
+   */
+  @Test
+  void ordersAboveTheIntIndexLimitAreRefusedClearly() {
+    TriangleLayout largest = new TriangleLayout(TriangleLayout.MAX_ORDER);
+    assertEquals(46340L * 46339L / 2, largest.pairs());
+    for (int order : new int[] {46341, 65536, 1 << 20, Integer.MAX_VALUE}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> new TriangleLayout(order));
+      assertTrue(e.getMessage().contains("up to 46340") && e.getMessage().contains("" + order),
+          e.getMessage());
     }
   }
 }

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * result's norm by {@code f^(-1/p)} instead of returning Inf/NaN.
  *
  * <p>Everything stays on the input's device; there is no host synchronisation beyond the
- * eigensolver's own. A float32 eigensolve that fails is retried once in float64 ({@link
- * MatrixFunctions#wider()}).
+ * eigensolver's own, except where a float64 retry exists: a float32 eigensolve that fails,
+ * by throwing or by returning non-finite eigenvalues or eigenvectors, is retried once in float64
+ * ({@link MatrixFunctions#wider()}); telling the second case needs one scalar read per solve.
  */
 public final class EighInverseRoot implements InverseRootMethod {
   /** Default relative eigenvalue floor, ~ fp32 unit roundoff (2^-24 ≈ 6e-8, rounded up). */
@@ -85,12 +86,15 @@ public final class EighInverseRoot implements InverseRootMethod {
   }
 
   /**
-   * The eigendecomposition; a float32 solve that fails (the engine reports non-convergence, for
-   * example) is repeated once in float64 when the matrix functions offer it, with one warning.
+   * The eigendecomposition; a float32 solve that fails is repeated once in float64 when the
+   * matrix functions offer it, with one warning. Failing means throwing (the engine reports
+   * non-convergence, for example) or returning NaN or infinite values without throwing, which
+   * some solvers do on the same inputs; the float64 result is returned as it is.
    */
   private EigenPairs eigh(NDArray spd) {
+    EigenPairs pairs;
     try {
-      return functions.eigh(spd);
+      pairs = functions.eigh(spd);
     } catch (EngineException e) {
       if (wider == null) {
         throw e;
@@ -99,6 +103,20 @@ public final class EighInverseRoot implements InverseRootMethod {
           SolverErrors.oneLine(e));
       return wider.eigh(spd);
     }
+    if (wider == null || isFinite(pairs)) {
+      return pairs;
+    }
+    LOG.warn("float32 eigh of a {} matrix returned non-finite values; retrying in float64",
+        spd.getShape());
+    return wider.eigh(spd);
+  }
+
+  /** Whether every eigenvalue and eigenvector entry is finite (one scalar read: NaN and Inf
+   * propagate through the sums). */
+  private static boolean isFinite(EigenPairs pairs) {
+    double check = pairs.values().sum().add(pairs.vectors().abs().sum())
+        .toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+    return Double.isFinite(check);
   }
 
   @Override

@@ -3,7 +3,6 @@ package org.shampoo4j.linalg;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -178,25 +177,18 @@ public final class TorchScriptMatrixFunctions implements MatrixFunctions, AutoCl
   @Override
   public NDArray maxEigenvalue(NDArray psd) {
     MatrixChecks.requireSquareFloat(psd, "psd");
-    long n = psd.getShape().get(0);
-    NDManager original = psd.getManager();
-    try (NDManager scope = original.newSubManager(psd.getDevice())) {
-      psd.tempAttach(scope);
-      // Iterate on A / max|A_ij|: for a PSD matrix that entry is its largest diagonal one, at
-      // most λmax, so ‖A·v‖ stays near λmax(A/s) >= 1. Unscaled, a statistic of magnitude 1e-25
-      // (all-zero gradients decay it there) has ‖A·v‖² below float32's range, the normalisation
-      // blows v up, and the estimate came out orders of magnitude too large.
-      NDArray scale = psd.abs().max().maximum(Float.MIN_NORMAL);
-      NDArray a = psd.div(scale);
-      NDArray v = scope.ones(new Shape(n, 1), DataType.FLOAT32).div(Math.sqrt(n));
-      for (int i = 0; i < powerIterations; i++) {
-        NDArray w = a.matMul(v);
-        // A tiny floor keeps the zero matrix at v = 0 (estimate 0) instead of NaN.
-        v = w.div(w.square().sum().sqrt().maximum(Float.MIN_NORMAL));
-      }
-      NDArray estimate = v.mul(a.matMul(v)).sum().mul(scale);
-      estimate.attach(original);
-      return estimate;
+    // One call: the iteration below, operator for operator, runs inside the module. It iterates
+    // on A / max|A_ij|: for a PSD matrix that entry is its largest diagonal one, at most λmax, so
+    // ‖A·v‖ stays near λmax(A/s) >= 1. Unscaled, a statistic of magnitude 1e-25 (all-zero
+    // gradients decay it there) has ‖A·v‖² below float32's range, the normalisation blows v up,
+    // and the estimate came out orders of magnitude too large. A tiny floor on ‖A·v‖ keeps the
+    // zero matrix at v = 0 (estimate 0) instead of NaN.
+    PtNDManager target = ptManager(psd.getManager(), "psd's manager");
+    try (IValue in = IValue.from(requirePt(psd, "psd"));
+        IValue iterations = IValue.from((long) powerIterations);
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue result = TorchScriptModules.run(module, "max_eigenvalue", in, iterations, floor)) {
+      return result.toTensor(target);
     }
   }
 

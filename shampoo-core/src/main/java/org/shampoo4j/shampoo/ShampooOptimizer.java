@@ -29,6 +29,9 @@ import org.shampoo4j.shampoo.distributed.OwnerLedger;
 import org.shampoo4j.shampoo.distributed.ReplicaRelay;
 import org.shampoo4j.shampoo.distributed.Sharded;
 import org.shampoo4j.shampoo.distributed.WorkUnit;
+import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.RootUpdates;
+import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
@@ -45,12 +48,15 @@ import org.shampoo4j.shampoo.memory.ParameterMemory;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.state.CheckpointContents;
 import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
 import org.shampoo4j.shampoo.state.InvalidCheckpointException;
+import org.shampoo4j.shampoo.state.LearningRateRecord;
 import org.shampoo4j.shampoo.state.ParameterSet;
 import org.shampoo4j.shampoo.state.StateBinding;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -387,6 +393,7 @@ public final class ShampooOptimizer extends Optimizer
         ParameterState state = newState(id, key, weight);
         fresh.put(key, state);
         try {
+          LearningRateRecord.check(snapshot, STEP, config.learningRateTracker(), id);
           restore(state, snapshot, weight);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
           throw new InvalidCheckpointException(
@@ -424,6 +431,7 @@ public final class ShampooOptimizer extends Optimizer
     StateSnapshot.Builder b = StateSnapshot.builder()
         .counter(STEP, s.step)
         .counter(BLOCKS, s.blocks.size());
+    LearningRateRecord.write(b, config.learningRateTracker(), key, s.step);
     for (BlockState bs : s.blocks) {
       String prefix = BLOCK + bs.block.index();
       b.counter(prefix + HAS_ROOT, bs.hasRoot ? 1 : 0)
@@ -501,6 +509,7 @@ public final class ShampooOptimizer extends Optimizer
       }
     }
     r.markSection(BASE);
+    r.markSection(LearningRateRecord.SECTION); // checked by loadState
     for (BlockState bs : state.blocks) {
       r.markSection(BLOCK + bs.block.index() + "." + BASE);
     }
@@ -592,11 +601,15 @@ public final class ShampooOptimizer extends Optimizer
     if (kernels == null) {
       return preconditionPerOperation(s, g, stats, roots, scratch);
     }
-    NDArray m = stats ? g.toType(DataType.FLOAT32, false).reshape(s.layout.matrixShape()) : null;
+    if (stats) {
+      accumulateAll(s, g, linalg.get(g.getDevice()).bank());
+    }
+    if (roots) {
+      refreshAll(s);
+    }
     boolean[] hasRoot = new boolean[s.blocks.size()];
     boolean preconditioned = false;
     for (BlockState bs : s.blocks) {
-      refresh(bs, stats ? block(s, m, bs.block) : null, stats, roots);
       hasRoot[bs.block.index()] = bs.hasRoot;
       preconditioned |= bs.hasRoot;
     }
@@ -604,13 +617,68 @@ public final class ShampooOptimizer extends Optimizer
       // L̂ = R̂ = I everywhere and grafting would rescale by exactly 1: the direction is G.
       return g;
     }
-    List<NDArray> rootArrays = new ArrayList<>(2 * s.blocks.size());
+    // The roots as stored (4-bit ones packed): the module decodes each order class at once.
+    List<StepRoot> rootArrays = new ArrayList<>(2 * s.blocks.size());
+    StepRoot placeholder = new StepRoot.Dense(g);
     for (BlockState bs : s.blocks) {
       // Blocks without roots pass g as a placeholder that the module does not read.
-      rootArrays.add(bs.hasRoot ? bs.left.inverseRootForStep(scratch) : g);
-      rootArrays.add(bs.hasRoot ? bs.right.inverseRootForStep(scratch) : g);
+      rootArrays.add(bs.hasRoot ? bs.left.stepRoot(scratch) : placeholder);
+      rootArrays.add(bs.hasRoot ? bs.right.stepRoot(scratch) : placeholder);
     }
-    return kernels.direction(g, rootArrays, s.layout, hasRoot, config.grafting());
+    return kernels.bankedDirection(g, rootArrays, s.layout, hasRoot, config.grafting());
+  }
+
+  /**
+   * The T1 event of every block of a parameter: all Gram matrices in one call, the statistics
+   * updated in batches ({@link StatisticUpdates}), then each block's health as {@link #refresh}
+   * records it (a rejected update keeps that preconditioner's previous state).
+   */
+  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank) {
+    NDArray[] grams = bank.grams(g, s.layout.rowCuts(), s.layout.colCuts());
+    List<Preconditioner> members = new ArrayList<>(grams.length);
+    for (BlockState bs : s.blocks) {
+      members.add(bs.left);
+      members.add(bs.right);
+    }
+    List<RejectedUpdateException> outcomes =
+        StatisticUpdates.accumulate(members, java.util.Arrays.asList(grams));
+    for (BlockState bs : s.blocks) {
+      for (int side = 0; side < 2; side++) {
+        RejectedUpdateException e = outcomes.get(2 * bs.block.index() + side);
+        bs.health.attempt(() -> {
+          if (e != null) {
+            throw e;
+          }
+        });
+      }
+      bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
+    }
+  }
+
+  /**
+   * The T2 event of every block of a parameter: the roots refreshed in batches ({@link
+   * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
+   */
+  private void refreshAll(ParameterState s) {
+    List<Preconditioner> members = new ArrayList<>(2 * s.blocks.size());
+    for (BlockState bs : s.blocks) {
+      members.add(bs.left);
+      members.add(bs.right);
+    }
+    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members);
+    for (BlockState bs : s.blocks) {
+      boolean any = false;
+      for (int side = 0; side < 2; side++) {
+        RejectedUpdateException e = outcomes.get(2 * bs.block.index() + side);
+        any |= bs.health.attempt(() -> {
+          if (e != null) {
+            throw e;
+          }
+        });
+      }
+      bs.hasRoot |= any;
+      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
+    }
   }
 
   /**
@@ -800,11 +868,13 @@ public final class ShampooOptimizer extends Optimizer
     DeviceLinalg la = linalg.computeIfAbsent(deviceManager.getDevice(), d -> {
       MatrixFunctions f = linalgFactory.create(deviceManager);
       return new DeviceLinalg(f, config.rootMethod().create(f, config.newtonIterations()),
-          fusedStep ? new StepKernels(deviceManager) : null);
+          fusedStep ? new StepKernels(deviceManager) : null,
+          fusedStep ? new BankKernels(deviceManager) : null);
     });
     return PreconditionerContext.builder()
         .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
         .linalg(la.functions).rootMethod(la.root).manager(deviceManager.newSubManager())
+        .bank(la.bank())
         .bits(config.quantizationBits()).blockSize(config.quantizationBlockSize())
         .blocking(config.quantizationBlocking())
         .minQuantizedElements(config.minQuantizedElements())
@@ -868,14 +938,20 @@ public final class ShampooOptimizer extends Optimizer
       if (la.step() != null) {
         la.step().close();
       }
+      if (la.bank() != null) {
+        la.bank().close();
+      }
     }
     linalg.clear();
     managers.close();
   }
 
-  /** Per device: matrix functions, root method and the fused step (null when turned off). */
+  /**
+   * Per device: matrix functions, root method, the fused step and the bank's batched statistic
+   * kernels (both null when the fused step is turned off).
+   */
   private record DeviceLinalg(
-      MatrixFunctions functions, InverseRootMethod root, StepKernels step) {}
+      MatrixFunctions functions, InverseRootMethod root, StepKernels step, BankKernels bank) {}
 
   /** Where a unit's state lives: its device and the label reports use for it. */
   private record Owner(Device device, String label) {}

@@ -60,8 +60,12 @@ class AdamW4BitTrainingTest {
         100 * (fourBit.finalLoss() - fp32.finalLoss()) / fp32.finalLoss(), memory.total(),
         memory.codeBytes(), memory.scaleBytes(), memory.fp32Bytes(), fp32StateBytes());
     assertTrue(fourBit.allFinite(), fourBit.summary());
-    assertTrue(fourBit.finalLoss() < 0.5f * fourBit.initialLoss(), fourBit.summary());
-    assertTrue(fourBit.finalLoss() <= 1.10f * fp32.finalLoss() + 0.02f,
+    // Measured (CPU, fixed seeds): initial 6.144, fp32 final 0.01033, 4-bit final 0.02475, so
+    // 4-bit ends at 0.40 % of the initial loss and 2.40x fp32's final loss. Bounds: 1 % (2.5x
+    // margin) and 3x fp32 (25 % margin); the former 1.10x + 0.02 allowed 3.04x, and half the
+    // initial loss 125x the measurement.
+    assertTrue(fourBit.finalLoss() < 0.01f * fourBit.initialLoss(), fourBit.summary());
+    assertTrue(fourBit.finalLoss() <= 3.0f * fp32.finalLoss(),
         "4-bit " + fourBit.finalLoss() + " vs fp32 " + fp32.finalLoss());
   }
 
@@ -82,7 +86,8 @@ class AdamW4BitTrainingTest {
       MemoryFootprint hidden = ((AdamW4Bit) base).totalMemory();
       System.out.println("  4-bit AdamW state inside Shampoo: " + hidden);
       assertTrue(curve.allFinite(), curve.summary());
-      assertTrue(curve.finalLoss() < curve.initialLoss(), curve.summary());
+      // Measured on the CPU: 6.144 -> 1.164 in 20 steps (19 %); 30 % leaves 1.6x.
+      assertTrue(curve.finalLoss() < 0.3f * curve.initialLoss(), curve.summary());
       assertTrue(hidden.codeBytes() > 0, "the hidden matrices' moments are 4-bit codes");
     }
   }

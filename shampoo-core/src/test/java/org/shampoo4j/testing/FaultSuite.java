@@ -197,6 +197,28 @@ public abstract class FaultSuite {
   }
 
   /**
+   * A float32 eigh that returns NaN without throwing is retried in float64 like one that throws:
+   * no rejection, finite weights. Before the retry covered this case, every root was rejected.
+   */
+  @Test
+  void float32EighReturningNanIsRetriedInFloat64() {
+    try (Run run = new Run(config().build(), new Shape(6, 5), UnaryOperator.identity(),
+        EighPrecision.FLOAT32)) {
+      run.step(run.gradient());
+      Assumptions.assumeTrue(callsThrowingSolvers(), "no eigh on this route");
+      run.faulty.inject(Fault.NAN_EIGH);
+      injected++;
+      for (int s = 0; s < 6; s++) {
+        run.step(run.gradient());
+      }
+      Assumptions.assumeTrue(run.faulty.spoiledCalls() > 0, "this representation calls no eigh");
+      assertEquals(0, run.opt.health().blocks().get(0).rejected(), run.opt.health().summary());
+      run.assertFinite();
+      survived++;
+    }
+  }
+
+  /**
    * NaN, +Inf and 1e30 (finite, but its square overflows float32) gradients under each policy.
    * THROW: IllegalStateException naming the parameter, weights untouched. SKIP: the update is
    * skipped and counted, weights untouched. UNCHECKED: the value reaches the base optimizer (the

@@ -9,7 +9,7 @@ import org.shampoo4j.linalg.MatrixFunctions;
 /**
  * Fault injection around real {@link MatrixFunctions}: while a {@link Fault} is switched on, the
  * solvers (eigh, QR, Cholesky) throw as libtorch does when it fails, or every function (the power
- * iteration too) returns its result filled with NaN. Counts the calls it spoiled. {@link #wider()}
+ * iteration too) or eigh alone returns its result filled with NaN. Counts the calls it spoiled. {@link #wider()}
  * is the delegate's, unspoiled: the float64 retry of a failed float32 eigh reaches real arithmetic.
  */
 public final class FaultyMatrixFunctions implements MatrixFunctions, AutoCloseable {
@@ -22,7 +22,9 @@ public final class FaultyMatrixFunctions implements MatrixFunctions, AutoCloseab
     /** Every function returns NaN in place of its result. */
     NAN,
     /** Only eigh throws (for the float64 retry). */
-    THROW_EIGH
+    THROW_EIGH,
+    /** Only eigh fails, returning NaN without throwing (for the float64 retry). */
+    NAN_EIGH
   }
 
   private final MatrixFunctions delegate;
@@ -50,7 +52,7 @@ public final class FaultyMatrixFunctions implements MatrixFunctions, AutoCloseab
       throw failure("eigh");
     }
     EigenPairs pairs = delegate.eigh(symmetric);
-    if (fault != Fault.NAN) {
+    if (fault != Fault.NAN && fault != Fault.NAN_EIGH) {
       return pairs;
     }
     spoiledCalls++;

@@ -327,7 +327,7 @@ public final class BenchCommand implements Callable<Integer> {
   static CommandLine commandLine(BenchCommand command) {
     CommandLine cl = new CommandLine(command);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
-    return cl;
+    return ShortUsageErrors.install(cl);
   }
 
   @Override
@@ -373,6 +373,11 @@ public final class BenchCommand implements Callable<Integer> {
       if (maxTrain < 1 || maxTest < 1) {
         throw new IllegalArgumentException("--max-train and --max-test must be positive");
       }
+      // Before the first step: a run must not train for hours and then fail to write.
+      OutputDirectories.requireWritable(this.out, "--out");
+      if (checkpoint != null) {
+        OutputDirectories.requireWritable(checkpoint, "--checkpoint");
+      }
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage(), e);
     }
@@ -403,8 +408,9 @@ public final class BenchCommand implements Callable<Integer> {
         variantSettings.sgdWeightDecay(), variantSettings.adamwWeightDecay(),
         variantSettings.momentum(), variantSettings.sgdLearningRate(),
         variantSettings.adamwLearningRate());
-    trainer = trainer.withCheckpoints(Optional.ofNullable(checkpoint).map(RunCheckpoints::new),
-        Optional.ofNullable(resume).map(RunCheckpoints::new), setup);
+    Optional<RunCheckpoints> saveTo = Optional.ofNullable(checkpoint).map(RunCheckpoints::new);
+    Optional<RunCheckpoints> resumeFrom = Optional.ofNullable(resume).map(RunCheckpoints::new);
+    trainer = trainer.withCheckpoints(saveTo, resumeFrom, setup);
     List<RunResult> earlier = List.of();
     if (append) {
       try {
@@ -437,6 +443,8 @@ public final class BenchCommand implements Callable<Integer> {
     out.println();
     out.flush();
 
+    // Held until the run ends: another run must not save into (or clean) the same directory.
+    java.io.Closeable checkpointLock = checkCheckpoints(saveTo, resumeFrom, selected, out);
     RunJournal journal = new RunJournal(this.out, baseId, earlier, err);
     Thread hook = journal.shutdownHook();
     Runtime.getRuntime().addShutdownHook(hook);
@@ -456,6 +464,7 @@ public final class BenchCommand implements Callable<Integer> {
     } finally {
       journal.complete();
       removeHook(hook);
+      checkpointLock.close();
     }
     List<RunResult> results = journal.results();
     // Numbers first, each flushed: a chart that fails afterwards must not take them with it.
@@ -474,6 +483,51 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return journal.finished().stream().anyMatch(r -> r.failure().isPresent()) ? 1 : 0;
+  }
+
+  /**
+   * Removes what killed saves left in the checkpoint directory, and verifies every variant's
+   * checkpoint to resume from (manifest, progress, generators) before the first variant trains.
+   */
+  private java.io.Closeable checkCheckpoints(Optional<RunCheckpoints> saveTo,
+      Optional<RunCheckpoints> resumeFrom, List<OptimizerVariant> selected, PrintWriter out) {
+    java.io.Closeable lock = () -> { };
+    if (saveTo.isPresent()) {
+      try {
+        lock = saveTo.get().lock();
+      } catch (IOException e) {
+        throw usage("--checkpoint: " + e.getMessage(), e);
+      }
+      try {
+        int removed = saveTo.get().removeDebris();
+        if (removed > 0) {
+          out.println("removed " + removed + " temporary file(s) of interrupted saves from "
+              + saveTo.get().directory());
+        }
+      } catch (IOException e) {
+        closeQuietly(lock);
+        throw usage("--checkpoint: cannot remove temporary files of interrupted saves: " + e, e);
+      }
+    }
+    try {
+      if (resumeFrom.isPresent()) {
+        for (OptimizerVariant v : selected) {
+          resumeFrom.get().latest(v.id());
+        }
+      }
+    } catch (IOException e) {
+      closeQuietly(lock);
+      throw usage("--resume: " + e.getMessage(), e);
+    }
+    return lock;
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // Releasing a lock on the way out of a usage error; the process ends anyway.
+    }
   }
 
   private VariantSettings variantSettings(TrainingRecipe recipe, TrainingSettings training,

@@ -56,7 +56,7 @@ public final class IdxSubsetCommand implements Callable<Integer> {
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new IdxSubsetCommand()).execute(args));
+    System.exit(ShortUsageErrors.install(new CommandLine(new IdxSubsetCommand())).execute(args));
   }
 
   @Override

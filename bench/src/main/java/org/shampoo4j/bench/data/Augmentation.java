@@ -1,7 +1,7 @@
 package org.shampoo4j.bench.data;
 
 import java.util.Locale;
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * Training-image augmentation applied on the host to each batch: a random crop of the image
@@ -55,7 +55,7 @@ public final class Augmentation {
    * device-side batches ({@link DeviceImages}) replay these choices and so give the same images.
    * Draws nothing if this is {@link #none()}.
    */
-  public Choices draw(int count, Random random) {
+  public Choices draw(int count, RandomGenerator random) {
     int[] dy = new int[count];
     int[] dx = new int[count];
     boolean[] mirror = new boolean[count];
@@ -75,7 +75,7 @@ public final class Augmentation {
    * #none()}).
    */
   public void apply(float[] pixels, int count, int channels, int height, int width,
-      Random random) {
+      RandomGenerator random) {
     if (isNone()) {
       return;
     }

@@ -85,6 +85,9 @@ public final class DataDirectory {
 
   private static LabeledImages idxPart(String name, Path images, Path labels, int limit)
       throws IOException {
+    // The whole files, whatever the limit: a cut download must not pass with a small limit.
+    IdxReader.requireComplete(images, 3);
+    IdxReader.requireComplete(labels, 1);
     IdxReader.Images img = IdxReader.readImages(images, limit);
     requireOneLabelPerImage(images, img.declaredCount(), labels);
     int[] lab = IdxReader.readLabels(labels, limit);

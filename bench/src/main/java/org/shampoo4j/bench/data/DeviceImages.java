@@ -18,7 +18,7 @@ import java.util.Objects;
  * {@link Augmentation#apply} makes); per step, {@link Epoch#images} gathers the batch's images by
  * index and crops and mirrors them with two gathers, all on the device. The result equals, pixel
  * for pixel, the host path ({@link LabeledImages#imageBatch(NDManager, int[], int, int,
- * Augmentation, java.util.Random)}) with the same random choices: the gathers only copy values.
+ * Augmentation, java.util.random.RandomGenerator)}) with the same random choices: the gathers only copy values.
  *
  * <p>Closing this closes its device arrays.
  */

@@ -61,6 +61,43 @@ public final class IdxReader {
   }
 
   /**
+   * Checks that an IDX file holds exactly the data its header declares ({@code count × item
+   * size} bytes after the header, read through for a {@code .gz}), however few items a run
+   * reads: a cut file is refused before training, not when a later run reads further.
+   *
+   * @param dimensions the dimensions the file must have (3 for images, 1 for labels)
+   * @throws MalformedDataException naming the file if it is cut or has bytes after the data
+   */
+  public static void requireComplete(Path file, int dimensions) throws IOException {
+    try (InputStream in = Streams.open(file)) {
+      int[] dims = header(in, file, dimensions);
+      long expected = 1;
+      for (int d : dims) {
+        expected *= d;
+      }
+      byte[] buf = new byte[1 << 16];
+      long found = 0;
+      try {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          found += n;
+        }
+      } catch (java.io.EOFException | java.util.zip.ZipException e) {
+        throw new MalformedDataException(file, "is truncated or corrupt: the compressed stream breaks "
+            + "after " + found + " of the " + expected + " data bytes its header declares ("
+            + dims[0] + " items): " + e.getMessage());
+      }
+      if (found < expected) {
+        throw new MalformedDataException(file, "is truncated: " + found + " of the " + expected
+            + " data bytes its header declares (" + dims[0] + " items)");
+      }
+      if (found > expected) {
+        throw new MalformedDataException(file, "has " + (found - expected) + " bytes after the "
+            + expected + " data bytes its header declares");
+      }
+    }
+  }
+
+  /**
    * Reads a label file ({@code n} unsigned bytes).
    *
    * @param file the {@code *-labels-idx1-ubyte[.gz]} file

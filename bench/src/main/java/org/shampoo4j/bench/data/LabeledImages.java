@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /**
  * A set of labelled images held on the host: {@code size} images of {@code channels×height×width}
@@ -177,7 +177,7 @@ public final class LabeledImages {
    *     Augmentation#none()})
    */
   public NDArray imageBatch(NDManager manager, int[] indices, int from, int to,
-      Augmentation augmentation, Random random) {
+      Augmentation augmentation, RandomGenerator random) {
     int f = features();
     float[] p = new float[(to - from) * f];
     for (int i = from; i < to; i++) {

@@ -1,13 +1,13 @@
 package org.shampoo4j.bench.data;
 
-import java.util.Random;
+import java.util.random.RandomGenerator;
 
 /** Seeded permutations (Fisher–Yates), so every run with the same seed sees the same order. */
 public final class Shuffle {
   private Shuffle() {}
 
   /** A uniformly random permutation of {@code 0..n-1} drawn from {@code random}. */
-  public static int[] permutation(int n, Random random) {
+  public static int[] permutation(int n, RandomGenerator random) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;

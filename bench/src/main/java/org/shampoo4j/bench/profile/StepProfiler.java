@@ -29,7 +29,10 @@ import org.shampoo4j.shampoo.ShampooOptimizer;
  *
  * <p>Usage: {@code java -cp bench.jar:lib/* org.shampoo4j.bench.profile.StepProfiler [--device
  * cpu|gpu] [--orders 256,1024] [--representations shampoo32,naive4,eigen4-l2,chol4-ef]
- * [--repeats 5] [--out DIR]}. Prints a table and writes {@code DIR/step-profile.csv} (DIR defaults
+ * [--repeats 5] [--max-order N] [--out DIR]}. {@code --max-order} (default: {@link
+ * ShampooConfig}'s) sets the block size: the call counts depend on the block structure, not on
+ * the sizes, so {@code --orders 256,1024 --max-order 300} shows the block structure of orders
+ * 1024 and 4096 under the default 1200 (1 block; 16 blocks with a ragged edge) at a CPU's pace. Prints a table and writes {@code DIR/step-profile.csv} (DIR defaults
  * to {@code bench-out/profile}). The optimizer runs with T1 = 2 and T2 = 4 so that the three kinds
  * of step come around every four steps; everything else is {@link ShampooConfig}'s default.
  */
@@ -77,6 +80,7 @@ public final class StepProfiler {
     List<Integer> orders = List.of(256, 1024);
     List<String> representations = List.of("shampoo32", "naive4", "eigen4-l2", "chol4-ef");
     int repeats = 5;
+    int maxOrder = ShampooConfig.builder().build().maxOrder();
     Path out = Path.of("bench-out", "profile");
     try {
       for (int i = 0; i < args.length; i++) {
@@ -88,13 +92,15 @@ public final class StepProfiler {
           case "--representations" ->
               representations = Arrays.asList(require(value, "--representations").split(","));
           case "--repeats" -> repeats = Integer.parseInt(require(value, "--repeats"));
+          case "--max-order" -> maxOrder = Integer.parseInt(require(value, "--max-order"));
           case "--out" -> out = Path.of(require(value, "--out"));
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
         i++;
       }
-      if (repeats < 1 || orders.stream().anyMatch(n -> n < 2)) {
-        throw new IllegalArgumentException("--repeats must be >= 1 and orders >= 2");
+      if (repeats < 1 || maxOrder < 1 || orders.stream().anyMatch(n -> n < 2)) {
+        throw new IllegalArgumentException(
+            "--repeats and --max-order must be >= 1 and orders >= 2");
       }
       representations.forEach(RepresentationChoice::byId);
     } catch (IllegalArgumentException e) {
@@ -105,7 +111,8 @@ public final class StepProfiler {
     List<Row> rows = new ArrayList<>();
     for (int order : orders) {
       for (String id : representations) {
-        rows.addAll(profile(RepresentationChoice.byId(id), order, device, repeats, out));
+        rows.addAll(
+            profile(RepresentationChoice.byId(id), order, maxOrder, device, repeats, out));
       }
     }
     System.out.println("One ShampooOptimizer.update of an n x n parameter on " + device
@@ -118,9 +125,9 @@ public final class StepProfiler {
     System.out.println("wrote " + csv);
   }
 
-  static List<Row> profile(
-      RepresentationChoice choice, int order, Device device, int repeats, Path scratch) {
-    ShampooConfig config = ShampooConfig.builder()
+  static List<Row> profile(RepresentationChoice choice, int order, int maxOrder, Device device,
+      int repeats, Path scratch) {
+    ShampooConfig config = ShampooConfig.builder().maxOrder(maxOrder)
         .statisticsInterval(T1).rootInterval(T2).learningRate(1e-3f).build();
     List<Row> rows = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(device);

@@ -31,6 +31,10 @@ public final class CsvReport {
   public static final String CURVES = "curves.csv";
   /** Optimizer state per device of multi-device runs (written only when there are any). */
   public static final String DEVICES = "devices.csv";
+  /** Per preconditioner block of each Shampoo run: its rejected updates. */
+  public static final String HEALTH = "health.csv";
+  static final String HEALTH_HEADER = "variant,parameter,block,rejected_statistics,"
+      + "rejected_roots,consecutive_failures,last_failure";
   static final String DEVICES_HEADER =
       "variant,device,units,preconditioner_bytes,base_bytes,state_bytes,share_of_state";
 
@@ -90,8 +94,25 @@ public final class CsvReport {
         }
       }
     }
+    List<Path> written = new ArrayList<>(List.of(summary, curves));
+    if (results.stream().anyMatch(r -> !r.blockHealth().isEmpty())) {
+      Path health = dir.resolve(HEALTH);
+      try (Writer w = Files.newBufferedWriter(health, StandardCharsets.UTF_8)) {
+        w.write(HEALTH_HEADER + "\n");
+        for (RunResult r : results) {
+          for (org.shampoo4j.shampoo.health.HealthReport.Block b : r.blockHealth()) {
+            w.write(String.join(",", quote(r.variant()), quote(b.parameterId()),
+                Integer.toString(b.block()), Long.toString(b.rejectedStatistics()),
+                Long.toString(b.rejectedRoots()), Integer.toString(b.consecutiveFailures()),
+                quote(b.lastFailure() == null ? "" : b.lastFailure())));
+            w.write('\n');
+          }
+        }
+      }
+      written.add(health);
+    }
     if (results.stream().noneMatch(r -> r.deviceState().size() > 1)) {
-      return List.of(summary, curves);
+      return List.copyOf(written);
     }
     Path devices = dir.resolve(DEVICES);
     try (Writer w = Files.newBufferedWriter(devices, StandardCharsets.UTF_8)) {
@@ -106,7 +127,8 @@ public final class CsvReport {
         }
       }
     }
-    return List.of(summary, curves, devices);
+    written.add(devices);
+    return List.copyOf(written);
   }
 
   /**

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -29,10 +28,12 @@ import org.shampoo4j.bench.data.LabeledImages;
 import org.shampoo4j.bench.data.Shuffle;
 import org.shampoo4j.bench.data.TrainTestSplit;
 import org.shampoo4j.bench.model.ModelKind;
+import org.shampoo4j.bench.random.Lcg48;
 import org.shampoo4j.bench.variant.OptimizerRun;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantSettings;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.health.HealthReport;
 import java.io.IOException;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 
@@ -136,6 +137,7 @@ public final class ModelTrainer {
     double trainNanos = 0;
     MemoryFootprint memory = MemoryFootprint.ZERO;
     List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState = List.of();
+    List<HealthReport.Block> health = List.of();
     Optional<String> failure = Optional.empty();
     PeakTracker peak = new PeakTracker(deviceMemory);
     peak.sample();
@@ -157,9 +159,10 @@ public final class ModelTrainer {
           .optOptimizer(run.optimizer())
           .optDevices(settings.devices().toArray(new ai.djl.Device[0]))
           .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
-      Random order = new Random(settings.seed());
+      // java.util.Random's sequences, with a state a checkpoint can store as plain bytes.
+      Lcg48 order = Lcg48.seeded(settings.seed());
       // A separate stream, so that switching augmentation on does not change the batch order.
-      Random augment = new Random(settings.seed() * 0x9E3779B97F4A7C15L + 1);
+      Lcg48 augment = Lcg48.seeded(settings.seed() * 0x9E3779B97F4A7C15L + 1);
       int firstEpoch = 1;
       if (resumed.isPresent()) {
         RunCheckpoints.Progress p = resumed.get().progress();
@@ -242,6 +245,7 @@ public final class ModelTrainer {
               epoch, trainLoss, eval.loss(), eval.accuracy(), trainNanos / 1e9));
           memory = run.stateMemory(parameterIds(block));
           deviceState = run.deviceState();
+          health = run.blockHealth();
           if (bar != null) {
             bar.setExtraMessage(String.format(java.util.Locale.ROOT,
                 "epoch %d/%d loss %.4f acc %.3f", epoch, settings.epochs(), trainLoss,
@@ -266,12 +270,13 @@ public final class ModelTrainer {
           trainOnDevice.close();
           testOnDevice.close();
         }
+        health = run.blockHealth();
       }
     } catch (RuntimeException | IOException e) {
       failure = Optional.of(describe(e));
     }
     return new RunResult(variant.id(), variant.description(), epochs, steps, trainNanos / 1e9,
-        memory, peak.peak(), failure, deviceState);
+        memory, peak.peak(), failure, deviceState, health);
   }
 
   /**
@@ -377,7 +382,7 @@ public final class ModelTrainer {
    * choices at once).
    */
   private static Batches hostBatches(LabeledImages train, int[] perm, Augmentation augmentation,
-      Random augment) {
+      java.util.random.RandomGenerator augment) {
     return new Batches() {
       @Override
       public NDArray images(NDManager m, int from, int to) {

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.health.HealthReport;
 
 /**
  * The outcome of training one model with one optimizer variant.
@@ -33,7 +34,8 @@ public record RunResult(
     MemoryFootprint stateMemory,
     OptionalLong peakDeviceBytes,
     Optional<String> failure,
-    List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState) {
+    List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState,
+    List<HealthReport.Block> blockHealth) {
   /** How the failure text of a run stopped by the user (Ctrl-C) begins. */
   public static final String INTERRUPTED = "interrupted";
 
@@ -46,6 +48,15 @@ public record RunResult(
     Objects.requireNonNull(peakDeviceBytes, "peakDeviceBytes");
     Objects.requireNonNull(failure, "failure");
     deviceState = List.copyOf(deviceState);
+    blockHealth = List.copyOf(blockHealth);
+  }
+
+  /** A result without per-block health (an optimizer without preconditioners). */
+  public RunResult(String variant, String description, List<EpochRecord> epochs, long steps,
+      double trainSeconds, MemoryFootprint stateMemory, OptionalLong peakDeviceBytes,
+      Optional<String> failure, List<org.shampoo4j.shampoo.memory.DeviceMemory> deviceState) {
+    this(variant, description, epochs, steps, trainSeconds, stateMemory, peakDeviceBytes,
+        failure, deviceState, List.of());
   }
 
   /** A result without a per-device state view. */
@@ -101,6 +112,6 @@ public record RunResult(
   public RunResult interrupted(int plannedEpochs) {
     return new RunResult(variant, description, epochs, steps, trainSeconds, stateMemory,
         peakDeviceBytes, Optional.of(INTERRUPTED + " after epoch " + epochs.size() + " of "
-            + plannedEpochs));
+            + plannedEpochs), deviceState, blockHealth);
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.training.optimizer.Optimizer;
 import java.util.Collection;
 import java.util.List;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.health.HealthReport;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
 
 /**
@@ -36,6 +37,14 @@ public interface OptimizerRun extends AutoCloseable {
    * sharded Shampoo plans its block owners here). Does nothing by default.
    */
   default void prepare(Block model) {}
+
+  /**
+   * Each preconditioner block's health counts now (rejected statistic updates and root
+   * refreshes); empty for an optimizer without preconditioners.
+   */
+  default List<HealthReport.Block> blockHealth() {
+    return List.of();
+  }
 
   /** Frees the optimizer's state. */
   @Override

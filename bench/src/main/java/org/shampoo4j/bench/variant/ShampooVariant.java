@@ -63,6 +63,11 @@ final class ShampooVariant implements OptimizerVariant {
       }
 
       @Override
+      public List<HealthReport.Block> blockHealth() {
+        return shampoo.health().blocks();
+      }
+
+      @Override
       public void prepare(Block model) {
         shampoo.planOwners(model);
       }

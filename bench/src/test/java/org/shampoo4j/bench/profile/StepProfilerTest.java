@@ -15,7 +15,7 @@ class StepProfilerTest {
   @Test
   void profilesEachKindOfStepAndRefreshesCostMoreCalls(@TempDir Path dir) {
     List<StepProfiler.Row> rows =
-        StepProfiler.profile(RepresentationChoice.byId("eigen4-l2"), 8, Device.cpu(), 1, dir);
+        StepProfiler.profile(RepresentationChoice.byId("eigen4-l2"), 8, 1200, Device.cpu(), 1, dir);
     assertEquals(3, rows.size());
     StepProfiler.Row steady = rows.get(0);
     StepProfiler.Row t2 = rows.get(2);

@@ -15,6 +15,7 @@ import org.shampoo4j.bench.data.MalformedDataException;
 import org.shampoo4j.bench.train.EpochRecord;
 import org.shampoo4j.bench.train.RunResult;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.health.HealthReport;
 
 class ReportTest {
   @TempDir Path tmp;
@@ -79,6 +80,27 @@ class ReportTest {
     List<String> curves = Files.readAllLines(tmp.resolve(CsvReport.CURVES));
     assertEquals(3, curves.size());
     assertEquals("sgd,2,0.500000,0.400000,0.875000,2.00000", curves.get(2));
+  }
+
+  /** Per-block health counts of Shampoo runs go to health.csv, one row per block. */
+  @Test
+  void healthCsvListsEveryBlockOfEveryShampooRun() throws Exception {
+    RunResult plain = result("sgd", 64, 0, Optional.empty());
+    RunResult base = result("eigen4-l2", 64, 32, Optional.empty());
+    RunResult shampoo = new RunResult(base.variant(), base.description(), base.epochs(),
+        base.steps(), base.trainSeconds(), base.stateMemory(), base.peakDeviceBytes(),
+        base.failure(), List.of(), List.of(
+            new HealthReport.Block("w0", 0, 0, 0, 0, null),
+            new HealthReport.Block("w0", 1, 2, 1, 1, "root of block 1: not finite")));
+    assertTrue(CsvReport.write(tmp, List.of(plain)).stream()
+        .noneMatch(p -> p.endsWith(CsvReport.HEALTH)), "no health.csv without preconditioners");
+    List<Path> written = CsvReport.write(tmp, List.of(plain, shampoo));
+    assertTrue(written.contains(tmp.resolve(CsvReport.HEALTH)), written.toString());
+    assertEquals(List.of(
+        "variant,parameter,block,rejected_statistics,rejected_roots,consecutive_failures,"
+            + "last_failure",
+        "eigen4-l2,w0,0,0,0,0,", "eigen4-l2,w0,1,2,1,1,root of block 1: not finite"),
+        Files.readAllLines(tmp.resolve(CsvReport.HEALTH)));
   }
 
   @Test

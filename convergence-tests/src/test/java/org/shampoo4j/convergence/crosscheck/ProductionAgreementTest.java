@@ -36,14 +36,17 @@ import org.shampoo4j.testing.Matrices;
  *
  * <ul>
  *   <li>Lossless (every state fp32): production follows the reference's trajectory up to fp32
- *       rounding: NRE of the statistic ≤ 1e-4, of the inverse root ≤ 1e-2 (fp32 eigendecomposition
- *       of a statistic whose smallest eigenvalues are ~1e-4 of the largest). Not for eigen 4-bit:
+ *       rounding: NRE of the statistic ≤ 1e-5, of the inverse root ≤ 1e-4 (measured on the CPU at
+ *       most 3.9e-7 and 8.3e-6, Cholesky; fp32 eigendecomposition of a statistic whose smallest
+ *       eigenvalues are ~1e-4 of the largest; the former bounds 1e-4 and 1e-2). Not for eigen 4-bit:
  *       its warm-started subspace iteration carries fp32 rounding from update to update through QR
  *       of nearly equal eigenvalues (measured 4e-4 to 9e-4 at 12 to 30 updates), so for it only the error
  *       level below is checked.
  *   <li>Both modes, every representation: the production root's error against the exact fp32
- *       root must be within 1.5x (+0.01) of the reference's (with 4-bit states fp32 rounding can
+ *       root must be within 1.10x (+0.001) of the reference's (with 4-bit states fp32 rounding can
  *       flip codes at midpoints, so trajectories may part while the error level must not).
+ *       Measured on the CPU: ratios 0.98 (Cholesky+EF 4-bit, 0.0253 vs 0.0258) to 1.023 (eigen
+ *       4-bit, 0.1157 vs 0.1131); the former 1.5x + 0.01 allowed 0.18 for eigen 4-bit.
  * </ul>
  */
 class ProductionAgreementTest {
@@ -118,13 +121,13 @@ class ProductionAgreementTest {
           System.out.printf("  %-18s %-9s %12.2e %12.2e %14.4f %14.4f%n", pair.name(),
               lossless ? "lossless" : "4-bit", statAgreement, rootAgreement, prodErr, refErr);
           boolean trajectoryChecked = lossless && pair.reference() != ReferenceRepresentation.EIGEN_4BIT;
-          if (trajectoryChecked && statAgreement > 1e-4) {
-            failures.add(String.format("%s lossless: statistic NRE vs reference %.3e > 1e-4", pair.name(), statAgreement));
+          if (trajectoryChecked && statAgreement > 1e-5) {
+            failures.add(String.format("%s lossless: statistic NRE vs reference %.3e > 1e-5", pair.name(), statAgreement));
           }
-          if (trajectoryChecked && rootAgreement > 1e-2) {
-            failures.add(String.format("%s lossless: root NRE vs reference %.3e > 1e-2", pair.name(), rootAgreement));
+          if (trajectoryChecked && rootAgreement > 1e-4) {
+            failures.add(String.format("%s lossless: root NRE vs reference %.3e > 1e-4", pair.name(), rootAgreement));
           }
-          if (prodErr > 1.5 * refErr + 0.01) {
+          if (prodErr > 1.10 * refErr + 0.001) {
             failures.add(String.format("%s %s: production root error %.4f vs reference %.4f", pair.name(),
                 lossless ? "lossless" : "4-bit", prodErr, refErr));
           }

@@ -19,6 +19,7 @@ import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
 import org.shampoo4j.shampoo.state.InvalidCheckpointException;
+import org.shampoo4j.shampoo.state.LearningRateRecord;
 import org.shampoo4j.shampoo.state.ParameterSet;
 import org.shampoo4j.shampoo.state.StateBinding;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -254,6 +255,7 @@ public final class BaseOptimizerAdapter extends Optimizer
             return StateSnapshot.EMPTY;
           }
           StateSnapshot.Builder b = StateSnapshot.builder().counter(STEP, step);
+          LearningRateRecord.write(b, learningRate, key, step);
           StateSnapshot state = base.saveState(key);
           return state.isEmpty() ? b.build() : b.include(BASE, state).build();
         });
@@ -278,6 +280,8 @@ public final class BaseOptimizerAdapter extends Optimizer
       try {
         StateSnapshot.Reader r = snapshot.reader(weight.getManager());
         freshSteps.put(key, (int) r.counter(STEP, 1, Integer.MAX_VALUE));
+        LearningRateRecord.check(snapshot, STEP, learningRate, b.parameter().id());
+        r.markSection(LearningRateRecord.SECTION);
         r.markSection(BASE);
         r.finish();
       } catch (IllegalArgumentException e) {

@@ -24,6 +24,24 @@ public interface Preconditioner extends AutoCloseable {
   void accumulate(NDArray gram);
 
   /**
+   * How this preconditioner's statistic can be updated together with others of its kind (see
+   * {@link BatchedStatistics}); empty (the default) if only one at a time through {@link
+   * #accumulate}.
+   */
+  default java.util.Optional<BatchedStatistics> batchedStatistics() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * How this preconditioner's inverse root can be refreshed together with others of its kind
+   * (see {@link BatchedRoots}); empty (the default) if only one at a time through {@link
+   * #refreshInverseRoot}.
+   */
+  default java.util.Optional<BatchedRoots> batchedRoots() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Recomputes the stored inverse root {@code (S + eps·λmax(S)·I)^(−1/p)} from the statistic; the
    * ridge goes into a copy, never into the stored statistic.
    *
@@ -46,6 +64,16 @@ public interface Preconditioner extends AutoCloseable {
    */
   default NDArray inverseRootForStep(NDManager manager) {
     return inverseRoot(manager);
+  }
+
+  /**
+   * The current inverse root as the fused step reads it: packed buffers exactly as stored (no
+   * decode; the step decodes all roots of one order together) or a dense array. By default the
+   * dense {@link #inverseRootForStep}. Valid until {@code manager} closes or the next refresh;
+   * the caller neither modifies nor closes what it holds.
+   */
+  default StepRoot stepRoot(NDManager manager) {
+    return new StepRoot.Dense(inverseRootForStep(manager));
   }
 
   /**

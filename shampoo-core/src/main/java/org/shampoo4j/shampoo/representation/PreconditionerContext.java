@@ -4,12 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
+import java.util.Optional;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.bank.BankKernels;
 
 /**
  * What a {@link Preconditioner} needs from the optimizer: hyper-parameters, math routines, the
@@ -28,6 +30,7 @@ public final class PreconditionerContext {
   private final int blockSize;
   private final Blocking blocking;
   private final long minQuantizedElements;
+  private final BankKernels bank;
 
   private PreconditionerContext(Builder b) {
     this.label = b.label;
@@ -41,6 +44,7 @@ public final class PreconditionerContext {
     this.blockSize = b.blockSize;
     this.blocking = b.blocking;
     this.minQuantizedElements = b.minQuantizedElements;
+    this.bank = b.bank;
   }
 
   /** A builder with SPEC defaults: β = 0.95, eps = 1e-6, p = 4, 4-bit, block 64, min 4096. */
@@ -76,6 +80,14 @@ public final class PreconditionerContext {
   /** The configured inverse-root method. */
   public InverseRootMethod rootMethod() {
     return rootMethod;
+  }
+
+  /**
+   * The batched refresh kernels on the state's device, if the optimizer provides them (DJL's
+   * PyTorch engine): representations use them to update many preconditioners in one call.
+   */
+  public Optional<BankKernels> bank() {
+    return Optional.ofNullable(bank);
   }
 
   /** The manager that owns the state's arrays (on the parameters' device). */
@@ -137,7 +149,7 @@ public final class PreconditionerContext {
   public Builder toBuilder() {
     return builder()
         .label(label).beta(beta).epsilon(epsilon).rootExponent(rootExponent)
-        .linalg(linalg).rootMethod(rootMethod).manager(manager)
+        .linalg(linalg).rootMethod(rootMethod).manager(manager).bank(bank)
         .bits(bits).blockSize(blockSize).blocking(blocking)
         .minQuantizedElements(minQuantizedElements);
   }
@@ -151,6 +163,7 @@ public final class PreconditionerContext {
     private MatrixFunctions linalg;
     private InverseRootMethod rootMethod;
     private NDManager manager;
+    private BankKernels bank;
     private int bits = 4;
     private int blockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
     private Blocking blocking = Blocking.ROWS;
@@ -200,6 +213,12 @@ public final class PreconditionerContext {
     /** Inverse-root method. */
     public Builder rootMethod(InverseRootMethod rootMethod) {
       this.rootMethod = rootMethod;
+      return this;
+    }
+
+    /** The batched refresh kernels on the state's device (optional, default none). */
+    public Builder bank(BankKernels bank) {
+      this.bank = bank;
       return this;
     }
 

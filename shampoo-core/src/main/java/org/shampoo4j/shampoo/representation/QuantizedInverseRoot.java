@@ -53,6 +53,16 @@ public final class QuantizedInverseRoot implements AutoCloseable {
     return root;
   }
 
+  /** The stored root for the fused step, packed as stored (the step decodes it). */
+  public StepRoot stepRoot() {
+    return new StepRoot.Packed(packed, codebookValues);
+  }
+
+  /** The stored root as packed, for batched refreshes (read only; {@link #install} swaps). */
+  public PackedNDArray packed() {
+    return packed;
+  }
+
   /** Adds the packed root's buffers, exactly as stored, under {@code prefix}. */
   public void saveState(StateSnapshot.Builder builder, String prefix) {
     PackedStates.save(builder, prefix, packed);

@@ -39,7 +39,9 @@ class ShampooModuleTest {
       System.out.println("Guice-wired shampoo (full-fp32, sgd-momentum) on MLP: "
           + curve.summary());
       assertTrue(curve.allFinite());
-      assertTrue(curve.finalLoss() < 0.5f * curve.initialLoss(), curve.summary());
+      // Measured on the CPU: 6.205 -> 1.000 in 40 steps (16 % of the initial loss); 25 % leaves
+      // 1.5x (half the initial loss was 3x).
+      assertTrue(curve.finalLoss() < 0.25f * curve.initialLoss(), curve.summary());
 
       MemoryReport report = shampoo.memoryReport();
       System.out.print(report.toTable());

@@ -4,14 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Optional;
 import org.shampoo4j.linalg.Bjorck;
+import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
-import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
 import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -103,6 +109,73 @@ final class EigenBjorckPreconditioner implements Preconditioner {
   }
 
   /**
+   * One batched update for many members of this configuration, when the optimizer provides the
+   * bank kernels, the eigenvectors are stored quantized (not fp32 under the quantizer's minimum
+   * size) and the QR is the TorchScript module's (the bank runs that same QR; other matrix
+   * functions, such as tests' fault injectors, keep the per-member path).
+   */
+  @Override
+  public Optional<BatchedStatistics> batchedStatistics() {
+    requireOpen();
+    if (eigenvectors.layout() != Layout.DENSE
+        || !(context.linalg() instanceof TorchScriptMatrixFunctions)) {
+      return Optional.empty();
+    }
+    return context.bank().map(
+        k -> new EigenBatch(k, quantizer.spec(), context.beta(), statisticBjorckSteps));
+  }
+
+  /**
+   * One batched root refresh for many members of this configuration, when the optimizer provides
+   * the bank kernels and both the eigenvectors and the root are stored quantized.
+   */
+  @Override
+  public Optional<BatchedRoots> batchedRoots() {
+    requireOpen();
+    if (eigenvectors.layout() != Layout.DENSE
+        || inverseRoot.packed().layout() != Layout.OFF_DIAGONAL) {
+      return Optional.empty();
+    }
+    return context.bank().map(k -> new EigenRootBatch(
+        k, quantizer.spec(), context.epsilon(), context.rootExponent(), rootBjorckSteps));
+  }
+
+  /** The stored root, for {@link EigenRootBatch}. */
+  QuantizedInverseRoot inverseRootForBatch() {
+    requireOpen();
+    return inverseRoot;
+  }
+
+  /** The stored eigenvectors, for {@link EigenBatch} (read only). */
+  PackedNDArray eigenvectorsForBatch() {
+    requireOpen();
+    return eigenvectors;
+  }
+
+  /** The stored eigenvalues, for {@link EigenBatch} (read only). */
+  NDArray eigenvaluesForBatch() {
+    requireOpen();
+    return eigenvalues;
+  }
+
+  /** Stores a new statistic computed by {@link EigenBatch}; the arrays move to this state. */
+  void install(PackedNDArray nextVectors, NDArray nextValues) {
+    requireOpen();
+    NDManager owner = context.manager();
+    nextVectors.attach(owner);
+    nextValues.attach(owner);
+    eigenvectors.close();
+    eigenvectors = nextVectors;
+    eigenvalues.close();
+    eigenvalues = nextValues;
+  }
+
+  /** The context, for {@link EigenBatch}'s checks and messages. */
+  PreconditionerContext context() {
+    return context;
+  }
+
+  /**
    * {@code V ← Björck^t2(D(V̄))}, {@code L̂ = Vᵀ·diag((λ₊ + eps·max λ₊)^(−1/p))·V}, stored
    * off-diagonal quantized. λ₊ clamps the eigenvalues at 0: the Rayleigh quotients of a PSD
    * matrix are non-negative but rounding can make tiny ones negative, which a negative fractional
@@ -129,6 +202,12 @@ final class EigenBjorckPreconditioner implements Preconditioner {
   public NDArray inverseRoot(NDManager manager) {
     requireOpen();
     return inverseRoot.dequantize(manager);
+  }
+
+  @Override
+  public StepRoot stepRoot(NDManager manager) {
+    requireOpen();
+    return inverseRoot.stepRoot();
   }
 
   /**

@@ -3,7 +3,9 @@ package org.shampoo4j.shampoo.representation.full;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Optional;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
@@ -54,6 +56,32 @@ final class FullMatrixPreconditioner implements Preconditioner {
     NDArray old = statistic;
     statistic = next;
     old.close();
+  }
+
+  /** One batched EMA for many fp32 statistics, when the optimizer provides the bank kernels. */
+  @Override
+  public Optional<BatchedStatistics> batchedStatistics() {
+    return context.bank().map(k -> new FullMatrixBatch(k, context.beta()));
+  }
+
+  /** The stored statistic, for {@link FullMatrixBatch} (read only). */
+  NDArray statisticForBatch() {
+    requireOpen();
+    return statistic;
+  }
+
+  /** Stores a new statistic computed by {@link FullMatrixBatch}; it moves to this state. */
+  void install(NDArray next) {
+    requireOpen();
+    next.attach(manager);
+    NDArray old = statistic;
+    statistic = next;
+    old.close();
+  }
+
+  /** The context, for {@link FullMatrixBatch}'s checks and messages. */
+  PreconditionerContext context() {
+    return context;
   }
 
   @Override

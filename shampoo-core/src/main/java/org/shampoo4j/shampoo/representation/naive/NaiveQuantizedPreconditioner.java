@@ -3,14 +3,18 @@ package org.shampoo4j.shampoo.representation.naive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.util.Optional;
 import org.shampoo4j.linalg.OfficialComputePower;
+import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
-import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.representation.UpdateGuard;
 import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
@@ -74,6 +78,39 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   }
 
   /**
+   * One batched update for many quantized statistics of this quantizer, when the optimizer
+   * provides the bank kernels and the statistic is stored quantized (not fp32 under the
+   * quantizer's minimum size).
+   */
+  @Override
+  public Optional<BatchedStatistics> batchedStatistics() {
+    requireOpen();
+    if (statistic.layout() != Layout.OFF_DIAGONAL) {
+      return Optional.empty();
+    }
+    return context.bank().map(k -> new NaiveBatch(k, quantizer.spec(), context.beta()));
+  }
+
+  /** The stored statistic, for {@link NaiveBatch} (read only). */
+  PackedNDArray statisticForBatch() {
+    requireOpen();
+    return statistic;
+  }
+
+  /** Stores a new statistic computed by {@link NaiveBatch}; its buffers move to this state. */
+  void install(PackedNDArray next) {
+    requireOpen();
+    PackedNDArray attached = next.attach(context.manager());
+    statistic.close();
+    statistic = attached;
+  }
+
+  /** The context, for {@link NaiveBatch}'s checks and messages. */
+  PreconditionerContext context() {
+    return context;
+  }
+
+  /**
    * {@link NaiveRoot#SYMMETRIZED}: {@code L̂ ← Q((sym(D(S̄)) + eps·λmax·I)^(−1/p))}, with {@code
    * sym(X) = (X + Xᵀ)/2}, λmax estimated by the context's matrix functions on the device and the
    * ridge added to a copy of the dequantized statistic. If 4-bit rounding made S indefinite, the
@@ -113,6 +150,12 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
   public NDArray inverseRoot(NDManager manager) {
     requireOpen();
     return inverseRoot.dequantize(manager);
+  }
+
+  @Override
+  public StepRoot stepRoot(NDManager manager) {
+    requireOpen();
+    return inverseRoot.stepRoot();
   }
 
   @Override

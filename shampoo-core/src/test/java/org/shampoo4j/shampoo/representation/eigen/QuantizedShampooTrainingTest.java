@@ -39,8 +39,16 @@ import org.shampoo4j.testing.TrainingHarness;
  */
 class QuantizedShampooTrainingTest {
   private static final int STEPS = 200;
-  /** Relative final-loss margin of 4-bit eigen-Björck over fp32 Shampoo on this problem. */
-  private static final float EIGEN_MARGIN = 0.25f;
+  /**
+   * Relative final-loss margin of 4-bit eigen-Björck over fp32 Shampoo on this problem: measured
+   * +7.9 % (linear-2) and +9.6 % (dynamic tree) on the CPU; 15 % leaves 1.5x the larger.
+   */
+  private static final float EIGEN_MARGIN = 0.15f;
+  /**
+   * Largest final loss as a share of the initial one: measured 0.070 to 0.072 (eigen-Björck) and
+   * 0.119 to 0.128 (naive 4-bit); 0.2 leaves 1.5x the largest (half the initial loss was 4x).
+   */
+  private static final float MAX_LOSS_SHARE = 0.2f;
   private static final ShampooConfig CONFIG = ShampooConfig.builder().learningRate(0.01f)
       .statisticsInterval(1).rootInterval(10).minQuantizedElements(0).build();
 
@@ -71,7 +79,7 @@ class QuantizedShampooTrainingTest {
     for (Map.Entry<String, LossCurve> e : curves.entrySet()) {
       LossCurve c = e.getValue();
       assertTrue(c.allFinite(), e.getKey() + " " + c.summary());
-      assertTrue(c.finalLoss() < 0.5f * c.initialLoss(), e.getKey() + " " + c.summary());
+      assertTrue(c.finalLoss() < MAX_LOSS_SHARE * c.initialLoss(), e.getKey() + " " + c.summary());
     }
     for (String map : List.of("linear2", "dynamic-tree")) {
       float eigen = curves.get("eigen-bjorck/" + map).finalLoss();

@@ -1,0 +1,338 @@
+package org.shampoo4j.shampoo.bank;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import java.util.Arrays;
+import java.util.List;
+import org.shampoo4j.quant.Layout;
+import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.quant.TorchScriptModules;
+
+/**
+ * The statistic work of many Shampoo blocks as one call into a TorchScript module each (the
+ * classpath resource {@value #MODULE_RESOURCE}, made by {@code
+ * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, and
+ * the EMA update of many fp32 or quantized statistics with their finiteness flags. Inside the module the
+ * blocks are looped over with the per-block path's operators one for one, so results are bit for
+ * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
+ *
+ * <p>The module holds no tensors and names no device; one instance serves arrays on any device.
+ * Close it to free the native module.
+ */
+public final class BankKernels implements AutoCloseable {
+  /** Classpath resource (relative to this class) holding the scripted module. */
+  static final String MODULE_RESOURCE = "bank.pt";
+
+  private final PtSymbolBlock module;
+
+  /**
+   * Loads the module.
+   *
+   * @param manager a PyTorch-engine manager that owns the loaded module
+   * @throws IllegalArgumentException if the manager is not of DJL's PyTorch engine
+   * @throws IllegalStateException if the module resource is missing from the classpath
+   */
+  public BankKernels(NDManager manager) {
+    if (!(manager instanceof PtNDManager pt)) {
+      throw new IllegalArgumentException("the preconditioner bank needs DJL's PyTorch engine, got "
+          + manager.getEngine().getEngineName());
+    }
+    this.module = TorchScriptModules.load(pt, BankKernels.class, MODULE_RESOURCE);
+  }
+
+  /**
+   * The Gram matrices of every block of a gradient: for block k of the {@code (rows, cols)} view
+   * in row-major order, {@code [2k] = Gk·Gkᵀ} and {@code [2k+1] = Gkᵀ·Gk} (float32), new arrays
+   * in {@code grad}'s manager.
+   *
+   * @param grad the gradient (any floating type, {@code rows·cols} elements)
+   * @param rowCuts block boundaries along rows, from 0 to rows
+   * @param colCuts block boundaries along columns, from 0 to cols
+   */
+  public NDArray[] grams(NDArray grad, List<Integer> rowCuts, List<Integer> colCuts) {
+    PtNDArray g = (PtNDArray) grad;
+    try (IValue gradValue = IValue.from(g);
+        IValue rows = IValue.listFrom(longs(rowCuts));
+        IValue cols = IValue.listFrom(longs(colCuts));
+        IValue result = TorchScriptModules.run(module, "grams", gradValue, rows, cols)) {
+      return result.toTensorArray(g.getManager());
+    }
+  }
+
+  /**
+   * The EMA {@code S·β + gram·(1−β)} of many fp32 statistics, as new arrays in the first
+   * statistic's manager, with per statistic whether the result is finite (one host read for all).
+   *
+   * @param statistics the current statistics
+   * @param grams one Gram matrix per statistic, of its shape
+   * @param beta the EMA factor
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Updated accumulateFull(List<NDArray> statistics, List<NDArray> grams, float beta) {
+    if (statistics.isEmpty() || statistics.size() != grams.size()) {
+      throw new IllegalArgumentException("need one gram per statistic, got "
+          + statistics.size() + " statistics and " + grams.size() + " grams");
+    }
+    PtNDArray first = (PtNDArray) statistics.get(0);
+    try (IValue s = IValue.listFrom(pt(statistics));
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue c = IValue.from((double) (1f - beta));
+        IValue result = TorchScriptModules.run(module, "full_accumulate", s, g, b, c)) {
+      PtNDArray[] out = result.toTensorArray(first.getManager());
+      int n = statistics.size();
+      NDArray flags = out[n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, n, NDArray[].class)), finite);
+    }
+  }
+
+  /**
+   * {@code S ← Q(D(S)·β + gram·(1−β))} for many off-diagonal 4-bit (or other width) statistics
+   * of one quantizer, as {@code NaiveQuantizedPreconditioner.accumulate} computes each: per
+   * statistic three new arrays (packed codes, scales, diagonal) in the first statistic's manager,
+   * and whether the new statistic was finite before quantization (one host read for all).
+   *
+   * @param statistics the packed statistics, all of layout {@code OFF_DIAGONAL}
+   * @param codebookValues the quantizer's codebook values on the statistics' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param grams one Gram matrix per statistic, of its shape
+   * @param beta the EMA factor
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Updated accumulateQuantized(List<PackedNDArray> statistics, NDArray codebookValues,
+      NDArray thresholds, List<NDArray> grams, float beta) {
+    if (statistics.isEmpty() || statistics.size() != grams.size()) {
+      throw new IllegalArgumentException("need one gram per statistic, got "
+          + statistics.size() + " statistics and " + grams.size() + " grams");
+    }
+    int n = statistics.size();
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] diagonals = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    PackedNDArray first = statistics.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = statistics.get(i);
+      if (p.layout() != Layout.OFF_DIAGONAL || p.bits() != first.bits()
+          || p.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("statistic " + i + " is " + p
+            + "; a batch needs off-diagonal statistics of one bit width and block size");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      diagonals[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue d = IValue.listFrom(diagonals);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue rest = IValue.from((double) (1f - beta));
+        IValue result = TorchScriptModules.run(module, "naive_accumulate", c, s, d, counted,
+            lengths, values, cuts, blockSize, bits, g, b, rest)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      NDArray flags = out[3 * n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
+    }
+  }
+
+  /**
+   * The eigen-Björck statistic update of many members (see {@code
+   * EigenBjorckPreconditioner.accumulate}) in one call: per member four new arrays (packed codes,
+   * scales and kept fp32 part of the new eigenvector matrix, the new eigenvalues) in the first
+   * member's manager, and whether its new eigenvectors and eigenvalues are finite.
+   *
+   * @param vectors the packed eigenvector matrices, all of layout {@code DENSE}
+   * @param eigenvalues the fp32 eigenvalues, one vector per member
+   * @param codebookValues the quantizer's codebook values on the members' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param bjorckSteps Björck steps applied to the decoded eigenvectors
+   * @param grams one Gram matrix per member
+   * @param beta the EMA factor
+   * @throws ai.djl.engine.EngineException if a QR fails (no member was changed)
+   */
+  public Updated accumulateEigen(List<PackedNDArray> vectors, List<NDArray> eigenvalues,
+      NDArray codebookValues, NDArray thresholds, int bjorckSteps, List<NDArray> grams,
+      float beta) {
+    int n = vectors.size();
+    if (n == 0 || eigenvalues.size() != n || grams.size() != n) {
+      throw new IllegalArgumentException("need one eigenvalue vector and gram per member, got "
+          + n + ", " + eigenvalues.size() + " and " + grams.size());
+    }
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] kept = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    PackedNDArray first = vectors.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = vectors.get(i);
+      if (p.layout() != Layout.DENSE || p.bits() != first.bits()
+          || p.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("eigenvectors " + i + " are " + p
+            + "; a batch needs dense-packed matrices of one bit width and block size");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      kept[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue k = IValue.listFrom(kept);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue lambdas = IValue.listFrom(pt(eigenvalues));
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue steps = IValue.from((long) bjorckSteps);
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue rest = IValue.from((double) (1f - beta));
+        IValue result = TorchScriptModules.run(module, "eigen_accumulate", c, s, k, counted,
+            lengths, lambdas, values, cuts, blockSize, bits, steps, g, b, rest)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      NDArray flags = out[4 * n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, 4 * n, NDArray[].class)), finite);
+    }
+  }
+
+  /**
+   * The eigen-Björck inverse-root refresh of many members (see {@code
+   * EigenBjorckPreconditioner.refreshInverseRoot}) in one call: per member three new arrays
+   * (packed codes, scales and fp32 diagonal of the new off-diagonal root) in the first member's
+   * manager, and whether the new root is finite.
+   *
+   * @param vectors the packed eigenvector matrices, all of layout {@code DENSE}
+   * @param eigenvalues the fp32 eigenvalues, one vector per member
+   * @param roots the members' current packed roots (their layout gives the new roots' blocking)
+   * @param codebookValues the quantizer's codebook values on the members' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param bjorckSteps Björck steps applied to the decoded eigenvectors
+   * @param epsilon the relative ridge
+   * @param rootExponent p of the inverse p-th root
+   */
+  public Updated eigenRoots(List<PackedNDArray> vectors, List<NDArray> eigenvalues,
+      List<PackedNDArray> roots, NDArray codebookValues, NDArray thresholds, int bjorckSteps,
+      float epsilon, int rootExponent) {
+    int n = vectors.size();
+    if (n == 0 || eigenvalues.size() != n || roots.size() != n) {
+      throw new IllegalArgumentException("need eigenvalues and a root per member, got " + n
+          + ", " + eigenvalues.size() + " and " + roots.size());
+    }
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] kept = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    long[] rootRowLengths = new long[n];
+    PackedNDArray first = vectors.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = vectors.get(i);
+      PackedNDArray r = roots.get(i);
+      if (p.layout() != Layout.DENSE || r.layout() != Layout.OFF_DIAGONAL
+          || p.bits() != first.bits() || r.bits() != first.bits()
+          || p.blockSize() != first.blockSize() || r.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("member " + i + " has " + p + " and " + r
+            + "; a batch needs dense eigenvectors and off-diagonal roots of one quantizer");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      kept[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+      rootRowLengths[i] = r.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue k = IValue.listFrom(kept);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue lambdas = IValue.listFrom(pt(eigenvalues));
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue steps = IValue.from((long) bjorckSteps);
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        IValue eps = IValue.from((double) epsilon);
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue power = IValue.from((double) (-1f / rootExponent));
+        IValue result = TorchScriptModules.run(module, "eigen_roots", c, s, k, counted,
+            lengths, lambdas, values, cuts, blockSize, bits, steps, rootLengths, eps, floor,
+            power)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      NDArray flags = out[3 * n];
+      boolean[] finite = flags.toBooleanArray();
+      flags.close();
+      return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
+    }
+  }
+
+  /** Frees the native module (idempotent). */
+  @Override
+  public void close() {
+    module.close();
+  }
+
+  /**
+   * New state arrays and, per array, whether it is finite.
+   *
+   * @param arrays the new arrays, one per input
+   * @param finite per array, whether every element is finite
+   */
+  public record Updated(List<NDArray> arrays, boolean[] finite) {
+    /** Copies the flags. */
+    public Updated {
+      arrays = List.copyOf(arrays);
+      finite = finite.clone();
+    }
+
+    /** The flags (a copy). */
+    @Override
+    public boolean[] finite() {
+      return finite.clone();
+    }
+  }
+
+  private static PtNDArray[] pt(List<NDArray> arrays) {
+    PtNDArray[] out = new PtNDArray[arrays.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (PtNDArray) arrays.get(i);
+    }
+    return out;
+  }
+
+  private static long[] longs(List<Integer> values) {
+    long[] out = new long[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+}

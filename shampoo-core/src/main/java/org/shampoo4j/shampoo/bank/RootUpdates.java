@@ -1,0 +1,56 @@
+package org.shampoo4j.shampoo.bank;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
+
+/**
+ * The inverse-root refreshes of many preconditioners (all blocks of a parameter, both sides),
+ * grouped so that members sharing a {@link BatchedRoots} are refreshed in one batch and the others
+ * one at a time through {@link Preconditioner#refreshInverseRoot}. Every member ends as its own
+ * refresh would leave it.
+ */
+public final class RootUpdates {
+  private RootUpdates() {}
+
+  /**
+   * Refreshes every member's inverse root.
+   *
+   * @return per member, {@code null} if its new root was stored, else the rejection (its
+   *     previous root was kept)
+   */
+  public static List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+    RejectedUpdateException[] out = new RejectedUpdateException[members.size()];
+    Map<BatchedRoots, List<Integer>> batches = new LinkedHashMap<>();
+    for (int i = 0; i < members.size(); i++) {
+      Optional<BatchedRoots> batch = members.get(i).batchedRoots();
+      if (batch.isPresent()) {
+        batches.computeIfAbsent(batch.get(), b -> new ArrayList<>()).add(i);
+      } else {
+        try {
+          members.get(i).refreshInverseRoot();
+        } catch (RejectedUpdateException e) {
+          out[i] = e;
+        }
+      }
+    }
+    for (Map.Entry<BatchedRoots, List<Integer>> e : batches.entrySet()) {
+      List<Integer> index = e.getValue();
+      List<Preconditioner> batchMembers = new ArrayList<>(index.size());
+      for (int i : index) {
+        batchMembers.add(members.get(i));
+      }
+      List<RejectedUpdateException> result = e.getKey().refresh(batchMembers);
+      for (int j = 0; j < index.size(); j++) {
+        out[index.get(j)] = result.get(j);
+      }
+    }
+    return Arrays.asList(out);
+  }
+}

@@ -1,0 +1,59 @@
+package org.shampoo4j.shampoo.representation.full;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.List;
+import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+
+/**
+ * The EMA {@code S ← β·S + (1−β)·gram} of many fp32 statistics in one call into the bank module,
+ * with one host read of all finiteness flags; bit for bit {@link FullMatrixPreconditioner#accumulate}
+ * per member (same operators in the same order). A member whose new statistic is not finite
+ * keeps its previous one, as there.
+ *
+ * @param kernels the bank kernels of the members' device
+ * @param beta the EMA factor
+ */
+record FullMatrixBatch(BankKernels kernels, float beta) implements BatchedStatistics {
+
+  @Override
+  public List<RejectedUpdateException> accumulate(
+      List<Preconditioner> members, List<NDArray> grams) {
+    if (members.size() != grams.size()) {
+      throw new IllegalArgumentException("need one gram per member, got " + members.size()
+          + " members and " + grams.size() + " grams");
+    }
+    List<RejectedUpdateException> out = new ArrayList<>(members.size());
+    if (members.isEmpty()) {
+      return out;
+    }
+    List<NDArray> statistics = new ArrayList<>(members.size());
+    for (int i = 0; i < members.size(); i++) {
+      if (!(members.get(i) instanceof FullMatrixPreconditioner p)
+          || !equals(p.batchedStatistics().orElse(null))) {
+        throw new IllegalArgumentException("member " + i + " is not of this batch");
+      }
+      p.context().requireGram(grams.get(i), p.order());
+      statistics.add(p.statisticForBatch());
+    }
+    BankKernels.Updated updated = kernels.accumulateFull(statistics, grams, beta);
+    boolean[] finite = updated.finite();
+    for (int i = 0; i < members.size(); i++) {
+      FullMatrixPreconditioner p = (FullMatrixPreconditioner) members.get(i);
+      NDArray next = updated.arrays().get(i);
+      if (finite[i]) {
+        p.install(next);
+        out.add(null);
+      } else {
+        next.close();
+        out.add(new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
+            "the new statistic holds NaN or an infinity", null));
+      }
+    }
+    return out;
+  }
+}
