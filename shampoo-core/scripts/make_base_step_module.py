@@ -54,6 +54,28 @@ def zero_grads(weights: List[torch.Tensor]) -> None:
             g.zero_()
 
 
+# Gate modes, as BaseStepKernels passes them: every update lands; each parameter's ok flag is
+# computed here from its gradient (NonFinitePolicy.GUARDED, the checks are returned); or the
+# flags come in (Shampoo's gates, computed from the raw gradient before preconditioning).
+GATE_OPEN = 0
+GATE_CHECK = 1
+GATE_GIVEN = 2
+
+
+def gate(i: int, g: torch.Tensor, mode: int, bounds: List[float], given: List[torch.Tensor],
+         max_abs: List[torch.Tensor], flags: List[torch.Tensor]) -> torch.Tensor:
+    """The ok flag of parameter i (true when the gate is open)."""
+    if mode == 1:
+        m = g.abs().max().to(torch.float32)
+        ok = m.le(bounds[i])
+        max_abs.append(m)
+        flags.append(ok)
+        return ok
+    if mode == 2:
+        return given[i]
+    return torch.ones([], dtype=torch.bool, device=g.device)
+
+
 class BaseStep(torch.nn.Module):
     """Fused base-optimizer steps over all parameters of one step."""
 
@@ -64,29 +86,25 @@ class BaseStep(torch.nn.Module):
     @torch.jit.export
     def sgd(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
             buffers: List[torch.Tensor], lrs: List[float], bounds: List[float], rescale: float,
-            clip: float, guarded: bool, momentum: float, nesterov: bool,
-            weight_decay: float) -> torch.Tensor:
+            clip: float, mode: int, given: List[torch.Tensor], zero: bool, momentum: float,
+            nesterov: bool, weight_decay: float) -> torch.Tensor:
         """SGD with coupled weight decay and (Nesterov) momentum (buffers empty when momentum is
-        0). Returns the checks ([2, n]) when guarded, else an empty [2, 0] tensor."""
+        0). Returns the checks ([2, n]) in mode GATE_CHECK, else an empty [2, 0] tensor."""
         max_abs: List[torch.Tensor] = []
-        oks: List[torch.Tensor] = []
+        flags: List[torch.Tensor] = []
+        gated = mode != 0
         with torch.no_grad():
             for i in range(len(weights)):
                 w = weights[i]
                 g = prepare(grads[i], rescale, clip)
-                ok = torch.ones([], dtype=torch.bool, device=w.device)
-                if guarded:
-                    m = g.abs().max().to(torch.float32)
-                    ok = m.le(bounds[i])
-                    max_abs.append(m)
-                    oks.append(ok)
+                ok = gate(i, g, mode, bounds, given, max_abs, flags)
                 d = g
                 if weight_decay != 0.0:
                     d = d.add(w.mul(weight_decay))
                 u = d
                 if momentum != 0.0:
                     b = buffers[i]
-                    if guarded:
+                    if gated:
                         fresh = b.mul(momentum).add(d)
                         b.copy_(torch.where(ok, fresh, b))
                         b = fresh
@@ -97,37 +115,34 @@ class BaseStep(torch.nn.Module):
                     else:
                         u = b
                 step = u.mul(lrs[i])
-                if guarded:
+                if gated:
                     step = torch.where(ok, step, 0.0)
                 w.sub_(step)
-            zero_grads(weights)
-        return checks(max_abs, oks, weights[0].device)
+            if zero:
+                zero_grads(weights)
+        return checks(max_abs, flags, weights[0].device)
 
     @torch.jit.export
     def adamw(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
               ms: List[torch.Tensor], vs: List[torch.Tensor], decay_factors: List[float],
               step_sizes: List[float], sqrt_bias2: List[float], bounds: List[float],
-              rescale: float, clip: float, guarded: bool, beta1: float, beta2: float,
-              one_minus_beta1: float, one_minus_beta2: float, epsilon: float,
-              decay: bool) -> torch.Tensor:
+              rescale: float, clip: float, mode: int, given: List[torch.Tensor], zero: bool,
+              beta1: float, beta2: float, one_minus_beta1: float, one_minus_beta2: float,
+              epsilon: float, decay: bool) -> torch.Tensor:
         """AdamW with decoupled weight decay: per parameter decay_factors = 1 - lr*wd, step_sizes
         = lr / (1 - beta1^t), sqrt_bias2 = sqrt(1 - beta2^t), all float32 values. Returns the
-        checks ([2, n]) when guarded, else an empty [2, 0] tensor."""
+        checks as sgd."""
         max_abs: List[torch.Tensor] = []
-        oks: List[torch.Tensor] = []
+        flags: List[torch.Tensor] = []
+        gated = mode != 0
         with torch.no_grad():
             for i in range(len(weights)):
                 w = weights[i]
                 g = prepare(grads[i], rescale, clip)
-                ok = torch.ones([], dtype=torch.bool, device=w.device)
-                if guarded:
-                    mx = g.abs().max().to(torch.float32)
-                    ok = mx.le(bounds[i])
-                    max_abs.append(mx)
-                    oks.append(ok)
+                ok = gate(i, g, mode, bounds, given, max_abs, flags)
                 d = g
                 if decay:
-                    if guarded:
+                    if gated:
                         w.copy_(torch.where(ok, w.mul(decay_factors[i]), w))
                     else:
                         w.mul_(decay_factors[i])
@@ -135,7 +150,7 @@ class BaseStep(torch.nn.Module):
                 v_inc = d.square().mul(one_minus_beta2)
                 m = ms[i]
                 v = vs[i]
-                if guarded:
+                if gated:
                     m_fresh = m.mul(beta1).add(m_inc)
                     v_fresh = v.mul(beta2).add(v_inc)
                     m.copy_(torch.where(ok, m_fresh, m))
@@ -150,11 +165,12 @@ class BaseStep(torch.nn.Module):
                 divisor = torch.full([], sqrt_bias2[i], dtype=torch.float32, device=v.device)
                 denom = v.sqrt().div(divisor).add(epsilon)
                 step = m.div(denom).mul(step_sizes[i])
-                if guarded:
+                if gated:
                     step = torch.where(ok, step, 0.0)
                 w.sub_(step)
-            zero_grads(weights)
-        return checks(max_abs, oks, weights[0].device)
+            if zero:
+                zero_grads(weights)
+        return checks(max_abs, flags, weights[0].device)
 
 
 def main() -> None:
@@ -177,8 +193,8 @@ def main() -> None:
     b1 = torch.zeros(2)
     w_before = w.clone()
     wb_before = wb.clone()
-    c = loaded.sgd([w, wb], [g, bad], [b0, b1], [0.1, 0.1], [1e18, 1e18], 1.0, -1.0, True, 0.9,
-                   False, 0.0)
+    c = loaded.sgd([w, wb], [g, bad], [b0, b1], [0.1, 0.1], [1e18, 1e18], 1.0, -1.0, GATE_CHECK,
+                   [], True, 0.9, False, 0.0)
     assert torch.equal(w, w_before - g * 0.1), (w, w_before)
     assert torch.equal(w.grad, torch.zeros(4, 3)) and torch.equal(wb.grad, torch.zeros(2))
     assert torch.equal(wb, wb_before) and torch.equal(b1, torch.zeros(2))
@@ -188,7 +204,14 @@ def main() -> None:
     w2 = w.detach().clone().requires_grad_()
     w2.grad = torch.ones(4, 3)
     loaded.adamw([w2], [g], [m], [v], [1.0], [0.1 / 0.1], [0.001 ** 0.5], [1e18], 1.0, -1.0,
-                 False, 0.9, 0.999, 0.1, 0.001, 1e-8, False)
+                 GATE_OPEN, [], True, 0.9, 0.999, 0.1, 0.001, 1e-8, False)
+    # Given flags: the second parameter's update is selected away.
+    w3 = torch.randn(3, generator=gen)
+    w4 = torch.randn(3, generator=gen)
+    w4_before = w4.clone()
+    loaded.sgd([w3, w4], [torch.ones(3), torch.ones(3)], [], [0.5, 0.5], [], 1.0, -1.0,
+               GATE_GIVEN, [torch.tensor(True), torch.tensor(False)], False, 0.0, False, 0.0)
+    assert torch.equal(w4, w4_before)
     assert torch.allclose(w2, w - 0.1 * torch.sign(g), atol=1e-4), (w2, w)
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))

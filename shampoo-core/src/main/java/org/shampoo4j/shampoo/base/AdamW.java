@@ -100,8 +100,8 @@ public final class AdamW implements BaseOptimizer, FusedBaseRule {
   }
 
   @Override
-  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Ready> updates,
-      BaseStepKernels.Gradients gradients) {
+  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
+      BaseStepKernels.Inputs inputs) {
     int n = updates.size();
     java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
     java.util.List<NDArray> ms = new java.util.ArrayList<>(n);
@@ -110,12 +110,12 @@ public final class AdamW implements BaseOptimizer, FusedBaseRule {
     double[] sizes = new double[n];
     double[] bias2 = new double[n];
     for (int i = 0; i < n; i++) {
-      BaseStepBatch.Ready u = updates.get(i);
-      String id = u.pending().key();
-      NDArray weight = u.pending().weight();
+      BaseStepBatch.Pending u = updates.get(i);
+      String id = u.key();
+      NDArray weight = u.weight();
       float lr = u.learningRate();
       int step = u.step();
-      Checks.requireSameShape(id, weight, u.pending().gradient());
+      Checks.requireSameShape(id, weight, u.gradient());
       Checks.requireFiniteRate(id, lr);
       Checks.requirePositiveStep(id, step);
       // The float32 constants exactly as update() computes them.
@@ -126,9 +126,9 @@ public final class AdamW implements BaseOptimizer, FusedBaseRule {
       bias2[i] = (float) Math.sqrt(bc2);
       weights.add(weight);
     }
-    for (BaseStepBatch.Ready u : updates) {
-      String id = u.pending().key();
-      NDArray weight = u.pending().weight();
+    for (BaseStepBatch.Pending u : updates) {
+      String id = u.key();
+      NDArray weight = u.weight();
       NDArray[] mv = moments.computeIfAbsent(id, k -> {
         u.undo().add(() -> dropState(k));
         NDManager owner = managers.forArray(weight);
@@ -140,7 +140,7 @@ public final class AdamW implements BaseOptimizer, FusedBaseRule {
       ms.add(mv[0]);
       vs.add(mv[1]);
     }
-    return kernels.adamw(weights, gradients, ms, vs, factors, sizes, bias2, settings);
+    return kernels.adamw(weights, inputs, ms, vs, factors, sizes, bias2, settings);
   }
 
   private void dropState(String parameterId) {

@@ -58,8 +58,7 @@ public final class BaseOptimizerAdapter extends Optimizer
   private final Map<String, Integer> steps = new ConcurrentHashMap<>();
   // The fused path (null when off): the step's updates buffered and run as one module call.
   private final BaseStepBatch batch;
-  private BaseStepKernels kernels;
-  private NDManager kernelManager;
+  private final FusedBaseStep fusedStep;
 
   private BaseOptimizerAdapter(Builder b) {
     super(new DjlSettings(b.rescaleGrad, b.clipGrad));
@@ -69,9 +68,10 @@ public final class BaseOptimizerAdapter extends Optimizer
     this.clipGrad = b.clipGrad;
     this.policy = b.policy;
     this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.policy);
-    this.batch = b.fusedStep && base instanceof FusedBaseRule
-        && (b.policy == NonFinitePolicy.GUARDED || b.policy == NonFinitePolicy.UNCHECKED)
-        ? new BaseStepBatch(this::applyBatch) : null;
+    boolean fused = b.fusedStep && FusedBaseStep.supports(base)
+        && (b.policy == NonFinitePolicy.GUARDED || b.policy == NonFinitePolicy.UNCHECKED);
+    this.fusedStep = fused ? new FusedBaseStep(base) : null;
+    this.batch = fused ? new BaseStepBatch(this::applyBatch) : null;
   }
 
   /**
@@ -117,18 +117,26 @@ public final class BaseOptimizerAdapter extends Optimizer
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
     String key = keys.key(parameterId, weight.getDevice());
-    if (batch != null && weight instanceof ai.djl.pytorch.engine.PtNDArray) {
-      boolean taken;
+    if (batch != null && FusedBaseStep.accepts(weight)) {
       try {
         // Reads the previous step's checks when this key starts a new step (as prepareStep).
         preprocessor.beginUpdate(key);
-        taken = batch.offer(parameterId, key, weight, grad);
+        if (batch.admit(key)) {
+          int step = steps.merge(key, 1, Integer::sum);
+          // A rejected update (GUARDED) did not happen: its step does not count.
+          Runnable undoStep = () -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+          float lr = learningRate.getNewValue(parameterId, step);
+          try {
+            batch.add(parameterId, key, weight, grad, lr, step, null, List.of(undoStep));
+          } catch (RuntimeException e) {
+            undoStep.run();
+            throw e;
+          }
+          return;
+        }
       } catch (RuntimeException e) {
         GradientPreprocessor.clearGradient(weight);
         throw e;
-      }
-      if (taken) {
-        return;
       }
     }
     updateOne(parameterId, key, weight, grad);
@@ -137,7 +145,8 @@ public final class BaseOptimizerAdapter extends Optimizer
   /**
    * Applies any updates still buffered by the fused path (a step's updates are applied when its
    * last parameter arrives, so this matters only after an incomplete step); nothing otherwise.
-   * {@link #checkGradients}, {@link #saveState}, {@link #stateMemory} and {@link #close} call it.
+   * {@link #checkGradients}, {@link #saveState}, {@link #loadState}, {@link #stateMemory} and
+   * {@link #close} call it.
    */
   public void flush() {
     if (batch != null) {
@@ -153,50 +162,37 @@ public final class BaseOptimizerAdapter extends Optimizer
 
   /** Runs one fused call for a step's buffered updates (the batch's flush action). */
   private void applyBatch(List<BaseStepBatch.Pending> updates) {
-    List<BaseStepBatch.Ready> ready = new ArrayList<>(updates.size());
+    boolean guarded = policy == NonFinitePolicy.GUARDED;
     double[] bounds = new double[updates.size()];
     List<NDArray> grads = new ArrayList<>(updates.size());
-    NDArray checks = null;
+    for (int i = 0; i < updates.size(); i++) {
+      BaseStepBatch.Pending p = updates.get(i);
+      bounds[i] = (float) GradientPreprocessor.overflowBound(p.gradient().size());
+      grads.add(p.gradient());
+    }
+    NDArray checks;
     try {
-      for (int i = 0; i < updates.size(); i++) {
-        BaseStepBatch.Pending p = updates.get(i);
-        String key = p.key();
-        int step = steps.merge(key, 1, Integer::sum);
-        List<Runnable> undo = new ArrayList<>();
-        // A rejected update (GUARDED) did not happen: its step does not count.
-        undo.add(() -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
-        float lr = learningRate.getNewValue(p.parameterId(), step);
-        ready.add(new BaseStepBatch.Ready(p, lr, step, undo));
-        bounds[i] = (float) GradientPreprocessor.overflowBound(p.gradient().size());
-        grads.add(p.gradient());
-      }
-      if (kernels == null) {
-        kernelManager = updates.get(0).weight().getManager().getEngine().newBaseManager();
-        kernels = new BaseStepKernels(kernelManager);
-      }
-      checks = ((FusedBaseRule) base).updateAll(kernels, ready, new BaseStepKernels.Gradients(
-          grads, bounds, rescaleGrad, clipGrad, policy == NonFinitePolicy.GUARDED));
+      checks = fusedStep.run(updates, new BaseStepKernels.Inputs(grads, bounds, rescaleGrad,
+          clipGrad, guarded ? BaseStepKernels.GateMode.CHECK : BaseStepKernels.GateMode.OPEN,
+          List.of(), true));
     } catch (RuntimeException e) {
-      // Nothing was written (the rule checks before the module runs): undo the bookkeeping.
-      for (BaseStepBatch.Ready r : ready) {
-        for (int j = r.undo().size() - 1; j >= 0; j--) {
-          r.undo().get(j).run();
-        }
-      }
-      // The module zeroes the weights' gradients itself; a failed step still clears them.
+      // Nothing was written; the steps counted at add go again, the gradients are cleared.
       for (BaseStepBatch.Pending p : updates) {
+        for (int j = p.undo().size() - 1; j >= 0; j--) {
+          p.undo().get(j).run();
+        }
         GradientPreprocessor.clearGradient(p.weight());
       }
       throw e;
     }
-    if (policy != NonFinitePolicy.GUARDED) {
+    if (!guarded) {
       checks.close();
       return;
     }
-    List<GradientPreprocessor.BatchEntry> entries = new ArrayList<>(ready.size());
-    for (BaseStepBatch.Ready r : ready) {
-      entries.add(new GradientPreprocessor.BatchEntry(r.pending().parameterId(),
-          r.pending().key(), r.pending().weight().getShape().toString(), r.undo()));
+    List<GradientPreprocessor.BatchEntry> entries = new ArrayList<>(updates.size());
+    for (BaseStepBatch.Pending p : updates) {
+      entries.add(new GradientPreprocessor.BatchEntry(p.parameterId(), p.key(),
+          p.weight().getShape().toString(), p.undo()));
     }
     preprocessor.guardBatch(entries, checks);
   }
@@ -306,9 +302,8 @@ public final class BaseOptimizerAdapter extends Optimizer
     if (batch != null) {
       batch.close();
     }
-    if (kernels != null) {
-      kernels.close();
-      kernelManager.close();
+    if (fusedStep != null) {
+      fusedStep.close();
     }
     base.close();
     preprocessor.close();

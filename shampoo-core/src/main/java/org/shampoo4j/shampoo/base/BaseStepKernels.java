@@ -37,17 +37,43 @@ final class BaseStepKernels implements AutoCloseable {
     this.module = TorchScriptModules.load(pt, BaseStepKernels.class, MODULE_RESOURCE);
   }
 
-  /** The gradient treatment shared by both rules. */
-  record Gradients(List<NDArray> grads, double[] bounds, float rescale, float clip,
-      boolean guarded) {}
+  /** How each parameter's ok flag is decided. */
+  enum GateMode {
+    /** Every update lands (no flag). */
+    OPEN(0),
+    /** Computed from the prepared gradient (max |g| within the bound); the checks are returned. */
+    CHECK(1),
+    /** Given, one 0-dimensional boolean array per parameter (an {@link UpdateGate}'s flag). */
+    GIVEN(2);
+
+    final long code;
+
+    GateMode(long code) {
+      this.code = code;
+    }
+  }
+
+  /**
+   * The gradient treatment shared by both rules.
+   *
+   * @param grads per parameter, the gradient (or direction) the rule applies
+   * @param bounds per parameter, the float32 overflow bound (read in {@link GateMode#CHECK})
+   * @param rescale DJL's rescaleGrad (1 for none)
+   * @param clip DJL's clipGrad ({@code <= 0} for none)
+   * @param mode how the ok flags are decided
+   * @param flags the flags in {@link GateMode#GIVEN} (else empty)
+   * @param zeroGradients whether the module zeroes the weights' gradients afterwards
+   */
+  record Inputs(List<NDArray> grads, double[] bounds, float rescale, float clip, GateMode mode,
+      List<NDArray> flags, boolean zeroGradients) {}
 
   /**
    * SGD-momentum over all {@code weights} (updated in place, as are {@code buffers}, empty when
    * the momentum is 0). Returns the checks, a new {@code [2, n]} float32 array in the first
-   * weight's manager (max |g| of each parameter, then its ok flag as 0/1), or a {@code [2, 0]} one
-   * when not guarded.
+   * weight's manager (max |g| of each parameter, then its ok flag as 0/1) in {@link
+   * GateMode#CHECK}, else a {@code [2, 0]} one.
    */
-  NDArray sgd(List<NDArray> weights, Gradients g, List<NDArray> buffers, double[] learningRates,
+  NDArray sgd(List<NDArray> weights, Inputs g, List<NDArray> buffers, double[] learningRates,
       SgdMomentum.Settings s) {
     try (IValue w = list(weights);
         IValue grads = list(g.grads());
@@ -56,12 +82,14 @@ final class BaseStepKernels implements AutoCloseable {
         IValue bounds = IValue.listFrom(g.bounds());
         IValue rescale = IValue.from((double) g.rescale());
         IValue clip = IValue.from((double) g.clip());
-        IValue guarded = IValue.from(g.guarded());
+        IValue mode = IValue.from(g.mode().code);
+        IValue flags = list(g.flags());
+        IValue zero = IValue.from(g.zeroGradients());
         IValue momentum = IValue.from((double) s.momentum());
         IValue nesterov = IValue.from(s.nesterov());
         IValue decay = IValue.from((double) s.weightDecay());
         IValue result = TorchScriptModules.run(module, "sgd",
-            w, grads, b, lrs, bounds, rescale, clip, guarded, momentum, nesterov, decay)) {
+            w, grads, b, lrs, bounds, rescale, clip, mode, flags, zero, momentum, nesterov, decay)) {
       return result.toTensor((PtNDManager) weights.get(0).getManager());
     }
   }
@@ -71,7 +99,7 @@ final class BaseStepKernels implements AutoCloseable {
    * stepSizes = lr / (1 − β1^t)} and {@code sqrtBias2 = √(1 − β2^t)}, each a float32 value
    * computed as the per-parameter path does. Returns the checks as {@link #sgd}.
    */
-  NDArray adamw(List<NDArray> weights, Gradients g, List<NDArray> ms, List<NDArray> vs,
+  NDArray adamw(List<NDArray> weights, Inputs g, List<NDArray> ms, List<NDArray> vs,
       double[] decayFactors, double[] stepSizes, double[] sqrtBias2, AdamW.Settings s) {
     try (IValue w = list(weights);
         IValue grads = list(g.grads());
@@ -83,7 +111,9 @@ final class BaseStepKernels implements AutoCloseable {
         IValue bounds = IValue.listFrom(g.bounds());
         IValue rescale = IValue.from((double) g.rescale());
         IValue clip = IValue.from((double) g.clip());
-        IValue guarded = IValue.from(g.guarded());
+        IValue mode = IValue.from(g.mode().code);
+        IValue flags = list(g.flags());
+        IValue zero = IValue.from(g.zeroGradients());
         IValue beta1 = IValue.from((double) s.beta1());
         IValue beta2 = IValue.from((double) s.beta2());
         IValue oneMinusBeta1 = IValue.from((double) (1f - s.beta1()));
@@ -91,8 +121,8 @@ final class BaseStepKernels implements AutoCloseable {
         IValue eps = IValue.from((double) s.epsilon());
         IValue decay = IValue.from(s.weightDecay() != 0f);
         IValue result = TorchScriptModules.run(module, "adamw", w, grads, m, v, factors, sizes,
-            bias2, bounds, rescale, clip, guarded, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps,
-            decay)) {
+            bias2, bounds, rescale, clip, mode, flags, zero, beta1, beta2, oneMinusBeta1,
+            oneMinusBeta2, eps, decay)) {
       return result.toTensor((PtNDManager) weights.get(0).getManager());
     }
   }

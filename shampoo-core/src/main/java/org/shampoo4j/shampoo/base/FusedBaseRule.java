@@ -9,12 +9,12 @@ import java.util.List;
  */
 interface FusedBaseRule {
   /**
-   * Updates every parameter of {@code updates} at once: creates missing state (registering its
-   * removal in the update's undo list), runs the module, and returns its checks ({@link
-   * BaseStepKernels#sgd}).
+   * Updates every parameter of {@code updates} at once (state keyed by each update's key): creates
+   * missing state (adding its removal to the update's undo list), runs the module, and returns its
+   * checks ({@link BaseStepKernels#sgd}).
    *
    * @throws IllegalArgumentException as the per-parameter update, before anything is written
    */
-  NDArray updateAll(BaseStepKernels kernels, List<BaseStepBatch.Ready> updates,
-      BaseStepKernels.Gradients gradients);
+  NDArray updateAll(BaseStepKernels kernels, List<BaseStepBatch.Pending> updates,
+      BaseStepKernels.Inputs inputs);
 }

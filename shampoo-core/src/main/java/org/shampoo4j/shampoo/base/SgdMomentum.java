@@ -96,25 +96,25 @@ public final class SgdMomentum implements BaseOptimizer, FusedBaseRule {
   }
 
   @Override
-  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Ready> updates,
-      BaseStepKernels.Gradients gradients) {
+  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
+      BaseStepKernels.Inputs inputs) {
     int n = updates.size();
     java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
     java.util.List<NDArray> state = new java.util.ArrayList<>(n);
     double[] rates = new double[n];
     for (int i = 0; i < n; i++) {
-      BaseStepBatch.Ready u = updates.get(i);
-      String id = u.pending().key();
-      NDArray weight = u.pending().weight();
-      Checks.requireSameShape(id, weight, u.pending().gradient());
+      BaseStepBatch.Pending u = updates.get(i);
+      String id = u.key();
+      NDArray weight = u.weight();
+      Checks.requireSameShape(id, weight, u.gradient());
       Checks.requireFiniteRate(id, u.learningRate());
       weights.add(weight);
       rates[i] = u.learningRate();
     }
     if (settings.momentum() != 0f) {
-      for (BaseStepBatch.Ready u : updates) {
-        String id = u.pending().key();
-        NDArray weight = u.pending().weight();
+      for (BaseStepBatch.Pending u : updates) {
+        String id = u.key();
+        NDArray weight = u.weight();
         NDArray buffer = buffers.computeIfAbsent(id, k -> {
           u.undo().add(() -> dropState(k));
           return managers.forArray(weight).zeros(weight.getShape(), weight.getDataType());
@@ -123,7 +123,7 @@ public final class SgdMomentum implements BaseOptimizer, FusedBaseRule {
         state.add(buffer);
       }
     }
-    return kernels.sgd(weights, gradients, state, rates, settings);
+    return kernels.sgd(weights, inputs, state, rates, settings);
   }
 
   private void dropState(String parameterId) {
