@@ -119,7 +119,11 @@ public final class BaseOptimizerAdapter extends Optimizer
     String key = keys.key(parameterId, weight.getDevice());
     if (batch != null && FusedBaseStep.accepts(weight)) {
       try {
-        // Reads the previous step's checks when this key starts a new step (as prepareStep).
+        // Reads the previous step's checks when this key starts a new step (as prepareStep),
+        // after applying what is buffered, as the per-parameter path would have.
+        if (preprocessor.hasPendingCheck(key)) {
+          batch.flush();
+        }
         preprocessor.beginUpdate(key);
         if (batch.admit(key)) {
           int step = steps.merge(key, 1, Integer::sum);

@@ -261,6 +261,15 @@ public final class GradientPreprocessor implements AutoCloseable {
   }
 
   /**
+   * Whether an update of {@code updateKey} has a check not read yet (so that its next update will
+   * read the step's checks first): a caller that buffers updates applies them before that read.
+   */
+  public synchronized boolean hasPendingCheck(String updateKey) {
+    return guards.containsKey(updateKey) || batchKeys.contains(updateKey)
+        || pending.containsKey(updateKey);
+  }
+
+  /**
    * One parameter of a fused update's checks.
    *
    * @param parameterId the parameter's name, for messages
