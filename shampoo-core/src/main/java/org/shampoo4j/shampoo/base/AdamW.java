@@ -21,7 +21,7 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  *
  * where d is the direction and t the 1-based step. Two fp32 buffers per parameter on its device.
  */
-public final class AdamW implements BaseOptimizer, FusedBaseRule {
+public final class AdamW implements BaseOptimizer {
   private static final NDIndex ALL = new NDIndex("...");
 
   private final Settings settings;
@@ -99,8 +99,14 @@ public final class AdamW implements BaseOptimizer, FusedBaseRule {
     }
   }
 
-  @Override
-  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
+  /**
+   * Updates every parameter of {@code updates} at once (state keyed by each update's key), bit
+   * for bit as {@link #update} per parameter: creates missing state (adding its removal to the
+   * update's undo list), runs the module, and returns its checks ({@link BaseStepKernels#sgd}).
+   *
+   * @throws IllegalArgumentException as {@link #update}, before anything is written
+   */
+  NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
       BaseStepKernels.Inputs inputs) {
     int n = updates.size();
     java.util.List<NDArray> weights = new java.util.ArrayList<>(n);

@@ -36,6 +36,17 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * <p>After each update (applied, skipped or failed) the weight's gradient buffer is zeroed, as
  * DJL's own PyTorch optimizers do; see {@link GradientPreprocessor#clearGradient}.
  *
+ * <p>Fused step ({@link Builder#fusedStep}, on by default for {@link SgdMomentum} and {@link
+ * AdamW} under {@link NonFinitePolicy#GUARDED} or {@link NonFinitePolicy#UNCHECKED}): DJL calls
+ * {@link #update} once per parameter; from the second step on the adapter buffers a step's
+ * updates ({@link BaseStepBatch}) and applies them when the step's last parameter arrives, in one
+ * call of a TorchScript module that rescales, clips and checks every gradient, updates every
+ * parameter and zeroes the gradients ({@link FusedBaseStep}), bit for bit as the per-parameter
+ * path. The GUARDED checks come back as one device array, read when the next step begins (one
+ * host read per step, as before). Updates out of the learned order, and {@link #checkGradients},
+ * {@link #saveState}, {@link #loadState}, {@link #stateMemory} and {@link #close}, flush what is
+ * buffered first, so nothing is lost or applied after the {@code trainer.step()} that made it.
+ *
  * <p>Close it (it is {@link AutoCloseable}) to free the base optimizer's state.
  */
 public final class BaseOptimizerAdapter extends Optimizer

@@ -31,7 +31,7 @@ public final class FusedBaseStep implements AutoCloseable {
 
   /** Whether {@code base} has a fused rule: {@link SgdMomentum} and {@link AdamW}. */
   public static boolean supports(BaseOptimizer base) {
-    return base instanceof FusedBaseRule;
+    return base instanceof SgdMomentum || base instanceof AdamW;
   }
 
   /** Whether the fused call can take this weight (an array of DJL's PyTorch engine). */
@@ -97,7 +97,10 @@ public final class FusedBaseStep implements AutoCloseable {
       kernels = new BaseStepKernels(kernelManager);
     }
     try {
-      return ((FusedBaseRule) base).updateAll(kernels, updates, inputs);
+      if (base instanceof SgdMomentum sgd) {
+        return sgd.updateAll(kernels, updates, inputs);
+      }
+      return ((AdamW) base).updateAll(kernels, updates, inputs);
     } catch (RuntimeException e) {
       for (BaseStepBatch.Pending u : updates) {
         for (int j = u.undo().size() - 1; j >= 0; j--) {

@@ -23,7 +23,7 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * With μ = 0 no state is kept and the rule is plain SGD. State lives in an fp32 buffer per
  * parameter, on the parameter's device, owned by this optimizer and freed by {@link #close()}.
  */
-public final class SgdMomentum implements BaseOptimizer, FusedBaseRule {
+public final class SgdMomentum implements BaseOptimizer {
   private static final NDIndex ALL = new NDIndex("...");
 
   private final Settings settings;
@@ -95,8 +95,14 @@ public final class SgdMomentum implements BaseOptimizer, FusedBaseRule {
     }
   }
 
-  @Override
-  public NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
+  /**
+   * Updates every parameter of {@code updates} at once (state keyed by each update's key), bit
+   * for bit as {@link #update} per parameter: creates missing state (adding its removal to the
+   * update's undo list), runs the module, and returns its checks ({@link BaseStepKernels#sgd}).
+   *
+   * @throws IllegalArgumentException as {@link #update}, before anything is written
+   */
+  NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
       BaseStepKernels.Inputs inputs) {
     int n = updates.size();
     java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
