@@ -33,6 +33,8 @@ import org.shampoo4j.shampoo.bank.BankKernels;
 import org.shampoo4j.shampoo.bank.RootUpdates;
 import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.base.BaseStepBatch;
+import org.shampoo4j.shampoo.base.FusedBaseStep;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
@@ -145,6 +147,10 @@ public final class ShampooOptimizer extends Optimizer
   // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
   private final OwnerLedger ledger;
   private final ReplicaRelay relay;
+  // Replicated mode with an SGD-momentum or AdamW base (null otherwise): each step's base updates
+  // buffered and applied in one fused call.
+  private final BaseStepBatch baseBatch;
+  private final FusedBaseStep fusedBase;
 
   private ShampooOptimizer(Builder b) {
     super(new DjlSettings(b.config.rescaleGrad(), b.config.clipGrad()));
@@ -163,6 +169,21 @@ public final class ShampooOptimizer extends Optimizer
     } else {
       this.ledger = null;
       this.relay = null;
+    }
+    boolean batched = b.fusedBaseStep && relay == null && FusedBaseStep.supports(base);
+    this.fusedBase = batched ? new FusedBaseStep(base) : null;
+    this.baseBatch = batched ? new BaseStepBatch(fusedBase::applyGated) : null;
+  }
+
+  /**
+   * Applies base updates still buffered by the fused base step ({@link Builder#fusedBaseStep}; a
+   * step's updates are applied when its last parameter arrives, so this matters only after an
+   * incomplete step). {@link #checkGradients}, {@link #saveState}, {@link #loadState}, {@link
+   * #memoryReport} and {@link #close} call it.
+   */
+  public void flush() {
+    if (baseBatch != null) {
+      baseBatch.flush();
     }
   }
 
@@ -262,6 +283,7 @@ public final class ShampooOptimizer extends Optimizer
    *     GUARDED after undoing those parameters' updates)
    */
   public void checkGradients() {
+    flush();
     preprocessor.checkDeferred();
   }
 
@@ -283,6 +305,7 @@ public final class ShampooOptimizer extends Optimizer
 
   /** The optimizer's memory, from the real buffers of every preconditioner and base state. */
   public MemoryReport memoryReport() {
+    flush();
     List<ParameterMemory> out = new ArrayList<>();
     Map<String, DeviceMemory> devices = new LinkedHashMap<>();
     synchronized (states) {
@@ -357,6 +380,7 @@ public final class ShampooOptimizer extends Optimizer
    */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    flush();
     if (config.nonFinitePolicy() == NonFinitePolicy.GUARDED) {
       // A checkpoint never holds an update still to be rejected.
       preprocessor.checkDeferred();
@@ -375,6 +399,7 @@ public final class ShampooOptimizer extends Optimizer
    */
   @Override
   public void loadState(InputStream in, ParameterSet parameters) throws IOException {
+    flush();
     StateBinding.Loaded loaded =
         StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
     Map<String, ParameterState> fresh = new LinkedHashMap<>();
@@ -519,6 +544,21 @@ public final class ShampooOptimizer extends Optimizer
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
+    boolean batched = false;
+    if (baseBatch != null && FusedBaseStep.accepts(weight)) {
+      String key = keys.key(parameterId, weight.getDevice());
+      try {
+        // The step's checks are read when a key comes again: apply what is buffered first, as
+        // the per-parameter path would have; then join the batch if this is its next update.
+        if (preprocessor.hasPendingCheck(key)) {
+          baseBatch.flush();
+        }
+        batched = baseBatch.admit(key);
+      } catch (RuntimeException e) {
+        GradientPreprocessor.clearGradient(weight);
+        throw e;
+      }
+    }
     try (NoGradScope noGrad = NoGradScope.enter(weight);
         NDManager scratch = managers.scratch(weight)) {
       // Every temporary of this step is created from grad (or from arrays derived from it) and so
@@ -556,7 +596,11 @@ public final class ShampooOptimizer extends Optimizer
       if (relay == null) {
         NDArray direction =
             state.layout == null ? g : precondition(state, g, step, scratch, gate);
-        base.update(key, weight, direction, lr, step, gate);
+        if (batched) {
+          baseBatch.add(parameterId, key, weight, direction, lr, step, gate, List.of());
+        } else {
+          base.update(key, weight, direction, lr, step, gate);
+        }
       } else {
         NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch, gate);
         relay.publish(parameterId, updated, managers.forArray(weight));
@@ -918,6 +962,10 @@ public final class ShampooOptimizer extends Optimizer
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */
   @Override
   public void close() {
+    if (baseBatch != null) {
+      baseBatch.close();
+      fusedBase.close();
+    }
     synchronized (states) {
       states.values().forEach(ParameterState::close);
       states.clear();
@@ -1019,6 +1067,7 @@ public final class ShampooOptimizer extends Optimizer
     private MatrixFunctionsFactory linalgFactory = TorchScriptMatrixFunctions::new;
     private Distribution distribution = Distribution.replicated();
     private boolean fusedStep = true;
+    private boolean fusedBaseStep = true;
 
     private Builder() {}
 
@@ -1071,6 +1120,20 @@ public final class ShampooOptimizer extends Optimizer
      */
     public Builder fusedStep(boolean fusedStep) {
       this.fusedStep = fusedStep;
+      return this;
+    }
+
+    /**
+     * Whether the base optimizer's updates of a step (an {@link
+     * org.shampoo4j.shampoo.base.SgdMomentum} or {@link org.shampoo4j.shampoo.base.AdamW} base,
+     * replicated distribution) are buffered and applied in one call into a TorchScript module
+     * ({@code true}, the default: {@link FusedBaseStep}) or one parameter at a time ({@code
+     * false}). Both give bit-for-bit the same result. The first step, which learns the order of
+     * the parameters, and any update out of that order run per parameter; a step's updates are
+     * applied when its last parameter arrives.
+     */
+    public Builder fusedBaseStep(boolean fusedBaseStep) {
+      this.fusedBaseStep = fusedBaseStep;
       return this;
     }
 

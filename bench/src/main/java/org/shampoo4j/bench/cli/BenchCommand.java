@@ -256,6 +256,12 @@ public final class BenchCommand implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.", defaultValue = "guarded")
   NonFinitePolicy nonFinitePolicy;
 
+  @Option(names = "--fused-base", paramLabel = "on|off",
+      description = "Base optimizers run alone (sgd, adamw) take each step as one fused call for"
+          + " all parameters (on) or per parameter (off, the reference path; same results bit for"
+          + " bit). Default: ${DEFAULT-VALUE}.", defaultValue = "on")
+  Choices.Switch fusedBase;
+
   @Option(names = "--max-order", paramLabel = "N",
       description = "Largest preconditioner order before blocking. Default: ${DEFAULT-VALUE}.")
   int maxOrder = 1200;
@@ -321,7 +327,7 @@ public final class BenchCommand implements Callable<Integer> {
     CliEnumConverter.register(cl, ModelKind.class, Choices.Dataset.class,
         Choices.DeviceKind.class, Choices.DistributionKind.class, GradientReduction.class,
         Choices.DataPlacement.class, Choices.Schedule.class, Choices.Augment.class,
-        BaseKind.class, NonFinitePolicy.class);
+        BaseKind.class, NonFinitePolicy.class, Choices.Switch.class);
     return ShortUsageErrors.install(cl);
   }
 
@@ -510,6 +516,7 @@ public final class BenchCommand implements Callable<Integer> {
         .maxOrder(maxOrder)
         .distribution(distribution(training))
         .nonFinitePolicy(nonFinitePolicy)
+        .fusedBase(fusedBase == Choices.Switch.ON)
         .build();
   }
 

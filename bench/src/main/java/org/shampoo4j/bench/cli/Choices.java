@@ -53,4 +53,12 @@ final class Choices {
     /** Batches assembled and augmented on the host and copied one by one. */
     HOST
   }
+
+  /** An on/off option ({@code --fused-base}). */
+  enum Switch {
+    /** Switched on. */
+    ON,
+    /** Switched off. */
+    OFF
+  }
 }

@@ -137,6 +137,11 @@ public final class TrainingStepProfiler implements Callable<Integer> {
       description = "Default: DJL's (off).")
   String cudnnBenchmark;
 
+  @Option(names = "--fused-base", paramLabel = "on|off",
+      description = "Base optimizers alone: one fused call per step (on) or per parameter (off)."
+          + " Default: ${DEFAULT-VALUE}.")
+  String fusedBase = "on";
+
   @Option(names = "--out", paramLabel = "DIR", description = "Default: ${DEFAULT-VALUE}.")
   Path out = Path.of("bench-out", "profile");
 
@@ -189,6 +194,10 @@ public final class TrainingStepProfiler implements Callable<Integer> {
       if (cudnnBenchmark != null) {
         CudnnBenchmark.set(CudnnBenchmark.parse(cudnnBenchmark));
       }
+      if (!fusedBase.equals("on") && !fusedBase.equals("off")) {
+        throw new IllegalArgumentException("--fused-base must be on or off, got '" + fusedBase
+            + "'");
+      }
       if (!dataOn.equals("device") && !dataOn.equals("host")) {
         throw new IllegalArgumentException("--data-on must be device or host, got '" + dataOn
             + "'");
@@ -207,16 +216,19 @@ public final class TrainingStepProfiler implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
     }
     BaseKind base = kind == ModelKind.VIT ? BaseKind.ADAMW : BaseKind.SGD;
+    boolean fused = fusedBase.equals("on");
     VariantSettings settings = VariantSettings.builder().sgdLearningRate(0.1f)
         .adamwLearningRate(1e-3f).sgdWeightDecay(5e-4f).adamwWeightDecay(0.05f)
-        .shampooBase(base).statisticInterval(t1).rootInterval(t2).build();
+        .shampooBase(base).statisticInterval(t1).rootInterval(t2)
+        .fusedBase(fused).build();
     int w = width != null ? width : kind.defaultWidth();
     Profile p = profile(train, kind, w, v, settings, dev, augmentation,
         dataOn.equals("device"), batchSize, warmup, steps, out);
     String title = String.format(Locale.ROOT, "One training step: %s on %s width %d, batch %d, "
-            + "%s, data on %s, augmentation %s, cuDNN benchmark %s, %d thread(s); medians of %d "
-            + "steps after %d", v.id(), kind.cliName(), w, batchSize, dev, dataOn, augmentation,
-        System.getProperty(CudnnBenchmark.PROPERTY, "false"), threads, steps, warmup);
+            + "%s, data on %s, augmentation %s, cuDNN benchmark %s, %d thread(s), fused base %s; "
+            + "medians of %d steps after %d", v.id(), kind.cliName(), w, batchSize, dev, dataOn,
+        augmentation, System.getProperty(CudnnBenchmark.PROPERTY, "false"), threads, fusedBase,
+        steps, warmup);
     System.out.println(title);
     System.out.print(render(p));
     Files.createDirectories(out);

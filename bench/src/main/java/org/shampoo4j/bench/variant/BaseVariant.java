@@ -45,6 +45,7 @@ final class BaseVariant implements OptimizerVariant {
         // DJL sums the replicas' gradients; under MEAN this scales the sum back to the mean.
         .rescaleGrad(settings.gradientScale())
         .nonFinitePolicy(settings.nonFinitePolicy())
+        .fusedStep(settings.fusedBase())
         .build();
     return new OptimizerRun() {
       @Override
@@ -56,7 +57,7 @@ final class BaseVariant implements OptimizerVariant {
       public MemoryFootprint stateMemory(Collection<String> parameterIds) {
         MemoryFootprint total = MemoryFootprint.ZERO;
         for (String id : parameterIds) {
-          total = total.plus(base.memory(id));
+          total = total.plus(adapter.stateMemory(id));
         }
         return total;
       }

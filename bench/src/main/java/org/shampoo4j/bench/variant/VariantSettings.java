@@ -24,6 +24,7 @@ public final class VariantSettings {
   private final float epsilon;
   private final Distribution distribution;
   private final NonFinitePolicy nonFinitePolicy;
+  private final boolean fusedBase;
 
   private VariantSettings(Builder b) {
     this.sgdLearningRate = b.sgdLearningRate;
@@ -40,6 +41,7 @@ public final class VariantSettings {
     this.epsilon = b.epsilon;
     this.distribution = b.distribution;
     this.nonFinitePolicy = b.nonFinitePolicy;
+    this.fusedBase = b.fusedBase;
   }
 
   /**
@@ -130,6 +132,14 @@ public final class VariantSettings {
   }
 
   /**
+   * Whether base optimizers run alone take the fused multi-parameter step ({@code
+   * BaseOptimizerAdapter.Builder.fusedStep}); default on.
+   */
+  public boolean fusedBase() {
+    return fusedBase;
+  }
+
+  /**
    * The factor every variant applies to DJL's summed gradient: {@code 1/N} under {@link
    * GradientReduction#MEAN} on N devices, so base optimizers and Shampoo see the same gradient.
    */
@@ -153,6 +163,7 @@ public final class VariantSettings {
     private float epsilon = 1e-6f;
     private Distribution distribution = Distribution.replicated();
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.GUARDED;
+    private boolean fusedBase = true;
 
     private Builder() {}
 
@@ -252,6 +263,12 @@ public final class VariantSettings {
     /** The non-finite gradient policy; default {@link NonFinitePolicy#GUARDED}. */
     public Builder nonFinitePolicy(NonFinitePolicy policy) {
       this.nonFinitePolicy = java.util.Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The fused base step of base optimizers run alone on or off; default on. */
+    public Builder fusedBase(boolean fusedBase) {
+      this.fusedBase = fusedBase;
       return this;
     }
 

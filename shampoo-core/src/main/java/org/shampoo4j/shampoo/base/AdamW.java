@@ -99,6 +99,56 @@ public final class AdamW implements BaseOptimizer {
     }
   }
 
+  /**
+   * Updates every parameter of {@code updates} at once (state keyed by each update's key), bit
+   * for bit as {@link #update} per parameter: creates missing state (adding its removal to the
+   * update's undo list), runs the module, and returns its checks ({@link BaseStepKernels#sgd}).
+   *
+   * @throws IllegalArgumentException as {@link #update}, before anything is written
+   */
+  NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
+      BaseStepKernels.Inputs inputs) {
+    int n = updates.size();
+    java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
+    java.util.List<NDArray> ms = new java.util.ArrayList<>(n);
+    java.util.List<NDArray> vs = new java.util.ArrayList<>(n);
+    double[] factors = new double[n];
+    double[] sizes = new double[n];
+    double[] bias2 = new double[n];
+    for (int i = 0; i < n; i++) {
+      BaseStepBatch.Pending u = updates.get(i);
+      String id = u.key();
+      NDArray weight = u.weight();
+      float lr = u.learningRate();
+      int step = u.step();
+      Checks.requireSameShape(id, weight, u.gradient());
+      Checks.requireFiniteRate(id, lr);
+      Checks.requirePositiveStep(id, step);
+      // The float32 constants exactly as update() computes them.
+      double bc1 = 1.0 - Math.pow(settings.beta1(), step);
+      double bc2 = 1.0 - Math.pow(settings.beta2(), step);
+      factors[i] = 1f - lr * settings.weightDecay();
+      sizes[i] = (float) (lr / bc1);
+      bias2[i] = (float) Math.sqrt(bc2);
+      weights.add(weight);
+    }
+    for (BaseStepBatch.Pending u : updates) {
+      String id = u.key();
+      NDArray weight = u.weight();
+      NDArray[] mv = moments.computeIfAbsent(id, k -> {
+        u.undo().add(() -> dropState(k));
+        NDManager owner = managers.forArray(weight);
+        return new NDArray[] {
+            owner.zeros(weight.getShape(), weight.getDataType()),
+            owner.zeros(weight.getShape(), weight.getDataType())};
+      });
+      Checks.requireStateShape(id, mv[0], weight);
+      ms.add(mv[0]);
+      vs.add(mv[1]);
+    }
+    return kernels.adamw(weights, inputs, ms, vs, factors, sizes, bias2, settings);
+  }
+
   private void dropState(String parameterId) {
     NDArray[] mv = moments.remove(parameterId);
     if (mv != null) {

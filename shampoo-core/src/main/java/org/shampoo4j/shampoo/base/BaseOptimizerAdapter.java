@@ -8,7 +8,9 @@ import ai.djl.training.tracker.Tracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,6 +36,17 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * <p>After each update (applied, skipped or failed) the weight's gradient buffer is zeroed, as
  * DJL's own PyTorch optimizers do; see {@link GradientPreprocessor#clearGradient}.
  *
+ * <p>Fused step ({@link Builder#fusedStep}, on by default for {@link SgdMomentum} and {@link
+ * AdamW} under {@link NonFinitePolicy#GUARDED} or {@link NonFinitePolicy#UNCHECKED}): DJL calls
+ * {@link #update} once per parameter; from the second step on the adapter buffers a step's
+ * updates ({@link BaseStepBatch}) and applies them when the step's last parameter arrives, in one
+ * call of a TorchScript module that rescales, clips and checks every gradient, updates every
+ * parameter and zeroes the gradients ({@link FusedBaseStep}), bit for bit as the per-parameter
+ * path. The GUARDED checks come back as one device array, read when the next step begins (one
+ * host read per step, as before). Updates out of the learned order, and {@link #checkGradients},
+ * {@link #saveState}, {@link #loadState}, {@link #stateMemory} and {@link #close}, flush what is
+ * buffered first, so nothing is lost or applied after the {@code trainer.step()} that made it.
+ *
  * <p>Close it (it is {@link AutoCloseable}) to free the base optimizer's state.
  */
 public final class BaseOptimizerAdapter extends Optimizer
@@ -54,6 +67,9 @@ public final class BaseOptimizerAdapter extends Optimizer
   private final StateKeys keys = new StateKeys();
   private final DeviceManagers scratchManagers = new DeviceManagers();
   private final Map<String, Integer> steps = new ConcurrentHashMap<>();
+  // The fused path (null when off): the step's updates buffered and run as one module call.
+  private final BaseStepBatch batch;
+  private final FusedBaseStep fusedStep;
 
   private BaseOptimizerAdapter(Builder b) {
     super(new DjlSettings(b.rescaleGrad, b.clipGrad));
@@ -63,6 +79,19 @@ public final class BaseOptimizerAdapter extends Optimizer
     this.clipGrad = b.clipGrad;
     this.policy = b.policy;
     this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.policy);
+    boolean fused = b.fusedStep && FusedBaseStep.supports(base)
+        && (b.policy == NonFinitePolicy.GUARDED || b.policy == NonFinitePolicy.UNCHECKED);
+    this.fusedStep = fused ? new FusedBaseStep(base) : null;
+    this.batch = fused ? new BaseStepBatch(this::applyBatch) : null;
+  }
+
+  /**
+   * Whether this adapter runs each step's updates as one fused call ({@link Builder#fusedStep}
+   * on, an SGD-momentum or AdamW base, and a policy that needs no host read per parameter:
+   * {@link NonFinitePolicy#GUARDED} or {@link NonFinitePolicy#UNCHECKED}).
+   */
+  public boolean fused() {
+    return batch != null;
   }
 
   /**
@@ -92,12 +121,98 @@ public final class BaseOptimizerAdapter extends Optimizer
    *     GUARDED after undoing those parameters' updates)
    */
   public void checkGradients() {
+    flush();
     preprocessor.checkDeferred();
   }
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
     String key = keys.key(parameterId, weight.getDevice());
+    if (batch != null && FusedBaseStep.accepts(weight)) {
+      try {
+        // Reads the previous step's checks when this key starts a new step (as prepareStep),
+        // after applying what is buffered, as the per-parameter path would have.
+        if (preprocessor.hasPendingCheck(key)) {
+          batch.flush();
+        }
+        preprocessor.beginUpdate(key);
+        if (batch.admit(key)) {
+          int step = steps.merge(key, 1, Integer::sum);
+          // A rejected update (GUARDED) did not happen: its step does not count.
+          Runnable undoStep = () -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+          float lr = learningRate.getNewValue(parameterId, step);
+          try {
+            batch.add(parameterId, key, weight, grad, lr, step, null, List.of(undoStep));
+          } catch (RuntimeException e) {
+            undoStep.run();
+            throw e;
+          }
+          return;
+        }
+      } catch (RuntimeException e) {
+        GradientPreprocessor.clearGradient(weight);
+        throw e;
+      }
+    }
+    updateOne(parameterId, key, weight, grad);
+  }
+
+  /**
+   * Applies any updates still buffered by the fused path (a step's updates are applied when its
+   * last parameter arrives, so this matters only after an incomplete step); nothing otherwise.
+   * {@link #checkGradients}, {@link #saveState}, {@link #loadState}, {@link #stateMemory} and
+   * {@link #close} call it.
+   */
+  public void flush() {
+    if (batch != null) {
+      batch.flush();
+    }
+  }
+
+  /** The bytes of optimizer state kept for one parameter update key, after {@link #flush}. */
+  public org.shampoo4j.quant.MemoryFootprint stateMemory(String parameterId) {
+    flush();
+    return base.memory(parameterId);
+  }
+
+  /** Runs one fused call for a step's buffered updates (the batch's flush action). */
+  private void applyBatch(List<BaseStepBatch.Pending> updates) {
+    boolean guarded = policy == NonFinitePolicy.GUARDED;
+    double[] bounds = new double[updates.size()];
+    List<NDArray> grads = new ArrayList<>(updates.size());
+    for (int i = 0; i < updates.size(); i++) {
+      BaseStepBatch.Pending p = updates.get(i);
+      bounds[i] = (float) GradientPreprocessor.overflowBound(p.gradient().size());
+      grads.add(p.gradient());
+    }
+    NDArray checks;
+    try {
+      checks = fusedStep.run(updates, new BaseStepKernels.Inputs(grads, bounds, rescaleGrad,
+          clipGrad, guarded ? BaseStepKernels.GateMode.CHECK : BaseStepKernels.GateMode.OPEN,
+          List.of(), true));
+    } catch (RuntimeException e) {
+      // Nothing was written; the steps counted at add go again, the gradients are cleared.
+      for (BaseStepBatch.Pending p : updates) {
+        for (int j = p.undo().size() - 1; j >= 0; j--) {
+          p.undo().get(j).run();
+        }
+        GradientPreprocessor.clearGradient(p.weight());
+      }
+      throw e;
+    }
+    if (!guarded) {
+      checks.close();
+      return;
+    }
+    List<GradientPreprocessor.BatchEntry> entries = new ArrayList<>(updates.size());
+    for (BaseStepBatch.Pending p : updates) {
+      entries.add(new GradientPreprocessor.BatchEntry(p.parameterId(), p.key(),
+          p.weight().getShape().toString(), p.undo()));
+    }
+    preprocessor.guardBatch(entries, checks);
+  }
+
+  private void updateOne(String parameterId, String key, NDArray weight, NDArray grad) {
     try (NoGradScope noGrad = NoGradScope.enter(weight);
         NDManager scratch = scratchManagers.scratch(weight)) {
       grad.tempAttach(scratch);
@@ -140,6 +255,7 @@ public final class BaseOptimizerAdapter extends Optimizer
    */
   @Override
   public void saveState(OutputStream out, ParameterSet parameters) throws IOException {
+    flush();
     if (policy == NonFinitePolicy.GUARDED) {
       preprocessor.checkDeferred();
     }
@@ -159,6 +275,7 @@ public final class BaseOptimizerAdapter extends Optimizer
 
   @Override
   public void loadState(InputStream in, ParameterSet parameters) throws IOException {
+    flush();
     StateBinding.Loaded loaded =
         StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
     Map<String, Integer> freshSteps = new LinkedHashMap<>();
@@ -197,6 +314,12 @@ public final class BaseOptimizerAdapter extends Optimizer
 
   @Override
   public void close() {
+    if (batch != null) {
+      batch.close();
+    }
+    if (fusedStep != null) {
+      fusedStep.close();
+    }
     base.close();
     preprocessor.close();
     scratchManagers.close();
@@ -209,8 +332,23 @@ public final class BaseOptimizerAdapter extends Optimizer
     private float rescaleGrad = 1f;
     private float clipGrad = -1f;
     private NonFinitePolicy policy = NonFinitePolicy.GUARDED;
+    private boolean fusedStep = true;
 
     private Builder() {}
+
+    /**
+     * Whether each training step's updates run as one fused call into a TorchScript module
+     * (default on): DJL's rescale and clip, the gradient check and the update of every parameter
+     * at once, bit for bit the per-parameter path's results, with a few JNI calls per step
+     * instead of a dozen per parameter. It applies to {@link SgdMomentum} and {@link AdamW} under
+     * {@link NonFinitePolicy#GUARDED} or {@link NonFinitePolicy#UNCHECKED} on DJL's PyTorch
+     * engine; otherwise, and during the first step (which learns the parameter order), updates
+     * run per parameter. Off keeps the per-parameter path, the reference.
+     */
+    public Builder fusedStep(boolean fusedStep) {
+      this.fusedStep = fusedStep;
+      return this;
+    }
 
     /** The optimizer to run (required); the adapter owns and closes it. */
     public Builder baseOptimizer(BaseOptimizer base) {

@@ -31,6 +31,9 @@ public final class GradientPreprocessor implements AutoCloseable {
   private final Map<Device, NDManager> pendingManagers = new LinkedHashMap<>();
   // GUARDED: per update key, the gate of its last update, its flag not read yet.
   private final Map<String, Guard> guards = new LinkedHashMap<>();
+  // GUARDED: fused updates' checks not read yet, and their keys.
+  private final List<GuardBatch> batches = new ArrayList<>();
+  private final java.util.Set<String> batchKeys = new java.util.HashSet<>();
 
   /**
    * A prepared gradient and the gate its update's writes go through.
@@ -196,6 +199,9 @@ public final class GradientPreprocessor implements AutoCloseable {
     pending.clear();
     guards.values().forEach(Guard::close);
     guards.clear();
+    batches.forEach(b -> b.checks().close());
+    batches.clear();
+    batchKeys.clear();
     pendingManagers.values().forEach(NDManager::close);
     pendingManagers.clear();
   }
@@ -222,7 +228,7 @@ public final class GradientPreprocessor implements AutoCloseable {
    * new step began, so the previous step's gates are read first.
    */
   private synchronized UpdateGate guard(String parameterId, String updateKey, NDArray g) {
-    if (guards.containsKey(updateKey)) {
+    if (guards.containsKey(updateKey) || batchKeys.contains(updateKey)) {
       checkGuards();
     }
     NDManager owner = pendingManagers.computeIfAbsent(g.getDevice(),
@@ -239,56 +245,170 @@ public final class GradientPreprocessor implements AutoCloseable {
   }
 
   /**
+   * GUARDED: starts the update of {@code updateKey} without computing its check here (a fused
+   * update computes it and hands it to {@link #guardBatch}): a key whose check is not read yet
+   * means a new step began, so the previous step's checks are read first, as {@link #prepareStep}
+   * does. Nothing under every other policy.
+   *
+   * @throws IllegalStateException when the previous step's checks found a bad gradient (after
+   *     rolling back those parameters' host-side bookkeeping)
+   */
+  public synchronized void beginUpdate(String updateKey) {
+    if (policy == NonFinitePolicy.GUARDED
+        && (guards.containsKey(updateKey) || batchKeys.contains(updateKey))) {
+      checkGuards();
+    }
+  }
+
+  /**
+   * Whether an update of {@code updateKey} has a check not read yet (so that its next update will
+   * read the step's checks first): a caller that buffers updates applies them before that read.
+   */
+  public synchronized boolean hasPendingCheck(String updateKey) {
+    return guards.containsKey(updateKey) || batchKeys.contains(updateKey)
+        || pending.containsKey(updateKey);
+  }
+
+  /**
+   * One parameter of a fused update's checks.
+   *
+   * @param parameterId the parameter's name, for messages
+   * @param updateKey its update key
+   * @param shape its shape, for messages
+   * @param undo host-side changes of its update to undo if its check fails (run last first)
+   */
+  public record BatchEntry(String parameterId, String updateKey, String shape,
+      List<Runnable> undo) {}
+
+  /**
+   * GUARDED: keeps the checks of a fused update ({@code [2, n]} float32 on the device: max |g| of
+   * each entry, then its ok flag as 0/1; the weights and state writes already selected by the
+   * flags on the device), to be read with the step's other checks. Takes ownership of {@code
+   * checks}.
+   *
+   * @throws IllegalArgumentException if {@code checks} does not have one column per entry
+   */
+  public synchronized void guardBatch(List<BatchEntry> entries, NDArray checks) {
+    if (checks.getShape().dimension() != 2 || checks.getShape().get(0) != 2
+        || checks.getShape().get(1) != entries.size()) {
+      checks.close();
+      throw new IllegalArgumentException("checks of " + entries.size() + " parameters must have"
+          + " shape (2, " + entries.size() + "), got " + checks.getShape());
+    }
+    NDManager owner = pendingManagers.computeIfAbsent(checks.getDevice(),
+        d -> checks.getManager().getEngine().newBaseManager(d));
+    checks.attach(owner);
+    GuardBatch batch = new GuardBatch(List.copyOf(entries), checks);
+    batches.add(batch);
+    for (BatchEntry e : entries) {
+      batchKeys.add(e.updateKey());
+    }
+  }
+
+  private record GuardBatch(List<BatchEntry> entries, NDArray checks) {}
+
+  /**
    * Reads the gates not read yet, with their max |g|, in one transfer per device; rolls back the
    * host-side bookkeeping of every rejected update and throws naming them.
    */
   private void checkGuards() {
-    if (guards.isEmpty()) {
+    if (guards.isEmpty() && batches.isEmpty()) {
       return;
     }
     Map<Device, List<Guard>> byDevice = new LinkedHashMap<>();
     for (Guard guard : guards.values()) {
       byDevice.computeIfAbsent(guard.maxAbs().getDevice(), d -> new ArrayList<>()).add(guard);
     }
-    List<Guard> rejected = new ArrayList<>();
+    Map<Device, List<GuardBatch>> batchesByDevice = new LinkedHashMap<>();
+    for (GuardBatch batch : batches) {
+      byDevice.computeIfAbsent(batch.checks().getDevice(), d -> new ArrayList<>());
+      batchesByDevice.computeIfAbsent(batch.checks().getDevice(), d -> new ArrayList<>())
+          .add(batch);
+    }
+    List<Runnable> rollBacks = new ArrayList<>();
     List<String> bad = new ArrayList<>();
     try {
-      for (List<Guard> list : byDevice.values()) {
-        // [max|g| of each, then ok of each as 0/1]: one float array, one read.
-        NDList values = new NDList(2 * list.size());
-        for (Guard guard : list) {
-          values.add(guard.maxAbs());
-        }
-        for (Guard guard : list) {
-          values.add(guard.gate().flag().toType(DataType.FLOAT32, false));
-        }
+      for (Map.Entry<Device, List<Guard>> device : byDevice.entrySet()) {
+        List<Guard> list = device.getValue();
+        List<GuardBatch> deviceBatches = batchesByDevice.getOrDefault(device.getKey(), List.of());
+        // [max|g| of each, then ok of each as 0/1] per part: one float array, one read.
+        List<NDArray> temporaries = new ArrayList<>();
+        NDList parts = new NDList();
         float[] read;
-        try (NDArray stacked = NDArrays.stack(values)) {
-          read = stacked.toFloatArray();
-        } finally {
-          for (int i = list.size(); i < values.size(); i++) {
-            values.get(i).close();
+        try {
+          if (!list.isEmpty()) {
+            NDList values = new NDList(2 * list.size());
+            for (Guard guard : list) {
+              values.add(guard.maxAbs());
+            }
+            for (Guard guard : list) {
+              NDArray flag = guard.gate().flag().toType(DataType.FLOAT32, false);
+              temporaries.add(flag);
+              values.add(flag);
+            }
+            NDArray stacked = NDArrays.stack(values);
+            temporaries.add(stacked);
+            parts.add(stacked);
           }
+          for (GuardBatch batch : deviceBatches) {
+            parts.add(batch.checks());
+          }
+          if (parts.size() == 1) {
+            read = parts.get(0).toFloatArray();
+          } else {
+            NDList flat = new NDList(parts.size());
+            for (NDArray part : parts) {
+              NDArray f = part.flatten();
+              temporaries.add(f);
+              flat.add(f);
+            }
+            try (NDArray all = NDArrays.concat(flat)) {
+              read = all.toFloatArray();
+            }
+          }
+        } finally {
+          temporaries.forEach(NDArray::close);
         }
+        int offset = 0;
         for (int i = 0; i < list.size(); i++) {
           if (read[list.size() + i] == 0f) {
             Guard guard = list.get(i);
-            rejected.add(guard);
+            rollBacks.add(guard.gate()::rollBack);
             bad.add("'" + guard.parameterId() + "' of shape " + guard.shape() + " (max |g| = "
                 + read[i] + ")");
           }
+        }
+        offset += 2 * list.size();
+        for (GuardBatch batch : deviceBatches) {
+          int n = batch.entries().size();
+          for (int i = 0; i < n; i++) {
+            if (read[offset + n + i] == 0f) {
+              BatchEntry e = batch.entries().get(i);
+              List<Runnable> undo = e.undo();
+              rollBacks.add(() -> {
+                for (int j = undo.size() - 1; j >= 0; j--) {
+                  undo.get(j).run();
+                }
+              });
+              bad.add("'" + e.parameterId() + "' of shape " + e.shape() + " (max |g| = "
+                  + read[offset + i] + ")");
+            }
+          }
+          offset += 2 * n;
         }
       }
     } finally {
       // A failed read leaves the updates as they landed; forget the checks either way.
       List<Guard> all = new ArrayList<>(guards.values());
       guards.clear();
+      List<GuardBatch> allBatches = new ArrayList<>(batches);
+      batches.clear();
+      batchKeys.clear();
       if (!bad.isEmpty()) {
-        for (Guard guard : rejected) {
-          guard.gate().rollBack();
-        }
+        rollBacks.forEach(Runnable::run);
       }
       all.forEach(Guard::close);
+      allBatches.forEach(b -> b.checks().close());
     }
     if (!bad.isEmpty()) {
       throw new IllegalStateException("non-finite (or float32-overflowing) gradient for parameter "

@@ -95,6 +95,43 @@ public final class SgdMomentum implements BaseOptimizer {
     }
   }
 
+  /**
+   * Updates every parameter of {@code updates} at once (state keyed by each update's key), bit
+   * for bit as {@link #update} per parameter: creates missing state (adding its removal to the
+   * update's undo list), runs the module, and returns its checks ({@link BaseStepKernels#sgd}).
+   *
+   * @throws IllegalArgumentException as {@link #update}, before anything is written
+   */
+  NDArray updateAll(BaseStepKernels kernels, java.util.List<BaseStepBatch.Pending> updates,
+      BaseStepKernels.Inputs inputs) {
+    int n = updates.size();
+    java.util.List<NDArray> weights = new java.util.ArrayList<>(n);
+    java.util.List<NDArray> state = new java.util.ArrayList<>(n);
+    double[] rates = new double[n];
+    for (int i = 0; i < n; i++) {
+      BaseStepBatch.Pending u = updates.get(i);
+      String id = u.key();
+      NDArray weight = u.weight();
+      Checks.requireSameShape(id, weight, u.gradient());
+      Checks.requireFiniteRate(id, u.learningRate());
+      weights.add(weight);
+      rates[i] = u.learningRate();
+    }
+    if (settings.momentum() != 0f) {
+      for (BaseStepBatch.Pending u : updates) {
+        String id = u.key();
+        NDArray weight = u.weight();
+        NDArray buffer = buffers.computeIfAbsent(id, k -> {
+          u.undo().add(() -> dropState(k));
+          return managers.forArray(weight).zeros(weight.getShape(), weight.getDataType());
+        });
+        Checks.requireStateShape(id, buffer, weight);
+        state.add(buffer);
+      }
+    }
+    return kernels.sgd(weights, inputs, state, rates, settings);
+  }
+
   private void dropState(String parameterId) {
     NDArray b = buffers.remove(parameterId);
     if (b != null) {

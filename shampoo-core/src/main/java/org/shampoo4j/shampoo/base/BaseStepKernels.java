@@ -1,0 +1,143 @@
+package org.shampoo4j.shampoo.base;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import java.util.List;
+import org.shampoo4j.quant.TorchScriptModules;
+
+/**
+ * One base-optimizer step for many parameters as one call into a TorchScript module (the classpath
+ * resource {@value #MODULE_RESOURCE}, made by {@code shampoo-core/scripts/make_base_step_module.py}):
+ * DJL's rescale and clip, the {@link NonFinitePolicy#GUARDED} check and the gated SGD-momentum or
+ * AdamW update of every parameter, then the weights' gradients zeroed (where defined, as DJL's
+ * {@code zeroGrad}), repeating the per-parameter path's operators one for one so the results are
+ * bit for bit the same. It saves the host the dozen JNI calls per parameter of that
+ * path. The module holds no tensors; close it to free the native module.
+ */
+final class BaseStepKernels implements AutoCloseable {
+  /** Classpath resource (relative to this class) holding the scripted module. */
+  static final String MODULE_RESOURCE = "base_step.pt";
+
+  private final PtSymbolBlock module;
+
+  /**
+   * Loads the module.
+   *
+   * @throws IllegalArgumentException if the manager is not of DJL's PyTorch engine
+   */
+  BaseStepKernels(NDManager manager) {
+    if (!(manager instanceof PtNDManager pt)) {
+      throw new IllegalArgumentException("the fused base step needs DJL's PyTorch engine, got "
+          + manager.getEngine().getEngineName());
+    }
+    this.module = TorchScriptModules.load(pt, BaseStepKernels.class, MODULE_RESOURCE);
+  }
+
+  /** How each parameter's ok flag is decided. */
+  enum GateMode {
+    /** Every update lands (no flag). */
+    OPEN(0),
+    /** Computed from the prepared gradient (max |g| within the bound); the checks are returned. */
+    CHECK(1),
+    /** Given, one 0-dimensional boolean array per parameter (an {@link UpdateGate}'s flag). */
+    GIVEN(2);
+
+    final long code;
+
+    GateMode(long code) {
+      this.code = code;
+    }
+  }
+
+  /**
+   * The gradient treatment shared by both rules.
+   *
+   * @param grads per parameter, the gradient (or direction) the rule applies
+   * @param bounds per parameter, the float32 overflow bound (read in {@link GateMode#CHECK})
+   * @param rescale DJL's rescaleGrad (1 for none)
+   * @param clip DJL's clipGrad ({@code <= 0} for none)
+   * @param mode how the ok flags are decided
+   * @param flags the flags in {@link GateMode#GIVEN} (else empty)
+   * @param zeroGradients whether the module zeroes the weights' gradients afterwards
+   */
+  record Inputs(List<NDArray> grads, double[] bounds, float rescale, float clip, GateMode mode,
+      List<NDArray> flags, boolean zeroGradients) {}
+
+  /**
+   * SGD-momentum over all {@code weights} (updated in place, as are {@code buffers}, empty when
+   * the momentum is 0). Returns the checks, a new {@code [2, n]} float32 array in the first
+   * weight's manager (max |g| of each parameter, then its ok flag as 0/1) in {@link
+   * GateMode#CHECK}, else a {@code [2, 0]} one.
+   */
+  NDArray sgd(List<NDArray> weights, Inputs g, List<NDArray> buffers, double[] learningRates,
+      SgdMomentum.Settings s) {
+    try (IValue w = list(weights);
+        IValue grads = list(g.grads());
+        IValue b = list(buffers);
+        IValue lrs = IValue.listFrom(learningRates);
+        IValue bounds = IValue.listFrom(g.bounds());
+        IValue rescale = IValue.from((double) g.rescale());
+        IValue clip = IValue.from((double) g.clip());
+        IValue mode = IValue.from(g.mode().code);
+        IValue flags = list(g.flags());
+        IValue zero = IValue.from(g.zeroGradients());
+        IValue momentum = IValue.from((double) s.momentum());
+        IValue nesterov = IValue.from(s.nesterov());
+        IValue decay = IValue.from((double) s.weightDecay());
+        IValue result = TorchScriptModules.run(module, "sgd",
+            w, grads, b, lrs, bounds, rescale, clip, mode, flags, zero, momentum, nesterov, decay)) {
+      return result.toTensor((PtNDManager) weights.get(0).getManager());
+    }
+  }
+
+  /**
+   * AdamW over all {@code weights}; per parameter {@code decayFactors = 1 − lr·wd}, {@code
+   * stepSizes = lr / (1 − β1^t)} and {@code sqrtBias2 = √(1 − β2^t)}, each a float32 value
+   * computed as the per-parameter path does. Returns the checks as {@link #sgd}.
+   */
+  NDArray adamw(List<NDArray> weights, Inputs g, List<NDArray> ms, List<NDArray> vs,
+      double[] decayFactors, double[] stepSizes, double[] sqrtBias2, AdamW.Settings s) {
+    try (IValue w = list(weights);
+        IValue grads = list(g.grads());
+        IValue m = list(ms);
+        IValue v = list(vs);
+        IValue factors = IValue.listFrom(decayFactors);
+        IValue sizes = IValue.listFrom(stepSizes);
+        IValue bias2 = IValue.listFrom(sqrtBias2);
+        IValue bounds = IValue.listFrom(g.bounds());
+        IValue rescale = IValue.from((double) g.rescale());
+        IValue clip = IValue.from((double) g.clip());
+        IValue mode = IValue.from(g.mode().code);
+        IValue flags = list(g.flags());
+        IValue zero = IValue.from(g.zeroGradients());
+        IValue beta1 = IValue.from((double) s.beta1());
+        IValue beta2 = IValue.from((double) s.beta2());
+        IValue oneMinusBeta1 = IValue.from((double) (1f - s.beta1()));
+        IValue oneMinusBeta2 = IValue.from((double) (1f - s.beta2()));
+        IValue eps = IValue.from((double) s.epsilon());
+        IValue decay = IValue.from(s.weightDecay() != 0f);
+        IValue result = TorchScriptModules.run(module, "adamw", w, grads, m, v, factors, sizes,
+            bias2, bounds, rescale, clip, mode, flags, zero, beta1, beta2, oneMinusBeta1,
+            oneMinusBeta2, eps, decay)) {
+      return result.toTensor((PtNDManager) weights.get(0).getManager());
+    }
+  }
+
+  /** Frees the native module (idempotent). */
+  @Override
+  public void close() {
+    module.close();
+  }
+
+  private static IValue list(List<NDArray> arrays) {
+    PtNDArray[] out = new PtNDArray[arrays.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (PtNDArray) arrays.get(i);
+    }
+    return IValue.listFrom(out);
+  }
+}
