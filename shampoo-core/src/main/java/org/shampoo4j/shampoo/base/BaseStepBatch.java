@@ -1,10 +1,13 @@
 package org.shampoo4j.shampoo.base;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -13,7 +16,8 @@ import java.util.function.Consumer;
  * Collects the base-optimizer updates of one training step so that they run as one fused call.
  * DJL hands an optimizer one parameter at a time; this learns the step's order of update keys on
  * the first step (whose updates run per parameter), then buffers each step's updates in that order
- * and hands them to the flush action when the step's last key arrives.
+ * and hands them to the flush action when the step's last key arrives (one call per device
+ * holding weights of the step).
  *
  * <p>Use: at the start of each update call {@link #admit} with its key, before anything reads or
  * changes the optimizer's checks or state. An update out of the learned order (an unexpected key,
@@ -126,12 +130,18 @@ public final class BaseStepBatch implements AutoCloseable {
     if (pending.isEmpty()) {
       return;
     }
-    List<Pending> updates = List.copyOf(pending);
+    // One fused call per device (replicas' updates are independent: each has its own key).
+    Map<Device, List<Pending>> byDevice = new LinkedHashMap<>();
+    for (Pending p : pending) {
+      byDevice.computeIfAbsent(p.weight().getDevice(), d -> new ArrayList<>()).add(p);
+    }
     pending.clear();
     NDManager h = holder;
     holder = null;
     try {
-      flushAction.accept(updates);
+      for (List<Pending> updates : byDevice.values()) {
+        flushAction.accept(List.copyOf(updates));
+      }
     } finally {
       h.close();
     }
