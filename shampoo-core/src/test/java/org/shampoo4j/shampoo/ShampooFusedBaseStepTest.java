@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +18,7 @@ import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.base.SgdMomentum;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
-import org.shampoo4j.shampoo.state.ParameterSet;
+import org.shampoo4j.testing.StepOutcome;
 
 /**
  * Shampoo's base stage through the fused base step ({@link
@@ -41,9 +38,7 @@ class ShampooFusedBaseStepTest {
         AdamW.builder().weightDecay(0.01f).settings());
   }
 
-  private record Outcome(List<byte[]> weights, byte[] checkpoint, List<String> errors) {}
-
-  private static Outcome run(BaseOptimizerSpec base, NonFinitePolicy policy, boolean fused,
+  private static StepOutcome run(BaseOptimizerSpec base, NonFinitePolicy policy, boolean fused,
       int[][] order, int badStep, int badParameter) {
     ShampooConfig config = ShampooConfig.builder().baseOptimizer(base).learningRate(0.01f)
         .statisticsInterval(2).rootInterval(4).minQuantizedElements(0)
@@ -78,22 +73,7 @@ class ShampooFusedBaseStepTest {
           }
         }
       }
-      try {
-        opt.checkGradients();
-      } catch (IllegalStateException e) {
-        errors.add(e.getMessage());
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      try {
-        opt.saveState(out, ParameterSet.ofIds(params));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      List<byte[]> weights = new ArrayList<>();
-      for (NDArray w : params.values()) {
-        weights.add(w.toByteArray());
-      }
-      return new Outcome(weights, out.toByteArray(), errors);
+      return StepOutcome.capture(opt, opt::checkGradients, params, errors);
     }
   }
 
@@ -105,7 +85,7 @@ class ShampooFusedBaseStepTest {
     return order;
   }
 
-  private static void assertSame(Outcome expected, Outcome actual, String what) {
+  private static void assertSame(StepOutcome expected, StepOutcome actual, String what) {
     assertEquals(expected.errors(), actual.errors(), what + ": errors");
     assertArrayEquals(expected.checkpoint(), actual.checkpoint(), what + ": checkpoint");
     for (int i = 0; i < expected.weights().size(); i++) {
@@ -131,7 +111,7 @@ class ShampooFusedBaseStepTest {
       // A steady step (3), a T2 step (4, bad preconditioned parameter), the last step (7).
       for (int[] bad : new int[][] {{3, 1}, {4, 0}, {7, 2}}) {
         int[][] order = steps(8);
-        Outcome reference = run(base, NonFinitePolicy.GUARDED, false, order, bad[0], bad[1]);
+        StepOutcome reference = run(base, NonFinitePolicy.GUARDED, false, order, bad[0], bad[1]);
         assertFalse(reference.errors().isEmpty());
         assertSame(reference, run(base, NonFinitePolicy.GUARDED, true, order, bad[0], bad[1]),
             base + " bad at step " + bad[0] + " parameter " + bad[1]);

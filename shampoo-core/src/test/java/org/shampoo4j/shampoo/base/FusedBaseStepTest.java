@@ -10,9 +10,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import org.shampoo4j.shampoo.state.ParameterSet;
+import org.shampoo4j.testing.StepOutcome;
 
 /**
  * The fused base step ({@link BaseOptimizerAdapter.Builder#fusedStep}) gives the per-parameter
@@ -47,8 +44,6 @@ class FusedBaseStepTest {
   }
 
   /** What a run left behind: every weight's bytes, the checkpoint, and the errors it threw. */
-  private record Outcome(List<byte[]> weights, byte[] checkpoint, List<String> errors) {}
-
   /** A step plan: per step, the parameters updated in order, and a bad gradient (or none). */
   private record Plan(int[][] order, int badStep, int badParameter, float bad) {
     static Plan steps(int n) {
@@ -64,7 +59,7 @@ class FusedBaseStepTest {
     }
   }
 
-  private static Outcome run(Supplier<BaseOptimizer> base, boolean fused, NonFinitePolicy policy,
+  private static StepOutcome run(Supplier<BaseOptimizer> base, boolean fused, NonFinitePolicy policy,
       float rescale, float clip, Plan plan) {
     try (NDManager m = NDManager.newBaseManager();
         BaseOptimizerAdapter opt = BaseOptimizerAdapter.builder().baseOptimizer(base.get())
@@ -92,26 +87,11 @@ class FusedBaseStepTest {
           }
         }
       }
-      try {
-        opt.checkGradients();
-      } catch (IllegalStateException e) {
-        errors.add(e.getMessage());
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      try {
-        opt.saveState(out, ParameterSet.ofIds(params));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      List<byte[]> weights = new ArrayList<>();
-      for (NDArray w : params.values()) {
-        weights.add(w.toByteArray());
-      }
-      return new Outcome(weights, out.toByteArray(), errors);
+      return StepOutcome.capture(opt, opt::checkGradients, params, errors);
     }
   }
 
-  private static void assertSame(Outcome expected, Outcome actual, String what) {
+  private static void assertSame(StepOutcome expected, StepOutcome actual, String what) {
     assertEquals(expected.errors(), actual.errors(), what + ": errors");
     assertArrayEquals(expected.checkpoint(), actual.checkpoint(), what + ": checkpoint");
     for (int i = 0; i < expected.weights().size(); i++) {
@@ -144,7 +124,7 @@ class FusedBaseStepTest {
         // not; the first step learns the order), at a steady step, and at the last step.
         for (int badStep : new int[] {1, 3, 5}) {
           Plan plan = Plan.steps(6).withBad(badStep, badStep % 4, bad);
-          Outcome reference = run(base, false, NonFinitePolicy.GUARDED, 1f, -1f, plan);
+          StepOutcome reference = run(base, false, NonFinitePolicy.GUARDED, 1f, -1f, plan);
           assertFalse(reference.errors().isEmpty(), "the reference saw the bad gradient");
           assertSame(reference, run(base, true, NonFinitePolicy.GUARDED, 1f, -1f, plan),
               base.get().configuration() + " bad " + bad + " at step " + badStep);
