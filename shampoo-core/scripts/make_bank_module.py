@@ -288,6 +288,34 @@ class Bank(torch.nn.Module):
                                 torch.isfinite(torch.stack(checks, 0))], 0))
         return out
 
+    @torch.jit.export
+    def dense_eigh_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,
+                         block_size: int, bits: int, root_row_lengths: List[int],
+                         power_iterations: int, min_normal: float, epsilon: float,
+                         relative_floor: float, exponent: float,
+                         wide: bool) -> List[torch.Tensor]:
+        """The roots of full_eigh_roots stored off-diagonal quantized, as
+        CholeskyEfPreconditioner.refreshInverseRoot stores its root (statistics rebuilt from the
+        factors by the caller): [codes, scales, diagonal] of every new root, then the [2, n]
+        flags of full_eigh_roots."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        for i in range(len(statistics)):
+            order = statistics[i].shape[0]
+            pair = self._eigh_root(statistics[i], power_iterations, min_normal, epsilon,
+                                   relative_floor, exponent, wide)
+            root = pair[0]
+            largest.append(root.abs().max())
+            checks.append(pair[1].to(torch.float64))
+            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                         root_row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
+                                torch.isfinite(torch.stack(checks, 0))], 0))
+        return out
 
 
 def main() -> None:

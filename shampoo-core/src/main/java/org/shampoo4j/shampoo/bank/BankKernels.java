@@ -387,6 +387,45 @@ public final class BankKernels implements AutoCloseable {
     }
   }
 
+  /**
+   * The roots of {@link #fullEighRoots} stored off-diagonal quantized (quant-api's {@code
+   * quantizeOffDiagonal}), for representations that rebuild fp32 statistics themselves: per member
+   * three new arrays (packed codes, scales, diagonal) in the first statistic's manager, with per
+   * member whether the root and the eigenpairs are finite.
+   *
+   * @param statistics the fp32 statistics (not changed)
+   * @param rootRowLengths per member, the row length of its root's quantization grid
+   * @param thresholds the codebook's decision thresholds on the statistics' device
+   * @param blockSize the quantization block size
+   * @param bits the code width
+   * @param spec the root computation
+   * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
+   */
+  public Roots denseEighRoots(List<NDArray> statistics, long[] rootRowLengths,
+      NDArray thresholds, int blockSize, int bits, EighRootSpec spec) {
+    int n = statistics.size();
+    if (n == 0 || rootRowLengths.length != n) {
+      throw new IllegalArgumentException("need one root row length per statistic, got "
+          + n + " statistics and " + rootRowLengths.length + " lengths");
+    }
+    PtNDArray first = (PtNDArray) statistics.get(0);
+    try (IValue s = IValue.listFrom(pt(statistics));
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue block = IValue.from((long) blockSize);
+        IValue width = IValue.from((long) bits);
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        IValue iterations = IValue.from((long) spec.powerIterations());
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue eps = IValue.from((double) spec.epsilon());
+        IValue relative = IValue.from(spec.relativeFloor());
+        IValue power = IValue.from(-1.0 / spec.rootExponent());
+        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        IValue result = TorchScriptModules.run(module, "dense_eigh_roots", s, cuts, block,
+            width, rootLengths, iterations, floor, eps, relative, power, wide)) {
+      return roots(result.toTensorArray(first.getManager()), n, 3);
+    }
+  }
+
   /** Splits a roots result: {@code n·perMember} arrays, then the [2, n] flags (read once). */
   private static Roots roots(PtNDArray[] out, int n, int perMember) {
     NDArray flags = out[perMember * n];
