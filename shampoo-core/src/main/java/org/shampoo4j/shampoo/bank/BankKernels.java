@@ -14,10 +14,12 @@ import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.TorchScriptModules;
 
 /**
- * The statistic work of many Shampoo blocks as one call into a TorchScript module each (the
- * classpath resource {@value #MODULE_RESOURCE}, made by {@code
- * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, and
- * the EMA update of many fp32 or quantized statistics with their finiteness flags. Inside the module the
+ * The statistic and root work of many Shampoo blocks as one call into a TorchScript module each
+ * (the classpath resource {@value #MODULE_RESOURCE}, made by {@code
+ * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, the
+ * EMA update of many fp32 or quantized statistics, and the inverse-root refreshes (eigh roots of
+ * fp32, naive 4-bit and rebuilt Cholesky statistics; eigen-Björck roots), each with its
+ * finiteness flags. Inside the module the
  * blocks are looped over with the per-block path's operators one for one, so results are bit for
  * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
  *
