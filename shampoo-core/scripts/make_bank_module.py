@@ -16,6 +16,7 @@ libtorch 2.7.1):
 
 The build never runs this script: the produced .pt file is committed.
 """
+import math
 import os
 import sys
 from typing import List
@@ -187,6 +188,135 @@ class Bank(torch.nn.Module):
         out.append(torch.isfinite(torch.stack(largest, 0)))
         return out
 
+    def _max_eigenvalue(self, psd: torch.Tensor, iterations: int,
+                        min_normal: float) -> torch.Tensor:
+        """TorchScriptMatrixFunctions.maxEigenvalue: linalg.pt's max_eigenvalue, the same code."""
+        n = psd.shape[0]
+        floor = torch.full([], min_normal, dtype=torch.float32, device=psd.device)
+        scale = torch.maximum(psd.abs().max(), floor)
+        a = psd.div(scale)
+        root_n = torch.full([], math.sqrt(n), dtype=torch.float64, device=psd.device)
+        v = torch.ones([n, 1], dtype=torch.float32, device=psd.device).div(root_n)
+        for _ in range(iterations):
+            w = a.matmul(v)
+            v = w.div(torch.maximum(w.square().sum().sqrt(), floor))
+        return v.mul(a.matmul(v)).sum().mul(scale)
+
+    def _eigh_root(self, s: torch.Tensor, power_iterations: int, min_normal: float,
+                   epsilon: float, relative_floor: float, exponent: float,
+                   wide: bool) -> List[torch.Tensor]:
+        """(s + eps . lambda_max(s) . I)^(-1/p) as the per-block path computes it (the ridge as
+        FullMatrixPreconditioner adds it, then EighInverseRoot), operator for operator. Every
+        Number operand of DJL's NDArray is a 0-dim tensor of the Java type (float32 for a float,
+        float64 for a double), so the same kernels run here. Returns [root, eigensolver check]:
+        the check is EighInverseRoot's finiteness sum of the eigenpairs (non-finite: a float32
+        solve the per-block path retries in float64)."""
+        dev = s.device
+        f32 = torch.float32
+        f64 = torch.float64
+        order = s.shape[0]
+        ridge = self._max_eigenvalue(s, power_iterations, min_normal).mul(
+            torch.full([], epsilon, dtype=f32, device=dev))
+        ridged = s.add(torch.eye(order, dtype=f32, device=dev).mul(ridge))
+        if wide:
+            values, vectors = torch.linalg.eigh(ridged.to(f64), UPLO="L")
+            values = values.to(f32)
+            vectors = vectors.to(f32)
+        else:
+            values, vectors = torch.linalg.eigh(ridged, UPLO="L")
+        check = values.sum().add(vectors.abs().sum())
+        floor = values.max().mul(torch.full([], relative_floor, dtype=f64, device=dev)).maximum(
+            torch.full([], min_normal, dtype=f32, device=dev))
+        scaled = values.maximum(floor).pow(torch.full([], exponent, dtype=f64, device=dev))
+        root = vectors.mul(scaled.unsqueeze(0)).matmul(vectors.permute([1, 0]))
+        result = root.add(root.permute([1, 0])).mul(torch.full([], 0.5, dtype=f32, device=dev))
+        return [result, check]
+
+    @torch.jit.export
+    def full_eigh_roots(self, statistics: List[torch.Tensor], power_iterations: int,
+                        min_normal: float, epsilon: float, relative_floor: float,
+                        exponent: float, wide: bool) -> List[torch.Tensor]:
+        """FullMatrixPreconditioner.refreshInverseRoot with the eigh root method for many fp32
+        statistics: [root_i for every i], then one bool tensor [2, n]: row 0 whether root i is
+        finite, row 1 whether its eigenpairs were (see _eigh_root). A failing eigensolver
+        raises (the caller then refreshes the members one by one)."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        for i in range(len(statistics)):
+            pair = self._eigh_root(statistics[i], power_iterations, min_normal, epsilon,
+                                   relative_floor, exponent, wide)
+            out.append(pair[0])
+            largest.append(pair[0].abs().max())
+            checks.append(pair[1].to(torch.float64))
+        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
+                                torch.isfinite(torch.stack(checks, 0))], 0))
+        return out
+
+    @torch.jit.export
+    def naive_eigh_roots(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
+                         diagonals: List[torch.Tensor], counts: List[int],
+                         row_lengths: List[int], values: torch.Tensor, thresholds: torch.Tensor,
+                         block_size: int, bits: int, root_row_lengths: List[int],
+                         power_iterations: int, min_normal: float, epsilon: float,
+                         relative_floor: float, exponent: float,
+                         wide: bool) -> List[torch.Tensor]:
+        """NaiveQuantizedPreconditioner.refreshInverseRoot (symmetrised, eigh root method) of
+        many off-diagonal packed statistics: S = D(S_i), (S + S^T) . 0.5, the root of
+        _eigh_root, stored off-diagonal quantized. Returns [codes, scales, diagonal] of every
+        new root, then the [2, n] flags of full_eigh_roots."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            order = diagonals[i].numel()
+            s = self.codes.dequantize(codes[i], values, scales[i], diagonals[i], counts[i],
+                                      row_lengths[i], block_size, bits).reshape(order, order)
+            s = s.add(s.permute([1, 0])).mul(
+                torch.full([], 0.5, dtype=torch.float32, device=s.device))
+            pair = self._eigh_root(s, power_iterations, min_normal, epsilon, relative_floor,
+                                   exponent, wide)
+            root = pair[0]
+            largest.append(root.abs().max())
+            checks.append(pair[1].to(torch.float64))
+            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                         root_row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
+                                torch.isfinite(torch.stack(checks, 0))], 0))
+        return out
+
+    @torch.jit.export
+    def dense_eigh_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,
+                         block_size: int, bits: int, root_row_lengths: List[int],
+                         power_iterations: int, min_normal: float, epsilon: float,
+                         relative_floor: float, exponent: float,
+                         wide: bool) -> List[torch.Tensor]:
+        """The roots of full_eigh_roots stored off-diagonal quantized, as
+        CholeskyEfPreconditioner.refreshInverseRoot stores its root (statistics rebuilt from the
+        factors by the caller): [codes, scales, diagonal] of every new root, then the [2, n]
+        flags of full_eigh_roots."""
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        for i in range(len(statistics)):
+            order = statistics[i].shape[0]
+            pair = self._eigh_root(statistics[i], power_iterations, min_normal, epsilon,
+                                   relative_floor, exponent, wide)
+            root = pair[0]
+            largest.append(root.abs().max())
+            checks.append(pair[1].to(torch.float64))
+            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                         root_row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
+                                torch.isfinite(torch.stack(checks, 0))], 0))
+        return out
+
 
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
@@ -219,6 +349,16 @@ def main() -> None:
     for a, b in zip(res[:3], expected):
         assert torch.equal(a, b)
     assert res[3].tolist() == [True]
+    spd = torch.randn(5, 5, generator=g)
+    spd = spd @ spd.t() + torch.eye(5)
+    res = loaded.full_eigh_roots([spd], 32,
+                                 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True)
+    w, v = torch.linalg.eigh(spd.double())
+    ridged = spd.double() + torch.eye(5, dtype=torch.float64) * 1e-6 * w[-1]
+    w, v = torch.linalg.eigh(ridged)
+    expected = (v * w.pow(-0.25).unsqueeze(0)) @ v.t()
+    assert torch.allclose(res[0].double(), expected, rtol=1e-4, atol=1e-5)
+    assert res[1].tolist() == [[True], [True]]
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

@@ -6,11 +6,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
+import java.util.Optional;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.NotPositiveDefiniteException;
+import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.bank.EighRootSpec;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -201,6 +205,51 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
             + "finite Cholesky factor", null);
       }
     }
+  }
+
+  /**
+   * One batched root refresh for many members of this quantizer ({@link CholeskyRootBatch}), when
+   * the optimizer provides the bank kernels, the root is stored 4-bit off-diagonal (not as a
+   * Cholesky factor, not fp32) and the root method is the scripted eigh ({@link
+   * EighRootSpec#of}).
+   */
+  @Override
+  public Optional<BatchedRoots> batchedRoots() {
+    if (storedRoot == null || storedRoot.layout() != Layout.OFF_DIAGONAL) {
+      return Optional.empty();
+    }
+    return context.bank().flatMap(k -> EighRootSpec.of(context)
+        .map(s -> new CholeskyRootBatch(k, spec, s)));
+  }
+
+  /** The state manager, under which {@link CholeskyRootBatch} opens its scope. */
+  NDManager stateForBatch() {
+    return state;
+  }
+
+  /** {@code C̃·C̃ᵀ} in {@code scope} (the factor lent to it), as {@link #refreshInverseRoot}. */
+  NDArray statisticForBatch(NDManager scope) {
+    factor.tempAttach(scope);
+    NDArray c = codec.factorMatrix(factor);
+    return c.matMul(c.transpose());
+  }
+
+  /** The row length of the stored root's quantization grid. */
+  long rootRowLengthForBatch() {
+    return storedRoot.rowLength();
+  }
+
+  /** Stores a root quantized by {@link CholeskyRootBatch}; its buffers move to this state. */
+  void installRootForBatch(NDArray codes, NDArray scales, NDArray diagonal) {
+    StoredRoot next = storedRoot.withBuffers(codes, scales, diagonal).attach(state);
+    storedRoot.close();
+    storedRoot = next;
+  }
+
+  /** Counts a refresh {@link CholeskyRootBatch} rejected and returns its exception. */
+  RejectedUpdateException rejectRefreshForBatch(String why) {
+    rejectedRefreshes++;
+    return new RejectedUpdateException(Kind.ROOT, context.label(), why, null);
   }
 
   /** Replaces the stored root by {@code root} (in a scope); false if that was impossible. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.Objects;
+import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
@@ -44,6 +45,24 @@ final class StoredRoot implements AutoCloseable {
     NDArrayQuantizer quantizer = new NDArrayQuantizer(spec, false);
     return new StoredRoot(
         quantizer, quantizer.quantizeOffDiagonal(root.toType(DataType.FLOAT32, false)));
+  }
+
+  /** How the root is laid out (off-diagonal codes, or fp32 under the spec's minimum). */
+  Layout layout() {
+    return packed.layout();
+  }
+
+  /** The row length of the root's quantization grid. */
+  long rowLength() {
+    return packed.grid().rowLength();
+  }
+
+  /**
+   * A root like this one holding the given buffers (a batched refresh's codes, scales and
+   * diagonal); the codebook table is made anew, so this root stays valid.
+   */
+  StoredRoot withBuffers(NDArray codes, NDArray scales, NDArray diagonal) {
+    return new StoredRoot(quantizer, packed.withBuffers(codes, scales, diagonal));
   }
 
   /** The stored root as a new n×n array in {@code scope}. */

@@ -59,6 +59,16 @@ public final class EighInverseRoot implements InverseRootMethod {
     this.wider = functions.wider().orElse(null);
   }
 
+  /** The matrix functions whose eigensolver this method uses. */
+  public MatrixFunctions functions() {
+    return functions;
+  }
+
+  /** Eigenvalues are clamped to at least this fraction of λmax. */
+  public double relativeFloor() {
+    return relativeFloor;
+  }
+
   @Override
   public String name() {
     return "eigh";

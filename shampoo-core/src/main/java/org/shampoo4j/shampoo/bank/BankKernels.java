@@ -8,15 +8,18 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import java.util.Arrays;
 import java.util.List;
+import org.shampoo4j.linalg.EighPrecision;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.TorchScriptModules;
 
 /**
- * The statistic work of many Shampoo blocks as one call into a TorchScript module each (the
- * classpath resource {@value #MODULE_RESOURCE}, made by {@code
- * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, and
- * the EMA update of many fp32 or quantized statistics with their finiteness flags. Inside the module the
+ * The statistic and root work of many Shampoo blocks as one call into a TorchScript module each
+ * (the classpath resource {@value #MODULE_RESOURCE}, made by {@code
+ * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, the
+ * EMA update of many fp32 or quantized statistics, and the inverse-root refreshes (eigh roots of
+ * fp32, naive 4-bit and rebuilt Cholesky statistics; eigen-Björck roots), each with its
+ * finiteness flags. Inside the module the
  * blocks are looped over with the per-block path's operators one for one, so results are bit for
  * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
  *
@@ -291,6 +294,175 @@ public final class BankKernels implements AutoCloseable {
       boolean[] finite = flags.toBooleanArray();
       flags.close();
       return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
+    }
+  }
+
+  /**
+   * {@code FullMatrixPreconditioner.refreshInverseRoot} with the eigh root method for many fp32
+   * statistics in one call, operator for operator: per statistic its new root (a new array in
+   * the first statistic's manager), with per member whether the root and the eigenpairs are
+   * finite (one host read for all).
+   *
+   * @param statistics the fp32 statistics (not changed)
+   * @param spec the root computation
+   * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
+   * @throws IllegalArgumentException if the list is empty
+   */
+  public Roots fullEighRoots(List<NDArray> statistics, EighRootSpec spec) {
+    if (statistics.isEmpty()) {
+      throw new IllegalArgumentException("need at least one statistic");
+    }
+    PtNDArray first = (PtNDArray) statistics.get(0);
+    try (IValue s = IValue.listFrom(pt(statistics));
+        IValue iterations = IValue.from((long) spec.powerIterations());
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue eps = IValue.from((double) spec.epsilon());
+        IValue relative = IValue.from(spec.relativeFloor());
+        IValue power = IValue.from(-1.0 / spec.rootExponent());
+        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        IValue result = TorchScriptModules.run(module, "full_eigh_roots", s, iterations, floor,
+            eps, relative, power, wide)) {
+      return roots(result.toTensorArray(first.getManager()), statistics.size(), 1);
+    }
+  }
+
+  /**
+   * {@code NaiveQuantizedPreconditioner.refreshInverseRoot} (symmetrised statistic, eigh root
+   * method) for many off-diagonal quantized statistics in one call: per member three new arrays
+   * (packed codes, scales, diagonal of the new off-diagonal root) in the first statistic's
+   * manager, with per member whether the root and the eigenpairs are finite.
+   *
+   * @param statistics the packed statistics, all of layout {@code OFF_DIAGONAL}, one quantizer
+   * @param rootRowLengths per member, the row length of its root's quantization grid
+   * @param codebookValues the quantizer's codebook values on the statistics' device
+   * @param thresholds the codebook's decision thresholds on that device
+   * @param spec the root computation
+   * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
+   */
+  public Roots naiveEighRoots(List<PackedNDArray> statistics, long[] rootRowLengths,
+      NDArray codebookValues, NDArray thresholds, EighRootSpec spec) {
+    int n = statistics.size();
+    if (n == 0 || rootRowLengths.length != n) {
+      throw new IllegalArgumentException("need one root row length per statistic, got "
+          + n + " statistics and " + rootRowLengths.length + " lengths");
+    }
+    PtNDArray[] codes = new PtNDArray[n];
+    PtNDArray[] scales = new PtNDArray[n];
+    PtNDArray[] diagonals = new PtNDArray[n];
+    long[] counts = new long[n];
+    long[] rowLengths = new long[n];
+    PackedNDArray first = statistics.get(0);
+    for (int i = 0; i < n; i++) {
+      PackedNDArray p = statistics.get(i);
+      if (p.layout() != Layout.OFF_DIAGONAL || p.bits() != first.bits()
+          || p.blockSize() != first.blockSize()) {
+        throw new IllegalArgumentException("statistic " + i + " is " + p
+            + "; a batch needs off-diagonal statistics of one bit width and block size");
+      }
+      codes[i] = (PtNDArray) p.codes();
+      scales[i] = (PtNDArray) p.scales();
+      diagonals[i] = (PtNDArray) p.fp32();
+      counts[i] = p.elementCount();
+      rowLengths[i] = p.grid().rowLength();
+    }
+    PtNDManager manager = (PtNDManager) first.getManager();
+    try (IValue c = IValue.listFrom(codes);
+        IValue s = IValue.listFrom(scales);
+        IValue d = IValue.listFrom(diagonals);
+        IValue counted = IValue.listFrom(counts);
+        IValue lengths = IValue.listFrom(rowLengths);
+        IValue values = IValue.from((PtNDArray) codebookValues);
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue blockSize = IValue.from((long) first.blockSize());
+        IValue bits = IValue.from((long) first.bits());
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        IValue iterations = IValue.from((long) spec.powerIterations());
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue eps = IValue.from((double) spec.epsilon());
+        IValue relative = IValue.from(spec.relativeFloor());
+        IValue power = IValue.from(-1.0 / spec.rootExponent());
+        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        IValue result = TorchScriptModules.run(module, "naive_eigh_roots", c, s, d, counted,
+            lengths, values, cuts, blockSize, bits, rootLengths, iterations, floor, eps,
+            relative, power, wide)) {
+      return roots(result.toTensorArray(manager), n, 3);
+    }
+  }
+
+  /**
+   * The roots of {@link #fullEighRoots} stored off-diagonal quantized (quant-api's {@code
+   * quantizeOffDiagonal}), for representations that rebuild fp32 statistics themselves: per member
+   * three new arrays (packed codes, scales, diagonal) in the first statistic's manager, with per
+   * member whether the root and the eigenpairs are finite.
+   *
+   * @param statistics the fp32 statistics (not changed)
+   * @param rootRowLengths per member, the row length of its root's quantization grid
+   * @param thresholds the codebook's decision thresholds on the statistics' device
+   * @param blockSize the quantization block size
+   * @param bits the code width
+   * @param spec the root computation
+   * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
+   */
+  public Roots denseEighRoots(List<NDArray> statistics, long[] rootRowLengths,
+      NDArray thresholds, int blockSize, int bits, EighRootSpec spec) {
+    int n = statistics.size();
+    if (n == 0 || rootRowLengths.length != n) {
+      throw new IllegalArgumentException("need one root row length per statistic, got "
+          + n + " statistics and " + rootRowLengths.length + " lengths");
+    }
+    PtNDArray first = (PtNDArray) statistics.get(0);
+    try (IValue s = IValue.listFrom(pt(statistics));
+        IValue cuts = IValue.from((PtNDArray) thresholds);
+        IValue block = IValue.from((long) blockSize);
+        IValue width = IValue.from((long) bits);
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        IValue iterations = IValue.from((long) spec.powerIterations());
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue eps = IValue.from((double) spec.epsilon());
+        IValue relative = IValue.from(spec.relativeFloor());
+        IValue power = IValue.from(-1.0 / spec.rootExponent());
+        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        IValue result = TorchScriptModules.run(module, "dense_eigh_roots", s, cuts, block,
+            width, rootLengths, iterations, floor, eps, relative, power, wide)) {
+      return roots(result.toTensorArray(first.getManager()), n, 3);
+    }
+  }
+
+  /** Splits a roots result: {@code n·perMember} arrays, then the [2, n] flags (read once). */
+  private static Roots roots(PtNDArray[] out, int n, int perMember) {
+    NDArray flags = out[perMember * n];
+    boolean[] both = flags.toBooleanArray();
+    flags.close();
+    return new Roots(List.of(Arrays.copyOf(out, perMember * n, NDArray[].class)),
+        Arrays.copyOfRange(both, 0, n), Arrays.copyOfRange(both, n, 2 * n));
+  }
+
+  /**
+   * New inverse roots with, per member, whether the root is finite and whether its eigenpairs
+   * were (a non-finite float32 eigensolve is one the per-block path retries in float64).
+   *
+   * @param arrays the new arrays, a fixed number per member
+   * @param finite per member, whether its root is finite
+   * @param eigenpairsFinite per member, whether its eigenvalues and eigenvectors were finite
+   */
+  public record Roots(List<NDArray> arrays, boolean[] finite, boolean[] eigenpairsFinite) {
+    /** Copies the flags. */
+    public Roots {
+      arrays = List.copyOf(arrays);
+      finite = finite.clone();
+      eigenpairsFinite = eigenpairsFinite.clone();
+    }
+
+    /** The root flags (a copy). */
+    @Override
+    public boolean[] finite() {
+      return finite.clone();
+    }
+
+    /** The eigenpair flags (a copy). */
+    @Override
+    public boolean[] eigenpairsFinite() {
+      return eigenpairsFinite.clone();
     }
   }
 

@@ -53,4 +53,28 @@ public final class RootUpdates {
     }
     return Arrays.asList(out);
   }
+
+  /**
+   * Refreshes each member through its own {@link Preconditioner#refreshInverseRoot}: the fallback
+   * of a batch whose solver failed as a whole.
+   *
+   * @return per member, {@code null} if its new root was stored, else the rejection
+   */
+  public static List<RejectedUpdateException> oneByOne(List<Preconditioner> members) {
+    List<RejectedUpdateException> out = new ArrayList<>(members.size());
+    for (Preconditioner p : members) {
+      out.add(alone(p));
+    }
+    return out;
+  }
+
+  /** One member's own refresh: {@code null} if stored, else the rejection. */
+  public static RejectedUpdateException alone(Preconditioner member) {
+    try {
+      member.refreshInverseRoot();
+      return null;
+    } catch (RejectedUpdateException e) {
+      return e;
+    }
+  }
 }

@@ -16,6 +16,8 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.shampoo4j.linalg.CoupledNewtonInverseRoot;
+import org.shampoo4j.linalg.EighPrecision;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -26,6 +28,7 @@ import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
 import org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
+import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * The bank's batched statistic update ({@link StatisticUpdates} with the representations'
@@ -33,7 +36,8 @@ import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
  * statistics bit for bit, for mixed orders (an order class per distinct order, members of the
  * fp32 and of the quantized layout side by side), and a member with a non-finite Gram matrix
  * rejected alone, keeping its previous state, as its own {@code accumulate} would; and the
- * batched eigen-Björck root refresh ({@link RootUpdates}) against each member's own.
+ * batched root refreshes ({@link RootUpdates}: fp32 and naive eigh roots, eigen-Björck roots)
+ * against each member's own.
  */
 class BatchedStatisticsTest {
 
@@ -97,14 +101,21 @@ class BatchedStatisticsTest {
     }
   }
 
-  @Property(tries = 6, seed = "5")
-  void batchedEigenRootsEqualPerMemberBitForBit(
+  @Property(tries = 12, seed = "5")
+  void batchedRootsEqualPerMemberBitForBit(
+      @ForAll @IntRange(min = 0, max = 2) int representationIndex,
+      @ForAll boolean float32Eigh,
       @ForAll @IntRange(min = 1, max = 5) int members,
       @ForAll @IntRange(min = 0, max = 1000) int seed) {
-    PreconditionerRepresentation representation =
-        EigenBjorckRepresentation.builder(new Linear2Map()).build();
+    PreconditionerRepresentation representation = switch (representationIndex) {
+      case 0 -> new FullMatrixRepresentation();
+      case 1 -> new NaiveQuantizedRepresentation(new Linear2Map());
+      default -> EigenBjorckRepresentation.builder(new Linear2Map()).build();
+    };
+    EighPrecision precision = float32Eigh ? EighPrecision.FLOAT32 : EighPrecision.FLOAT64;
     try (NDManager m = NDManager.newBaseManager();
-        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m);
+        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(
+            m, TorchScriptMatrixFunctions.DEFAULT_POWER_ITERATIONS, precision);
         BankKernels bank = new BankKernels(m)) {
       Random r = new Random(seed);
       PreconditionerContext batched = RepresentationFixtures.context(m, f, 16).toBuilder()
@@ -113,7 +124,8 @@ class BatchedStatisticsTest {
       List<Preconditioner> a = new ArrayList<>();
       List<Preconditioner> b = new ArrayList<>();
       for (int i = 0; i < members; i++) {
-        // Order 3 keeps fp32 state (per-member path), 7 and 9 are quantized (the batch).
+        // Order 3 keeps quantized representations' state fp32 (per-member path), 7 and 9 are
+        // quantized (the batch); fp32 statistics batch at every order.
         int order = new int[] {3, 7, 9}[r.nextInt(3)];
         Preconditioner pa = representation.create(order, batched);
         Preconditioner pb = representation.create(order, plain);
@@ -132,6 +144,72 @@ class BatchedStatisticsTest {
       }
       a.forEach(Preconditioner::close);
       b.forEach(Preconditioner::close);
+    }
+  }
+
+  @Property(tries = 4, seed = "11")
+  void aFailingEigensolveFallsBackToPerMemberRefreshes(
+      @ForAll @IntRange(min = 0, max = 2) int broken,
+      @ForAll @IntRange(min = 0, max = 1000) int seed) {
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m);
+        BankKernels bank = new BankKernels(m)) {
+      Random r = new Random(seed);
+      PreconditionerContext batched = RepresentationFixtures.context(m, f, 16).toBuilder()
+          .bank(bank).build();
+      PreconditionerContext plain = RepresentationFixtures.context(m, f, 16);
+      FullMatrixRepresentation representation = new FullMatrixRepresentation();
+      List<Preconditioner> a = new ArrayList<>();
+      List<Preconditioner> b = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Preconditioner pa = representation.create(7, batched);
+        Preconditioner pb = representation.create(7, plain);
+        NDArray gram = gram(m, 7, r, false);
+        if (i == broken) {
+          // A NaN statistic (as a restored state may hold) makes the eigensolver throw.
+          NDArray nan = gram.mul(Float.NaN);
+          StateSnapshot state = StateSnapshot.builder().array("statistic", nan)
+              .array("root", m.eye(7)).build();
+          pa.restoreState(state);
+          pb.restoreState(state);
+        } else {
+          pa.accumulate(gram);
+          pb.accumulate(gram);
+        }
+        a.add(pa);
+        b.add(pb);
+      }
+      List<RejectedUpdateException> outcomes = RootUpdates.refresh(a);
+      for (int i = 0; i < 3; i++) {
+        RejectedUpdateException expected = RootUpdates.alone(b.get(i));
+        assertEquals(i == broken, expected != null, "reference outcome of member " + i);
+        assertEquals(i == broken, outcomes.get(i) != null, "member " + i);
+        assertArrayEquals(b.get(i).inverseRoot(m).toFloatArray(),
+            a.get(i).inverseRoot(m).toFloatArray(), 0f, "member " + i);
+      }
+      a.forEach(Preconditioner::close);
+      b.forEach(Preconditioner::close);
+    }
+  }
+
+  @Property(tries = 1, seed = "3")
+  void fullAndNaiveEighRootsAreBatched() {
+    try (NDManager m = NDManager.newBaseManager();
+        TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m);
+        BankKernels bank = new BankKernels(m)) {
+      PreconditionerContext batched = RepresentationFixtures.context(m, f, 16).toBuilder()
+          .bank(bank).build();
+      Preconditioner full = new FullMatrixRepresentation().create(7, batched);
+      Preconditioner naive = new NaiveQuantizedRepresentation(new Linear2Map()).create(7, batched);
+      assertTrue(full.batchedRoots().isPresent());
+      assertTrue(naive.batchedRoots().isPresent());
+      PreconditionerContext newton = batched.toBuilder()
+          .rootMethod(new CoupledNewtonInverseRoot(f)).build();
+      Preconditioner perBlock = new FullMatrixRepresentation().create(7, newton);
+      assertTrue(perBlock.batchedRoots().isEmpty(), "coupled Newton refreshes one at a time");
+      full.close();
+      naive.close();
+      perBlock.close();
     }
   }
 

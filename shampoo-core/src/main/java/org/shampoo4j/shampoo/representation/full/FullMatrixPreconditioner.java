@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.Optional;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.bank.EighRootSpec;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
@@ -76,6 +78,26 @@ final class FullMatrixPreconditioner implements Preconditioner {
     next.attach(manager);
     NDArray old = statistic;
     statistic = next;
+    old.close();
+  }
+
+  /**
+   * One batched root refresh for many members of this context, when the optimizer provides the
+   * bank kernels and the root method is the scripted eigh ({@link EighRootSpec#of}).
+   */
+  @Override
+  public Optional<BatchedRoots> batchedRoots() {
+    requireOpen();
+    return context.bank().flatMap(k -> EighRootSpec.of(context)
+        .map(spec -> new FullRootBatch(k, spec)));
+  }
+
+  /** Stores a new root computed by {@link FullRootBatch}; it moves to this state. */
+  void installRoot(NDArray next) {
+    requireOpen();
+    next.attach(manager);
+    NDArray old = root;
+    root = next;
     old.close();
   }
 

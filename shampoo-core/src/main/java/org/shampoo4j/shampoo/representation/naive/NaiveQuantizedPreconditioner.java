@@ -9,6 +9,8 @@ import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.shampoo.bank.EighRootSpec;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
@@ -103,6 +105,28 @@ final class NaiveQuantizedPreconditioner implements Preconditioner {
     PackedNDArray attached = next.attach(context.manager());
     statistic.close();
     statistic = attached;
+  }
+
+  /**
+   * One batched root refresh for many members of this quantizer, for {@link
+   * NaiveRoot#SYMMETRIZED} with the scripted eigh root method ({@link EighRootSpec#of}) when the
+   * optimizer provides the bank kernels and both the statistic and the root are stored quantized.
+   */
+  @Override
+  public Optional<BatchedRoots> batchedRoots() {
+    requireOpen();
+    if (officialRoot != null || statistic.layout() != Layout.OFF_DIAGONAL
+        || inverseRoot.packed().layout() != Layout.OFF_DIAGONAL) {
+      return Optional.empty();
+    }
+    return context.bank().flatMap(k -> EighRootSpec.of(context)
+        .map(spec -> new NaiveRootBatch(k, quantizer.spec(), spec)));
+  }
+
+  /** The stored root, for {@link NaiveRootBatch}. */
+  QuantizedInverseRoot inverseRootForBatch() {
+    requireOpen();
+    return inverseRoot;
   }
 
   /** The context, for {@link NaiveBatch}'s checks and messages. */

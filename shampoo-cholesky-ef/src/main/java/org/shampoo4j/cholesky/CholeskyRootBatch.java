@@ -1,0 +1,83 @@
+package org.shampoo4j.cholesky;
+
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.EighRootSpec;
+import org.shampoo4j.shampoo.bank.RootUpdates;
+import org.shampoo4j.shampoo.representation.BatchedRoots;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
+
+/**
+ * {@link CholeskyEfPreconditioner#refreshInverseRoot} (root stored 4-bit off-diagonal, eigh root
+ * method) of many members: each member's statistic {@code C̃·C̃ᵀ} is rebuilt from its factor as
+ * before, then the ridged eigh roots of all members and their quantization run in one call into
+ * the bank module with one host read of all flags, operator for operator the per-member path (bit
+ * for bit its roots). The factors and the error-feedback state are only read. A member whose root
+ * is not finite keeps its previous root and counts a rejected refresh; an eigensolver failure
+ * refreshes every member alone; non-finite float32 eigenpairs refresh that member alone (its own
+ * path retries in float64).
+ *
+ * @param kernels the bank kernels of the members' device
+ * @param quantization the members' quantization spec
+ * @param spec the root computation of the members' context
+ */
+record CholeskyRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRootSpec spec)
+    implements BatchedRoots {
+
+  @Override
+  public List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+    List<RejectedUpdateException> out = new ArrayList<>(members.size());
+    if (members.isEmpty()) {
+      return out;
+    }
+    List<CholeskyEfPreconditioner> batch = new ArrayList<>(members.size());
+    long[] rootRowLengths = new long[members.size()];
+    for (int i = 0; i < members.size(); i++) {
+      if (!(members.get(i) instanceof CholeskyEfPreconditioner p)
+          || !equals(p.batchedRoots().orElse(null))) {
+        throw new IllegalArgumentException("member " + i + " is not of this batch");
+      }
+      batch.add(p);
+      rootRowLengths[i] = p.rootRowLengthForBatch();
+    }
+    try (NDManager scope = batch.get(0).stateForBatch().newSubManager()) {
+      List<NDArray> statistics = new ArrayList<>(batch.size());
+      for (CholeskyEfPreconditioner p : batch) {
+        statistics.add(p.statisticForBatch(scope));
+      }
+      NDArray thresholds = scope.create(quantization.codebook().thresholds());
+      BankKernels.Roots roots;
+      try {
+        roots = kernels.denseEighRoots(statistics, rootRowLengths, thresholds,
+            quantization.blockSize(), quantization.codebook().bits(), spec);
+      } catch (EngineException e) {
+        return RootUpdates.oneByOne(members);
+      }
+      // The new buffers live in the scope until installed (moved to the member's state).
+      boolean[] finite = roots.finite();
+      boolean[] solved = roots.eigenpairsFinite();
+      for (int i = 0; i < batch.size(); i++) {
+        CholeskyEfPreconditioner p = batch.get(i);
+        List<NDArray> parts = roots.arrays().subList(3 * i, 3 * i + 3);
+        if (!solved[i] && spec.retriesInFloat64()) {
+          parts.forEach(NDArray::close);
+          out.add(RootUpdates.alone(p));
+        } else if (finite[i]) {
+          p.installRootForBatch(parts.get(0), parts.get(1), parts.get(2));
+          out.add(null);
+        } else {
+          parts.forEach(NDArray::close);
+          out.add(p.rejectRefreshForBatch("the new inverse root holds NaN or an infinity"));
+        }
+      }
+    }
+    return out;
+  }
+}
