@@ -10,6 +10,9 @@ import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.base.SgdMomentum;
+import org.shampoo4j.shampoo.state.Fingerprint;
+import org.shampoo4j.shampoo.state.Setting;
+import org.shampoo4j.shampoo.state.SettingList;
 
 /**
  * Every setting of {@link ShampooOptimizer}, immutable, built with {@link #builder()} and
@@ -54,6 +57,34 @@ public final class ShampooConfig {
   private final long minQuantizedElements;
   private final BaseOptimizerSpec baseOptimizer;
   private final int maxConsecutiveFailures;
+
+  /*
+   * Every field above, described once: the checkpointed ones in the order of the optimizer's
+   * fingerprint (after its representation and base entries), the runtime ones (which change no
+   * good step) and the base optimizer spec (fingerprinted as the base optimizer actually used).
+   * ShampooConfigSettingsTest fails for a field missing here.
+   */
+  private static final SettingList<ShampooConfig> SETTINGS = SettingList.of(
+      Setting.runtime("learningRate", ShampooConfig::learningRateTracker),
+      Setting.checkpointed("statisticsInterval", ShampooConfig::statisticsInterval),
+      Setting.checkpointed("rootInterval", ShampooConfig::rootInterval),
+      Setting.checkpointed("beta", ShampooConfig::beta),
+      Setting.checkpointed("epsilon", ShampooConfig::epsilon),
+      Setting.checkpointed("maxOrder", ShampooConfig::maxOrder),
+      Setting.checkpointed("minPreconditionedDimension",
+          ShampooConfig::minPreconditionedDimension),
+      Setting.checkpointed("rootMethod", ShampooConfig::rootMethod),
+      Setting.checkpointed("newtonIterations", ShampooConfig::newtonIterations),
+      Setting.checkpointed("grafting", ShampooConfig::grafting),
+      Setting.checkpointed("quantizationBits", ShampooConfig::quantizationBits),
+      Setting.checkpointed("quantizationBlockSize", ShampooConfig::quantizationBlockSize),
+      Setting.checkpointed("minQuantizedElements", ShampooConfig::minQuantizedElements),
+      Setting.checkpointed("quantizationBlocking", ShampooConfig::quantizationBlocking),
+      Setting.checkpointed("rescaleGrad", ShampooConfig::rescaleGrad),
+      Setting.checkpointed("clipGrad", ShampooConfig::clipGrad),
+      Setting.runtime("nonFinitePolicy", ShampooConfig::nonFinitePolicy),
+      Setting.component("baseOptimizer", ShampooConfig::baseOptimizer),
+      Setting.checkpointed("maxConsecutiveFailures", ShampooConfig::maxConsecutiveFailures));
 
   private ShampooConfig(Builder b) {
     this.learningRate = b.learningRate;
@@ -105,6 +136,28 @@ public final class ShampooConfig {
     b.baseOptimizer = baseOptimizer;
     b.maxConsecutiveFailures = maxConsecutiveFailures;
     return b;
+  }
+
+  /**
+   * Every setting of this class, described once: name, role and reader. The {@link
+   * Setting.Role#CHECKPOINTED} ones are the configuration's part of the optimizer's checkpoint
+   * fingerprint ({@link #fingerprint}); the {@link Setting.Role#RUNTIME} ones (learning-rate
+   * tracker, checked by its own record, and the non-finite policy, which changes no good step)
+   * may differ across a restart; the base optimizer spec is fingerprinted as the base optimizer
+   * the optimizer runs.
+   */
+  public static SettingList<ShampooConfig> settings() {
+    return SETTINGS;
+  }
+
+  /**
+   * Adds this configuration's checkpointed settings to {@code fingerprint}, in the order of
+   * {@link #settings()}.
+   *
+   * @return {@code fingerprint}
+   */
+  public Fingerprint.Builder fingerprint(Fingerprint.Builder fingerprint) {
+    return SETTINGS.fingerprint(this, fingerprint);
   }
 
   /** Learning rate per parameter and step (DJL tracker, as DJL's own optimizers use). */

@@ -340,33 +340,17 @@ public final class ShampooOptimizer extends Optimizer
 
   /**
    * The configuration a checkpoint must have been written with to load into this optimizer:
-   * representation and its settings, base optimizer and its settings, and every setting of {@link
-   * ShampooConfig} that shapes the state or its continuation (the learning-rate tracker is not
-   * included: DJL trackers cannot be compared; keep it the same across a restart).
+   * representation and its settings, base optimizer and its settings, and the checkpointed
+   * settings of {@link ShampooConfig#settings()} (derived from that list, not from the runtime
+   * ones: the learning-rate tracker, checked by its own record, and the non-finite policy).
    */
   public Fingerprint fingerprint() {
-    return Fingerprint.builder()
+    Fingerprint.Builder fingerprint = Fingerprint.builder()
         .put("representation", representation.name())
         .put("representation.configuration", representation.configuration())
         .put("base", base.name())
-        .put("base.configuration", base.configuration())
-        .put("statisticsInterval", config.statisticsInterval())
-        .put("rootInterval", config.rootInterval())
-        .put("beta", config.beta())
-        .put("epsilon", config.epsilon())
-        .put("maxOrder", config.maxOrder())
-        .put("minPreconditionedDimension", config.minPreconditionedDimension())
-        .put("rootMethod", config.rootMethod())
-        .put("newtonIterations", config.newtonIterations())
-        .put("grafting", config.grafting())
-        .put("quantizationBits", config.quantizationBits())
-        .put("quantizationBlockSize", config.quantizationBlockSize())
-        .put("minQuantizedElements", config.minQuantizedElements())
-        .put("quantizationBlocking", config.quantizationBlocking())
-        .put("rescaleGrad", config.rescaleGrad())
-        .put("clipGrad", config.clipGrad())
-        .put("maxConsecutiveFailures", config.maxConsecutiveFailures())
-        .build();
+        .put("base.configuration", base.configuration());
+    return config.fingerprint(fingerprint).build();
   }
 
   /**

@@ -3,8 +3,10 @@ package org.shampoo4j.bench.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.shampoo4j.bench.data.TrainTestSplit;
@@ -16,10 +18,12 @@ import org.shampoo4j.bench.report.ResultTable;
 import org.shampoo4j.bench.train.ModelTrainer;
 import org.shampoo4j.bench.train.RunCheckpoints;
 import org.shampoo4j.bench.train.RunResult;
+import org.shampoo4j.bench.train.RunSetup;
 import org.shampoo4j.bench.train.TrainingSettings;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantSettings;
 import org.shampoo4j.shampoo.memory.DeviceMemory;
+import org.shampoo4j.shampoo.state.Setting;
 
 /**
  * One bench invocation once its options are checked and its data loaded: what to train, how, and
@@ -56,19 +60,19 @@ record BenchRun(List<OptimizerVariant> variants, ModelKind model, TrainTestSplit
   }
 
   /**
-   * Everything that shapes a run except its length and device: a checkpoint must have been
-   * written under the same setup to be resumed.
+   * Everything that shapes a run except its length and devices, as stored in run checkpoints: a
+   * checkpoint must have been written under the same setup to be resumed. Data and model, then
+   * the checkpointed settings of {@link TrainingSettings#settings()} and {@link
+   * VariantSettings#settings()}.
    */
-  static String setup(TrainTestSplit data, ModelKind model, TrainingSettings training,
+  static RunSetup setup(TrainTestSplit data, ModelKind model, TrainingSettings training,
       VariantSettings v) {
-    return String.format(Locale.ROOT, "data %s; model %s width %d; batch %d; seed %d; "
-            + "augmentation %s; T1 %d, T2 %d, max order %d, base %s, lr %s, schedule %s; weight "
-            + "decay SGD %s, AdamW %s; momentum %s; lr SGD %s, AdamW %s",
-        data.describe(), model.cliName(), training.width(), training.batchSize(),
-        training.seed(), training.augmentation(), v.statisticInterval(), v.rootInterval(),
-        v.maxOrder(), v.shampooBase().cliName(), v.shampooLearningRate(), v.schedule(),
-        v.sgdWeightDecay(), v.adamwWeightDecay(), v.momentum(), v.sgdLearningRate(),
-        v.adamwLearningRate());
+    Map<String, String> entries = new LinkedHashMap<>();
+    entries.put("data", data.describe());
+    entries.put("model", model.cliName());
+    entries.putAll(TrainingSettings.settings().values(training, Setting.Role.CHECKPOINTED));
+    entries.putAll(VariantSettings.settings().values(v, Setting.Role.CHECKPOINTED));
+    return RunSetup.of(entries);
   }
 
   /** The base optimizer's id, the denominator of the reports' ratios. */

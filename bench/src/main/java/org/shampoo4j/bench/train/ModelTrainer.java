@@ -17,6 +17,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import me.tongfei.progressbar.ProgressBar;
@@ -68,7 +69,7 @@ public final class ModelTrainer {
   private final DeviceMemoryProbe memoryProbe;
   private final Optional<RunCheckpoints> saveTo;
   private final Optional<RunCheckpoints> resumeFrom;
-  private final String setup;
+  private final RunSetup setup;
 
   /**
    * A trainer for one data set and model.
@@ -84,11 +85,11 @@ public final class ModelTrainer {
     this.memoryProbe = DeviceMemoryProbe.maxOf(settings.devices());
     this.saveTo = Optional.empty();
     this.resumeFrom = Optional.empty();
-    this.setup = "";
+    this.setup = RunSetup.of(Map.of());
   }
 
   private ModelTrainer(ModelTrainer base, Optional<RunCheckpoints> saveTo,
-      Optional<RunCheckpoints> resumeFrom, String setup) {
+      Optional<RunCheckpoints> resumeFrom, RunSetup setup) {
     this.data = base.data;
     this.model = base.model;
     this.settings = base.settings;
@@ -105,10 +106,10 @@ public final class ModelTrainer {
    * uninterrupted one (times aside).
    *
    * @param setup what the runs are set up with (model, data, seed, learning rates, ...): a
-   *     checkpoint written under another setup is refused
+   *     checkpoint written under another setup is refused, naming the settings that differ
    */
   public ModelTrainer withCheckpoints(Optional<RunCheckpoints> saveTo,
-      Optional<RunCheckpoints> resumeFrom, String setup) {
+      Optional<RunCheckpoints> resumeFrom, RunSetup setup) {
     return new ModelTrainer(this, saveTo, resumeFrom, setup);
   }
 
@@ -319,7 +320,7 @@ public final class ModelTrainer {
       }
       // Saved before the listener hears of the epoch: an interruption there keeps it.
       if (saveTo.isPresent()) {
-        saveTo.get().save(variant.id(), new RunCheckpoints.Progress(setup, epochs, steps,
+        saveTo.get().save(variant.id(), new RunCheckpoints.Progress(setup.text(), epochs, steps,
             trainNanos, peak.peak(), order, augment), block, checkpointable(optimizer));
       }
       listener.epochFinished(new RunResult(variant.id(), variant.description(), epochs,
@@ -362,10 +363,10 @@ public final class ModelTrainer {
   }
 
   private void requireSameSetup(RunCheckpoints.Saved saved) throws IOException {
-    String before = saved.progress().setup();
-    if (!before.equals(setup)) {
-      throw new IOException("checkpoint " + saved.directory() + " was written for another setup: '"
-          + before + "', this run is '" + setup + "'");
+    Optional<String> mismatch = RunSetup.mismatch(saved.progress().setup(), setup.text());
+    if (mismatch.isPresent()) {
+      throw new IOException("checkpoint " + saved.directory() + " was written for another setup: "
+          + mismatch.get());
     }
     if (saved.progress().epochs().size() > settings.epochs()) {
       throw new IOException("checkpoint " + saved.directory() + " is after epoch "

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import java.util.List;
 import java.util.Objects;
 import org.shampoo4j.bench.data.Augmentation;
+import org.shampoo4j.shampoo.state.Setting;
+import org.shampoo4j.shampoo.state.SettingList;
 
 /** How each variant is trained: epochs, batch size, seed, device, progress output. Immutable. */
 public final class TrainingSettings {
@@ -15,6 +17,21 @@ public final class TrainingSettings {
   private final boolean progress;
   private final Augmentation augmentation;
   private final boolean dataOnDevice;
+
+  /*
+   * Every field above, described once (TrainingSettingsTest fails for one missing): the
+   * checkpointed ones enter a run checkpoint's setup (RunSetup); a resume may change the length,
+   * the devices, the progress bars and where batches are assembled (the same images either way).
+   */
+  private static final SettingList<TrainingSettings> SETTINGS = SettingList.of(
+      Setting.checkpointed("width", TrainingSettings::width),
+      Setting.checkpointed("batch", TrainingSettings::batchSize),
+      Setting.checkpointed("seed", TrainingSettings::seed),
+      Setting.checkpointed("augmentation", TrainingSettings::augmentation),
+      Setting.runtime("epochs", TrainingSettings::epochs),
+      Setting.runtime("devices", TrainingSettings::devices),
+      Setting.runtime("progress", TrainingSettings::progress),
+      Setting.runtime("dataOnDevice", TrainingSettings::dataOnDevice));
 
   private TrainingSettings(Builder b) {
     this.dataOnDevice = b.dataOnDevice;
@@ -33,6 +50,14 @@ public final class TrainingSettings {
    */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Every setting, described once: the {@link Setting.Role#CHECKPOINTED} ones are part of a run
+   * checkpoint's {@link RunSetup}, the {@link Setting.Role#RUNTIME} ones may change on resume.
+   */
+  public static SettingList<TrainingSettings> settings() {
+    return SETTINGS;
   }
 
   /** Passes over the training set. */

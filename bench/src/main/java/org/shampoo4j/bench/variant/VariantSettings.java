@@ -4,6 +4,8 @@ import java.util.Objects;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
+import org.shampoo4j.shampoo.state.Setting;
+import org.shampoo4j.shampoo.state.SettingList;
 
 /**
  * Hyper-parameters shared by every variant of one bench run, so that variants differ only in the
@@ -25,6 +27,29 @@ public final class VariantSettings {
   private final Distribution distribution;
   private final NonFinitePolicy nonFinitePolicy;
   private final boolean fusedBase;
+
+  /*
+   * Every field above, described once (VariantSettingsTest fails for one missing): the
+   * checkpointed ones enter a run checkpoint's setup; the runtime ones change no good step
+   * (non-finite policy, fused base step: bit for bit the per-parameter path) or follow the
+   * devices, which the setup leaves out (distribution).
+   */
+  private static final SettingList<VariantSettings> SETTINGS = SettingList.of(
+      Setting.checkpointed("T1", VariantSettings::statisticInterval),
+      Setting.checkpointed("T2", VariantSettings::rootInterval),
+      Setting.checkpointed("maxOrder", VariantSettings::maxOrder),
+      Setting.checkpointed("beta", VariantSettings::beta),
+      Setting.checkpointed("epsilon", VariantSettings::epsilon),
+      Setting.checkpointed("shampooBase", v -> v.shampooBase().cliName()),
+      Setting.checkpointed("schedule", VariantSettings::schedule),
+      Setting.checkpointed("sgdLearningRate", VariantSettings::sgdLearningRate),
+      Setting.checkpointed("adamwLearningRate", VariantSettings::adamwLearningRate),
+      Setting.checkpointed("momentum", VariantSettings::momentum),
+      Setting.checkpointed("sgdWeightDecay", VariantSettings::sgdWeightDecay),
+      Setting.checkpointed("adamwWeightDecay", VariantSettings::adamwWeightDecay),
+      Setting.runtime("distribution", VariantSettings::distribution),
+      Setting.runtime("nonFinitePolicy", VariantSettings::nonFinitePolicy),
+      Setting.runtime("fusedBase", VariantSettings::fusedBase));
 
   private VariantSettings(Builder b) {
     this.sgdLearningRate = b.sgdLearningRate;
@@ -51,6 +76,14 @@ public final class VariantSettings {
    */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Every setting, described once: the {@link Setting.Role#CHECKPOINTED} ones are part of a run
+   * checkpoint's setup, the {@link Setting.Role#RUNTIME} ones may change on resume.
+   */
+  public static SettingList<VariantSettings> settings() {
+    return SETTINGS;
   }
 
   /** Learning rate of SGD with momentum, alone or as Shampoo's base. */

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,8 @@ import org.shampoo4j.bench.variant.VariantSettings;
  */
 class ResumedRunTest {
   private static final TrainTestSplit DATA = DigitsDataset.split(0.2, 3).limit(192, 64);
-  private static final String SETUP = "digits 192/64, mlp 16";
+  private static final RunSetup SETUP =
+      RunSetup.of(Map.of("data", "digits 192/64", "model", "mlp 16"));
 
   @TempDir Path dir;
 
@@ -142,8 +144,8 @@ class ResumedRunTest {
     trainer().withCheckpoints(Optional.of(checkpoints), Optional.empty(), SETUP)
         .train(sgd, settings);
     RunResult other = trainer().withCheckpoints(Optional.empty(), Optional.of(checkpoints),
-        "another setup").train(sgd, settings);
-    assertTrue(other.failure().orElse("").contains("was written for another setup"),
-        other.failure().toString());
+        RunSetup.of(Map.of("data", "digits 192/64", "model", "mlp 32"))).train(sgd, settings);
+    assertTrue(other.failure().orElse("").contains("was written for another setup: "
+        + "model: checkpoint 'mlp 16', this run 'mlp 32'"), other.failure().toString());
   }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +36,8 @@ import picocli.CommandLine;
  */
 class RunCheckpointFaultTest {
   private static final TrainTestSplit DATA = DigitsDataset.split(0.2, 3).limit(96, 32);
-  private static final String SETUP = "digits 96/32, mlp 16";
+  private static final RunSetup SETUP =
+      RunSetup.of(Map.of("data", "digits 96/32", "model", "mlp 16"));
   private static final String VARIANT = "eigen4-l2";
 
   @TempDir static Path pristine;

@@ -21,6 +21,8 @@ import org.shampoo4j.shampoo.state.Fingerprint;
 import org.shampoo4j.shampoo.state.InvalidCheckpointException;
 import org.shampoo4j.shampoo.state.LearningRateRecord;
 import org.shampoo4j.shampoo.state.ParameterSet;
+import org.shampoo4j.shampoo.state.Setting;
+import org.shampoo4j.shampoo.state.SettingList;
 import org.shampoo4j.shampoo.state.StateBinding;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -58,6 +60,20 @@ public final class BaseOptimizerAdapter extends Optimizer
   private static final String STEP = "step";
   private static final String BASE = "base";
 
+  /*
+   * The builder's settings, described once, checkpointed ones in fingerprint order; the base
+   * optimizer enters with its name and its configuration. BaseOptimizerAdapterSettingsTest fails
+   * for a builder field missing here.
+   */
+  private static final SettingList<BaseOptimizerAdapter> SETTINGS = SettingList.of(
+      Setting.checkpointed("base", a -> a.base.name()),
+      Setting.checkpointed("base.configuration", a -> a.base.configuration()),
+      Setting.checkpointed("rescaleGrad", a -> a.rescaleGrad),
+      Setting.checkpointed("clipGrad", a -> a.clipGrad),
+      Setting.runtime("learningRate", a -> a.learningRate),
+      Setting.runtime("nonFinitePolicy", a -> a.policy),
+      Setting.runtime("fusedStep", BaseOptimizerAdapter::fused));
+
   private final BaseOptimizer base;
   private final float rescaleGrad;
   private final float clipGrad;
@@ -77,10 +93,10 @@ public final class BaseOptimizerAdapter extends Optimizer
     this.learningRate = b.learningRate;
     this.rescaleGrad = b.rescaleGrad;
     this.clipGrad = b.clipGrad;
-    this.policy = b.policy;
-    this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.policy);
+    this.policy = b.nonFinitePolicy;
+    this.preprocessor = new GradientPreprocessor(b.rescaleGrad, b.clipGrad, b.nonFinitePolicy);
     boolean fused = b.fusedStep && FusedBaseStep.supports(base)
-        && (b.policy == NonFinitePolicy.GUARDED || b.policy == NonFinitePolicy.UNCHECKED);
+        && (b.nonFinitePolicy == NonFinitePolicy.GUARDED || b.nonFinitePolicy == NonFinitePolicy.UNCHECKED);
     this.fusedStep = fused ? new FusedBaseStep(base) : null;
     this.batch = fused ? new BaseStepBatch(this::applyBatch) : null;
   }
@@ -232,18 +248,23 @@ public final class BaseOptimizerAdapter extends Optimizer
   }
 
   /**
-   * The configuration a checkpoint must have been written with: the base optimizer and its
-   * settings, gradient rescale and clip (not the learning-rate tracker, which cannot be compared;
-   * keep it the same across a restart; nor the non-finite policy, which changes no good step: see
-   * {@link org.shampoo4j.shampoo.state.StateBinding#IGNORED_FINGERPRINT_KEYS}).
+   * The configuration a checkpoint must have been written with: the checkpointed settings of
+   * {@link #settings()} (the base optimizer and its settings, gradient rescale and clip), not the
+   * runtime ones: the learning-rate tracker, checked by its own record ({@link
+   * LearningRateRecord}; keep it the same across a restart), the non-finite policy, which changes
+   * no good step (see {@link org.shampoo4j.shampoo.state.StateBinding#IGNORED_FINGERPRINT_KEYS}),
+   * and the fused step, bit for bit the per-parameter path.
    */
   public Fingerprint fingerprint() {
-    return Fingerprint.builder()
-        .put("base", base.name())
-        .put("base.configuration", base.configuration())
-        .put("rescaleGrad", rescaleGrad)
-        .put("clipGrad", clipGrad)
-        .build();
+    return SETTINGS.fingerprint(this, Fingerprint.builder()).build();
+  }
+
+  /**
+   * The adapter's settings, described once: name, role ({@link Setting.Role#CHECKPOINTED} or
+   * {@link Setting.Role#RUNTIME}) and reader; {@link #fingerprint()} is derived from them.
+   */
+  public static SettingList<BaseOptimizerAdapter> settings() {
+    return SETTINGS;
   }
 
   /**
@@ -331,7 +352,7 @@ public final class BaseOptimizerAdapter extends Optimizer
     private ParameterTracker learningRate = Tracker.fixed(0.01f);
     private float rescaleGrad = 1f;
     private float clipGrad = -1f;
-    private NonFinitePolicy policy = NonFinitePolicy.GUARDED;
+    private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.GUARDED;
     private boolean fusedStep = true;
 
     private Builder() {}
@@ -376,7 +397,7 @@ public final class BaseOptimizerAdapter extends Optimizer
 
     /** Non-finite gradient policy; default {@link NonFinitePolicy#GUARDED}. */
     public Builder nonFinitePolicy(NonFinitePolicy policy) {
-      this.policy = Objects.requireNonNull(policy, "policy");
+      this.nonFinitePolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
