@@ -662,17 +662,27 @@ public final class ShampooOptimizer extends Optimizer
    * records it (a rejected update keeps that preconditioner's previous state).
    */
   private void accumulateAll(ParameterState s, NDArray g, BankKernels bank) {
-    NDArray[] grams = bank.grams(g, s.layout.rowCuts(), s.layout.colCuts());
-    List<Preconditioner> members = new ArrayList<>(grams.length);
-    for (BlockState bs : s.blocks) {
+    accumulateBlocks(s.blocks, bank.grams(g, s.layout.rowCuts(), s.layout.colCuts()));
+  }
+
+  /**
+   * {@link #accumulateAll} for some of a parameter's blocks (one owner's, under sharding), from
+   * the Gram matrices of all its blocks ({@code grams[2k]}, {@code grams[2k+1]} for block k).
+   */
+  private void accumulateBlocks(List<BlockState> blocks, NDArray[] grams) {
+    List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
+    List<NDArray> updates = new ArrayList<>(2 * blocks.size());
+    for (BlockState bs : blocks) {
       members.add(bs.left);
       members.add(bs.right);
+      updates.add(grams[2 * bs.block.index()]);
+      updates.add(grams[2 * bs.block.index() + 1]);
     }
-    List<RejectedUpdateException> outcomes =
-        StatisticUpdates.accumulate(members, java.util.Arrays.asList(grams));
-    for (BlockState bs : s.blocks) {
+    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, updates);
+    for (int k = 0; k < blocks.size(); k++) {
+      BlockState bs = blocks.get(k);
       for (int side = 0; side < 2; side++) {
-        RejectedUpdateException e = outcomes.get(2 * bs.block.index() + side);
+        RejectedUpdateException e = outcomes.get(2 * k + side);
         bs.health.attempt(() -> {
           if (e != null) {
             throw e;
@@ -688,16 +698,22 @@ public final class ShampooOptimizer extends Optimizer
    * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
    */
   private void refreshAll(ParameterState s) {
-    List<Preconditioner> members = new ArrayList<>(2 * s.blocks.size());
-    for (BlockState bs : s.blocks) {
+    refreshBlocks(s.blocks);
+  }
+
+  /** {@link #refreshAll} for some of a parameter's blocks (one owner's, under sharding). */
+  private void refreshBlocks(List<BlockState> blocks) {
+    List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
+    for (BlockState bs : blocks) {
       members.add(bs.left);
       members.add(bs.right);
     }
     List<RejectedUpdateException> outcomes = RootUpdates.refresh(members);
-    for (BlockState bs : s.blocks) {
+    for (int k = 0; k < blocks.size(); k++) {
+      BlockState bs = blocks.get(k);
       boolean any = false;
       for (int side = 0; side < 2; side++) {
-        RejectedUpdateException e = outcomes.get(2 * bs.block.index() + side);
+        RejectedUpdateException e = outcomes.get(2 * k + side);
         any |= bs.health.attempt(() -> {
           if (e != null) {
             throw e;
@@ -767,7 +783,8 @@ public final class ShampooOptimizer extends Optimizer
    * the weight; the slices come back and form the new weight, written into {@code weight} and
    * returned for the other replicas. A parameter with one unit runs the plain step at its owner
    * (so on one device this equals the replicated step bit for bit); blocks of a multi-block
-   * parameter run the base optimizer on their slice, under their own state key. Per-tensor
+   * parameter run the base optimizer on their slice, under their own state key, and each owner's
+   * blocks go through the fused kernels together ({@link #ownerDirections}). Per-tensor
    * grafting needs the merged direction's norm: the blocks' directions are gathered on replica 0
    * for it (one parameter's worth of copies) and the factor goes back to the owners.
    */
@@ -795,12 +812,29 @@ public final class ShampooOptimizer extends Optimizer
         boolean roots = refresh[1];
         int n = s.blocks.size();
         NDArray[] directions = new NDArray[n];
+        // Each owner's blocks together: one fused call for its statistics, roots and directions
+        // where the step module is loaded, one operation at a time otherwise.
+        Map<Device, List<BlockState>> byOwner = new LinkedHashMap<>();
+        for (BlockState bs : s.blocks) {
+          byOwner.computeIfAbsent(s.owners.get(bs.block.index()).device(),
+              d -> new ArrayList<>()).add(bs);
+        }
+        for (Map.Entry<Device, List<BlockState>> e : byOwner.entrySet()) {
+          Device owner = e.getKey();
+          NDManager os = ownerScratch(ownerScratch, owner, engine);
+          DeviceLinalg la = linalg.get(owner);
+          if (la.step() == null) {
+            for (BlockState bs : e.getValue()) {
+              NDArray gb = block(s, m, bs.block).toDevice(owner, false);
+              directions[bs.block.index()] = blockDirection(bs, gb, stats, roots, os);
+            }
+          } else {
+            ownerDirections(s, e.getValue(), m.toDevice(owner, false), stats, roots, os, la,
+                directions);
+          }
+        }
         boolean preconditioned = false;
         for (BlockState bs : s.blocks) {
-          Device owner = s.owners.get(bs.block.index()).device();
-          NDArray gb = block(s, m, bs.block).toDevice(owner, false);
-          directions[bs.block.index()] = blockDirection(bs, gb, stats, roots,
-              ownerScratch(ownerScratch, owner, engine));
           preconditioned |= bs.hasRoot;
         }
         if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
@@ -835,6 +869,56 @@ public final class ShampooOptimizer extends Optimizer
       return updated;
     } finally {
       ownerScratch.values().forEach(NDManager::close);
+    }
+  }
+
+  /**
+   * One owner's share of a sharded multi-block step through the fused kernels: the statistics of
+   * its blocks at T1 and their roots at T2 in batches (as {@link #accumulateAll} and {@link
+   * #refreshAll}), then their directions in one call of the step module on the whole gradient
+   * matrix, in which only this owner's blocks have roots. Per-tensor grafting is left to the
+   * caller (it needs every owner's blocks); per-block grafting happens in the call. Each owned
+   * block's direction, a slice of the call's result, goes into {@code directions}; bit for bit
+   * what {@link #blockDirection} gives, as the replicated fused step equals the per-operation
+   * one.
+   *
+   * @param m the whole gradient as {@code s.layout}'s fp32 matrix, on the owner's device
+   */
+  private void ownerDirections(ParameterState s, List<BlockState> owned, NDArray m,
+      boolean stats, boolean roots, NDManager scratch, DeviceLinalg la, NDArray[] directions) {
+    if (stats) {
+      accumulateBlocks(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()));
+    }
+    if (roots) {
+      refreshBlocks(owned);
+    }
+    boolean[] hasRoot = new boolean[s.blocks.size()];
+    boolean preconditioned = false;
+    for (BlockState bs : owned) {
+      hasRoot[bs.block.index()] = bs.hasRoot;
+      preconditioned |= bs.hasRoot;
+    }
+    if (!preconditioned) {
+      // No owned block has roots: each direction is its gradient block.
+      for (BlockState bs : owned) {
+        directions[bs.block.index()] = block(s, m, bs.block);
+      }
+      return;
+    }
+    StepRoot placeholder = new StepRoot.Dense(m);
+    List<StepRoot> rootArrays =
+        new ArrayList<>(java.util.Collections.nCopies(2 * s.blocks.size(), placeholder));
+    for (BlockState bs : owned) {
+      if (bs.hasRoot) {
+        rootArrays.set(2 * bs.block.index(), bs.left.stepRoot(scratch));
+        rootArrays.set(2 * bs.block.index() + 1, bs.right.stepRoot(scratch));
+      }
+    }
+    Grafting grafting =
+        config.grafting() == Grafting.PER_TENSOR ? Grafting.OFF : config.grafting();
+    NDArray all = la.step().bankedDirection(m, rootArrays, s.layout, hasRoot, grafting);
+    for (BlockState bs : owned) {
+      directions[bs.block.index()] = block(s, all, bs.block);
     }
   }
 

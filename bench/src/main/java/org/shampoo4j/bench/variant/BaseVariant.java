@@ -2,11 +2,14 @@ package org.shampoo4j.bench.variant;
 
 import ai.djl.training.optimizer.Optimizer;
 import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.function.Function;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.BaseOptimizerAdapter;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 
 /**
  * A base optimizer run alone through {@link BaseOptimizerAdapter}: the same gradient handling and
@@ -55,11 +58,18 @@ final class BaseVariant implements OptimizerVariant {
 
       @Override
       public MemoryFootprint stateMemory(Collection<String> parameterIds) {
+        // Every copy of the given parameters, on every device (replicas keep their own state).
+        Set<String> wanted = Set.copyOf(parameterIds);
         MemoryFootprint total = MemoryFootprint.ZERO;
-        for (String id : parameterIds) {
-          total = total.plus(adapter.stateMemory(id));
+        for (DeviceMemory d : adapter.deviceMemory(wanted::contains)) {
+          total = total.plus(d.total());
         }
         return total;
+      }
+
+      @Override
+      public List<DeviceMemory> deviceState() {
+        return adapter.deviceMemory();
       }
 
       @Override

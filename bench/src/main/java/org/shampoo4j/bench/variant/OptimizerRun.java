@@ -26,7 +26,7 @@ public interface OptimizerRun extends AutoCloseable {
 
   /**
    * The optimizer's state bytes per device that holds them, where the optimizer reports it
-   * (Shampoo); empty otherwise.
+   * (Shampoo, and base optimizers run alone: each replica's copy on its device); empty otherwise.
    */
   default List<DeviceMemory> deviceState() {
     return List.of();

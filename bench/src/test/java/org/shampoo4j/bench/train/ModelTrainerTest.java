@@ -35,6 +35,9 @@ class ModelTrainerTest {
     assertEquals(a.finalTrainLoss(), b.finalTrainLoss());
     assertEquals(a.finalTestAccuracy(), b.finalTestAccuracy());
     assertTrue(a.stateMemory().total() > 0, "momentum buffers are counted");
+    // One device: one per-device entry holding all of the state.
+    assertEquals(1, a.deviceState().size());
+    assertEquals(a.stateMemory(), a.deviceState().get(0).total());
   }
 
   /**

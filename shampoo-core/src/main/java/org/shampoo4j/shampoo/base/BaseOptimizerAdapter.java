@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.shampoo4j.shampoo.memory.DeviceMemory;
 import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
@@ -46,8 +48,9 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * parameter and zeroes the gradients ({@link FusedBaseStep}), bit for bit as the per-parameter
  * path. The GUARDED checks come back as one device array, read when the next step begins (one
  * host read per step, as before). Updates out of the learned order, and {@link #checkGradients},
- * {@link #saveState}, {@link #loadState}, {@link #stateMemory} and {@link #close}, flush what is
- * buffered first, so nothing is lost or applied after the {@code trainer.step()} that made it.
+ * {@link #saveState}, {@link #loadState}, {@link #stateMemory}, {@link #deviceMemory} and {@link
+ * #close}, flush what is buffered first, so nothing is lost or applied after the {@code
+ * trainer.step()} that made it.
  *
  * <p>Close it (it is {@link AutoCloseable}) to free the base optimizer's state.
  */
@@ -176,8 +179,8 @@ public final class BaseOptimizerAdapter extends Optimizer
   /**
    * Applies any updates still buffered by the fused path (a step's updates are applied when its
    * last parameter arrives, so this matters only after an incomplete step); nothing otherwise.
-   * {@link #checkGradients}, {@link #saveState}, {@link #loadState}, {@link #stateMemory} and
-   * {@link #close} call it.
+   * {@link #checkGradients}, {@link #saveState}, {@link #loadState}, {@link #stateMemory},
+   * {@link #deviceMemory} and {@link #close} call it.
    */
   public void flush() {
     if (batch != null) {
@@ -185,10 +188,39 @@ public final class BaseOptimizerAdapter extends Optimizer
     }
   }
 
-  /** The bytes of optimizer state kept for one parameter update key, after {@link #flush}. */
+  /**
+   * The bytes of optimizer state kept for one parameter update key, after {@link #flush}: a bare
+   * parameter id names its copy on the first device it was updated on ({@link #deviceMemory()}
+   * counts every copy).
+   */
   public org.shampoo4j.quant.MemoryFootprint stateMemory(String parameterId) {
     flush();
     return base.memory(parameterId);
+  }
+
+  /**
+   * The optimizer state per device that holds it, in first-use order, after {@link #flush}: each
+   * device's parameter copies (units) and their base-optimizer bytes. Under DJL's multi-device
+   * training each replica keeps its own state, so every device reports its full copy.
+   */
+  public List<DeviceMemory> deviceMemory() {
+    return deviceMemory(id -> true);
+  }
+
+  /**
+   * As {@link #deviceMemory()}, counting only the copies of the parameters {@code parameterIds}
+   * accepts (a device none of whose copies is accepted is left out).
+   */
+  public List<DeviceMemory> deviceMemory(Predicate<String> parameterIds) {
+    Objects.requireNonNull(parameterIds, "parameterIds");
+    flush();
+    List<StateKeys.Copy> copies = new ArrayList<>();
+    for (StateKeys.Copy c : keys.copies()) {
+      if (parameterIds.test(c.parameterId())) {
+        copies.add(c);
+      }
+    }
+    return DeviceStateTally.perDevice(copies, base::memory);
   }
 
   /** Runs one fused call for a step's buffered updates (the batch's flush action). */
