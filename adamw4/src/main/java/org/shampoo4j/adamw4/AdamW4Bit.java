@@ -17,7 +17,7 @@ import org.shampoo4j.shampoo.state.StateRestoration;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * AdamW with 4-bit states (SPEC §5; Li et al., NeurIPS 2023), usable on its own or as Shampoo's
+ * AdamW with 4-bit states (docs/algorithms.md §5; Li et al., NeurIPS 2023), usable on its own or as Shampoo's
  * base optimizer. Per parameter it stores the first moment m block-wise with the signed
  * dynamic-exponent map and the second moment v with rank-1 normalization and the linear map
  * without zero (by default; see {@link AdamW4BitConfig}). A step, all on the weight's device:

@@ -11,7 +11,7 @@ import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 
 /**
  * The immutable configuration of {@link AdamW4Bit}, which is also a {@link BaseOptimizerSpec}:
- * {@link #create()} makes a fresh optimizer with no state. Defaults follow SPEC §5 and the paper
+ * {@link #create()} makes a fresh optimizer with no state. Defaults follow docs/algorithms.md §5 and the paper
  * (Li et al., "Memory Efficient Optimizers with 4-bit States", NeurIPS 2023): β1 = 0.9, β2 =
  * 0.999, eps = 1e-8, no weight decay; first moment with the signed dynamic-exponent map in blocks
  * of 128; second moment with rank-1 normalization and the linear map without zero (vectors in
@@ -19,7 +19,7 @@ import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
  * configuration: the caller passes it with every step.
  */
 public final class AdamW4BitConfig implements BaseOptimizerSpec {
-  /** Block size of AdamW states (SPEC §2). */
+  /** Block size of AdamW states (docs/algorithms.md §2). */
   public static final int DEFAULT_BLOCK_SIZE = 128;
 
   /** Code width of both moments. */

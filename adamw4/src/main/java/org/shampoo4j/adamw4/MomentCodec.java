@@ -6,7 +6,7 @@ import org.shampoo4j.quant.Codebook;
 /**
  * How one moment of {@link AdamW4Bit} is stored between steps: a quantizer choice (codebook,
  * normalization, block size, size threshold). Implementations are immutable and thread-safe; the
- * factories here build the two normalizations of SPEC §5.
+ * factories here build the two normalizations of docs/algorithms.md §5.
  */
 public interface MomentCodec {
   /** A short description for reports, for example {@code rank1(zero-free-linear/4)}. */
@@ -21,7 +21,7 @@ public interface MomentCodec {
   QuantizedMoment encode(NDArray moment);
 
   /**
-   * Block-wise absmax quantization (SPEC §2): flatten, blocks of {@code blockSize}, one fp32 scale
+   * Block-wise absmax quantization (docs/algorithms.md §2): flatten, blocks of {@code blockSize}, one fp32 scale
    * per block.
    *
    * @param codebook the codebook (for AdamW's first moment, the signed dynamic-exponent map)
@@ -34,7 +34,7 @@ public interface MomentCodec {
   }
 
   /**
-   * Rank-1 normalization (SPEC §5) for tensors with at least two dimensions larger than one, and
+   * Rank-1 normalization (docs/algorithms.md §5) for tensors with at least two dimensions larger than one, and
    * block-wise quantization with the same codebook for the others (vectors, where the rank-1 rule
    * degenerates to one scale per element).
    *

@@ -12,7 +12,7 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * A tensor quantized with rank-1 normalization (SPEC §5) whose buffers are DJL {@link NDArray}s on
+ * A tensor quantized with rank-1 normalization (docs/algorithms.md §5) whose buffers are DJL {@link NDArray}s on
  * some device: the packed codes ({@code uint8}, {@link org.shampoo4j.quant.CodePacker}'s layout,
  * row-major element order), one fp32 vector of maxima per axis (for a matrix: the row maxima and
  * the column maxima of |x|), and, for the {@link Layout#FP32} layout, all values in fp32.

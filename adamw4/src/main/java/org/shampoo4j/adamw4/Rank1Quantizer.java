@@ -13,7 +13,7 @@ import org.shampoo4j.quant.DeviceCodes;
 import org.shampoo4j.quant.Layout;
 
 /**
- * Quantization with rank-1 normalization (SPEC §5, Li et al. 2023): instead of one scale per
+ * Quantization with rank-1 normalization (docs/algorithms.md §5, Li et al. 2023): instead of one scale per
  * block, element {@code (i, j)} of a matrix is divided by {@code min(max_k |x_ik|, max_k |x_kj|)},
  * the smaller of its row's and its column's absolute maximum, then encoded as the nearest value of
  * the codebook. Only the row and column maxima are stored (fp32), so an m×n matrix costs {@code
@@ -43,7 +43,7 @@ public final class Rank1Quantizer {
    * A quantizer.
    *
    * @param codebook the codebook codes index into; for the second moment of AdamW a codebook
-   *     without zero (SPEC §5)
+   *     without zero (docs/algorithms.md §5)
    * @param minQuantizedElements tensors with fewer elements stay fp32 (non-negative)
    * @param checkFinite whether to reject NaN and infinity (one device-to-host boolean per call);
    *     callers that validated their input pass {@code false} to keep steps free of host syncs

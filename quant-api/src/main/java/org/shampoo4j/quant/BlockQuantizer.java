@@ -1,7 +1,7 @@
 package org.shampoo4j.quant;
 
 /**
- * Block-wise absmax quantization (SPEC §2) of tensors of type {@code T}, with packed results of
+ * Block-wise absmax quantization (docs/algorithms.md §2) of tensors of type {@code T}, with packed results of
  * type {@code Q}. Two implementations share this contract and agree bit for bit on the same input:
  * {@link ArrayQuantizer} on the Java heap and {@link NDArrayQuantizer} on DJL devices.
  *

@@ -11,7 +11,7 @@ public enum Blocking {
   /**
    * Blocks never cross a row (the last dimension): each row is split into {@code ceil(rowLength /
    * B)} blocks, the last one shorter when B does not divide the row length. For a square matrix
-   * this is the official 4-bit Shampoo kernels' layout (grid = rows × ⌈n/B⌉, SPEC §8). A tensor of
+   * this is the official 4-bit Shampoo kernels' layout (grid = rows × ⌈n/B⌉, docs/algorithms.md §8). A tensor of
    * rank 0 or 1 is one row, so both blockings agree there.
    */
   ROWS;

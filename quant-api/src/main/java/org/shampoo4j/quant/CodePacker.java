@@ -3,7 +3,7 @@ package org.shampoo4j.quant;
 /**
  * Packs codes of {@code bits} bits into a little-endian bit stream: code i occupies bits
  * {@code [i*bits, (i+1)*bits)} counted from the least significant bit of byte 0. For 4 bits this is
- * SPEC §2's layout (element 2i in the low nibble, 2i+1 in the high nibble); for 8 bits one code per
+ * docs/algorithms.md §2's layout (element 2i in the low nibble, 2i+1 in the high nibble); for 8 bits one code per
  * byte. Unused trailing bits are zero, so an odd length pads its last nibble with code 0.
  */
 public final class CodePacker {

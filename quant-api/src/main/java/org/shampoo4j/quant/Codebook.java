@@ -7,7 +7,7 @@ import java.util.Objects;
  * An immutable quantization codebook: {@code 2^bits} strictly increasing values in {@code [-1, 1]}.
  *
  * <p>A value {@code y} (already scaled by its block's reciprocal scale) is encoded as the index of
- * the nearest codebook value, exactly as the official 4-bit Shampoo CUDA kernels do (SPEC §8):
+ * the nearest codebook value, exactly as the official 4-bit Shampoo CUDA kernels do (docs/algorithms.md §8):
  * nearness is decided by comparing {@code y} with the float32 midpoints {@code (v_j + v_(j+1))·0.5f}
  * between neighbouring values, and a value that equals a midpoint goes to the <b>even</b> one of the
  * two codes (the official binary search always ends on an even pivot and keeps it on a tie). Both

@@ -4,7 +4,7 @@ package org.shampoo4j.quant;
  * Evenly spaced float32 values computed exactly as PyTorch's CPU {@code torch.linspace} computes
  * them in float32 (its AVX2 kernel, the one torch dispatches to on x86-64), so codebooks built
  * from it match the official 4-bit Shampoo code, which builds its maps on the CPU, bit for bit
- * (SPEC §8).
+ * (docs/algorithms.md §8).
  *
  * <p>The kernel rounds the step {@code (end - start) / (steps - 1)} to float32; the first half of
  * the values counts up from {@code start}, the second half down from {@code end}. Runs of 16

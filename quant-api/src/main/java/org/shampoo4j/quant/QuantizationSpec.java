@@ -8,10 +8,10 @@ import java.util.Objects;
  * #builder(Codebook)}.
  */
 public final class QuantizationSpec {
-  /** Block size used for Shampoo states (SPEC §2). */
+  /** Block size used for Shampoo states (docs/algorithms.md §2). */
   public static final int DEFAULT_BLOCK_SIZE = 64;
 
-  /** Tensors with fewer elements than this stay fp32 by default (SPEC §2). */
+  /** Tensors with fewer elements than this stay fp32 by default (docs/algorithms.md §2). */
   public static final int DEFAULT_MIN_QUANTIZED_ELEMENTS = 4096;
 
   private final Codebook codebook;

@@ -38,7 +38,7 @@ class MemoryFootprintTest {
     assertEquals(expected, p.bytes());
     assertEquals(new MemoryFootprint(
         p.codes().length, 4L * p.scales().length, 4L * p.fp32().length), p.memory());
-    // The formula of SPEC §2: ceil(n·b/8) code bytes, 4 per block, 4 per kept diagonal value.
+    // The formula of docs/algorithms.md §2: ceil(n·b/8) code bytes, 4 per block, 4 per kept diagonal value.
     long elements = (long) n * n;
     assertEquals((elements * bits + 7) / 8, p.memory().codeBytes());
     assertEquals(4 * ((elements + blockSize - 1) / blockSize), p.memory().scaleBytes());

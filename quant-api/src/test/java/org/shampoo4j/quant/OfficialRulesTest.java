@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /**
- * The encoder follows the official CUDA kernels' rules (SPEC §8): scale by {@code x·(1/s)} with the
+ * The encoder follows the official CUDA kernels' rules (docs/algorithms.md §8): scale by {@code x·(1/s)} with the
  * float32 reciprocal, nearest code by the float32 midpoints, an exact tie to the even code; and
  * row blocking puts every block inside one row, exactly as quantizing each row on its own would.
  */

@@ -3,13 +3,13 @@ package org.shampoo4j.cholesky;
 import java.util.Objects;
 
 /**
- * Settings of the Cholesky-factor representation (SPEC §6). Immutable; build with {@link
+ * Settings of the Cholesky-factor representation (docs/algorithms.md §6). Immutable; build with {@link
  * #builder()}. The statistic's own hyper-parameters (β, eps, root, bits, block size) come from the
  * optimizer's {@link org.shampoo4j.shampoo.representation.PreconditionerContext}; this class holds
  * only what is specific to the Cholesky recursion.
  */
 public final class CholeskyEfConfig {
-  /** Default EMA factor of the error state: 0, classic error feedback (SPEC §6 choice). */
+  /** Default EMA factor of the error state: 0, classic error feedback (docs/algorithms.md §6 choice). */
   public static final float DEFAULT_BETA_E = 0f;
 
   /** Default number of retries with a larger ridge after a failed Cholesky factorisation. */
@@ -67,7 +67,7 @@ public final class CholeskyEfConfig {
 
   /**
    * Whether the inverse root is stored as its own 4-bit Cholesky factor (PSD by construction, one
-   * more matmul per read) instead of 4-bit off-diagonal with an fp32 diagonal (SPEC §3).
+   * more matmul per read) instead of 4-bit off-diagonal with an fp32 diagonal (docs/algorithms.md §3).
    */
   public boolean rootAsCholesky() {
     return rootAsCholesky;
@@ -123,7 +123,7 @@ public final class CholeskyEfConfig {
 
     /**
      * EMA factor of the error state, in [0, 1): 0 adds the last residual only (classic error
-     * feedback); values near 1 keep old residuals, which SPEC §6 measured to hurt.
+     * feedback); values near 1 keep old residuals, which docs/algorithms.md §6 measured to hurt.
      */
     public Builder betaE(float betaE) {
       if (!(betaE >= 0f && betaE < 1f)) {
@@ -157,7 +157,7 @@ public final class CholeskyEfConfig {
       return this;
     }
 
-    /** Stores the inverse root as its own quantized Cholesky factor instead of SPEC §3's form. */
+    /** Stores the inverse root as its own quantized Cholesky factor instead of docs/algorithms.md §3's form. */
     public Builder rootAsCholesky(boolean rootAsCholesky) {
       this.rootAsCholesky = rootAsCholesky;
       return this;

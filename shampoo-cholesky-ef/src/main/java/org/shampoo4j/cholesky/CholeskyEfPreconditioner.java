@@ -24,18 +24,18 @@ import org.shampoo4j.shampoo.representation.UpdateGuard;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * One statistic held as a quantized Cholesky factor with error feedback (SPEC §6).
+ * One statistic held as a quantized Cholesky factor with error feedback (docs/algorithms.md §6).
  *
  * <p>State: the factor's fp32 diagonal d, its strictly-lower entries as codes and (with error
  * feedback) the error state's strictly-lower entries as codes in the strictly-upper half of the
  * same code matrix, with separate block scales (see {@link FactorCodec}); plus the inverse root,
- * either 4-bit off-diagonal with an fp32 diagonal (SPEC §3) or, with {@link
+ * either 4-bit off-diagonal with an fp32 diagonal (docs/algorithms.md §3) or, with {@link
  * CholeskyEfConfig#rootAsCholesky()}, its own quantized Cholesky factor. Orders whose n×n matrix
  * has fewer than {@link PreconditionerContext#minQuantizedElements()} elements keep the factor in
  * fp32 (lossless, no error state). Start: factor {@code √eps·I}, E = 0, root I.
  *
  * <p>{@link #accumulate}: {@code C̃ = D(codes) + diag(d)}, {@code L = β·C̃C̃ᵀ + (1−β)·gram},
- * {@code C = chol(L + r·I)} with {@code r = eps·λmax(L)} (the ridge enters the stored factor, SPEC
+ * {@code C = chol(L + r·I)} with {@code r = eps·λmax(L)} (the ridge enters the stored factor, docs/algorithms.md
  * §6 choice). With error feedback {@code X = C + E} on the strictly-lower part, codes = Q(X),
  * {@code E ← βe·E + (1−βe)·(X − D(Q(X)))}, itself quantized; without, codes = Q(C). A failed
  * factorisation is retried with the ridge multiplied by {@link CholeskyEfConfig#ridgeGrowth()}
@@ -366,7 +366,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   }
 
   /**
-   * The factor ({@code factor.*}), the root ({@code root.*} in SPEC §3's form, or {@code
+   * The factor ({@code factor.*}), the root ({@code root.*} in docs/algorithms.md §3's form, or {@code
    * rootFactor.*} as a Cholesky factor), and the counters {@code rejectedUpdates}, {@code
    * rejectedRefreshes} and {@code retries}.
    */

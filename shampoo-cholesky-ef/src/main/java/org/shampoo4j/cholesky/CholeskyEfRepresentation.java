@@ -8,7 +8,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 
 /**
- * Shampoo statistics held as quantized Cholesky factors, with or without error feedback (SPEC §4,
+ * Shampoo statistics held as quantized Cholesky factors, with or without error feedback (docs/algorithms.md §4,
  * §6); see {@link CholeskyEfPreconditioner} for the recursion. Immutable factory, bound by {@link
  * CholeskyEfModule}.
  */

@@ -12,7 +12,7 @@ import org.shampoo4j.quant.QuantizationSpec;
  * Turns a lower-triangular factor (and error state) into a {@link StoredFactor} and back, for one
  * order and one {@link StoredFactor.Form}.
  *
- * <p>Quantization (SPEC §6 choice): the factor's strictly-lower entries and the error's
+ * <p>Quantization (docs/algorithms.md §6 choice): the factor's strictly-lower entries and the error's
  * strictly-lower entries are each flattened in row-major order of the lower triangle and quantized
  * as two separate vectors by {@link BlockCodes} (block-wise absmax), so no block mixes
  * factor and error magnitudes. Entry t of both vectors is the same position (i, j), i &gt; j. In

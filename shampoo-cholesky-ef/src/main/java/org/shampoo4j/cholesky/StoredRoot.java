@@ -14,7 +14,7 @@ import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * The inverse root stored as SPEC §3 prescribes: 4-bit codes over the whole n×n matrix with its
+ * The inverse root stored as docs/algorithms.md §3 prescribes: 4-bit codes over the whole n×n matrix with its
  * diagonal zeroed (so the diagonal never sets a block scale), block scales, and the diagonal in
  * fp32; or the whole matrix in fp32 when it has fewer elements than the spec's minimum. It is
  * quant-api's {@code quantizeOffDiagonal}, so every representation stores its root alike.

@@ -1,5 +1,5 @@
 /**
- * Shampoo statistics held as quantized Cholesky factors with error feedback (SPEC §4, §6).
+ * Shampoo statistics held as quantized Cholesky factors with error feedback (docs/algorithms.md §4, §6).
  *
  * <p>{@link org.shampoo4j.cholesky.CholeskyEfModule} binds {@link
  * org.shampoo4j.cholesky.CholeskyEfRepresentation} as the optimizer's representation; {@link

@@ -77,7 +77,7 @@ class CholeskyEfPreconditionerTest {
         try (CholeskyEfPreconditioner p = Fixtures.create(n, context, config)) {
           assertFalse(p.quantized());
           // Plain fp32 Shampoo recursion, and the same recursion with the ridge r_k = eps·λmax
-          // added to the stored statistic at every update as SPEC §6 chooses.
+          // added to the stored statistic at every update as docs/algorithms.md §6 chooses.
           DMatrixRMaj plain = Host.scaledIdentity(n, eps);
           DMatrixRMaj ridged = Host.scaledIdentity(n, eps);
           double worstPlain = 0;
@@ -171,7 +171,7 @@ class CholeskyEfPreconditionerTest {
         long vectorBlocks = (pairs + 63) / 64;
         // Blocks inside rows (the default, official layout): n·⌈n/64⌉.
         long rootBlocks = (long) n * ((n + 63) / 64);
-        // SPEC §3 root: codes over the whole matrix (diagonal zeroed), fp32 diagonal.
+        // docs/algorithms.md §3 root: codes over the whole matrix (diagonal zeroed), fp32 diagonal.
         MemoryFootprint root =
             new MemoryFootprint(((long) n * n + 1) / 2, 4 * rootBlocks, 4L * n);
         try (CholeskyEfPreconditioner ef = Fixtures.create(n, context, CholeskyEfConfig.defaults());
@@ -180,7 +180,7 @@ class CholeskyEfPreconditionerTest {
             CholeskyEfPreconditioner cholRoot = Fixtures.create(
                 n, context, CholeskyEfConfig.builder().rootAsCholesky(true).build())) {
           ef.accumulate(Matrices.toNd(m, Host.gram(n, 4, Host.ones(n), new Random(n))));
-          // SPEC §6: n(n−1)/2 bytes of codes + 4n of diagonal + 4·(2·⌈n(n−1)/2/B⌉) of scales.
+          // docs/algorithms.md §6: n(n−1)/2 bytes of codes + 4n of diagonal + 4·(2·⌈n(n−1)/2/B⌉) of scales.
           MemoryFootprint factor = new MemoryFootprint(pairs, 4 * 2 * vectorBlocks, 4L * n);
           assertEquals(factor, ef.factorMemory(), "EF factor, n=" + n);
           assertEquals(factor.plus(root), ef.memory(), "EF factor + §3 root, n=" + n);

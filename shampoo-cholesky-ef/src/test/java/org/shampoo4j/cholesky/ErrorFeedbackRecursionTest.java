@@ -22,7 +22,7 @@ import org.shampoo4j.testing.Matrices;
 import org.shampoo4j.testing.MatrixErrors;
 
 /**
- * The SPEC §6 recursion, step by step, on the stored state: a host reference with plain loops and
+ * The docs/algorithms.md §6 recursion, step by step, on the stored state: a host reference with plain loops and
  * the pure-Java {@link ArrayQuantizer} takes the device's Cholesky factor C_k (recorded by {@link
  * ScriptedMatrixFunctions}) and must predict the stored bytes exactly: the shared code matrix
  * (factor codes below the diagonal, error codes transposed above), both scale vectors, the fp32

@@ -15,7 +15,7 @@ final class Fixtures {
   static final QuantizationMap LINEAR2 = new Linear2Map();
 
   /**
-   * A context with SPEC defaults (β 0.95, eps 1e-6, p 4, 4 bits, block 64), an eigh root, and the
+   * A context with the documented defaults (docs/algorithms.md) (β 0.95, eps 1e-6, p 4, 4 bits, block 64), an eigh root, and the
    * given smallest quantized size.
    */
   static PreconditionerContext.Builder context(

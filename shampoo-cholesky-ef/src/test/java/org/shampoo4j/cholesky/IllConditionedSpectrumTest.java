@@ -18,7 +18,7 @@ import org.shampoo4j.testing.Matrices;
 import org.shampoo4j.testing.MatrixErrors;
 
 /**
- * On ill-conditioned statistics (SPEC §6 "what must hold"): the statistic rebuilt from the 4-bit
+ * On ill-conditioned statistics (docs/algorithms.md §6 "what must hold"): the statistic rebuilt from the 4-bit
  * Cholesky factor keeps its spectrum and its inverse fourth root closer than direct 4-bit
  * quantization of the statistic (naive: off-diagonal 4-bit, fp32 diagonal, dequantize, update,
  * requantize); and the error state stays bounded over many updates.
@@ -39,7 +39,7 @@ class IllConditionedSpectrumTest {
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions linalg = new TorchScriptMatrixFunctions(m)) {
       PreconditionerContext context = Fixtures.context(m, linalg, 4096).beta(BETA).build();
-      // Naive: SPEC §3's off-diagonal 4-bit form (StoredRoot stores exactly the bytes of
+      // Naive: docs/algorithms.md §3's off-diagonal 4-bit form (StoredRoot stores exactly the bytes of
       // NDArrayQuantizer.quantizeOffDiagonal, see BlockCodesTest), applied to the statistic.
       QuantizationSpec spec = context.quantizationSpec(Fixtures.LINEAR2);
       System.out.printf(

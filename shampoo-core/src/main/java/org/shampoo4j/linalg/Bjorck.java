@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Björck orthonormalization (SPEC §3): each step {@code V ← 1.5·V − 0.5·V·Vᵀ·V}, which pulls the
+ * Björck orthonormalization (docs/algorithms.md §3): each step {@code V ← 1.5·V − 0.5·V·Vᵀ·V}, which pulls the
  * singular values of a nearly orthogonal V toward 1 (the Newton–Schulz iteration for the
  * orthogonal polar factor). It converges when every singular value of V lies in {@code (0, √3)};
  * 4-bit dequantized eigenvector matrices are well inside.

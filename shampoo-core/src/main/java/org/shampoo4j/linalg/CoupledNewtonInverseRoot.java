@@ -36,7 +36,7 @@ import java.util.Objects;
  * symmetrised.
  */
 public final class CoupledNewtonInverseRoot implements InverseRootMethod {
-  /** Default number of iterations, as in the 32-bit Shampoo baseline (SPEC §1). */
+  /** Default number of iterations, as in the 32-bit Shampoo baseline (docs/algorithms.md §1). */
   public static final int DEFAULT_ITERATIONS = 10;
 
   private static final float DIVERGENCE_FACTOR = 1.2f;

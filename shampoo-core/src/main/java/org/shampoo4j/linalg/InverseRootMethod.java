@@ -3,7 +3,7 @@ package org.shampoo4j.linalg;
 import ai.djl.ndarray.NDArray;
 
 /**
- * A way to compute {@code A^(-1/p)} of a symmetric positive definite matrix (SPEC §1): by
+ * A way to compute {@code A^(-1/p)} of a symmetric positive definite matrix (docs/algorithms.md §1): by
  * symmetric eigendecomposition, or by the matmul-only coupled Newton iteration.
  */
 public interface InverseRootMethod {

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * {@code (A + eps·λ̂·I)^(−1/p)} exactly as the official 4-bit Shampoo code computes the naive
- * baseline's root (its {@code ComputePower}, taken from Google's scalable Shampoo; SPEC §8). The
+ * baseline's root (its {@code ComputePower}, taken from Google's scalable Shampoo; docs/algorithms.md §8). The
  * input is used as it is: it need not be symmetric (the naive baseline hands it the dequantized
  * statistic, whose row-wise blocks quantize {@code A[i][j]} and {@code A[j][i]} differently) nor
  * positive definite.

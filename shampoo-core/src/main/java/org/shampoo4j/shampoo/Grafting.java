@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * How Shampoo rescales its preconditioned direction P to the norm of the gradient G before the
- * base optimizer sees it (SPEC §1, §8): {@code P ← P·‖G‖/(‖P‖ + 1e-12)}, Frobenius norms.
+ * base optimizer sees it (docs/algorithms.md §1, §8): {@code P ← P·‖G‖/(‖P‖ + 1e-12)}, Frobenius norms.
  */
 public enum Grafting {
   /** No rescaling: the base optimizer gets {@code L̂·G·R̂} as it is. */

@@ -5,7 +5,7 @@ import org.shampoo4j.linalg.EighInverseRoot;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 
-/** How Shampoo computes the inverse roots {@code (S + eps·λmax·I)^(−1/4)} (SPEC §1). */
+/** How Shampoo computes the inverse roots {@code (S + eps·λmax·I)^(−1/4)} (docs/algorithms.md §1). */
 public enum RootMethod {
   /** Symmetric eigendecomposition: {@code V·diag(λ^(−1/p))·Vᵀ}. */
   EIGH {

@@ -25,7 +25,7 @@ import org.shampoo4j.shampoo.state.SettingList;
  * ({@code L̂ = R̂ = I}, and grafting would rescale by exactly 1), so with T2 beyond the run Shampoo
  * equals its base optimizer.
  *
- * <p>Defaults are SPEC §1's: β 0.95, eps 1e-6, T1 100, T2 500, max order 1200, grafting per
+ * <p>Defaults are docs/algorithms.md §1's: β 0.95, eps 1e-6, T1 100, T2 500, max order 1200, grafting per
  * tensor ({@link Grafting#PER_TENSOR}, as the official code does), SGD with momentum 0.9 as base,
  * learning rate 0.01, 4-bit quantization in blocks of 64 for matrices of at least 4096 elements,
  * non-finite gradients throw, a block whose preconditioner updates fail 3 times in a row stops

@@ -64,7 +64,7 @@ import org.shampoo4j.shampoo.state.StateBinding;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * Shampoo (SPEC §1) as a DJL {@link Optimizer}: use it with {@code
+ * Shampoo (docs/algorithms.md §1) as a DJL {@link Optimizer}: use it with {@code
  * DefaultTrainingConfig.optOptimizer(shampoo)}. The statistics and inverse roots are stored by a
  * pluggable {@link PreconditionerRepresentation} (32-bit full matrices, or a 4-bit one); the
  * grafted direction is handed to a {@link BaseOptimizer} as if it were the gradient.

@@ -1,5 +1,5 @@
 /**
- * Shampoo as a DJL {@link ai.djl.training.optimizer.Optimizer} (SPEC §1): {@link
+ * Shampoo as a DJL {@link ai.djl.training.optimizer.Optimizer} (docs/algorithms.md §1): {@link
  * org.shampoo4j.shampoo.ShampooOptimizer}, its settings {@link org.shampoo4j.shampoo.ShampooConfig}
  * and how parameters are cut into blocks ({@link org.shampoo4j.shampoo.BlockLayout}).
  *

@@ -15,7 +15,7 @@ import org.shampoo4j.testing.MatrixErrors;
 /**
  * Accuracy report of {@code A^(-1/4)} on ill-conditioned SPD matrices (float32 inputs) against
  * EJML in double precision on the exact (double) matrix, for: eigh solved in float32 and in
- * float64 ({@link EighPrecision}), and coupled Newton with 10 (the SPEC default) and 20 steps (30
+ * float64 ({@link EighPrecision}), and coupled Newton with 10 (the default) and 20 steps (30
  * steps gave the same digits as 20 in the run recorded in LINALG.md, so it is not repeated here).
  *
  * <p>Matrices: {@code Q·diag(λ)·Qᵀ} with λ log-spaced from 1 to 1/κ, and a rank-n/4 Gram matrix

@@ -161,7 +161,7 @@ class GraftingTest {
   }
 
   /**
-   * 32-bit Shampoo in double precision (SPEC §1), written independently of the optimizer: the
+   * 32-bit Shampoo in double precision (docs/algorithms.md §1), written independently of the optimizer: the
    * official matrix view, greedy blocks, statistics from eps·I, roots {@code (S + eps·λmax)^(−1/4)}
    * by EJML's symmetric eigendecomposition, and the grafting scope under test.
    */

@@ -5,7 +5,7 @@ import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.NormOps_DDRM;
 
 /**
- * The papers' two error measures of a matrix against a reference (SPEC §3), in double on the host:
+ * The papers' two error measures of a matrix against a reference (docs/algorithms.md §3), in double on the host:
  * the normalized error and the angle error. The one place the tests of every module take them
  * from.
  */

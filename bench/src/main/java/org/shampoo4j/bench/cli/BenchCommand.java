@@ -60,7 +60,7 @@ import picocli.CommandLine.Spec;
       "Without options it trains the MLP (width " + BenchCommand.DEFAULT_WIDTH + ") on the "
           + "built-in UCI digits (1,797 8x8 images, 80/20 split) for "
           + BenchCommand.DEFAULT_EPOCHS + " epochs with every variant, batch 64, T1 = 10 and T2 = "
-          + "50 (shorter than SPEC's 100/500, so that the short run refreshes its "
+          + "50 (shorter than the papers' 100/500, so that the short run refreshes its "
           + "preconditioners), on the CPU with one PyTorch thread; that takes about one minute of "
           + "CPU time (under three minutes on two shared cores). Every number printed comes from "
           + "the run.",

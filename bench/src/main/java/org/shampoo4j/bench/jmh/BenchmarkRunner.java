@@ -26,7 +26,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * input for quantization and packing (and as a percentage of the device-to-device copy rate of
  * {@link CopyBenchmark} measured in the same run), each representation's time as a ratio to
  * {@code shampoo32} (FullMatrix) of the same method and setting (device, order, step kind) in the
- * same run, the mean step of a run with SPEC's intervals, and measured state memory against the
+ * same run, the mean step of a run with the papers' intervals, and measured state memory against the
  * 4.5-bit theory.
  *
  * <p>Usage: {@code java -cp bench/target/bench.jar org.shampoo4j.bench.jmh.BenchmarkRunner
@@ -39,9 +39,9 @@ public final class BenchmarkRunner {
   private static final String PACKAGE = "org.shampoo4j.bench.jmh.";
   private static final String COPY = "CopyBenchmark.";
   private static final String SHAMPOO32 = "shampoo32";
-  /** SPEC §1's default intervals, for the amortised step cost. */
-  private static final int SPEC_T1 = 100;
-  private static final int SPEC_T2 = 500;
+  /** docs/algorithms.md §1's default intervals, for the amortised step cost. */
+  private static final int PAPER_T1 = 100;
+  private static final int PAPER_T2 = 500;
 
   private BenchmarkRunner() {}
 
@@ -108,7 +108,7 @@ public final class BenchmarkRunner {
     }
     if (!amortised.isEmpty()) {
       System.out.printf(Locale.ROOT, "Mean step of a run with T1 = %d, T2 = %d (steady + (t1 -"
-          + " steady)/T1 + (t2 - t1)/T2), ratio to shampoo32:%n", SPEC_T1, SPEC_T2);
+          + " steady)/T1 + (t2 - t1)/T2), ratio to shampoo32:%n", PAPER_T1, PAPER_T2);
       System.out.println(renderRatios(amortised, "millisPerStep"));
     }
     if (memory) {
@@ -233,7 +233,7 @@ public final class BenchmarkRunner {
 
   /**
    * For benchmarks measured per kind of Shampoo step ({@code step} = steady, t1, t2), the mean
-   * cost of a step in a run with SPEC's intervals: {@code steady + (t1 − steady)/T1 + (t2 −
+   * cost of a step in a run with the papers' intervals: {@code steady + (t1 − steady)/T1 + (t2 −
    * t1)/T2}, T1 = 100, T2 = 500, and its ratio to {@code shampoo32}'s.
    */
   private static List<Map<String, Object>> amortised(Collection<RunResult> results) {
@@ -253,8 +253,8 @@ public final class BenchmarkRunner {
       Map<String, Double> k = e.getValue();
       if (k.containsKey("steady") && k.containsKey("t1") && k.containsKey("t2")) {
         double steady = k.get("steady");
-        cost.put(e.getKey(), steady + (k.get("t1") - steady) / SPEC_T1
-            + (k.get("t2") - k.get("t1")) / SPEC_T2);
+        cost.put(e.getKey(), steady + (k.get("t1") - steady) / PAPER_T1
+            + (k.get("t2") - k.get("t1")) / PAPER_T2);
       }
     }
     List<Map<String, Object>> rows = new ArrayList<>();

@@ -38,7 +38,7 @@ import org.shampoo4j.shampoo.ShampooOptimizer;
  * </ul>
  *
  * {@link BenchmarkRunner} prints each as a ratio to {@code shampoo32} of the same device, order and
- * kind, and the amortised cost of a run with SPEC's T1 = 100 and T2 = 500: {@code steady + (t1 −
+ * kind, and the amortised cost of a run with the papers' T1 = 100 and T2 = 500: {@code steady + (t1 −
  * steady)/100 + (t2 − t1)/500}. Each measured call ends by waiting for the device.
  */
 @State(Scope.Benchmark)

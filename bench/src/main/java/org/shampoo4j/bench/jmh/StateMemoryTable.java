@@ -13,7 +13,7 @@ import org.shampoo4j.quant.MemoryFootprint;
  * read from {@code Preconditioner.memory()} after a few updates and a root refresh, and the bits
  * per element they amount to against the theory for 4-bit codes with one fp32 scale per block of
  * 64 inside each row (the default blocking): {@code 4 + 32·⌈n/64⌉/n} bits, 4.5 when 64 divides n
- * (SPEC §2). Elements are counted as the {@code 2·n²} values of statistic and root.
+ * (docs/algorithms.md §2). Elements are counted as the {@code 2·n²} values of statistic and root.
  */
 final class StateMemoryTable {
   /** Bits per element of a 4-bit n×n state with blocks of 64 inside rows: 4 + 32·⌈n/64⌉/n. */

@@ -13,7 +13,7 @@ import ai.djl.nn.pooling.Pool;
  * stages of two basic blocks with {@code width, 2·width, 4·width, 8·width} channels (strides 1,
  * 2, 2, 2), global average pooling and a linear classifier. With the standard width 64 the last
  * stage's 3×3 convolutions have weights 512×512×3×3, which Shampoo preconditions as a 512×4608
- * matrix (SPEC §1 reshape), so its R factor is blocked at the max order.
+ * matrix (docs/algorithms.md §1 reshape), so its R factor is blocked at the max order.
  */
 final class ResNet18 {
   /** Basic blocks per stage. */

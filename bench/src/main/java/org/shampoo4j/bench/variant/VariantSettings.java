@@ -71,7 +71,7 @@ public final class VariantSettings {
 
   /**
    * A builder with the bench defaults: SGD lr 0.05, AdamW lr 0.002, momentum 0.9, weight decay 0 (SGD and AdamW), constant learning rate,
-   * Shampoo on SGD, T1 = 10, T2 = 50 (short runs need frequent refreshes: SPEC's 100/500 assume
+   * Shampoo on SGD, T1 = 10, T2 = 50 (short runs need frequent refreshes: the papers' 100/500 assume
    * tens of thousands of steps), max order 1200, β = 0.95, eps = 1e-6.
    */
   public static Builder builder() {

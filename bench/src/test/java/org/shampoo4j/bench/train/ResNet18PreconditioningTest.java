@@ -19,7 +19,7 @@ import org.shampoo4j.bench.variant.VariantCatalogue;
 import org.shampoo4j.bench.variant.VariantSettings;
 
 /**
- * 32-bit Shampoo's state on a (narrow) ResNet-18 equals, byte for byte, what SPEC §1 says it
+ * 32-bit Shampoo's state on a (narrow) ResNet-18 equals, byte for byte, what docs/algorithms.md §1 says it
  * should be: SGD momentum for every trainable parameter, plus for each block of each matrix view
  * (a convolution as (out, in·k·k), size-1 dimensions dropped, dimensions cut at multiples of the
  * max order) an fp32 statistic and root for L and for R. Checks the reshape and the blocking of

@@ -23,7 +23,7 @@ import org.shampoo4j.convergence.reference.ReferenceRepresentation;
 import org.shampoo4j.convergence.reference.ReferenceSettings;
 
 /**
- * Cholesky quantization with error feedback (SPEC §4, §6) on the EJML reference of the recursion:
+ * Cholesky quantization with error feedback (docs/algorithms.md §4, §6) on the EJML reference of the recursion:
  * the rebuilt statistic is PSD for any codes, a lossless quantizer reproduces fp32 Shampoo's
  * statistic up to the ridge, the error state E stays bounded over many updates, and on
  * ill-conditioned statistics the Cholesky state keeps the spectrum and the inverse root closer to

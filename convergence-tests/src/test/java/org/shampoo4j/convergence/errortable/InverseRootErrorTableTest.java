@@ -22,13 +22,13 @@ import org.shampoo4j.convergence.fixtures.SymmetricEigen;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
- * The 4-bit Shampoo paper's error table (SPEC §3): NRE and angle error of {@code A^(−1/4)} for
+ * The 4-bit Shampoo paper's error table (docs/algorithms.md §3): NRE and angle error of {@code A^(−1/4)} for
  * {quantize A, quantize U, U + Björck} × {Linear-2, DT}, B = 64, on a "real" statistic (EMA of
  * gradient outer products of a small network, see {@link SpdFamilies#gradientStatistic}) and a
  * synthetic one (geometric spectrum, κ = 1e4, see {@link SpdFamilies#geometric}). Order 256 in the
  * CI run, the paper's 1200 in the thorough run. The table is printed next to the paper's numbers.
  *
- * <p>Rows (see {@link InverseRootApproximations}; SPEC §8 explains the variants):
+ * <p>Rows (see {@link InverseRootApproximations}; docs/algorithms.md §8 explains the variants):
  *
  * <ul>
  *   <li>{@code A clamp}: our root of the dequantized A, negative eigenvalues clamped to 0 before

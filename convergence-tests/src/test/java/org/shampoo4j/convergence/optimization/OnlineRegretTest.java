@@ -16,7 +16,7 @@ import org.shampoo4j.convergence.reference.ReferenceRepresentation;
 import org.shampoo4j.convergence.reference.ReferenceSettings;
 
 /**
- * Online convex optimization (Theorem 1 of the 4-bit Shampoo paper, SPEC §3): Shampoo whose
+ * Online convex optimization (Theorem 1 of the 4-bit Shampoo paper, docs/algorithms.md §3): Shampoo whose
  * preconditioners are perturbed, here by each 4-bit representation, keeps an O(√T) regret.
  *
  * <p>Setting: the original online Shampoo on the EJML reference ({@link ShampooReference}):

@@ -6,7 +6,7 @@ import org.shampoo4j.convergence.fixtures.Dense;
 
 /**
  * The six small test problems, all over a 64×64 weight matrix W (so Shampoo's L and R are 64×64 =
- * 4096 elements, the smallest size SPEC §2 quantizes). Inputs {@code x ∈ R^64} are Gaussian with
+ * 4096 elements, the smallest size docs/algorithms.md §2 quantizes). Inputs {@code x ∈ R^64} are Gaussian with
  * feature standard deviations geometric from 1 to 0.1 (an ill-conditioned input covariance, where
  * preconditioning matters); N = 256 samples; mini-batches of 16. Targets come from a random teacher
  * of the same form plus noise.

@@ -7,7 +7,7 @@ import org.shampoo4j.convergence.reference.ReferenceRepresentation;
 import org.shampoo4j.convergence.reference.ReferenceSettings;
 
 /**
- * Shampoo's preconditioned direction for one matrix parameter on the EJML reference (SPEC §1):
+ * Shampoo's preconditioned direction for one matrix parameter on the EJML reference (docs/algorithms.md §1):
  * statistics L, R updated with {@code G·Gᵀ}, {@code Gᵀ·G} every T1 steps, inverse roots refreshed
  * every T2 steps, direction {@code P = L̂·G·R̂}, optionally grafted to the Frobenius norm of G. The
  * representation decides how L, R and their roots are stored. Mutable (it owns the statistics).

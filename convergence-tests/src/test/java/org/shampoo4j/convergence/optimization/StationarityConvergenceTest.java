@@ -21,7 +21,7 @@ import org.shampoo4j.convergence.reference.ReferenceSettings;
  * Convergence to stationarity of Shampoo with each representation, on the EJML reference
  * implementation of the iteration ({@link ShampooReference}: the representation rules of the
  * production code, run in double precision with quant-api's pure-Java quantizer; not the DJL
- * optimizer). Step size {@code η_t = η0/√t}, grafting to ‖G‖ (SPEC §1), T1 = 1, T2 = 10,
+ * optimizer). Step size {@code η_t = η0/√t}, grafting to ‖G‖ (docs/algorithms.md §1), T1 = 1, T2 = 10,
  * mini-batches of 16.
  *
  * <p>Measures: smooth problems, {@code m_T = min_{t≤T} ‖∇f(W_t)‖²_F} (full gradient, evaluated every

@@ -15,7 +15,7 @@ import org.shampoo4j.convergence.fixtures.SpdMatrix;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
- * Björck orthonormalisation of the dequantized eigenvector matrix (SPEC §3): each step shrinks the
+ * Björck orthonormalisation of the dequantized eigenvector matrix (docs/algorithms.md §3): each step shrinks the
  * orthogonality defect {@code ‖V·Vᵀ − I‖_F} while it is above rounding level, and the
  * {@code A^(−1/4)} error after the paper's t2 = 4 steps is below the error without them.
  */

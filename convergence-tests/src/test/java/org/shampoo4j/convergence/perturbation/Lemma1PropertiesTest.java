@@ -16,7 +16,7 @@ import org.shampoo4j.convergence.fixtures.SpdFamilies;
 import org.shampoo4j.convergence.fixtures.SpdMatrix;
 
 /**
- * Lemma 1 of the 4-bit Shampoo paper (SPEC §3): for {@code A = U·Λ·Uᵀ} positive definite and an
+ * Lemma 1 of the 4-bit Shampoo paper (docs/algorithms.md §3): for {@code A = U·Λ·Uᵀ} positive definite and an
  * orthogonal perturbation {@code U + ΔU}, with {@code ‖Δu_i‖ ≤ α} for every column the normalized
  * error of {@code (U+ΔU)·Λ^s·(U+ΔU)ᵀ} against {@code A^s} is at most 2α, and with
  * {@code ⟨u_i, u_i + Δu_i⟩ ≥ 1 − β} their Frobenius cosine is at least {@code (1 − β)²}.

@@ -15,7 +15,7 @@ import org.shampoo4j.convergence.fixtures.SpdMatrix;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
- * Proposition 1 of the 4-bit Shampoo paper (SPEC §3): quantizing the eigenvector matrix U gives a
+ * Proposition 1 of the 4-bit Shampoo paper (docs/algorithms.md §3): quantizing the eigenvector matrix U gives a
  * smaller error in {@code A^(−1/4)} than quantizing A itself, and the gap grows with A's condition
  * number. Measured over a sweep of condition numbers on the synthetic geometric family, 4-bit,
  * B = 64, both maps.

@@ -6,7 +6,7 @@ import org.shampoo4j.convergence.fixtures.Dense;
 import org.shampoo4j.convergence.fixtures.MatrixQuantizer;
 
 /**
- * The Cholesky-factor recursion of SPEC §6, with or without error feedback. State: the fp32
+ * The Cholesky-factor recursion of docs/algorithms.md §6, with or without error feedback. State: the fp32
  * diagonal d of the factor, its strictly-lower entries quantized as one row-major vector, and (with
  * feedback) the error E's strictly-lower entries quantized as a second vector.
  *
@@ -18,7 +18,7 @@ import org.shampoo4j.convergence.fixtures.MatrixQuantizer;
  */
 public final class CholeskyReference implements ReferencePreconditioner {
   private static final int RIDGE_RETRIES = 3;
-  /** Power iterations for λmax in the ridge (SPEC §6: "a few"). */
+  /** Power iterations for λmax in the ridge (docs/algorithms.md §6: "a few"). */
   private static final int POWER_ITERATIONS = 10;
 
   private final ReferenceSettings settings;

@@ -5,13 +5,13 @@ import org.ejml.data.DMatrixRMaj;
 import org.shampoo4j.convergence.fixtures.Dense;
 
 /**
- * 4-bit Shampoo by eigenvector quantization (SPEC §3): the eigenvector rows V stored 4-bit (blocks
+ * 4-bit Shampoo by eigenvector quantization (docs/algorithms.md §3): the eigenvector rows V stored 4-bit (blocks
  * along rows), eigenvalues fp32, the root 4-bit off-diagonal. Preconditioner update: one Björck
  * step on the dequantized V, rebuild, EMA, one warm-started subspace iteration (QR), requantize.
  * Root update: four Björck steps, then {@code Vᵀ·diag((λ + eps·max λ)^(−1/p))·V}.
  */
 final class EigenBjorckReference implements ReferencePreconditioner {
-  /** Björck steps before the statistic update (t1) and before the root (t2), SPEC §3. */
+  /** Björck steps before the statistic update (t1) and before the root (t2), docs/algorithms.md §3. */
   private static final int T1_STEPS = 1;
   private static final int T2_STEPS = 4;
 

@@ -3,7 +3,7 @@ package org.shampoo4j.convergence.reference;
 import org.ejml.data.DMatrixRMaj;
 import org.shampoo4j.convergence.fixtures.Dense;
 
-/** 32-bit Shampoo's statistic and root (SPEC §1), exact in double precision. */
+/** 32-bit Shampoo's statistic and root (docs/algorithms.md §1), exact in double precision. */
 final class Fp32Reference implements ReferencePreconditioner {
   private final ReferenceSettings settings;
   private DMatrixRMaj statistic;

@@ -4,7 +4,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.shampoo4j.convergence.fixtures.Dense;
 
 /**
- * Naive 4-bit Shampoo (SPEC §3): the statistic and its inverse root are stored 4-bit off-diagonal
+ * Naive 4-bit Shampoo (docs/algorithms.md §3): the statistic and its inverse root are stored 4-bit off-diagonal
  * with an fp32 diagonal; every update dequantizes, updates and requantizes.
  */
 final class NaiveQuantizedReference implements ReferencePreconditioner {

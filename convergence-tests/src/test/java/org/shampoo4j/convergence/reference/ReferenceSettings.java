@@ -7,7 +7,7 @@ import org.shampoo4j.convergence.fixtures.MatrixQuantizer;
  * Settings of the EJML reference preconditioners: the update {@code S ← beta·S + gramWeight·gram}
  * (Shampoo's EMA is {@code (β, 1−β)}; the online-convex analysis uses the plain sum {@code (1, 1)}),
  * {@code eps}, the root p, the 4-bit quantizer, the element count below which states stay fp32, and
- * the error-feedback factor βe of SPEC §6. Immutable; build with {@link #builder(MatrixQuantizer)}.
+ * the error-feedback factor βe of docs/algorithms.md §6. Immutable; build with {@link #builder(MatrixQuantizer)}.
  */
 public final class ReferenceSettings {
   private final double beta;
@@ -28,7 +28,7 @@ public final class ReferenceSettings {
     this.errorBeta = b.errorBeta;
   }
 
-  /** SPEC defaults: β = 0.95 EMA, eps = 1e-6, p = 4, states of 4096+ elements quantized, βe = 0. */
+  /** the documented defaults (docs/algorithms.md): β = 0.95 EMA, eps = 1e-6, p = 4, states of 4096+ elements quantized, βe = 0. */
   public static Builder builder(MatrixQuantizer quantizer) {
     return new Builder(quantizer);
   }
@@ -58,7 +58,7 @@ public final class ReferenceSettings {
     return quantizer;
   }
 
-  /** Whether an n×n state is quantized (SPEC §2: 4096 elements and up by default). */
+  /** Whether an n×n state is quantized (docs/algorithms.md §2: 4096 elements and up by default). */
   public boolean quantizes(int order) {
     return (long) order * order >= minQuantizedElements;
   }

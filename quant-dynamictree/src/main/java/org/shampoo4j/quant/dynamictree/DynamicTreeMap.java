@@ -6,7 +6,7 @@ import org.shampoo4j.quant.Float32Linspace;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
- * The signed dynamic tree map of 8-bit optimizers (Dettmers et al.), used as "DT" in SPEC §2.
+ * The signed dynamic tree map of 8-bit optimizers (Dettmers et al.), used as "DT" in docs/algorithms.md §2.
  *
  * <p>A code is read as a sign bit, then an exponent given by the number of leading zero bits, then
  * an indicator bit, then a linear fraction in the remaining bits. With {@code b} bits there are
@@ -18,7 +18,7 @@ import org.shampoo4j.quant.QuantizationMap;
  * = 2^b} values. For 4 bits this yields ±0.0055, ±0.0325, ±0.0775, ±0.2125, ±0.4375, ±0.6625,
  * ±0.8875, 0 and 1. Every value is computed in float32 exactly as the official code builds it with
  * torch (float32 {@code linspace} boundaries, float32 means, one float32 product with the decade;
- * SPEC §8), so codes match the official kernels bit for bit. Stateless and immutable.
+ * docs/algorithms.md §8), so codes match the official kernels bit for bit. Stateless and immutable.
  */
 public final class DynamicTreeMap implements QuantizationMap {
   /** The name stored in codebook ids: {@code dynamic-tree}. */

@@ -79,7 +79,7 @@ class DynamicTreeMapTest {
   }
 
   /**
-   * The values are the official code's float32 torch construction bit for bit (SPEC §8): expected
+   * The values are the official code's float32 torch construction bit for bit (docs/algorithms.md §8): expected
    * patterns printed by torch 1.13 (CPU) running the official construction; at 8 bits a spread of
    * codes.
    */

@@ -5,13 +5,13 @@ import org.shampoo4j.quant.Float32Linspace;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
- * The Linear-2 ("linear square") map of 4-bit Shampoo (SPEC §2).
+ * The Linear-2 ("linear square") map of 4-bit Shampoo (docs/algorithms.md §2).
  *
  * <p>For {@code b} bits: {@code t_j = -1 + 2j/(2^b - 1)}, {@code c_j = sign(t_j)·t_j²}, and then
  * {@code c_(2^(b-1)-1)} is set to 0, so the map has an exact zero (needed because the quantized
  * matrices are mostly near zero off the diagonal). Squaring puts more codes near zero, where
  * eigenvector entries concentrate. The values are computed in float32 exactly as the official code
- * builds them with torch (a float32 {@code linspace}, then a float32 square; SPEC §8), so codes
+ * builds them with torch (a float32 {@code linspace}, then a float32 square; docs/algorithms.md §8), so codes
  * match the official kernels bit for bit. Stateless and immutable.
  */
 public final class Linear2Map implements QuantizationMap {

@@ -4,7 +4,7 @@ import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.QuantizationMap;
 
 /**
- * The linear map without zero of 4-bit AdamW's second moment (SPEC §5): code {@code j} has value
+ * The linear map without zero of 4-bit AdamW's second moment (docs/algorithms.md §5): code {@code j} has value
  * {@code (j + 1) / 2^b}, so values run from {@code 2^-b} to 1 and never decode to 0. A zero code on
  * the second moment would make {@code 1/√v} blow up; with this map the smallest decoded value of a
  * block is {@code 2^-b} times its scale. Meant for non-negative tensors: a negative input encodes to

@@ -20,12 +20,12 @@ import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 /**
  * Report: error of Linear-2 against dynamic tree (DT) block quantization (B = 64) on random
  * Gaussian matrices and on eigenvector matrices of random positive definite matrices, and the
- * resulting error of {@code A^(-1/4)} when U or A itself is quantized (SPEC §3's comparison, at a
+ * resulting error of {@code A^(-1/4)} when U or A itself is quantized (docs/algorithms.md §3's comparison, at a
  * smaller order). Prints a table; asserts only bounds that follow from the construction and the
  * orderings with a wide margin.
  */
 class MapErrorReportTest {
-  /** Matrix order; SPEC §3's table uses 1200 (run with -Dshampoo4j.report.order=1200, slow). */
+  /** Matrix order; docs/algorithms.md §3's table uses 1200 (run with -Dshampoo4j.report.order=1200, slow). */
   private static final int ORDER = Integer.getInteger("shampoo4j.report.order", 256);
   private static final double EPS = 1e-6;
   private static final double POWER = -0.25;
@@ -124,7 +124,7 @@ class MapErrorReportTest {
           // One Björck step removes most of the non-orthogonality that quantization adds.
           assertTrue(nreBjorck[k] < nreU[k], MAPS[k].name() + " " + bits + "-bit Björck");
         }
-        // SPEC §3's table: with Björck, Linear-2 beats DT on eigenvectors (0.034 vs 0.046).
+        // docs/algorithms.md §3's table: with Björck, Linear-2 beats DT on eigenvectors (0.034 vs 0.046).
         assertTrue(nreBjorck[0] < nreBjorck[1], name + " " + bits + "-bit: Linear-2 vs DT");
         if (name.equals("illC")) {
           // Lemma 2 / Proposition 1: on an ill-conditioned A, quantizing U is far more accurate
@@ -146,7 +146,7 @@ class MapErrorReportTest {
     return q.dequantize(offDiagonal ? q.quantizeOffDiagonal(t) : q.quantize(t)).data();
   }
 
-  /** V⁽¹⁾ = 1.5·V − 0.5·V·Vᵀ·V, one Björck orthonormalization step (SPEC §3, t1 = 1). */
+  /** V⁽¹⁾ = 1.5·V − 0.5·V·Vᵀ·V, one Björck orthonormalization step (docs/algorithms.md §3, t1 = 1). */
   private static DMatrixRMaj bjorck(DMatrixRMaj v) {
     DMatrixRMaj vvt = new DMatrixRMaj(v.numRows, v.numRows);
     CommonOps_DDRM.multTransB(v, v, vvt);
@@ -157,7 +157,7 @@ class MapErrorReportTest {
     return out;
   }
 
-  /** Vᵀ·diag((λ + eps·max λ)^(−1/4))·V, as in SPEC §3's inverse root update. */
+  /** Vᵀ·diag((λ + eps·max λ)^(−1/4))·V, as in docs/algorithms.md §3's inverse root update. */
   private static DMatrixRMaj inverseRoot(DMatrixRMaj v, double[] lambda) {
     double max = Double.NEGATIVE_INFINITY;
     for (double l : lambda) {
@@ -207,7 +207,7 @@ class MapErrorReportTest {
     return out;
   }
 
-  /** {NRE, angle error in degrees} of {@code b} against {@code reference} (SPEC §3). */
+  /** {NRE, angle error in degrees} of {@code b} against {@code reference} (docs/algorithms.md §3). */
   private static double[] errors(DMatrixRMaj b, DMatrixRMaj reference) {
     DMatrixRMaj diff = new DMatrixRMaj(b.numRows, b.numCols);
     CommonOps_DDRM.subtract(b, reference, diff);

@@ -6,7 +6,7 @@ import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * The first-order rule Shampoo hands its grafted direction to, as if it were the gradient (SPEC
+ * The first-order rule Shampoo hands its grafted direction to, as if it were the gradient (docs/algorithms.md
  * §1): SGD with momentum, AdamW, or 4-bit AdamW. It also updates the parameters Shampoo does not
  * precondition (biases, norms, tiny tensors) from their raw gradients.
  *

@@ -3,7 +3,7 @@ package org.shampoo4j.shampoo.distributed;
 /**
  * How {@code ShampooOptimizer} spreads its state and work over the devices of DJL's multi-device
  * training, a concept beside the preconditioner representation (which says how one block's state
- * is stored). SPEC §9: DJL sums the replicas' gradients into replica 0's and then calls {@code
+ * is stored). docs/algorithms.md §9: DJL sums the replicas' gradients into replica 0's and then calls {@code
  * Optimizer.update} once per replica, each time with a copy of the sum.
  *
  * <ul>

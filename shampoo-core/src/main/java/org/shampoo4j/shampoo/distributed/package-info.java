@@ -1,5 +1,5 @@
 /**
- * How Shampoo spreads its state over the devices of DJL's multi-device training (SPEC §9): the
+ * How Shampoo spreads its state over the devices of DJL's multi-device training (docs/algorithms.md §9): the
  * {@link org.shampoo4j.shampoo.distributed.Distribution} ({@link
  * org.shampoo4j.shampoo.distributed.Replicated} by default, or {@link
  * org.shampoo4j.shampoo.distributed.Sharded}), the {@link

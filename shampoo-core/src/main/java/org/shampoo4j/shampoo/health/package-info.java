@@ -1,5 +1,5 @@
 /**
- * What Shampoo does when a preconditioner update fails (SPEC §1 leaves it open; we follow Meta's
+ * What Shampoo does when a preconditioner update fails (docs/algorithms.md §1 leaves it open; we follow Meta's
  * Shampoo): the representation keeps its previous state and reports a {@link
  * org.shampoo4j.shampoo.representation.RejectedUpdateException}; the optimizer counts it per block
  * ({@link org.shampoo4j.shampoo.health.BlockHealth}), logs one warning, and after {@code

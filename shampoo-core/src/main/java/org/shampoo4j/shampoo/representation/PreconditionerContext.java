@@ -47,7 +47,7 @@ public final class PreconditionerContext {
     this.bank = b.bank;
   }
 
-  /** A builder with SPEC defaults: β = 0.95, eps = 1e-6, p = 4, 4-bit, block 64, min 4096. */
+  /** A builder with the documented defaults (docs/algorithms.md): β = 0.95, eps = 1e-6, p = 4, 4-bit, block 64, min 4096. */
   public static Builder builder() {
     return new Builder();
   }

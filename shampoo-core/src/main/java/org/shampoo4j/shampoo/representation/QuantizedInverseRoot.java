@@ -10,7 +10,7 @@ import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * An inverse root stored as SPEC §3 prescribes for the quantized representations: off-diagonal
+ * An inverse root stored as docs/algorithms.md §3 prescribes for the quantized representations: off-diagonal
  * 4-bit codes with block scales and an fp32 diagonal (or all fp32 under the quantizer's minimum
  * size). It starts as the identity, which quantizes exactly. Mutable holder of an immutable
  * {@link PackedNDArray}: {@link #replace} swaps in a new root only once it is fully quantized.

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.training.optimizer.Optimizer;
 
 /**
- * What DJL 0.36.0's {@code LocalParameterServer.update} does with one parameter's replicas (SPEC
+ * What DJL 0.36.0's {@code LocalParameterServer.update} does with one parameter's replicas (docs/algorithms.md
  * §9), restated for tests that run without several devices: sum the replicas' gradients into
  * replica 0's, then call {@code optimizer.update} once per replica, in order, each time with a
  * fresh copy of the sum.

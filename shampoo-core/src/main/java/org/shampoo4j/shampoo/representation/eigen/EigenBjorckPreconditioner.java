@@ -23,7 +23,7 @@ import org.shampoo4j.shampoo.state.PackedStates;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
- * One statistic of {@link EigenBjorckRepresentation} (SPEC §3). Stored state: {@code V̄}, the
+ * One statistic of {@link EigenBjorckRepresentation} (docs/algorithms.md §3). Stored state: {@code V̄}, the
  * eigenvector matrix with eigenvectors as rows ({@code Uᵀ}), quantized dense (row-major blocks, so
  * blocks run along rows); the eigenvalues λ in fp32; the inverse root {@code L̂} quantized off the
  * diagonal with an fp32 diagonal.

@@ -8,12 +8,12 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 
 /**
  * 4-bit Shampoo by eigenvector quantization with Björck orthonormalization (Wang et al., NeurIPS
- * 2024; SPEC §3). Per statistic it stores the eigenvector matrix {@code V̄} (rows are
+ * 2024; docs/algorithms.md §3). Per statistic it stores the eigenvector matrix {@code V̄} (rows are
  * eigenvectors) quantized in dense blocks along rows, the eigenvalues λ in fp32 and the inverse
  * root {@code L̂} quantized off the diagonal with an fp32 diagonal.
  *
  * <p>Quantizing the eigenvectors instead of the statistic keeps {@code S^(−1/p)} accurate on
- * ill-conditioned statistics (SPEC §3, Lemma 1 / Proposition 1): an error in an orthogonal factor
+ * ill-conditioned statistics (docs/algorithms.md §3, Lemma 1 / Proposition 1): an error in an orthogonal factor
  * moves {@code UΛ^sUᵀ} by a bounded relative amount whatever the conditioning, and Björck steps
  * {@code V ← 1.5·V − 0.5·V·Vᵀ·V} pull the dequantized factor back towards orthogonality.
  *

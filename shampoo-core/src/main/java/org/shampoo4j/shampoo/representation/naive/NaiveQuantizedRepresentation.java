@@ -7,7 +7,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
 
 /**
- * "Naive" 4-bit Shampoo, the weak baseline of Wang et al. (SPEC §3): the statistic S and its
+ * "Naive" 4-bit Shampoo, the weak baseline of Wang et al. (docs/algorithms.md §3): the statistic S and its
  * inverse root are each stored as a block-wise quantized matrix with an fp32 diagonal and
  * quantized off-diagonal elements; every update dequantizes, computes in fp32 and requantizes.
  *

@@ -3,7 +3,7 @@ package org.shampoo4j.shampoo.representation.naive;
 /**
  * How {@link NaiveQuantizedRepresentation} computes {@code L̂} from its dequantized statistic
  * {@code D(S̄)}, which 4-bit rounding leaves slightly asymmetric and, with hundreds of small
- * negative eigenvalues at order 1200, indefinite (SPEC §8).
+ * negative eigenvalues at order 1200, indefinite (docs/algorithms.md §8).
  */
 public enum NaiveRoot {
   /**

@@ -25,7 +25,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.testing.Matrices;
 
 /**
- * Eigen-Björck with a lossless quantizer (every state fp32): it must compute exactly the SPEC §3
+ * Eigen-Björck with a lossless quantizer (every state fp32): it must compute exactly the docs/algorithms.md §3
  * recursion, keep the trace of the exact EMA statistic, and converge to the exact statistic and
  * inverse root when the statistic's eigenvectors stay fixed (the subspace iteration is one
  * warm-started step per update, so it only tracks a moving eigenbasis with a lag).
@@ -34,7 +34,7 @@ class EigenBjorckLosslessTest {
   private static final double BETA = 0.95;
   private static final double EPS = 1e-6;
 
-  /** The SPEC §3 recursion in float64 on the host, the reference for the device code. */
+  /** The docs/algorithms.md §3 recursion in float64 on the host, the reference for the device code. */
   private static final class ExactRecursion {
     private DMatrixRMaj v; // rows are eigenvectors
     private double[] lambda;

@@ -28,7 +28,7 @@ import org.shampoo4j.shampoo.representation.naive.NaiveRoot;
 import org.shampoo4j.testing.Matrices;
 
 /**
- * SPEC §3's claim end to end: on an ill-conditioned statistic (condition 1e4, order 128, so the
+ * docs/algorithms.md §3's claim end to end: on an ill-conditioned statistic (condition 1e4, order 128, so the
  * 4-bit quantizer is active), the inverse root of 4-bit eigen-Björck stays far closer to the fp32
  * one than naive 4-bit Shampoo's, which quantizes the statistic itself. Errors are NRE and angle
  * error (degrees) of {@code (S + eps·λmax·I)^(−1/4)}.
@@ -43,11 +43,11 @@ import org.shampoo4j.testing.Matrices;
  * 8-bit eigenvectors 0.070 / 0.082 (vs its fp32 run 0.017 / 0.038); naive 4-bit 5.5 / 5.3 with our
  * symmetrised, clamped root and 0.63 / 0.64 with the official Schur–Newton root.
  *
- * <p>Why 4-bit eigen-Björck ends well above SPEC §3's one-shot table (0.03-0.07 after Björck):
+ * <p>Why 4-bit eigen-Björck ends well above docs/algorithms.md §3's one-shot table (0.03-0.07 after Björck):
  * the error accumulates over the T1 updates, and that is a property of the recursion itself, which
- * the official code shares (SPEC §8), not of a slow subspace iteration. Every update requantizes V,
+ * the official code shares (docs/algorithms.md §8), not of a slow subspace iteration. Every update requantizes V,
  * and the next update's {@code β·V̂ᵀ·diag(λ)·V̂} folds that fresh rotation error into the statistic
- * with weight β = 0.95, so the errors of the last ~1/(1−β) updates add up to a steady state. SPEC
+ * with weight β = 0.95, so the errors of the last ~1/(1−β) updates add up to a steady state. docs/algorithms.md
  * §8 reports that neither a full eigendecomposition per update nor more QR steps remove it, while
  * 8-bit eigenvectors do; the 8-bit row here shows the latter. Asserted: eigen-Björck beats naive
  * (either root) and 8-bit eigenvectors cut the 4-bit error by more than 3×.

@@ -25,7 +25,7 @@ import org.shampoo4j.testing.TrainingHarness;
  * A DJL Trainer trains the small MLP with Shampoo wired by Guice, once per representation × map,
  * each swapped by one module, against 32-bit full-matrix Shampoo on the same seed.
  *
- * <p>The MLP's statistics are at most 32×32, below SPEC §2's 4096-element threshold, so the test
+ * <p>The MLP's statistics are at most 32×32, below docs/algorithms.md §2's 4096-element threshold, so the test
  * sets {@code minQuantizedElements = 0}: every statistic is then genuinely 4-bit, which is the
  * hard case for small matrices (blocks of 64 span whole rows). Intervals T1 = 1, T2 = 10 as in the
  * optimizer's own small-problem tests.

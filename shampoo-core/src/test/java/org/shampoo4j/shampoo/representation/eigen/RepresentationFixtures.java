@@ -14,7 +14,7 @@ import org.shampoo4j.shampoo.representation.PreconditionerContext;
 
 /**
  * Test helpers for preconditioner representations: contexts, host (EJML, float64) reference
- * computations and the error measures of SPEC §3 (NRE and angle error).
+ * computations and the error measures of docs/algorithms.md §3 (NRE and angle error).
  */
 public final class RepresentationFixtures {
   private RepresentationFixtures() {}

@@ -20,7 +20,7 @@ import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 import org.shampoo4j.testing.Matrices;
 
 /**
- * Reported bytes equal the packed buffers SPEC §2 prescribes: ⌈n²·4/8⌉ bytes of codes plus 4 bytes
+ * Reported bytes equal the packed buffers docs/algorithms.md §2 prescribes: ⌈n²·4/8⌉ bytes of codes plus 4 bytes
  * per block for each quantized matrix, fp32 for diagonals and eigenvalues, and plain fp32 below
  * 4096 elements; unchanged by updates. Blocks lie inside rows by default (n·⌈n/64⌉ of them, the
  * official layout: 4.5 bits per element when 64 divides n, more otherwise); the flat layout has
