@@ -35,6 +35,7 @@ import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
@@ -578,10 +579,11 @@ public final class ShampooOptimizer extends Optimizer
   }
 
   /**
-   * Whether this step refreshes statistics (T1) or roots (T2), and may: a refresh cannot be
-   * selected on the device like an update, so under a gate that is not open a refresh step reads
-   * the gate's flag first (one read per parameter and refresh) and refreshes nothing with a bad
-   * gradient.
+   * Whether this step refreshes statistics (T1) or roots (T2), and may, on the paths without the
+   * bank (per-operation and sharded per-block steps): a refresh cannot be selected on the device
+   * like an update, so under a gate that is not open a refresh step reads the gate's flag first
+   * (one read per parameter and refresh step) and refreshes nothing with a bad gradient. The
+   * banked path folds that read into its refresh batches' ({@link GateCheck}).
    */
   private boolean[] refreshes(int step, UpdateGate gate) {
     boolean stats = step % config.statisticsInterval() == 0;
@@ -594,18 +596,19 @@ public final class ShampooOptimizer extends Optimizer
 
   private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch,
       UpdateGate gate) {
-    boolean[] refresh = refreshes(step, gate);
-    boolean stats = refresh[0];
-    boolean roots = refresh[1];
     StepKernels kernels = linalg.get(g.getDevice()).step();
     if (kernels == null) {
-      return preconditionPerOperation(s, g, stats, roots, scratch);
+      boolean[] refresh = refreshes(step, gate);
+      return preconditionPerOperation(s, g, refresh[0], refresh[1], scratch);
     }
-    if (stats) {
-      accumulateAll(s, g, linalg.get(g.getDevice()).bank());
+    // The gate's flag is read with the first refresh batch's flags (or up front by the bank's
+    // updates if a member refreshes alone); once known bad, nothing of this step refreshes.
+    GateCheck check = GateCheck.of(gate);
+    if (step % config.statisticsInterval() == 0) {
+      accumulateAll(s, g, linalg.get(g.getDevice()).bank(), check);
     }
-    if (roots) {
-      refreshAll(s);
+    if (step % config.rootInterval() == 0 && !check.isRejected()) {
+      refreshAll(s, check);
     }
     boolean[] hasRoot = new boolean[s.blocks.size()];
     boolean preconditioned = false;
@@ -633,7 +636,7 @@ public final class ShampooOptimizer extends Optimizer
    * updated in batches ({@link StatisticUpdates}), then each block's health as {@link #refresh}
    * records it (a rejected update keeps that preconditioner's previous state).
    */
-  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank) {
+  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank, GateCheck check) {
     NDArray[] grams = bank.grams(g, s.layout.rowCuts(), s.layout.colCuts());
     List<Preconditioner> members = new ArrayList<>(grams.length);
     for (BlockState bs : s.blocks) {
@@ -641,7 +644,10 @@ public final class ShampooOptimizer extends Optimizer
       members.add(bs.right);
     }
     List<RejectedUpdateException> outcomes =
-        StatisticUpdates.accumulate(members, java.util.Arrays.asList(grams));
+        StatisticUpdates.accumulate(members, java.util.Arrays.asList(grams), check);
+    if (check.isRejected()) {
+      return; // a rejected step refreshed nothing and counts no failure
+    }
     for (BlockState bs : s.blocks) {
       for (int side = 0; side < 2; side++) {
         RejectedUpdateException e = outcomes.get(2 * bs.block.index() + side);
@@ -659,13 +665,16 @@ public final class ShampooOptimizer extends Optimizer
    * The T2 event of every block of a parameter: the roots refreshed in batches ({@link
    * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
    */
-  private void refreshAll(ParameterState s) {
+  private void refreshAll(ParameterState s, GateCheck check) {
     List<Preconditioner> members = new ArrayList<>(2 * s.blocks.size());
     for (BlockState bs : s.blocks) {
       members.add(bs.left);
       members.add(bs.right);
     }
-    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members);
+    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members, check);
+    if (check.isRejected()) {
+      return; // a rejected step refreshed nothing and counts no failure
+    }
     for (BlockState bs : s.blocks) {
       boolean any = false;
       for (int side = 0; side < 2; side++) {
