@@ -4,11 +4,13 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
 import org.shampoo4j.shampoo.bank.RootUpdates;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -32,7 +34,7 @@ record CholeskyRootBatch(BankKernels kernels, QuantizationSpec quantization, Eig
     implements BatchedRoots {
 
   @Override
-  public List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+  public List<RejectedUpdateException> refresh(List<Preconditioner> members, GateCheck check) {
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -56,11 +58,18 @@ record CholeskyRootBatch(BankKernels kernels, QuantizationSpec quantization, Eig
       BankKernels.Roots roots;
       try {
         roots = kernels.denseEighRoots(statistics, rootRowLengths, thresholds,
-            quantization.blockSize(), quantization.codebook().bits(), spec);
+            quantization.blockSize(), quantization.codebook().bits(), spec, check);
       } catch (EngineException e) {
+        if (!check.passes()) {
+          return Arrays.asList(new RejectedUpdateException[members.size()]);
+        }
         return RootUpdates.oneByOne(members);
       }
       // The new buffers live in the scope until installed (moved to the member's state).
+      if (check.isRejected()) {
+        // The gate was bad: nothing installed.
+        return Arrays.asList(new RejectedUpdateException[members.size()]);
+      }
       boolean[] finite = roots.finite();
       boolean[] solved = roots.eigenpairsFinite();
       for (int i = 0; i < batch.size(); i++) {

@@ -37,6 +37,7 @@ import org.shampoo4j.shampoo.base.BaseStepBatch;
 import org.shampoo4j.shampoo.base.FusedBaseStep;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
@@ -606,10 +607,11 @@ public final class ShampooOptimizer extends Optimizer
   }
 
   /**
-   * Whether this step refreshes statistics (T1) or roots (T2), and may: a refresh cannot be
-   * selected on the device like an update, so under a gate that is not open a refresh step reads
-   * the gate's flag first (one read per parameter and refresh) and refreshes nothing with a bad
-   * gradient.
+   * Whether this step refreshes statistics (T1) or roots (T2), and may, on the paths without the
+   * bank (per-operation and sharded per-block steps): a refresh cannot be selected on the device
+   * like an update, so under a gate that is not open a refresh step reads the gate's flag first
+   * (one read per parameter and refresh step) and refreshes nothing with a bad gradient. The
+   * banked path folds that read into its refresh batches' ({@link GateCheck}).
    */
   private boolean[] refreshes(int step, UpdateGate gate) {
     boolean stats = step % config.statisticsInterval() == 0;
@@ -622,18 +624,19 @@ public final class ShampooOptimizer extends Optimizer
 
   private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch,
       UpdateGate gate) {
-    boolean[] refresh = refreshes(step, gate);
-    boolean stats = refresh[0];
-    boolean roots = refresh[1];
     StepKernels kernels = linalg.get(g.getDevice()).step();
     if (kernels == null) {
-      return preconditionPerOperation(s, g, stats, roots, scratch);
+      boolean[] refresh = refreshes(step, gate);
+      return preconditionPerOperation(s, g, refresh[0], refresh[1], scratch);
     }
-    if (stats) {
-      accumulateAll(s, g, linalg.get(g.getDevice()).bank());
+    // The gate's flag is read with the first refresh batch's flags (or up front by the bank's
+    // updates if a member refreshes alone); once known bad, nothing of this step refreshes.
+    GateCheck check = GateCheck.of(gate);
+    if (step % config.statisticsInterval() == 0) {
+      accumulateAll(s, g, linalg.get(g.getDevice()).bank(), check);
     }
-    if (roots) {
-      refreshAll(s);
+    if (step % config.rootInterval() == 0 && !check.isRejected()) {
+      refreshAll(s, check);
     }
     boolean[] hasRoot = new boolean[s.blocks.size()];
     boolean preconditioned = false;
@@ -661,15 +664,15 @@ public final class ShampooOptimizer extends Optimizer
    * updated in batches ({@link StatisticUpdates}), then each block's health as {@link #refresh}
    * records it (a rejected update keeps that preconditioner's previous state).
    */
-  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank) {
-    accumulateBlocks(s.blocks, bank.grams(g, s.layout.rowCuts(), s.layout.colCuts()));
+  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank, GateCheck check) {
+    accumulateBlocks(s.blocks, bank.grams(g, s.layout.rowCuts(), s.layout.colCuts()), check);
   }
 
   /**
    * {@link #accumulateAll} for some of a parameter's blocks (one owner's, under sharding), from
    * the Gram matrices of all its blocks ({@code grams[2k]}, {@code grams[2k+1]} for block k).
    */
-  private void accumulateBlocks(List<BlockState> blocks, NDArray[] grams) {
+  private void accumulateBlocks(List<BlockState> blocks, NDArray[] grams, GateCheck check) {
     List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
     List<NDArray> updates = new ArrayList<>(2 * blocks.size());
     for (BlockState bs : blocks) {
@@ -678,7 +681,10 @@ public final class ShampooOptimizer extends Optimizer
       updates.add(grams[2 * bs.block.index()]);
       updates.add(grams[2 * bs.block.index() + 1]);
     }
-    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, updates);
+    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, updates, check);
+    if (check.isRejected()) {
+      return; // a rejected step refreshed nothing and counts no failure
+    }
     for (int k = 0; k < blocks.size(); k++) {
       BlockState bs = blocks.get(k);
       for (int side = 0; side < 2; side++) {
@@ -697,18 +703,21 @@ public final class ShampooOptimizer extends Optimizer
    * The T2 event of every block of a parameter: the roots refreshed in batches ({@link
    * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
    */
-  private void refreshAll(ParameterState s) {
-    refreshBlocks(s.blocks);
+  private void refreshAll(ParameterState s, GateCheck check) {
+    refreshBlocks(s.blocks, check);
   }
 
   /** {@link #refreshAll} for some of a parameter's blocks (one owner's, under sharding). */
-  private void refreshBlocks(List<BlockState> blocks) {
+  private void refreshBlocks(List<BlockState> blocks, GateCheck check) {
     List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
     for (BlockState bs : blocks) {
       members.add(bs.left);
       members.add(bs.right);
     }
-    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members);
+    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members, check);
+    if (check.isRejected()) {
+      return; // a rejected step refreshed nothing and counts no failure
+    }
     for (int k = 0; k < blocks.size(); k++) {
       BlockState bs = blocks.get(k);
       boolean any = false;
@@ -886,11 +895,13 @@ public final class ShampooOptimizer extends Optimizer
    */
   private void ownerDirections(ParameterState s, List<BlockState> owned, NDArray m,
       boolean stats, boolean roots, NDManager scratch, DeviceLinalg la, NDArray[] directions) {
+    // The sharded step read the gate before deciding stats/roots (refreshes): open checks here.
     if (stats) {
-      accumulateBlocks(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()));
+      accumulateBlocks(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()),
+          GateCheck.open());
     }
     if (roots) {
-      refreshBlocks(owned);
+      refreshBlocks(owned, GateCheck.open());
     }
     boolean[] hasRoot = new boolean[s.blocks.size()];
     boolean preconditioned = false;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.shampoo4j.bench.model.ModelKind;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 
@@ -35,19 +37,55 @@ class ReadsPerStepTest {
     }
   }
 
-  @Test
-  void shampooGuardAddsOneReadPerStepAndOnePerPreconditionedParameterAtRefreshes() {
-    List<ReadsPerStep.Row> guarded = ReadsPerStep.measure(ModelKind.MLP, "shampoo32",
-        NonFinitePolicy.GUARDED, 2, Device.cpu());
-    // UNCHECKED reads only what the preconditioner refresh itself reads (its accept/reject).
-    List<ReadsPerStep.Row> unchecked = ReadsPerStep.measure(ModelKind.MLP, "shampoo32",
-        NonFinitePolicy.UNCHECKED, 2, Device.cpu());
+  /**
+   * GUARDED's gate flag travels with the refresh batches' own finiteness flags: a Shampoo step
+   * reads once more than UNCHECKED (its step-wide check), however many preconditioned parameters
+   * refresh at T1 or T2. UNCHECKED reads once per refresh batch (and once per member refreshed
+   * alone), so a GUARDED refresh step of shampoo32, all of whose members are batched, reads 1 +
+   * (batches).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"shampoo32", "eigen4-l2", "naive4"})
+  void shampooGuardReadsOncePerStepAtRefreshes(String variant) {
+    List<ReadsPerStep.Row> guarded =
+        ReadsPerStep.measure(ModelKind.MLP, variant, NonFinitePolicy.GUARDED, 2, Device.cpu());
+    List<ReadsPerStep.Row> unchecked =
+        ReadsPerStep.measure(ModelKind.MLP, variant, NonFinitePolicy.UNCHECKED, 2, Device.cpu());
     System.out.print(ReadsPerStep.render(guarded));
     System.out.print(ReadsPerStep.render(unchecked));
     assertEquals("steady", guarded.get(0).kind());
     assertEquals(1, guarded.get(0).optimizerReads());
     assertEquals(0, unchecked.get(0).optimizerReads());
-    // The MLP's three weight matrices are preconditioned; its three biases are not.
+    if (variant.equals("shampoo32")) {
+      // The MLP's three weight matrices are preconditioned, every block batched (one batch each
+      // per refresh kind); its three biases are not. T2 (step 8) is also a T1 step. (The 4-bit
+      // variants keep a small side unquantized, refreshed alone with a read of its own.)
+      int preconditioned = 3;
+      assertEquals("t1", unchecked.get(1).kind());
+      assertEquals(preconditioned, unchecked.get(1).optimizerReads());
+      assertEquals("t2", unchecked.get(2).kind());
+      assertEquals(2 * preconditioned, unchecked.get(2).optimizerReads());
+    }
+    for (int i = 1; i < guarded.size(); i++) {
+      assertEquals(1 + unchecked.get(i).optimizerReads(), guarded.get(i).optimizerReads(),
+          guarded.get(i).toString());
+    }
+  }
+
+  /**
+   * chol4-ef's statistics are updated block by block (not batched): its T1 update reads the gate
+   * first, one read per preconditioned parameter as before; its batched roots then need no read
+   * of their own for the gate.
+   */
+  @Test
+  void choleskyStatisticsReadTheGateUpFrontAndItsRootsDoNot() {
+    List<ReadsPerStep.Row> guarded = ReadsPerStep.measure(ModelKind.MLP, "chol4-ef",
+        NonFinitePolicy.GUARDED, 2, Device.cpu());
+    List<ReadsPerStep.Row> unchecked = ReadsPerStep.measure(ModelKind.MLP, "chol4-ef",
+        NonFinitePolicy.UNCHECKED, 2, Device.cpu());
+    System.out.print(ReadsPerStep.render(guarded));
+    System.out.print(ReadsPerStep.render(unchecked));
+    assertEquals(1, guarded.get(0).optimizerReads());
     int preconditioned = 3;
     for (int i = 1; i < guarded.size(); i++) {
       assertEquals(1 + preconditioned,

@@ -12,6 +12,7 @@ import org.shampoo4j.linalg.EighPrecision;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.TorchScriptModules;
+import org.shampoo4j.shampoo.base.GateCheck;
 
 /**
  * The statistic and root work of many Shampoo blocks as one call into a TorchScript module each
@@ -73,9 +74,12 @@ public final class BankKernels implements AutoCloseable {
    * @param statistics the current statistics
    * @param grams one Gram matrix per statistic, of its shape
    * @param beta the EMA factor
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    * @throws IllegalArgumentException if the lists differ in length or are empty
    */
-  public Updated accumulateFull(List<NDArray> statistics, List<NDArray> grams, float beta) {
+  public Updated accumulateFull(List<NDArray> statistics, List<NDArray> grams, float beta,
+      GateCheck check) {
     if (statistics.isEmpty() || statistics.size() != grams.size()) {
       throw new IllegalArgumentException("need one gram per statistic, got "
           + statistics.size() + " statistics and " + grams.size() + " grams");
@@ -88,10 +92,7 @@ public final class BankKernels implements AutoCloseable {
         IValue result = TorchScriptModules.run(module, "full_accumulate", s, g, b, c)) {
       PtNDArray[] out = result.toTensorArray(first.getManager());
       int n = statistics.size();
-      NDArray flags = out[n];
-      boolean[] finite = flags.toBooleanArray();
-      flags.close();
-      return new Updated(List.of(Arrays.copyOf(out, n, NDArray[].class)), finite);
+      return updated(out, n, check);
     }
   }
 
@@ -106,10 +107,12 @@ public final class BankKernels implements AutoCloseable {
    * @param thresholds the codebook's decision thresholds on that device
    * @param grams one Gram matrix per statistic, of its shape
    * @param beta the EMA factor
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    * @throws IllegalArgumentException if the lists differ in length or are empty
    */
   public Updated accumulateQuantized(List<PackedNDArray> statistics, NDArray codebookValues,
-      NDArray thresholds, List<NDArray> grams, float beta) {
+      NDArray thresholds, List<NDArray> grams, float beta, GateCheck check) {
     if (statistics.isEmpty() || statistics.size() != grams.size()) {
       throw new IllegalArgumentException("need one gram per statistic, got "
           + statistics.size() + " statistics and " + grams.size() + " grams");
@@ -150,10 +153,7 @@ public final class BankKernels implements AutoCloseable {
         IValue result = TorchScriptModules.run(module, "naive_accumulate", c, s, d, counted,
             lengths, values, cuts, blockSize, bits, g, b, rest)) {
       PtNDArray[] out = result.toTensorArray(manager);
-      NDArray flags = out[3 * n];
-      boolean[] finite = flags.toBooleanArray();
-      flags.close();
-      return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
+      return updated(out, 3 * n, check);
     }
   }
 
@@ -170,11 +170,13 @@ public final class BankKernels implements AutoCloseable {
    * @param bjorckSteps Björck steps applied to the decoded eigenvectors
    * @param grams one Gram matrix per member
    * @param beta the EMA factor
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    * @throws ai.djl.engine.EngineException if a QR fails (no member was changed)
    */
   public Updated accumulateEigen(List<PackedNDArray> vectors, List<NDArray> eigenvalues,
       NDArray codebookValues, NDArray thresholds, int bjorckSteps, List<NDArray> grams,
-      float beta) {
+      float beta, GateCheck check) {
     int n = vectors.size();
     if (n == 0 || eigenvalues.size() != n || grams.size() != n) {
       throw new IllegalArgumentException("need one eigenvalue vector and gram per member, got "
@@ -217,10 +219,7 @@ public final class BankKernels implements AutoCloseable {
         IValue result = TorchScriptModules.run(module, "eigen_accumulate", c, s, k, counted,
             lengths, lambdas, values, cuts, blockSize, bits, steps, g, b, rest)) {
       PtNDArray[] out = result.toTensorArray(manager);
-      NDArray flags = out[4 * n];
-      boolean[] finite = flags.toBooleanArray();
-      flags.close();
-      return new Updated(List.of(Arrays.copyOf(out, 4 * n, NDArray[].class)), finite);
+      return updated(out, 4 * n, check);
     }
   }
 
@@ -238,10 +237,12 @@ public final class BankKernels implements AutoCloseable {
    * @param bjorckSteps Björck steps applied to the decoded eigenvectors
    * @param epsilon the relative ridge
    * @param rootExponent p of the inverse p-th root
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    */
   public Updated eigenRoots(List<PackedNDArray> vectors, List<NDArray> eigenvalues,
       List<PackedNDArray> roots, NDArray codebookValues, NDArray thresholds, int bjorckSteps,
-      float epsilon, int rootExponent) {
+      float epsilon, int rootExponent, GateCheck check) {
     int n = vectors.size();
     if (n == 0 || eigenvalues.size() != n || roots.size() != n) {
       throw new IllegalArgumentException("need eigenvalues and a root per member, got " + n
@@ -290,10 +291,7 @@ public final class BankKernels implements AutoCloseable {
             lengths, lambdas, values, cuts, blockSize, bits, steps, rootLengths, eps, floor,
             power)) {
       PtNDArray[] out = result.toTensorArray(manager);
-      NDArray flags = out[3 * n];
-      boolean[] finite = flags.toBooleanArray();
-      flags.close();
-      return new Updated(List.of(Arrays.copyOf(out, 3 * n, NDArray[].class)), finite);
+      return updated(out, 3 * n, check);
     }
   }
 
@@ -305,10 +303,12 @@ public final class BankKernels implements AutoCloseable {
    *
    * @param statistics the fp32 statistics (not changed)
    * @param spec the root computation
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
    * @throws IllegalArgumentException if the list is empty
    */
-  public Roots fullEighRoots(List<NDArray> statistics, EighRootSpec spec) {
+  public Roots fullEighRoots(List<NDArray> statistics, EighRootSpec spec, GateCheck check) {
     if (statistics.isEmpty()) {
       throw new IllegalArgumentException("need at least one statistic");
     }
@@ -322,7 +322,7 @@ public final class BankKernels implements AutoCloseable {
         IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
         IValue result = TorchScriptModules.run(module, "full_eigh_roots", s, iterations, floor,
             eps, relative, power, wide)) {
-      return roots(result.toTensorArray(first.getManager()), statistics.size(), 1);
+      return roots(result.toTensorArray(first.getManager()), statistics.size(), 1, check);
     }
   }
 
@@ -337,10 +337,12 @@ public final class BankKernels implements AutoCloseable {
    * @param codebookValues the quantizer's codebook values on the statistics' device
    * @param thresholds the codebook's decision thresholds on that device
    * @param spec the root computation
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
    */
   public Roots naiveEighRoots(List<PackedNDArray> statistics, long[] rootRowLengths,
-      NDArray codebookValues, NDArray thresholds, EighRootSpec spec) {
+      NDArray codebookValues, NDArray thresholds, EighRootSpec spec, GateCheck check) {
     int n = statistics.size();
     if (n == 0 || rootRowLengths.length != n) {
       throw new IllegalArgumentException("need one root row length per statistic, got "
@@ -385,7 +387,7 @@ public final class BankKernels implements AutoCloseable {
         IValue result = TorchScriptModules.run(module, "naive_eigh_roots", c, s, d, counted,
             lengths, values, cuts, blockSize, bits, rootLengths, iterations, floor, eps,
             relative, power, wide)) {
-      return roots(result.toTensorArray(manager), n, 3);
+      return roots(result.toTensorArray(manager), n, 3, check);
     }
   }
 
@@ -401,10 +403,12 @@ public final class BankKernels implements AutoCloseable {
    * @param blockSize the quantization block size
    * @param bits the code width
    * @param spec the root computation
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
    * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
    */
   public Roots denseEighRoots(List<NDArray> statistics, long[] rootRowLengths,
-      NDArray thresholds, int blockSize, int bits, EighRootSpec spec) {
+      NDArray thresholds, int blockSize, int bits, EighRootSpec spec, GateCheck check) {
     int n = statistics.size();
     if (n == 0 || rootRowLengths.length != n) {
       throw new IllegalArgumentException("need one root row length per statistic, got "
@@ -424,15 +428,48 @@ public final class BankKernels implements AutoCloseable {
         IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
         IValue result = TorchScriptModules.run(module, "dense_eigh_roots", s, cuts, block,
             width, rootLengths, iterations, floor, eps, relative, power, wide)) {
-      return roots(result.toTensorArray(first.getManager()), n, 3);
+      return roots(result.toTensorArray(first.getManager()), n, 3, check);
     }
   }
 
+  /**
+   * Splits an update result: {@code count} arrays, then the flags (read once, with the gate's
+   * flag if its check is pending). A rejected gate closes every array and returns none.
+   */
+  private static Updated updated(PtNDArray[] out, int count, GateCheck check) {
+    boolean[] finite = readFlags(out, count, check);
+    if (check.isRejected()) {
+      return new Updated(List.of(), new boolean[0]);
+    }
+    return new Updated(List.of(Arrays.copyOf(out, count, NDArray[].class)), finite);
+  }
+
+  /**
+   * Reads {@code out[count]} (the flags) in one read with the gate's pending flag and closes it;
+   * if the gate turns out rejected, also closes {@code out[0..count)}.
+   */
+  private static boolean[] readFlags(PtNDArray[] out, int count, GateCheck check) {
+    NDArray flags = out[count];
+    boolean[] read;
+    try {
+      read = check.readWith(flags);
+    } finally {
+      flags.close();
+    }
+    if (check.isRejected()) {
+      for (int i = 0; i < count; i++) {
+        out[i].close();
+      }
+    }
+    return read;
+  }
+
   /** Splits a roots result: {@code n·perMember} arrays, then the [2, n] flags (read once). */
-  private static Roots roots(PtNDArray[] out, int n, int perMember) {
-    NDArray flags = out[perMember * n];
-    boolean[] both = flags.toBooleanArray();
-    flags.close();
+  private static Roots roots(PtNDArray[] out, int n, int perMember, GateCheck check) {
+    boolean[] both = readFlags(out, perMember * n, check);
+    if (check.isRejected()) {
+      return new Roots(List.of(), new boolean[0], new boolean[0]);
+    }
     return new Roots(List.of(Arrays.copyOf(out, perMember * n, NDArray[].class)),
         Arrays.copyOfRange(both, 0, n), Arrays.copyOfRange(both, n, 2 * n));
   }

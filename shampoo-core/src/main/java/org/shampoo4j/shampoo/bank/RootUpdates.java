@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -26,18 +27,26 @@ public final class RootUpdates {
    *     previous root was kept)
    */
   public static List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+    return refresh(members, GateCheck.open());
+  }
+
+  /**
+   * {@link #refresh} under a step's gate check: the first batch reads the check together with
+   * its own flags (one read); members refreshed alone go after the batches, and read the check
+   * first only if no batch did. Once the check is known rejected, no member is changed and the
+   * returned outcomes are all {@code null} (the caller consults the check).
+   */
+  public static List<RejectedUpdateException> refresh(
+      List<Preconditioner> members, GateCheck check) {
     RejectedUpdateException[] out = new RejectedUpdateException[members.size()];
+    List<Integer> alone = new ArrayList<>();
     Map<BatchedRoots, List<Integer>> batches = new LinkedHashMap<>();
     for (int i = 0; i < members.size(); i++) {
       Optional<BatchedRoots> batch = members.get(i).batchedRoots();
       if (batch.isPresent()) {
         batches.computeIfAbsent(batch.get(), b -> new ArrayList<>()).add(i);
       } else {
-        try {
-          members.get(i).refreshInverseRoot();
-        } catch (RejectedUpdateException e) {
-          out[i] = e;
-        }
+        alone.add(i);
       }
     }
     for (Map.Entry<BatchedRoots, List<Integer>> e : batches.entrySet()) {
@@ -46,9 +55,24 @@ public final class RootUpdates {
       for (int i : index) {
         batchMembers.add(members.get(i));
       }
-      List<RejectedUpdateException> result = e.getKey().refresh(batchMembers);
+      List<RejectedUpdateException> result = e.getKey().refresh(batchMembers, check);
+      if (check.isRejected()) {
+        return Arrays.asList(new RejectedUpdateException[members.size()]);
+      }
       for (int j = 0; j < index.size(); j++) {
         out[index.get(j)] = result.get(j);
+      }
+    }
+    // Members apart from any batch go last: by now a batch has read the check, unless there was
+    // none, and then it is read here (one read) before anything is changed.
+    if (!alone.isEmpty() && !check.passes()) {
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
+    }
+    for (int i : alone) {
+      try {
+        members.get(i).refreshInverseRoot();
+      } catch (RejectedUpdateException e) {
+        out[i] = e;
       }
     }
     return Arrays.asList(out);

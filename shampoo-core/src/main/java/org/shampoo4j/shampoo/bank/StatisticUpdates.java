@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -29,22 +30,30 @@ public final class StatisticUpdates {
    */
   public static List<RejectedUpdateException> accumulate(
       List<Preconditioner> members, List<NDArray> grams) {
+    return accumulate(members, grams, GateCheck.open());
+  }
+
+  /**
+   * {@link #accumulate} under a step's gate check: the first batch reads the check together with
+   * its own flags (one read); members updated alone go after the batches, and read the check first
+   * only if no batch did. Once the check is known rejected, no member is changed and the
+   * returned outcomes are all {@code null} (the caller consults the check).
+   */
+  public static List<RejectedUpdateException> accumulate(
+      List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
     if (members.size() != grams.size()) {
       throw new IllegalArgumentException("need one gram per member, got " + members.size()
           + " members and " + grams.size() + " grams");
     }
     RejectedUpdateException[] out = new RejectedUpdateException[members.size()];
+    List<Integer> alone = new ArrayList<>();
     Map<BatchedStatistics, List<Integer>> batches = new LinkedHashMap<>();
     for (int i = 0; i < members.size(); i++) {
       Optional<BatchedStatistics> batch = members.get(i).batchedStatistics();
       if (batch.isPresent()) {
         batches.computeIfAbsent(batch.get(), b -> new ArrayList<>()).add(i);
       } else {
-        try {
-          members.get(i).accumulate(grams.get(i));
-        } catch (RejectedUpdateException e) {
-          out[i] = e;
-        }
+        alone.add(i);
       }
     }
     for (Map.Entry<BatchedStatistics, List<Integer>> e : batches.entrySet()) {
@@ -55,9 +64,25 @@ public final class StatisticUpdates {
         batchMembers.add(members.get(i));
         batchGrams.add(grams.get(i));
       }
-      List<RejectedUpdateException> result = e.getKey().accumulate(batchMembers, batchGrams);
+      List<RejectedUpdateException> result =
+          e.getKey().accumulate(batchMembers, batchGrams, check);
+      if (check.isRejected()) {
+        return Arrays.asList(new RejectedUpdateException[members.size()]);
+      }
       for (int j = 0; j < index.size(); j++) {
         out[index.get(j)] = result.get(j);
+      }
+    }
+    // Members apart from any batch go last: by now a batch has read the check, unless there was
+    // none, and then it is read here (one read) before anything is changed.
+    if (!alone.isEmpty() && !check.passes()) {
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
+    }
+    for (int i : alone) {
+      try {
+        members.get(i).accumulate(grams.get(i));
+      } catch (RejectedUpdateException e) {
+        out[i] = e;
       }
     }
     return Arrays.asList(out);

@@ -2,6 +2,7 @@ package org.shampoo4j.shampoo.representation;
 
 import ai.djl.ndarray.NDArray;
 import java.util.List;
+import org.shampoo4j.shampoo.base.GateCheck;
 
 /**
  * Folds Gram matrices into many preconditioners of one representation at once: the statistic
@@ -20,5 +21,17 @@ public interface BatchedStatistics {
    *     previous state was kept)
    * @throws IllegalArgumentException if the lists differ in length or a gram has the wrong shape
    */
-  List<RejectedUpdateException> accumulate(List<Preconditioner> members, List<NDArray> grams);
+  default List<RejectedUpdateException> accumulate(List<Preconditioner> members,
+      List<NDArray> grams) {
+    return accumulate(members, grams, GateCheck.open());
+  }
+
+  /**
+   * {@link #accumulate(List, List)} under a step's gate check: while the check is pending, the
+   * gate's flag is read together with the batch's finiteness flags (one read), and if it turns
+   * out rejected no member is changed (the returned outcomes are then all {@code null} and mean
+   * nothing; the caller consults the check).
+   */
+  List<RejectedUpdateException> accumulate(
+      List<Preconditioner> members, List<NDArray> grams, GateCheck check);
 }

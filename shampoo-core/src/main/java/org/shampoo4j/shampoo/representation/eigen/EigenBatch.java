@@ -4,10 +4,12 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -30,7 +32,7 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
 
   @Override
   public List<RejectedUpdateException> accumulate(
-      List<Preconditioner> members, List<NDArray> grams) {
+      List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
     if (members.size() != grams.size()) {
       throw new IllegalArgumentException("need one gram per member, got " + members.size()
           + " members and " + grams.size() + " grams");
@@ -56,9 +58,12 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
       NDArray values = tables.create(spec.codebook().values());
       NDArray thresholds = tables.create(spec.codebook().thresholds());
       updated = kernels.accumulateEigen(
-          vectors, eigenvalues, values, thresholds, bjorckSteps, grams, beta);
+          vectors, eigenvalues, values, thresholds, bjorckSteps, grams, beta, check);
     } catch (EngineException e) {
       // A QR failed somewhere in the batch: the per-member path finds which.
+      if (!check.passes()) {
+        return Arrays.asList(new RejectedUpdateException[members.size()]);
+      }
       for (int i = 0; i < members.size(); i++) {
         try {
           members.get(i).accumulate(grams.get(i));
@@ -68,6 +73,10 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
         }
       }
       return out;
+    }
+    if (check.isRejected()) {
+      // The gate was bad: nothing installed.
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
     boolean[] finite = updated.finite();
     for (int i = 0; i < members.size(); i++) {

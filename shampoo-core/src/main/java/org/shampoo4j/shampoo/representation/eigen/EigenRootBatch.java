@@ -3,10 +3,12 @@ package org.shampoo4j.shampoo.representation.eigen;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
@@ -29,7 +31,7 @@ record EigenRootBatch(BankKernels kernels, QuantizationSpec spec, float epsilon,
     int rootExponent, int bjorckSteps) implements BatchedRoots {
 
   @Override
-  public List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+  public List<RejectedUpdateException> refresh(List<Preconditioner> members, GateCheck check) {
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -52,7 +54,11 @@ record EigenRootBatch(BankKernels kernels, QuantizationSpec spec, float epsilon,
       NDArray values = tables.create(spec.codebook().values());
       NDArray thresholds = tables.create(spec.codebook().thresholds());
       updated = kernels.eigenRoots(vectors, eigenvalues, roots, values, thresholds, bjorckSteps,
-          epsilon, rootExponent);
+          epsilon, rootExponent, check);
+    }
+    if (check.isRejected()) {
+      // The gate was bad: nothing installed.
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
     boolean[] finite = updated.finite();
     for (int i = 0; i < members.size(); i++) {

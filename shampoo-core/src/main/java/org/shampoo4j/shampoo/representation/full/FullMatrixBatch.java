@@ -2,8 +2,10 @@ package org.shampoo4j.shampoo.representation.full;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -22,7 +24,7 @@ record FullMatrixBatch(BankKernels kernels, float beta) implements BatchedStatis
 
   @Override
   public List<RejectedUpdateException> accumulate(
-      List<Preconditioner> members, List<NDArray> grams) {
+      List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
     if (members.size() != grams.size()) {
       throw new IllegalArgumentException("need one gram per member, got " + members.size()
           + " members and " + grams.size() + " grams");
@@ -40,7 +42,11 @@ record FullMatrixBatch(BankKernels kernels, float beta) implements BatchedStatis
       p.context().requireGram(grams.get(i), p.order());
       statistics.add(p.statisticForBatch());
     }
-    BankKernels.Updated updated = kernels.accumulateFull(statistics, grams, beta);
+    BankKernels.Updated updated = kernels.accumulateFull(statistics, grams, beta, check);
+    if (check.isRejected()) {
+      // The gate was bad: nothing installed.
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
+    }
     boolean[] finite = updated.finite();
     for (int i = 0; i < members.size(); i++) {
       FullMatrixPreconditioner p = (FullMatrixPreconditioner) members.get(i);

@@ -3,10 +3,12 @@ package org.shampoo4j.shampoo.representation.full;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.shampoo.bank.BankKernels;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
 import org.shampoo4j.shampoo.bank.RootUpdates;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -26,7 +28,7 @@ import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 record FullRootBatch(BankKernels kernels, EighRootSpec spec) implements BatchedRoots {
 
   @Override
-  public List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+  public List<RejectedUpdateException> refresh(List<Preconditioner> members, GateCheck check) {
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -41,9 +43,16 @@ record FullRootBatch(BankKernels kernels, EighRootSpec spec) implements BatchedR
     }
     BankKernels.Roots roots;
     try {
-      roots = kernels.fullEighRoots(statistics, spec);
+      roots = kernels.fullEighRoots(statistics, spec, check);
     } catch (EngineException e) {
+      if (!check.passes()) {
+        return Arrays.asList(new RejectedUpdateException[members.size()]);
+      }
       return RootUpdates.oneByOne(members);
+    }
+    if (check.isRejected()) {
+      // The gate was bad: nothing installed.
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
     boolean[] finite = roots.finite();
     boolean[] solved = roots.eigenpairsFinite();

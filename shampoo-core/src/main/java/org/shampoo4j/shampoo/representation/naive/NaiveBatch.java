@@ -3,10 +3,12 @@ package org.shampoo4j.shampoo.representation.naive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -27,7 +29,7 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
 
   @Override
   public List<RejectedUpdateException> accumulate(
-      List<Preconditioner> members, List<NDArray> grams) {
+      List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
     if (members.size() != grams.size()) {
       throw new IllegalArgumentException("need one gram per member, got " + members.size()
           + " members and " + grams.size() + " grams");
@@ -50,7 +52,11 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
     try (NDManager tables = manager.newSubManager()) {
       NDArray values = tables.create(spec.codebook().values());
       NDArray thresholds = tables.create(spec.codebook().thresholds());
-      updated = kernels.accumulateQuantized(statistics, values, thresholds, grams, beta);
+      updated = kernels.accumulateQuantized(statistics, values, thresholds, grams, beta, check);
+    }
+    if (check.isRejected()) {
+      // The gate was bad: nothing installed.
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
     boolean[] finite = updated.finite();
     for (int i = 0; i < members.size(); i++) {

@@ -4,12 +4,14 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
 import org.shampoo4j.shampoo.bank.RootUpdates;
+import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
@@ -32,7 +34,7 @@ record NaiveRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRo
     implements BatchedRoots {
 
   @Override
-  public List<RejectedUpdateException> refresh(List<Preconditioner> members) {
+  public List<RejectedUpdateException> refresh(List<Preconditioner> members, GateCheck check) {
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -52,9 +54,16 @@ record NaiveRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRo
     try (NDManager tables = manager.newSubManager()) {
       NDArray values = tables.create(quantization.codebook().values());
       NDArray thresholds = tables.create(quantization.codebook().thresholds());
-      roots = kernels.naiveEighRoots(statistics, rootRowLengths, values, thresholds, spec);
+      roots = kernels.naiveEighRoots(statistics, rootRowLengths, values, thresholds, spec, check);
     } catch (EngineException e) {
+      if (!check.passes()) {
+        return Arrays.asList(new RejectedUpdateException[members.size()]);
+      }
       return RootUpdates.oneByOne(members);
+    }
+    if (check.isRejected()) {
+      // The gate was bad: nothing installed.
+      return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
     boolean[] finite = roots.finite();
     boolean[] solved = roots.eigenpairsFinite();
