@@ -74,4 +74,39 @@ public final class BatchMembers {
     return out;
   }
 
+  /**
+   * Per member of a roots batch, in this order of precedence: refreshes it alone (closing its new
+   * arrays) if its float32 eigenpairs were not finite and the spec retries in float64, installs
+   * its new arrays if the root is finite, else closes them and rejects it.
+   *
+   * @param members the members, in the roots' order
+   * @param roots {@code perMember} new arrays per member and the flags
+   * @param perMember how many arrays a member has
+   * @param retriesInFloat64 whether a member with non-finite eigenpairs is refreshed alone
+   * @param install stores a member's new root arrays
+   * @param reject the rejection of a member whose root is not finite
+   * @return per member, {@code null} if installed, else its rejection
+   */
+  public static <P extends Preconditioner> List<RejectedUpdateException> installRoots(
+      List<P> members, BankKernels.Roots roots, int perMember, boolean retriesInFloat64,
+      BiConsumer<P, List<NDArray>> install, Function<P, RejectedUpdateException> reject) {
+    boolean[] finite = roots.finite();
+    boolean[] solved = roots.eigenpairsFinite();
+    List<RejectedUpdateException> out = new ArrayList<>(members.size());
+    for (int i = 0; i < members.size(); i++) {
+      P p = members.get(i);
+      List<NDArray> parts = roots.arrays().subList(perMember * i, perMember * i + perMember);
+      if (!solved[i] && retriesInFloat64) {
+        parts.forEach(NDArray::close);
+        out.add(RootUpdates.alone(p));
+      } else if (finite[i]) {
+        install.accept(p, parts);
+        out.add(null);
+      } else {
+        parts.forEach(NDArray::close);
+        out.add(reject.apply(p));
+      }
+    }
+    return out;
+  }
 }
