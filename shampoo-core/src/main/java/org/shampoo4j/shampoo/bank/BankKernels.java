@@ -248,14 +248,9 @@ public final class BankKernels implements AutoCloseable {
     }
     PtNDArray first = (PtNDArray) statistics.get(0);
     try (IValue s = IValue.listFrom(pt(statistics));
-        IValue iterations = IValue.from((long) spec.powerIterations());
-        IValue floor = IValue.from((double) Float.MIN_NORMAL);
-        IValue eps = IValue.from((double) spec.epsilon());
-        IValue relative = IValue.from(spec.relativeFloor());
-        IValue power = IValue.from(-1.0 / spec.rootExponent());
-        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
-        IValue result = TorchScriptModules.run(module, "full_eigh_roots", s, iterations, floor,
-            eps, relative, power, wide)) {
+        EighArgs e = EighArgs.of(spec);
+        IValue result = TorchScriptModules.run(module, "full_eigh_roots", s,
+            e.iterations(), e.floor(), e.eps(), e.relative(), e.power(), e.wide())) {
       return roots(result.toTensorArray(first.getManager()), statistics.size(), 1, check);
     }
   }
@@ -286,15 +281,11 @@ public final class BankKernels implements AutoCloseable {
         IValue values = IValue.from((PtNDArray) codebookValues);
         IValue cuts = IValue.from((PtNDArray) thresholds);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
-        IValue iterations = IValue.from((long) spec.powerIterations());
-        IValue floor = IValue.from((double) Float.MIN_NORMAL);
-        IValue eps = IValue.from((double) spec.epsilon());
-        IValue relative = IValue.from(spec.relativeFloor());
-        IValue power = IValue.from(-1.0 / spec.rootExponent());
-        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        EighArgs e = EighArgs.of(spec);
         IValue result = TorchScriptModules.run(module, "naive_eigh_roots", p.codes(),
             p.scales(), p.fp32(), p.counts(), p.rowLengths(), values, cuts, p.blockSize(),
-            p.bits(), rootLengths, iterations, floor, eps, relative, power, wide)) {
+            p.bits(), rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
+            e.wide())) {
       return roots(result.toTensorArray(p.manager()), n, 3, check);
     }
   }
@@ -328,14 +319,10 @@ public final class BankKernels implements AutoCloseable {
         IValue block = IValue.from((long) blockSize);
         IValue width = IValue.from((long) bits);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
-        IValue iterations = IValue.from((long) spec.powerIterations());
-        IValue floor = IValue.from((double) Float.MIN_NORMAL);
-        IValue eps = IValue.from((double) spec.epsilon());
-        IValue relative = IValue.from(spec.relativeFloor());
-        IValue power = IValue.from(-1.0 / spec.rootExponent());
-        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        EighArgs e = EighArgs.of(spec);
         IValue result = TorchScriptModules.run(module, "dense_eigh_roots", s, cuts, block,
-            width, rootLengths, iterations, floor, eps, relative, power, wide)) {
+            width, rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
+            e.wide())) {
       return roots(result.toTensorArray(first.getManager()), n, 3, check);
     }
   }
@@ -496,6 +483,39 @@ public final class BankKernels implements AutoCloseable {
     @Override
     public void close() {
       for (IValue v : List.of(codes, scales, fp32, counts, rowLengths, blockSize, bits)) {
+        v.close();
+      }
+    }
+  }
+
+  /**
+   * The eigh root computation's arguments of the module, in its order: power iterations, the
+   * float32 floor, epsilon, relative floor, the exponent {@code -1/p} and whether to solve in
+   * float64. Closing frees the argument values.
+   */
+  private record EighArgs(IValue iterations, IValue floor, IValue eps, IValue relative,
+      IValue power, IValue wide) implements AutoCloseable {
+
+    static EighArgs of(EighRootSpec spec) {
+      List<IValue> made = new ArrayList<>(6);
+      try {
+        made.add(IValue.from((long) spec.powerIterations()));
+        made.add(IValue.from((double) Float.MIN_NORMAL));
+        made.add(IValue.from((double) spec.epsilon()));
+        made.add(IValue.from(spec.relativeFloor()));
+        made.add(IValue.from(-1.0 / spec.rootExponent()));
+        made.add(IValue.from(spec.precision() == EighPrecision.FLOAT64));
+      } catch (RuntimeException e) {
+        made.forEach(IValue::close);
+        throw e;
+      }
+      return new EighArgs(made.get(0), made.get(1), made.get(2), made.get(3), made.get(4),
+          made.get(5));
+    }
+
+    @Override
+    public void close() {
+      for (IValue v : List.of(iterations, floor, eps, relative, power, wide)) {
         v.close();
       }
     }
