@@ -3,6 +3,7 @@ package org.shampoo4j.shampoo.bank;
 import ai.djl.ndarray.NDArray;
 import java.util.List;
 import org.shampoo4j.shampoo.base.GateCheck;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 
