@@ -8,13 +8,13 @@ import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
 import org.shampoo4j.shampoo.bank.RootUpdates;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
-import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 
 /**
  * {@link CholeskyEfPreconditioner#refreshInverseRoot} (root stored 4-bit off-diagonal, eigh root
@@ -39,16 +39,10 @@ record CholeskyRootBatch(BankKernels kernels, QuantizationSpec quantization, Eig
     if (members.isEmpty()) {
       return out;
     }
-    List<CholeskyEfPreconditioner> batch = new ArrayList<>(members.size());
     long[] rootRowLengths = new long[members.size()];
-    for (int i = 0; i < members.size(); i++) {
-      if (!(members.get(i) instanceof CholeskyEfPreconditioner p)
-          || !equals(p.batchedRoots().orElse(null))) {
-        throw new IllegalArgumentException("member " + i + " is not of this batch");
-      }
-      batch.add(p);
-      rootRowLengths[i] = p.rootRowLengthForBatch();
-    }
+    List<CholeskyEfPreconditioner> batch = BatchMembers.of(members,
+        CholeskyEfPreconditioner.class, this, CholeskyEfPreconditioner::batchedRoots,
+        (p, i) -> rootRowLengths[i] = p.rootRowLengthForBatch());
     try (NDManager scope = batch.get(0).stateForBatch().newSubManager()) {
       List<NDArray> statistics = new ArrayList<>(batch.size());
       for (CholeskyEfPreconditioner p : batch) {
@@ -70,23 +64,9 @@ record CholeskyRootBatch(BankKernels kernels, QuantizationSpec quantization, Eig
         // The gate was bad: nothing installed.
         return Arrays.asList(new RejectedUpdateException[members.size()]);
       }
-      boolean[] finite = roots.finite();
-      boolean[] solved = roots.eigenpairsFinite();
-      for (int i = 0; i < batch.size(); i++) {
-        CholeskyEfPreconditioner p = batch.get(i);
-        List<NDArray> parts = roots.arrays().subList(3 * i, 3 * i + 3);
-        if (!solved[i] && spec.retriesInFloat64()) {
-          parts.forEach(NDArray::close);
-          out.add(RootUpdates.alone(p));
-        } else if (finite[i]) {
-          p.installRootForBatch(parts.get(0), parts.get(1), parts.get(2));
-          out.add(null);
-        } else {
-          parts.forEach(NDArray::close);
-          out.add(p.rejectRefreshForBatch("the new inverse root holds NaN or an infinity"));
-        }
-      }
+      return BatchMembers.installRoots(batch, roots, 3, spec.retriesInFloat64(),
+          (p, parts) -> p.installRootForBatch(parts.get(0), parts.get(1), parts.get(2)),
+          p -> p.rejectRefreshForBatch("the new inverse root holds NaN or an infinity"));
     }
-    return out;
   }
 }

@@ -6,6 +6,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.linalg.EighPrecision;
@@ -118,41 +119,16 @@ public final class BankKernels implements AutoCloseable {
           + statistics.size() + " statistics and " + grams.size() + " grams");
     }
     int n = statistics.size();
-    PtNDArray[] codes = new PtNDArray[n];
-    PtNDArray[] scales = new PtNDArray[n];
-    PtNDArray[] diagonals = new PtNDArray[n];
-    long[] counts = new long[n];
-    long[] rowLengths = new long[n];
-    PackedNDArray first = statistics.get(0);
-    for (int i = 0; i < n; i++) {
-      PackedNDArray p = statistics.get(i);
-      if (p.layout() != Layout.OFF_DIAGONAL || p.bits() != first.bits()
-          || p.blockSize() != first.blockSize()) {
-        throw new IllegalArgumentException("statistic " + i + " is " + p
-            + "; a batch needs off-diagonal statistics of one bit width and block size");
-      }
-      codes[i] = (PtNDArray) p.codes();
-      scales[i] = (PtNDArray) p.scales();
-      diagonals[i] = (PtNDArray) p.fp32();
-      counts[i] = p.elementCount();
-      rowLengths[i] = p.grid().rowLength();
-    }
-    PtNDManager manager = (PtNDManager) first.getManager();
-    try (IValue c = IValue.listFrom(codes);
-        IValue s = IValue.listFrom(scales);
-        IValue d = IValue.listFrom(diagonals);
-        IValue counted = IValue.listFrom(counts);
-        IValue lengths = IValue.listFrom(rowLengths);
+    try (PackedBatch p = PackedBatch.of(statistics, Layout.OFF_DIAGONAL, "statistic");
         IValue values = IValue.from((PtNDArray) codebookValues);
         IValue cuts = IValue.from((PtNDArray) thresholds);
-        IValue blockSize = IValue.from((long) first.blockSize());
-        IValue bits = IValue.from((long) first.bits());
         IValue g = IValue.listFrom(pt(grams));
         IValue b = IValue.from((double) beta);
         IValue rest = IValue.from((double) (1f - beta));
-        IValue result = TorchScriptModules.run(module, "naive_accumulate", c, s, d, counted,
-            lengths, values, cuts, blockSize, bits, g, b, rest)) {
-      PtNDArray[] out = result.toTensorArray(manager);
+        IValue result = TorchScriptModules.run(module, "naive_accumulate", p.codes(),
+            p.scales(), p.fp32(), p.counts(), p.rowLengths(), values, cuts, p.blockSize(),
+            p.bits(), g, b, rest)) {
+      PtNDArray[] out = result.toTensorArray(p.manager());
       return updated(out, 3 * n, check);
     }
   }
@@ -182,43 +158,18 @@ public final class BankKernels implements AutoCloseable {
       throw new IllegalArgumentException("need one eigenvalue vector and gram per member, got "
           + n + ", " + eigenvalues.size() + " and " + grams.size());
     }
-    PtNDArray[] codes = new PtNDArray[n];
-    PtNDArray[] scales = new PtNDArray[n];
-    PtNDArray[] kept = new PtNDArray[n];
-    long[] counts = new long[n];
-    long[] rowLengths = new long[n];
-    PackedNDArray first = vectors.get(0);
-    for (int i = 0; i < n; i++) {
-      PackedNDArray p = vectors.get(i);
-      if (p.layout() != Layout.DENSE || p.bits() != first.bits()
-          || p.blockSize() != first.blockSize()) {
-        throw new IllegalArgumentException("eigenvectors " + i + " are " + p
-            + "; a batch needs dense-packed matrices of one bit width and block size");
-      }
-      codes[i] = (PtNDArray) p.codes();
-      scales[i] = (PtNDArray) p.scales();
-      kept[i] = (PtNDArray) p.fp32();
-      counts[i] = p.elementCount();
-      rowLengths[i] = p.grid().rowLength();
-    }
-    PtNDManager manager = (PtNDManager) first.getManager();
-    try (IValue c = IValue.listFrom(codes);
-        IValue s = IValue.listFrom(scales);
-        IValue k = IValue.listFrom(kept);
-        IValue counted = IValue.listFrom(counts);
-        IValue lengths = IValue.listFrom(rowLengths);
+    try (PackedBatch p = PackedBatch.of(vectors, Layout.DENSE, "eigenvectors");
         IValue lambdas = IValue.listFrom(pt(eigenvalues));
         IValue values = IValue.from((PtNDArray) codebookValues);
         IValue cuts = IValue.from((PtNDArray) thresholds);
-        IValue blockSize = IValue.from((long) first.blockSize());
-        IValue bits = IValue.from((long) first.bits());
         IValue steps = IValue.from((long) bjorckSteps);
         IValue g = IValue.listFrom(pt(grams));
         IValue b = IValue.from((double) beta);
         IValue rest = IValue.from((double) (1f - beta));
-        IValue result = TorchScriptModules.run(module, "eigen_accumulate", c, s, k, counted,
-            lengths, lambdas, values, cuts, blockSize, bits, steps, g, b, rest)) {
-      PtNDArray[] out = result.toTensorArray(manager);
+        IValue result = TorchScriptModules.run(module, "eigen_accumulate", p.codes(),
+            p.scales(), p.fp32(), p.counts(), p.rowLengths(), lambdas, values, cuts,
+            p.blockSize(), p.bits(), steps, g, b, rest)) {
+      PtNDArray[] out = result.toTensorArray(p.manager());
       return updated(out, 4 * n, check);
     }
   }
@@ -248,11 +199,6 @@ public final class BankKernels implements AutoCloseable {
       throw new IllegalArgumentException("need eigenvalues and a root per member, got " + n
           + ", " + eigenvalues.size() + " and " + roots.size());
     }
-    PtNDArray[] codes = new PtNDArray[n];
-    PtNDArray[] scales = new PtNDArray[n];
-    PtNDArray[] kept = new PtNDArray[n];
-    long[] counts = new long[n];
-    long[] rowLengths = new long[n];
     long[] rootRowLengths = new long[n];
     PackedNDArray first = vectors.get(0);
     for (int i = 0; i < n; i++) {
@@ -264,33 +210,21 @@ public final class BankKernels implements AutoCloseable {
         throw new IllegalArgumentException("member " + i + " has " + p + " and " + r
             + "; a batch needs dense eigenvectors and off-diagonal roots of one quantizer");
       }
-      codes[i] = (PtNDArray) p.codes();
-      scales[i] = (PtNDArray) p.scales();
-      kept[i] = (PtNDArray) p.fp32();
-      counts[i] = p.elementCount();
-      rowLengths[i] = p.grid().rowLength();
       rootRowLengths[i] = r.grid().rowLength();
     }
-    PtNDManager manager = (PtNDManager) first.getManager();
-    try (IValue c = IValue.listFrom(codes);
-        IValue s = IValue.listFrom(scales);
-        IValue k = IValue.listFrom(kept);
-        IValue counted = IValue.listFrom(counts);
-        IValue lengths = IValue.listFrom(rowLengths);
+    try (PackedBatch p = PackedBatch.of(vectors, Layout.DENSE, "eigenvectors");
         IValue lambdas = IValue.listFrom(pt(eigenvalues));
         IValue values = IValue.from((PtNDArray) codebookValues);
         IValue cuts = IValue.from((PtNDArray) thresholds);
-        IValue blockSize = IValue.from((long) first.blockSize());
-        IValue bits = IValue.from((long) first.bits());
         IValue steps = IValue.from((long) bjorckSteps);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
         IValue eps = IValue.from((double) epsilon);
         IValue floor = IValue.from((double) Float.MIN_NORMAL);
         IValue power = IValue.from((double) (-1f / rootExponent));
-        IValue result = TorchScriptModules.run(module, "eigen_roots", c, s, k, counted,
-            lengths, lambdas, values, cuts, blockSize, bits, steps, rootLengths, eps, floor,
-            power)) {
-      PtNDArray[] out = result.toTensorArray(manager);
+        IValue result = TorchScriptModules.run(module, "eigen_roots", p.codes(), p.scales(),
+            p.fp32(), p.counts(), p.rowLengths(), lambdas, values, cuts, p.blockSize(),
+            p.bits(), steps, rootLengths, eps, floor, power)) {
+      PtNDArray[] out = result.toTensorArray(p.manager());
       return updated(out, 3 * n, check);
     }
   }
@@ -314,14 +248,9 @@ public final class BankKernels implements AutoCloseable {
     }
     PtNDArray first = (PtNDArray) statistics.get(0);
     try (IValue s = IValue.listFrom(pt(statistics));
-        IValue iterations = IValue.from((long) spec.powerIterations());
-        IValue floor = IValue.from((double) Float.MIN_NORMAL);
-        IValue eps = IValue.from((double) spec.epsilon());
-        IValue relative = IValue.from(spec.relativeFloor());
-        IValue power = IValue.from(-1.0 / spec.rootExponent());
-        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
-        IValue result = TorchScriptModules.run(module, "full_eigh_roots", s, iterations, floor,
-            eps, relative, power, wide)) {
+        EighArgs e = EighArgs.of(spec);
+        IValue result = TorchScriptModules.run(module, "full_eigh_roots", s,
+            e.iterations(), e.floor(), e.eps(), e.relative(), e.power(), e.wide())) {
       return roots(result.toTensorArray(first.getManager()), statistics.size(), 1, check);
     }
   }
@@ -348,46 +277,16 @@ public final class BankKernels implements AutoCloseable {
       throw new IllegalArgumentException("need one root row length per statistic, got "
           + n + " statistics and " + rootRowLengths.length + " lengths");
     }
-    PtNDArray[] codes = new PtNDArray[n];
-    PtNDArray[] scales = new PtNDArray[n];
-    PtNDArray[] diagonals = new PtNDArray[n];
-    long[] counts = new long[n];
-    long[] rowLengths = new long[n];
-    PackedNDArray first = statistics.get(0);
-    for (int i = 0; i < n; i++) {
-      PackedNDArray p = statistics.get(i);
-      if (p.layout() != Layout.OFF_DIAGONAL || p.bits() != first.bits()
-          || p.blockSize() != first.blockSize()) {
-        throw new IllegalArgumentException("statistic " + i + " is " + p
-            + "; a batch needs off-diagonal statistics of one bit width and block size");
-      }
-      codes[i] = (PtNDArray) p.codes();
-      scales[i] = (PtNDArray) p.scales();
-      diagonals[i] = (PtNDArray) p.fp32();
-      counts[i] = p.elementCount();
-      rowLengths[i] = p.grid().rowLength();
-    }
-    PtNDManager manager = (PtNDManager) first.getManager();
-    try (IValue c = IValue.listFrom(codes);
-        IValue s = IValue.listFrom(scales);
-        IValue d = IValue.listFrom(diagonals);
-        IValue counted = IValue.listFrom(counts);
-        IValue lengths = IValue.listFrom(rowLengths);
+    try (PackedBatch p = PackedBatch.of(statistics, Layout.OFF_DIAGONAL, "statistic");
         IValue values = IValue.from((PtNDArray) codebookValues);
         IValue cuts = IValue.from((PtNDArray) thresholds);
-        IValue blockSize = IValue.from((long) first.blockSize());
-        IValue bits = IValue.from((long) first.bits());
         IValue rootLengths = IValue.listFrom(rootRowLengths);
-        IValue iterations = IValue.from((long) spec.powerIterations());
-        IValue floor = IValue.from((double) Float.MIN_NORMAL);
-        IValue eps = IValue.from((double) spec.epsilon());
-        IValue relative = IValue.from(spec.relativeFloor());
-        IValue power = IValue.from(-1.0 / spec.rootExponent());
-        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
-        IValue result = TorchScriptModules.run(module, "naive_eigh_roots", c, s, d, counted,
-            lengths, values, cuts, blockSize, bits, rootLengths, iterations, floor, eps,
-            relative, power, wide)) {
-      return roots(result.toTensorArray(manager), n, 3, check);
+        EighArgs e = EighArgs.of(spec);
+        IValue result = TorchScriptModules.run(module, "naive_eigh_roots", p.codes(),
+            p.scales(), p.fp32(), p.counts(), p.rowLengths(), values, cuts, p.blockSize(),
+            p.bits(), rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
+            e.wide())) {
+      return roots(result.toTensorArray(p.manager()), n, 3, check);
     }
   }
 
@@ -420,14 +319,10 @@ public final class BankKernels implements AutoCloseable {
         IValue block = IValue.from((long) blockSize);
         IValue width = IValue.from((long) bits);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
-        IValue iterations = IValue.from((long) spec.powerIterations());
-        IValue floor = IValue.from((double) Float.MIN_NORMAL);
-        IValue eps = IValue.from((double) spec.epsilon());
-        IValue relative = IValue.from(spec.relativeFloor());
-        IValue power = IValue.from(-1.0 / spec.rootExponent());
-        IValue wide = IValue.from(spec.precision() == EighPrecision.FLOAT64);
+        EighArgs e = EighArgs.of(spec);
         IValue result = TorchScriptModules.run(module, "dense_eigh_roots", s, cuts, block,
-            width, rootLengths, iterations, floor, eps, relative, power, wide)) {
+            width, rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
+            e.wide())) {
       return roots(result.toTensorArray(first.getManager()), n, 3, check);
     }
   }
@@ -526,6 +421,103 @@ public final class BankKernels implements AutoCloseable {
     @Override
     public boolean[] finite() {
       return finite.clone();
+    }
+  }
+
+  /**
+   * A non-empty list of packed arrays of one layout, bit width and block size as the module's
+   * arguments: per member its codes, scales and fp32 part, element count and grid row length
+   * (lists), and the shared block size and bit width. Closing frees the argument values only.
+   */
+  private record PackedBatch(IValue codes, IValue scales, IValue fp32, IValue counts,
+      IValue rowLengths, IValue blockSize, IValue bits, PtNDManager manager)
+      implements AutoCloseable {
+
+    /**
+     * Checks the members and makes the argument values.
+     *
+     * @param members the packed arrays, at least one
+     * @param layout the layout every member must have
+     * @param noun what a member is called in the error message
+     * @throws IllegalArgumentException if a member differs from the first in layout, bit width or
+     *     block size, or the first is not of {@code layout}
+     */
+    static PackedBatch of(List<PackedNDArray> members, Layout layout, String noun) {
+      int n = members.size();
+      PtNDArray[] codes = new PtNDArray[n];
+      PtNDArray[] scales = new PtNDArray[n];
+      PtNDArray[] fp32 = new PtNDArray[n];
+      long[] counts = new long[n];
+      long[] rowLengths = new long[n];
+      PackedNDArray first = members.get(0);
+      for (int i = 0; i < n; i++) {
+        PackedNDArray p = members.get(i);
+        if (p.layout() != layout || p.bits() != first.bits()
+            || p.blockSize() != first.blockSize()) {
+          throw new IllegalArgumentException(noun + " " + i + " is " + p + "; a batch needs "
+              + layout + " packed arrays of one bit width and block size");
+        }
+        codes[i] = (PtNDArray) p.codes();
+        scales[i] = (PtNDArray) p.scales();
+        fp32[i] = (PtNDArray) p.fp32();
+        counts[i] = p.elementCount();
+        rowLengths[i] = p.grid().rowLength();
+      }
+      List<IValue> made = new ArrayList<>(7);
+      try {
+        made.add(IValue.listFrom(codes));
+        made.add(IValue.listFrom(scales));
+        made.add(IValue.listFrom(fp32));
+        made.add(IValue.listFrom(counts));
+        made.add(IValue.listFrom(rowLengths));
+        made.add(IValue.from((long) first.blockSize()));
+        made.add(IValue.from((long) first.bits()));
+      } catch (RuntimeException e) {
+        made.forEach(IValue::close);
+        throw e;
+      }
+      return new PackedBatch(made.get(0), made.get(1), made.get(2), made.get(3), made.get(4),
+          made.get(5), made.get(6), (PtNDManager) first.getManager());
+    }
+
+    @Override
+    public void close() {
+      for (IValue v : List.of(codes, scales, fp32, counts, rowLengths, blockSize, bits)) {
+        v.close();
+      }
+    }
+  }
+
+  /**
+   * The eigh root computation's arguments of the module, in its order: power iterations, the
+   * float32 floor, epsilon, relative floor, the exponent {@code -1/p} and whether to solve in
+   * float64. Closing frees the argument values.
+   */
+  private record EighArgs(IValue iterations, IValue floor, IValue eps, IValue relative,
+      IValue power, IValue wide) implements AutoCloseable {
+
+    static EighArgs of(EighRootSpec spec) {
+      List<IValue> made = new ArrayList<>(6);
+      try {
+        made.add(IValue.from((long) spec.powerIterations()));
+        made.add(IValue.from((double) Float.MIN_NORMAL));
+        made.add(IValue.from((double) spec.epsilon()));
+        made.add(IValue.from(spec.relativeFloor()));
+        made.add(IValue.from(-1.0 / spec.rootExponent()));
+        made.add(IValue.from(spec.precision() == EighPrecision.FLOAT64));
+      } catch (RuntimeException e) {
+        made.forEach(IValue::close);
+        throw e;
+      }
+      return new EighArgs(made.get(0), made.get(1), made.get(2), made.get(3), made.get(4),
+          made.get(5));
+    }
+
+    @Override
+    public void close() {
+      for (IValue v : List.of(iterations, floor, eps, relative, power, wide)) {
+        v.close();
+      }
     }
   }
 

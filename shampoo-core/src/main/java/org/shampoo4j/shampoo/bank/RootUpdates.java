@@ -1,11 +1,7 @@
 package org.shampoo4j.shampoo.bank;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -38,44 +34,9 @@ public final class RootUpdates {
    */
   public static List<RejectedUpdateException> refresh(
       List<Preconditioner> members, GateCheck check) {
-    RejectedUpdateException[] out = new RejectedUpdateException[members.size()];
-    List<Integer> alone = new ArrayList<>();
-    Map<BatchedRoots, List<Integer>> batches = new LinkedHashMap<>();
-    for (int i = 0; i < members.size(); i++) {
-      Optional<BatchedRoots> batch = members.get(i).batchedRoots();
-      if (batch.isPresent()) {
-        batches.computeIfAbsent(batch.get(), b -> new ArrayList<>()).add(i);
-      } else {
-        alone.add(i);
-      }
-    }
-    for (Map.Entry<BatchedRoots, List<Integer>> e : batches.entrySet()) {
-      List<Integer> index = e.getValue();
-      List<Preconditioner> batchMembers = new ArrayList<>(index.size());
-      for (int i : index) {
-        batchMembers.add(members.get(i));
-      }
-      List<RejectedUpdateException> result = e.getKey().refresh(batchMembers, check);
-      if (check.isRejected()) {
-        return Arrays.asList(new RejectedUpdateException[members.size()]);
-      }
-      for (int j = 0; j < index.size(); j++) {
-        out[index.get(j)] = result.get(j);
-      }
-    }
-    // Members apart from any batch go last: by now a batch has read the check, unless there was
-    // none, and then it is read here (one read) before anything is changed.
-    if (!alone.isEmpty() && !check.passes()) {
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
-    }
-    for (int i : alone) {
-      try {
-        members.get(i).refreshInverseRoot();
-      } catch (RejectedUpdateException e) {
-        out[i] = e;
-      }
-    }
-    return Arrays.asList(out);
+    return BatchGrouping.run(members.size(), i -> members.get(i).batchedRoots(),
+        (batch, index, c) -> batch.refresh(BatchGrouping.select(members, index), c),
+        i -> members.get(i).refreshInverseRoot(), check);
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -43,15 +44,13 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
     }
     List<PackedNDArray> vectors = new ArrayList<>(members.size());
     List<NDArray> eigenvalues = new ArrayList<>(members.size());
-    for (int i = 0; i < members.size(); i++) {
-      if (!(members.get(i) instanceof EigenBjorckPreconditioner p)
-          || !equals(p.batchedStatistics().orElse(null))) {
-        throw new IllegalArgumentException("member " + i + " is not of this batch");
-      }
-      p.context().requireGram(grams.get(i), p.order());
-      vectors.add(p.eigenvectorsForBatch());
-      eigenvalues.add(p.eigenvaluesForBatch());
-    }
+    List<EigenBjorckPreconditioner> batch = BatchMembers.of(members,
+        EigenBjorckPreconditioner.class, this, EigenBjorckPreconditioner::batchedStatistics,
+        (p, i) -> {
+          p.context().requireGram(grams.get(i), p.order());
+          vectors.add(p.eigenvectorsForBatch());
+          eigenvalues.add(p.eigenvaluesForBatch());
+        });
     NDManager manager = vectors.get(0).getManager();
     BankKernels.Updated updated;
     try (NDManager tables = manager.newSubManager()) {
@@ -78,20 +77,10 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
       // The gate was bad: nothing installed.
       return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
-    boolean[] finite = updated.finite();
-    for (int i = 0; i < members.size(); i++) {
-      EigenBjorckPreconditioner p = (EigenBjorckPreconditioner) members.get(i);
-      List<NDArray> parts = updated.arrays().subList(4 * i, 4 * i + 4);
-      if (finite[i]) {
-        PackedNDArray old = p.eigenvectorsForBatch();
-        p.install(old.withBuffers(parts.get(0), parts.get(1), parts.get(2)), parts.get(3));
-        out.add(null);
-      } else {
-        parts.forEach(NDArray::close);
-        out.add(new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
+    return BatchMembers.installOrReject(batch, updated.arrays(), 4, updated.finite(),
+        (p, parts) -> p.install(p.eigenvectorsForBatch()
+            .withBuffers(parts.get(0), parts.get(1), parts.get(2)), parts.get(3)),
+        p -> new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
             "the new eigenvectors or eigenvalues holds NaN or an infinity", null));
-      }
-    }
-    return out;
   }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -34,32 +35,20 @@ record FullMatrixBatch(BankKernels kernels, float beta) implements BatchedStatis
       return out;
     }
     List<NDArray> statistics = new ArrayList<>(members.size());
-    for (int i = 0; i < members.size(); i++) {
-      if (!(members.get(i) instanceof FullMatrixPreconditioner p)
-          || !equals(p.batchedStatistics().orElse(null))) {
-        throw new IllegalArgumentException("member " + i + " is not of this batch");
-      }
-      p.context().requireGram(grams.get(i), p.order());
-      statistics.add(p.statisticForBatch());
-    }
+    List<FullMatrixPreconditioner> batch = BatchMembers.of(members,
+        FullMatrixPreconditioner.class, this, FullMatrixPreconditioner::batchedStatistics,
+        (p, i) -> {
+          p.context().requireGram(grams.get(i), p.order());
+          statistics.add(p.statisticForBatch());
+        });
     BankKernels.Updated updated = kernels.accumulateFull(statistics, grams, beta, check);
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
       return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
-    boolean[] finite = updated.finite();
-    for (int i = 0; i < members.size(); i++) {
-      FullMatrixPreconditioner p = (FullMatrixPreconditioner) members.get(i);
-      NDArray next = updated.arrays().get(i);
-      if (finite[i]) {
-        p.install(next);
-        out.add(null);
-      } else {
-        next.close();
-        out.add(new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
+    return BatchMembers.installOrReject(batch, updated.arrays(), 1, updated.finite(),
+        (p, parts) -> p.install(parts.get(0)),
+        p -> new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
             "the new statistic holds NaN or an infinity", null));
-      }
-    }
-    return out;
   }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
 import org.shampoo4j.shampoo.bank.RootUpdates;
 import org.shampoo4j.shampoo.base.GateCheck;
@@ -34,13 +35,9 @@ record FullRootBatch(BankKernels kernels, EighRootSpec spec) implements BatchedR
       return out;
     }
     List<NDArray> statistics = new ArrayList<>(members.size());
-    for (int i = 0; i < members.size(); i++) {
-      if (!(members.get(i) instanceof FullMatrixPreconditioner p)
-          || !equals(p.batchedRoots().orElse(null))) {
-        throw new IllegalArgumentException("member " + i + " is not of this batch");
-      }
-      statistics.add(p.statisticForBatch());
-    }
+    List<FullMatrixPreconditioner> batch = BatchMembers.of(members,
+        FullMatrixPreconditioner.class, this, FullMatrixPreconditioner::batchedRoots,
+        (p, i) -> statistics.add(p.statisticForBatch()));
     BankKernels.Roots roots;
     try {
       roots = kernels.fullEighRoots(statistics, spec, check);
@@ -54,23 +51,9 @@ record FullRootBatch(BankKernels kernels, EighRootSpec spec) implements BatchedR
       // The gate was bad: nothing installed.
       return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
-    boolean[] finite = roots.finite();
-    boolean[] solved = roots.eigenpairsFinite();
-    for (int i = 0; i < members.size(); i++) {
-      FullMatrixPreconditioner p = (FullMatrixPreconditioner) members.get(i);
-      NDArray root = roots.arrays().get(i);
-      if (!solved[i] && spec.retriesInFloat64()) {
-        root.close();
-        out.add(RootUpdates.alone(p));
-      } else if (finite[i]) {
-        p.installRoot(root);
-        out.add(null);
-      } else {
-        root.close();
-        out.add(new RejectedUpdateException(Kind.ROOT, p.context().label(),
+    return BatchMembers.installRoots(batch, roots, 1, spec.retriesInFloat64(),
+        (p, parts) -> p.installRoot(parts.get(0)),
+        p -> new RejectedUpdateException(Kind.ROOT, p.context().label(),
             "the new inverse root holds NaN or an infinity", null));
-      }
-    }
-    return out;
   }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -39,14 +40,12 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
       return out;
     }
     List<PackedNDArray> statistics = new ArrayList<>(members.size());
-    for (int i = 0; i < members.size(); i++) {
-      if (!(members.get(i) instanceof NaiveQuantizedPreconditioner p)
-          || !equals(p.batchedStatistics().orElse(null))) {
-        throw new IllegalArgumentException("member " + i + " is not of this batch");
-      }
-      p.context().requireGram(grams.get(i), p.order());
-      statistics.add(p.statisticForBatch());
-    }
+    List<NaiveQuantizedPreconditioner> batch = BatchMembers.of(members,
+        NaiveQuantizedPreconditioner.class, this, NaiveQuantizedPreconditioner::batchedStatistics,
+        (p, i) -> {
+          p.context().requireGram(grams.get(i), p.order());
+          statistics.add(p.statisticForBatch());
+        });
     NDManager manager = statistics.get(0).getManager();
     BankKernels.Updated updated;
     try (NDManager tables = manager.newSubManager()) {
@@ -58,20 +57,10 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
       // The gate was bad: nothing installed.
       return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
-    boolean[] finite = updated.finite();
-    for (int i = 0; i < members.size(); i++) {
-      NaiveQuantizedPreconditioner p = (NaiveQuantizedPreconditioner) members.get(i);
-      List<NDArray> parts = updated.arrays().subList(3 * i, 3 * i + 3);
-      if (finite[i]) {
-        PackedNDArray old = p.statisticForBatch();
-        p.install(old.withBuffers(parts.get(0), parts.get(1), parts.get(2)));
-        out.add(null);
-      } else {
-        parts.forEach(NDArray::close);
-        out.add(new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
+    return BatchMembers.installOrReject(batch, updated.arrays(), 3, updated.finite(),
+        (p, parts) -> p.install(
+            p.statisticForBatch().withBuffers(parts.get(0), parts.get(1), parts.get(2))),
+        p -> new RejectedUpdateException(Kind.STATISTIC, p.context().label(),
             "the new statistic holds NaN or an infinity", null));
-      }
-    }
-    return out;
   }
 }

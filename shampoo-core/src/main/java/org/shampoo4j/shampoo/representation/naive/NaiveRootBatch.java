@@ -9,6 +9,7 @@ import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
 import org.shampoo4j.shampoo.bank.RootUpdates;
 import org.shampoo4j.shampoo.base.GateCheck;
@@ -41,14 +42,12 @@ record NaiveRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRo
     }
     List<PackedNDArray> statistics = new ArrayList<>(members.size());
     long[] rootRowLengths = new long[members.size()];
-    for (int i = 0; i < members.size(); i++) {
-      if (!(members.get(i) instanceof NaiveQuantizedPreconditioner p)
-          || !equals(p.batchedRoots().orElse(null))) {
-        throw new IllegalArgumentException("member " + i + " is not of this batch");
-      }
-      statistics.add(p.statisticForBatch());
-      rootRowLengths[i] = p.inverseRootForBatch().packed().grid().rowLength();
-    }
+    List<NaiveQuantizedPreconditioner> batch = BatchMembers.of(members,
+        NaiveQuantizedPreconditioner.class, this, NaiveQuantizedPreconditioner::batchedRoots,
+        (p, i) -> {
+          statistics.add(p.statisticForBatch());
+          rootRowLengths[i] = p.inverseRootForBatch().packed().grid().rowLength();
+        });
     NDManager manager = statistics.get(0).getManager();
     BankKernels.Roots roots;
     try (NDManager tables = manager.newSubManager()) {
@@ -65,24 +64,12 @@ record NaiveRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRo
       // The gate was bad: nothing installed.
       return Arrays.asList(new RejectedUpdateException[members.size()]);
     }
-    boolean[] finite = roots.finite();
-    boolean[] solved = roots.eigenpairsFinite();
-    for (int i = 0; i < members.size(); i++) {
-      NaiveQuantizedPreconditioner p = (NaiveQuantizedPreconditioner) members.get(i);
-      List<NDArray> parts = roots.arrays().subList(3 * i, 3 * i + 3);
-      if (!solved[i] && spec.retriesInFloat64()) {
-        parts.forEach(NDArray::close);
-        out.add(RootUpdates.alone(p));
-      } else if (finite[i]) {
-        QuantizedInverseRoot root = p.inverseRootForBatch();
-        root.install(root.packed().withBuffers(parts.get(0), parts.get(1), parts.get(2)));
-        out.add(null);
-      } else {
-        parts.forEach(NDArray::close);
-        out.add(new RejectedUpdateException(Kind.ROOT, p.context().label(),
+    return BatchMembers.installRoots(batch, roots, 3, spec.retriesInFloat64(),
+        (p, parts) -> {
+          QuantizedInverseRoot root = p.inverseRootForBatch();
+          root.install(root.packed().withBuffers(parts.get(0), parts.get(1), parts.get(2)));
+        },
+        p -> new RejectedUpdateException(Kind.ROOT, p.context().label(),
             "the new inverse root holds NaN or an infinity", null));
-      }
-    }
-    return out;
   }
 }
