@@ -1,15 +1,12 @@
 package org.shampoo4j.bench.train;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
+import org.shampoo4j.shampoo.state.Fingerprint;
 
 /**
  * What a run was set up with, as ordered {@code name → value} entries: everything that shapes a
@@ -28,10 +25,14 @@ public final class RunSetup {
   // An entry begins after "; " with a name and "="; names are word characters and dots.
   private static final Pattern ENTRY_START = Pattern.compile("; (?=[\\w.]+=)");
 
-  private final Map<String, String> entries;
+  // The same ordered name → value text as an optimizer checkpoint's configuration fingerprint,
+  // which also words the differences.
+  private final Fingerprint entries;
 
   private RunSetup(Map<String, String> entries) {
-    this.entries = Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+    Fingerprint.Builder b = Fingerprint.builder();
+    entries.forEach(b::put);
+    this.entries = b.build();
   }
 
   /**
@@ -71,13 +72,13 @@ public final class RunSetup {
 
   /** The entries, in order. */
   public Map<String, String> entries() {
-    return entries;
+    return entries.entries();
   }
 
   /** The text stored in run checkpoints: {@code setup 2; name=value; ...}. */
   public String text() {
     StringBuilder b = new StringBuilder(FORMAT);
-    entries.forEach((k, v) -> b.append(SEPARATOR).append(k).append('=').append(v));
+    entries.entries().forEach((k, v) -> b.append(SEPARATOR).append(k).append('=').append(v));
     return b.toString();
   }
 
@@ -104,21 +105,7 @@ public final class RunSetup {
 
   /** The entries that differ, as {@code name: checkpoint 'a', this run 'b'}. */
   List<String> differences(RunSetup other) {
-    Set<String> names = new LinkedHashSet<>(entries.keySet());
-    names.addAll(other.entries.keySet());
-    List<String> out = new ArrayList<>();
-    for (String n : names) {
-      String a = entries.get(n);
-      String b = other.entries.get(n);
-      if (!Objects.equals(a, b)) {
-        out.add(n + ": checkpoint " + quote(a) + ", this run " + quote(b));
-      }
-    }
-    return out;
-  }
-
-  private static String quote(String s) {
-    return s == null ? "(absent)" : "'" + s + "'";
+    return entries.differences(other.entries, "checkpoint", "this run");
   }
 
   @Override
