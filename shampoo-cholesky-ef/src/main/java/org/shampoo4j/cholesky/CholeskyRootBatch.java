@@ -4,7 +4,6 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
@@ -55,14 +54,14 @@ record CholeskyRootBatch(BankKernels kernels, QuantizationSpec quantization, Eig
             quantization.blockSize(), quantization.codebook().bits(), spec, check);
       } catch (EngineException e) {
         if (!check.passes()) {
-          return Arrays.asList(new RejectedUpdateException[members.size()]);
+          return BatchMembers.noneInstalled(members.size());
         }
         return RootUpdates.oneByOne(members);
       }
       // The new buffers live in the scope until installed (moved to the member's state).
       if (check.isRejected()) {
         // The gate was bad: nothing installed.
-        return Arrays.asList(new RejectedUpdateException[members.size()]);
+        return BatchMembers.noneInstalled(members.size());
       }
       return BatchMembers.installRoots(batch, roots, 3, spec.retriesInFloat64(),
           (p, parts) -> p.installRootForBatch(parts.get(0), parts.get(1), parts.get(2)),

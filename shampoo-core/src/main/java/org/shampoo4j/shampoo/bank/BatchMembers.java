@@ -2,6 +2,7 @@ package org.shampoo4j.shampoo.bank;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -17,6 +18,23 @@ import org.shampoo4j.shampoo.representation.RejectedUpdateException;
  */
 public final class BatchMembers {
   private BatchMembers() {}
+
+  /**
+   * Checks that there is one Gram matrix per member.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  public static void requireOneGramEach(List<?> members, List<?> grams) {
+    if (members.size() != grams.size()) {
+      throw new IllegalArgumentException("need one gram per member, got " + members.size()
+          + " members and " + grams.size() + " grams");
+    }
+  }
+
+  /** The outcome of a batch that installed nothing and rejected nothing (a closed gate). */
+  public static List<RejectedUpdateException> noneInstalled(int members) {
+    return Arrays.asList(new RejectedUpdateException[members]);
+  }
 
   /**
    * The members as {@code type}, each checked and then visited in order.

@@ -36,10 +36,7 @@ public final class StatisticUpdates {
    */
   public static List<RejectedUpdateException> accumulate(
       List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
-    if (members.size() != grams.size()) {
-      throw new IllegalArgumentException("need one gram per member, got " + members.size()
-          + " members and " + grams.size() + " grams");
-    }
+    BatchMembers.requireOneGramEach(members, grams);
     return BatchGrouping.run(members.size(), i -> members.get(i).batchedStatistics(),
         (batch, index, c) -> batch.accumulate(BatchGrouping.select(members, index),
             BatchGrouping.select(grams, index), c),

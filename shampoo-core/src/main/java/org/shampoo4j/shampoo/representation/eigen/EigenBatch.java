@@ -4,7 +4,6 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
@@ -34,10 +33,7 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
   @Override
   public List<RejectedUpdateException> accumulate(
       List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
-    if (members.size() != grams.size()) {
-      throw new IllegalArgumentException("need one gram per member, got " + members.size()
-          + " members and " + grams.size() + " grams");
-    }
+    BatchMembers.requireOneGramEach(members, grams);
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -61,7 +57,7 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
     } catch (EngineException e) {
       // A QR failed somewhere in the batch: the per-member path finds which.
       if (!check.passes()) {
-        return Arrays.asList(new RejectedUpdateException[members.size()]);
+        return BatchMembers.noneInstalled(members.size());
       }
       for (int i = 0; i < members.size(); i++) {
         try {
@@ -75,7 +71,7 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
     }
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
+      return BatchMembers.noneInstalled(members.size());
     }
     return BatchMembers.installOrReject(batch, updated.arrays(), 4, updated.finite(),
         (p, parts) -> p.install(p.eigenvectorsForBatch()

@@ -3,11 +3,11 @@ package org.shampoo4j.shampoo.representation.eigen;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
+import org.shampoo4j.shampoo.bank.BatchMembers;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.Preconditioner;
@@ -58,7 +58,7 @@ record EigenRootBatch(BankKernels kernels, QuantizationSpec spec, float epsilon,
     }
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
+      return BatchMembers.noneInstalled(members.size());
     }
     boolean[] finite = updated.finite();
     for (int i = 0; i < members.size(); i++) {

@@ -2,7 +2,6 @@ package org.shampoo4j.shampoo.representation.full;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.shampoo.bank.BankKernels;
 import org.shampoo4j.shampoo.bank.BatchMembers;
@@ -26,10 +25,7 @@ record FullMatrixBatch(BankKernels kernels, float beta) implements BatchedStatis
   @Override
   public List<RejectedUpdateException> accumulate(
       List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
-    if (members.size() != grams.size()) {
-      throw new IllegalArgumentException("need one gram per member, got " + members.size()
-          + " members and " + grams.size() + " grams");
-    }
+    BatchMembers.requireOneGramEach(members, grams);
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -44,7 +40,7 @@ record FullMatrixBatch(BankKernels kernels, float beta) implements BatchedStatis
     BankKernels.Updated updated = kernels.accumulateFull(statistics, grams, beta, check);
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
+      return BatchMembers.noneInstalled(members.size());
     }
     return BatchMembers.installOrReject(batch, updated.arrays(), 1, updated.finite(),
         (p, parts) -> p.install(parts.get(0)),

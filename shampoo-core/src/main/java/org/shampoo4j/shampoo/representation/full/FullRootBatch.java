@@ -3,7 +3,6 @@ package org.shampoo4j.shampoo.representation.full;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.shampoo.bank.BankKernels;
 import org.shampoo4j.shampoo.bank.BatchMembers;
@@ -43,13 +42,13 @@ record FullRootBatch(BankKernels kernels, EighRootSpec spec) implements BatchedR
       roots = kernels.fullEighRoots(statistics, spec, check);
     } catch (EngineException e) {
       if (!check.passes()) {
-        return Arrays.asList(new RejectedUpdateException[members.size()]);
+        return BatchMembers.noneInstalled(members.size());
       }
       return RootUpdates.oneByOne(members);
     }
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
+      return BatchMembers.noneInstalled(members.size());
     }
     return BatchMembers.installRoots(batch, roots, 1, spec.retriesInFloat64(),
         (p, parts) -> p.installRoot(parts.get(0)),

@@ -3,7 +3,6 @@ package org.shampoo4j.shampoo.representation.naive;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
@@ -31,10 +30,7 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
   @Override
   public List<RejectedUpdateException> accumulate(
       List<Preconditioner> members, List<NDArray> grams, GateCheck check) {
-    if (members.size() != grams.size()) {
-      throw new IllegalArgumentException("need one gram per member, got " + members.size()
-          + " members and " + grams.size() + " grams");
-    }
+    BatchMembers.requireOneGramEach(members, grams);
     List<RejectedUpdateException> out = new ArrayList<>(members.size());
     if (members.isEmpty()) {
       return out;
@@ -55,7 +51,7 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
     }
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
+      return BatchMembers.noneInstalled(members.size());
     }
     return BatchMembers.installOrReject(batch, updated.arrays(), 3, updated.finite(),
         (p, parts) -> p.install(

@@ -4,7 +4,6 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationSpec;
@@ -56,13 +55,13 @@ record NaiveRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRo
       roots = kernels.naiveEighRoots(statistics, rootRowLengths, values, thresholds, spec, check);
     } catch (EngineException e) {
       if (!check.passes()) {
-        return Arrays.asList(new RejectedUpdateException[members.size()]);
+        return BatchMembers.noneInstalled(members.size());
       }
       return RootUpdates.oneByOne(members);
     }
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
-      return Arrays.asList(new RejectedUpdateException[members.size()]);
+      return BatchMembers.noneInstalled(members.size());
     }
     return BatchMembers.installRoots(batch, roots, 3, spec.retriesInFloat64(),
         (p, parts) -> {
