@@ -20,9 +20,27 @@ The build never runs this script: the produced .pt file is committed.
 """
 import os
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple, Union
 
 import torch
+
+
+def flatten(ts: List[torch.Tensor]) -> torch.Tensor:
+    """All elements of ts, one tensor after the other, as one new 1-D tensor (one copy kernel)."""
+    return torch.cat([t.reshape(-1) for t in ts])
+
+
+def views(flat: torch.Tensor, like: List[torch.Tensor], counts: List[int]) -> List[torch.Tensor]:
+    """Views of flat shaped as the tensors of like (no copy)."""
+    parts = torch.split(flat, counts)
+    return [parts[i].view(like[i].shape) for i in range(len(like))]
+
+
+def write_back(targets: List[torch.Tensor], flat: torch.Tensor, counts: List[int]) -> None:
+    """Copies flat into the targets with two multi-tensor kernels (1.13 has no foreach copy):
+    zeroed, then added, which gives each value back exactly (up to the sign of a zero)."""
+    torch._foreach_zero_(targets)
+    torch._foreach_add_(targets, views(flat, targets, counts))
 
 
 def prepare(g: torch.Tensor, rescale: float, clip: float) -> torch.Tensor:
@@ -34,24 +52,22 @@ def prepare(g: torch.Tensor, rescale: float, clip: float) -> torch.Tensor:
     return g
 
 
-def checks(max_abs: List[torch.Tensor], oks: List[torch.Tensor], device: torch.device) -> torch.Tensor:
-    """[2, n] float32: max |g| of each parameter, then its ok flag as 0/1 (one host read)."""
-    if len(max_abs) == 0:
-        return torch.zeros([2, 0], dtype=torch.float32, device=device)
-    flags = [ok.to(torch.float32) for ok in oks]
-    return torch.stack([torch.stack(max_abs), torch.stack(flags)])
-
-
-def zero_grads(weights: List[torch.Tensor]) -> None:
-    """Zeroes each weight's gradient where it has one, as DJL's zeroGrad. The gradient goes through
-    an Optional list element so that the compiler keeps the None test: libtorch 2.x (DJL's) treats
-    an undefined tensor as None there; 1.13's interpreter does not, so the self-check below only
-    passes weights that have a gradient."""
+def zero_grads(weights: List[torch.Tensor]) -> List[torch.Tensor]:
+    """Zeroes each weight's gradient where it has one, as DJL's zeroGrad, in one multi-tensor
+    kernel, and returns the zeroed gradients. The caller must return them from the method: the
+    compiler does not see that a weight's gradient aliases it, and drops a foreach write to a list
+    nothing reads. The gradient goes through an Optional list element so that the compiler keeps
+    the None test: libtorch 2.x (DJL's) treats an undefined tensor as None there; 1.13's
+    interpreter does not, so the self-check below only passes weights that have a gradient."""
+    present: List[torch.Tensor] = []
     for w in weights:
         box: List[Optional[torch.Tensor]] = [w.grad]
         g = box[0]
         if g is not None:
-            g.zero_()
+            present.append(g)
+    if len(present) > 0:
+        torch._foreach_zero_(present)
+    return present
 
 
 # Gate modes, as BaseStepKernels passes them: every update lands; each parameter's ok flag is
@@ -62,22 +78,177 @@ GATE_CHECK = 1
 GATE_GIVEN = 2
 
 
-def gate(i: int, g: torch.Tensor, mode: int, bounds: List[float], given: List[torch.Tensor],
-         max_abs: List[torch.Tensor], flags: List[torch.Tensor]) -> torch.Tensor:
-    """The ok flag of parameter i (true when the gate is open)."""
+# No list of host numbers becomes a device tensor here: torch.tensor(list, device=cuda) copies
+# through pageable memory and waits for the device to drain its queue, the very stall a fused step
+# is for. Per-parameter numbers reach the device as the scalar arguments of multi-tensor kernels.
+
+
+def scalars(values: List[float]) -> List[Union[int, float, complex]]:
+    """values as the Scalar list a multi-tensor kernel takes."""
+    out: List[Union[int, float, complex]] = []
+    for v in values:
+        out.append(v)
+    return out
+
+
+def owners(views_of: List[torch.Tensor], total: int) -> torch.Tensor:
+    """For each element of a flat pass, the index of its parameter (views_of: the pass's
+    per-parameter views, total: its element count), written by one multi-tensor kernel."""
+    index = torch.zeros([total], dtype=torch.int32, device=views_of[0].device)
+    positions: List[Union[int, float, complex]] = []
+    for i in range(len(views_of)):
+        positions.append(i)
+    torch._foreach_add_(torch.split(index, [v.numel() for v in views_of]), positions)
+    return index
+
+
+def scale(flat: torch.Tensor, like: List[torch.Tensor], counts: List[int],
+          factors: List[float]) -> torch.Tensor:
+    """flat with each parameter's elements multiplied by its factor, in place (flat must be a
+    temporary of the pass): the same float32 products as multiplying each parameter by its scalar."""
+    torch._foreach_mul_(views(flat, like, counts), scalars(factors))
+    return flat
+
+
+def gate(gs: List[torch.Tensor], mode: int, bounds: List[float], given: List[torch.Tensor],
+         total: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The per-element mask the writes go through (empty in GATE_OPEN) and the checks ([2, n] in
+    GATE_CHECK, else [2, 0]) for the prepared gradient's per-parameter views gs. In GATE_CHECK a
+    parameter is ok when max |g| <= its bound and it holds no NaN: max |g| comes from the
+    multi-tensor infinity norm, and a NaN or an infinity shows as a non-zero sum of |0 * g|, so the
+    flag does not depend on whether the norm kernel propagates NaN. The reported maximum is NaN
+    for a parameter holding a NaN (as abs().max() says) unless it also holds an infinity."""
+    device = gs[0].device
+    checks = torch.zeros([2, 0], dtype=torch.float32, device=device)
+    if mode == 0:
+        return torch.ones([0], dtype=torch.bool, device=device), checks
     if mode == 1:
-        m = g.abs().max().to(torch.float32)
-        ok = m.le(bounds[i])
-        max_abs.append(m)
-        flags.append(ok)
-        return ok
-    if mode == 2:
-        return given[i]
-    return torch.ones([], dtype=torch.bool, device=g.device)
+        # In float32 whatever the gradients' type, as the per-parameter check converts max |g|.
+        top = torch.stack(torch._foreach_norm(gs, float("inf"))).to(torch.float32)
+        probe = torch.stack(torch._foreach_norm(torch._foreach_mul(gs, 0.0), 1))
+        # top <= bound exactly when top - bound <= 0 (a float difference of unequal values is
+        # never zero), and the bounds travel as kernel scalars.
+        excess = torch.stack(torch._foreach_sub(top.unbind(0), scalars(bounds)))
+        ok = excess.le(0.0).logical_and(probe.eq(0.0))
+        reported = torch.where(torch.isfinite(top).logical_and(probe.ne(0.0)),
+                               torch.full_like(top, float("nan")), top)
+        checks = torch.stack([reported, ok.to(torch.float32)])
+    else:
+        ok = torch.stack(given)
+    return ok.index_select(0, owners(gs, total)), checks
+
+
+def chunks(counts: List[int], kinds: List[int]) -> List[Tuple[int, int]]:
+    """Consecutive [start, end) runs of parameters of one dtype (kinds: each parameter's dtype)
+    and at most 2^23 elements (a larger parameter alone in its run). The flat copies of one pass
+    (gradient, state, update, mask and index) are transient, so a step over more elements runs
+    in several passes, each over whole parameters, and the step's extra memory stays bounded
+    whatever the model's size."""
+    limit = 1 << 23
+    runs: List[Tuple[int, int]] = []
+    start = 0
+    size = 0
+    for i in range(len(counts)):
+        if i > start and (size + counts[i] > limit or kinds[i] != kinds[start]):
+            runs.append((start, i))
+            start = i
+            size = 0
+        size += counts[i]
+    if len(counts) > start:
+        runs.append((start, len(counts)))
+    return runs
+
+
+def runs_of(weights: List[torch.Tensor]) -> List[Tuple[int, int]]:
+    """chunks() of the weights."""
+    return chunks([w.numel() for w in weights], [w.dtype for w in weights])
+
+
+def sgd_pass(weights: List[torch.Tensor], grads: List[torch.Tensor], buffers: List[torch.Tensor],
+             lrs: List[float], bounds: List[float], rescale: float, clip: float, mode: int,
+             given: List[torch.Tensor], momentum: float, nesterov: bool,
+             weight_decay: float) -> torch.Tensor:
+    """One flat pass of BaseStep.sgd over some parameters; returns their checks."""
+    counts = [w.numel() for w in weights]
+    g = prepare(flatten(grads), rescale, clip)
+    mask, checks = gate(views(g, grads, counts), mode, bounds, given, g.numel())
+    gated = mode != 0
+    d = g
+    if weight_decay != 0.0:
+        d = d.add(flatten(weights).mul(weight_decay))
+    u = d
+    if momentum != 0.0:
+        b = flatten(buffers)
+        fresh = b.mul(momentum).add(d)
+        kept = fresh
+        if gated:
+            kept = torch.where(mask, fresh, b)
+        write_back(buffers, kept, counts)
+        if nesterov:
+            u = d.add(fresh.mul(momentum))
+        else:
+            u = fresh
+    # u is a temporary of the pass by now (the buffers hold their own copy).
+    step = scale(u, weights, counts, lrs)
+    if gated:
+        step = torch.where(mask, step, 0.0)
+    torch._foreach_sub_(weights, views(step, weights, counts))
+    return checks
+
+
+def adamw_pass(weights: List[torch.Tensor], grads: List[torch.Tensor], ms: List[torch.Tensor],
+               vs: List[torch.Tensor], decay_factors: List[float], step_sizes: List[float],
+               sqrt_bias2: List[float], bounds: List[float], rescale: float, clip: float,
+               mode: int, given: List[torch.Tensor], beta1: float, beta2: float,
+               one_minus_beta1: float, one_minus_beta2: float, epsilon: float,
+               decay: bool) -> torch.Tensor:
+    """One flat pass of BaseStep.adamw over some parameters; returns their checks."""
+    counts = [w.numel() for w in weights]
+    g = prepare(flatten(grads), rescale, clip)
+    mask, checks = gate(views(g, grads, counts), mode, bounds, given, g.numel())
+    gated = mode != 0
+    m = flatten(ms)
+    v = flatten(vs)
+    m_fresh = m.mul(beta1).add(g.mul(one_minus_beta1))
+    v_fresh = v.mul(beta2).add(g.square().mul(one_minus_beta2))
+    m_kept = m_fresh
+    v_kept = v_fresh
+    if gated:
+        m_kept = torch.where(mask, m_fresh, m)
+        v_kept = torch.where(mask, v_fresh, v)
+    write_back(ms, m_kept, counts)
+    write_back(vs, v_kept, counts)
+    # A true division per parameter, as the Java path's division by a device scalar (CUDA divides
+    # by a host scalar through its reciprocal, which rounds differently; the multi-tensor kernel
+    # divides).
+    root = v_fresh.sqrt()
+    torch._foreach_div_(views(root, weights, counts), scalars(sqrt_bias2))
+    step = scale(m_fresh.div(root.add(epsilon)), weights, counts, step_sizes)
+    if gated:
+        step = torch.where(mask, step, 0.0)
+    if decay:
+        w = flatten(weights)
+        decayed = scale(w.clone(), weights, counts, decay_factors)
+        kept = decayed
+        if gated:
+            kept = torch.where(mask, decayed, w)
+        write_back(weights, kept.sub(step), counts)
+    else:
+        torch._foreach_sub_(weights, views(step, weights, counts))
+    return checks
+
+
+def checks_of(parts: List[torch.Tensor]) -> torch.Tensor:
+    """The passes' checks side by side, on their device (read by the host later, not here)."""
+    if len(parts) == 0:
+        return torch.zeros([2, 0], dtype=torch.float32)
+    return torch.cat(parts, 1)
 
 
 class BaseStep(torch.nn.Module):
-    """Fused base-optimizer steps over all parameters of one step."""
+    """Fused base-optimizer steps over all parameters of one step, on flat copies: each operator
+    runs once over many parameters' elements (or as one multi-tensor kernel) instead of once per
+    parameter, and a rejected parameter's writes are selected away element by element."""
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         # A module needs a forward to be scripted as a whole; it is not used by the Java side.
@@ -87,40 +258,23 @@ class BaseStep(torch.nn.Module):
     def sgd(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
             buffers: List[torch.Tensor], lrs: List[float], bounds: List[float], rescale: float,
             clip: float, mode: int, given: List[torch.Tensor], zero: bool, momentum: float,
-            nesterov: bool, weight_decay: float) -> torch.Tensor:
+            nesterov: bool, weight_decay: float) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """SGD with coupled weight decay and (Nesterov) momentum (buffers empty when momentum is
-        0). Returns the checks ([2, n]) in mode GATE_CHECK, else an empty [2, 0] tensor."""
-        max_abs: List[torch.Tensor] = []
-        flags: List[torch.Tensor] = []
-        gated = mode != 0
+        0). Returns the checks ([2, n]) in mode GATE_CHECK, else an empty [2, 0] tensor, and the
+        gradients it zeroed (see zero_grads; the caller ignores them)."""
+        parts: List[torch.Tensor] = []
         with torch.no_grad():
-            for i in range(len(weights)):
-                w = weights[i]
-                g = prepare(grads[i], rescale, clip)
-                ok = gate(i, g, mode, bounds, given, max_abs, flags)
-                d = g
-                if weight_decay != 0.0:
-                    d = d.add(w.mul(weight_decay))
-                u = d
-                if momentum != 0.0:
-                    b = buffers[i]
-                    if gated:
-                        fresh = b.mul(momentum).add(d)
-                        b.copy_(torch.where(ok, fresh, b))
-                        b = fresh
-                    else:
-                        b.mul_(momentum).add_(d)
-                    if nesterov:
-                        u = d.add(b.mul(momentum))
-                    else:
-                        u = b
-                step = u.mul(lrs[i])
-                if gated:
-                    step = torch.where(ok, step, 0.0)
-                w.sub_(step)
+            for run in runs_of(weights):
+                a, e = run
+                parts.append(sgd_pass(weights[a:e], grads[a:e],
+                                      buffers[a:e] if momentum != 0.0 else buffers, lrs[a:e],
+                                      bounds[a:e] if mode == 1 else bounds, rescale, clip, mode,
+                                      given[a:e] if mode == 2 else given, momentum, nesterov,
+                                      weight_decay))
+            zeroed: List[torch.Tensor] = []
             if zero:
-                zero_grads(weights)
-        return checks(max_abs, flags, weights[0].device)
+                zeroed = zero_grads(weights)
+        return checks_of(parts), zeroed
 
     @torch.jit.export
     def adamw(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
@@ -128,49 +282,23 @@ class BaseStep(torch.nn.Module):
               step_sizes: List[float], sqrt_bias2: List[float], bounds: List[float],
               rescale: float, clip: float, mode: int, given: List[torch.Tensor], zero: bool,
               beta1: float, beta2: float, one_minus_beta1: float, one_minus_beta2: float,
-              epsilon: float, decay: bool) -> torch.Tensor:
+              epsilon: float, decay: bool) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """AdamW with decoupled weight decay: per parameter decay_factors = 1 - lr*wd, step_sizes
         = lr / (1 - beta1^t), sqrt_bias2 = sqrt(1 - beta2^t), all float32 values. Returns the
         checks as sgd."""
-        max_abs: List[torch.Tensor] = []
-        flags: List[torch.Tensor] = []
-        gated = mode != 0
+        parts: List[torch.Tensor] = []
         with torch.no_grad():
-            for i in range(len(weights)):
-                w = weights[i]
-                g = prepare(grads[i], rescale, clip)
-                ok = gate(i, g, mode, bounds, given, max_abs, flags)
-                d = g
-                if decay:
-                    if gated:
-                        w.copy_(torch.where(ok, w.mul(decay_factors[i]), w))
-                    else:
-                        w.mul_(decay_factors[i])
-                m_inc = d.mul(one_minus_beta1)
-                v_inc = d.square().mul(one_minus_beta2)
-                m = ms[i]
-                v = vs[i]
-                if gated:
-                    m_fresh = m.mul(beta1).add(m_inc)
-                    v_fresh = v.mul(beta2).add(v_inc)
-                    m.copy_(torch.where(ok, m_fresh, m))
-                    v.copy_(torch.where(ok, v_fresh, v))
-                    m = m_fresh
-                    v = v_fresh
-                else:
-                    m.mul_(beta1).add_(m_inc)
-                    v.mul_(beta2).add_(v_inc)
-                # A device scalar divisor, as the Java path's: CUDA divides by a host scalar
-                # through its reciprocal, which rounds differently.
-                divisor = torch.full([], sqrt_bias2[i], dtype=torch.float32, device=v.device)
-                denom = v.sqrt().div(divisor).add(epsilon)
-                step = m.div(denom).mul(step_sizes[i])
-                if gated:
-                    step = torch.where(ok, step, 0.0)
-                w.sub_(step)
+            for run in runs_of(weights):
+                a, e = run
+                parts.append(adamw_pass(weights[a:e], grads[a:e], ms[a:e], vs[a:e],
+                                        decay_factors[a:e], step_sizes[a:e], sqrt_bias2[a:e],
+                                        bounds[a:e] if mode == 1 else bounds, rescale, clip, mode,
+                                        given[a:e] if mode == 2 else given, beta1, beta2,
+                                        one_minus_beta1, one_minus_beta2, epsilon, decay))
+            zeroed: List[torch.Tensor] = []
             if zero:
-                zero_grads(weights)
-        return checks(max_abs, flags, weights[0].device)
+                zeroed = zero_grads(weights)
+        return checks_of(parts), zeroed
 
 
 def main() -> None:
@@ -182,6 +310,16 @@ def main() -> None:
     torch.jit.save(module, out)
     # Self-check before anyone commits the file.
     loaded = torch.jit.load(out)
+    # As the Java side runs it (TorchScriptModules): without the graph executor's optimisation,
+    # which rewrites list code wrongly in 1.13 and rounds differently on CUDA.
+    with torch.jit.optimized_execution(False):
+        self_check(loaded)
+    print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
+                                                  torch.__version__))
+
+
+def self_check(loaded: torch.jit.ScriptModule) -> None:
+    """Checks the saved module before anyone commits it."""
     gen = torch.Generator().manual_seed(0)
     w = torch.randn(4, 3, generator=gen).requires_grad_()
     w.grad = torch.ones(4, 3)
@@ -194,7 +332,7 @@ def main() -> None:
     w_before = w.clone()
     wb_before = wb.clone()
     c = loaded.sgd([w, wb], [g, bad], [b0, b1], [0.1, 0.1], [1e18, 1e18], 1.0, -1.0, GATE_CHECK,
-                   [], True, 0.9, False, 0.0)
+                   [], True, 0.9, False, 0.0)[0]
     assert torch.equal(w, w_before - g * 0.1), (w, w_before)
     assert torch.equal(w.grad, torch.zeros(4, 3)) and torch.equal(wb.grad, torch.zeros(2))
     assert torch.equal(wb, wb_before) and torch.equal(b1, torch.zeros(2))
@@ -213,8 +351,16 @@ def main() -> None:
                GATE_GIVEN, [torch.tensor(True), torch.tensor(False)], False, 0.0, False, 0.0)
     assert torch.equal(w4, w4_before)
     assert torch.allclose(w2, w - 0.1 * torch.sign(g), atol=1e-4), (w2, w)
-    print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
-                                                  torch.__version__))
+    # An infinity is reported as such; a step over more than one flat pass (2^23 elements each)
+    # equals the per-parameter arithmetic.
+    big = [torch.randn(5_000_000, generator=gen) for _ in range(3)]
+    grads = [torch.randn(5_000_000, generator=gen) for _ in range(2)]
+    grads.append(torch.full([5_000_000], float("inf")))
+    expected = [b - 0.5 * gr for b, gr in zip(big[:2], grads[:2])] + [big[2].clone()]
+    c = loaded.sgd(big, grads, [], [0.5, 0.5, 0.5], [3e38, 3e38, 3e38], 1.0, -1.0, GATE_CHECK,
+                   [], False, 0.0, False, 0.0)[0]
+    assert c.shape == (2, 3) and c[0, 2] == float("inf") and c[1].tolist() == [1.0, 1.0, 0.0], c
+    assert all(torch.equal(a, b) for a, b in zip(big, expected))
 
 
 if __name__ == "__main__":

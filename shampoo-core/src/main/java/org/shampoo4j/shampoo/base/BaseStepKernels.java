@@ -14,9 +14,14 @@ import org.shampoo4j.quant.TorchScriptModules;
  * resource {@value #MODULE_RESOURCE}, made by {@code shampoo-core/scripts/make_base_step_module.py}):
  * DJL's rescale and clip, the {@link NonFinitePolicy#GUARDED} check and the gated SGD-momentum or
  * AdamW update of every parameter, then the weights' gradients zeroed (where defined, as DJL's
- * {@code zeroGrad}), repeating the per-parameter path's operators one for one so the results are
- * bit for bit the same. It saves the host the dozen JNI calls per parameter of that
- * path. The module holds no tensors; close it to free the native module.
+ * {@code zeroGrad}). The module works on flat copies of the parameters' gradients and state (in
+ * passes of at most 2<sup>23</sup> elements, so its transient memory is bounded): each operator
+ * runs once per pass, the checks are multi-tensor kernels, and the writes back are multi-tensor
+ * kernels, so a step launches a few dozen kernels whatever the number of parameters, where a loop
+ * over parameters launched about seventeen per parameter. Element by element it applies the
+ * per-parameter path's operators in the same order with the same float32 constants, so the results
+ * are bit for bit the same (a state value that is a negative zero may come back positive). The
+ * module holds no tensors; close it to free the native module.
  */
 final class BaseStepKernels implements AutoCloseable {
   /** Classpath resource (relative to this class) holding the scripted module. */
@@ -90,7 +95,7 @@ final class BaseStepKernels implements AutoCloseable {
         IValue decay = IValue.from((double) s.weightDecay());
         IValue result = TorchScriptModules.run(module, "sgd",
             w, grads, b, lrs, bounds, rescale, clip, mode, flags, zero, momentum, nesterov, decay)) {
-      return result.toTensor((PtNDManager) weights.get(0).getManager());
+      return checks(result, weights);
     }
   }
 
@@ -123,7 +128,7 @@ final class BaseStepKernels implements AutoCloseable {
         IValue result = TorchScriptModules.run(module, "adamw", w, grads, m, v, factors, sizes,
             bias2, bounds, rescale, clip, mode, flags, zero, beta1, beta2, oneMinusBeta1,
             oneMinusBeta2, eps, decay)) {
-      return result.toTensor((PtNDManager) weights.get(0).getManager());
+      return checks(result, weights);
     }
   }
 
@@ -131,6 +136,21 @@ final class BaseStepKernels implements AutoCloseable {
   @Override
   public void close() {
     module.close();
+  }
+
+  /**
+   * The checks of a method's result: a tuple of the checks and the gradients it zeroed, which the
+   * module returns only so that the scripting compiler keeps the zeroing (nothing reads them).
+   */
+  private static NDArray checks(IValue result, List<NDArray> weights) {
+    IValue[] parts = result.toIValueTuple();
+    try {
+      return parts[0].toTensor((PtNDManager) weights.get(0).getManager());
+    } finally {
+      for (IValue part : parts) {
+        part.close();
+      }
+    }
   }
 
   private static IValue list(List<NDArray> arrays) {
