@@ -28,6 +28,7 @@ import org.shampoo4j.shampoo.state.CheckpointContents;
 import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.ParameterSet;
+import org.shampoo4j.shampoo.training.DirectStep;
 
 /**
  * One model of a {@link Problem} with its own optimizer and DJL trainer, trained full-batch step
@@ -98,6 +99,14 @@ public final class TrainingSession implements AutoCloseable {
 
   /** Runs {@code steps} full-batch training steps. */
   public void train(int steps) {
+    train(steps, false);
+  }
+
+  /**
+   * Runs {@code steps} full-batch training steps, each ending in {@code trainer.step()} or, if
+   * {@code direct}, in {@link DirectStep#step}.
+   */
+  public void train(int steps, boolean direct) {
     for (int i = 0; i < steps; i++) {
       try (NDManager step = trainer.getManager().newSubManager()) {
         try (GradientCollector collector = trainer.newGradientCollector()) {
@@ -107,7 +116,11 @@ public final class TrainingSession implements AutoCloseable {
           pred.attach(step);
           loss.attach(step);
         }
-        trainer.step();
+        if (direct) {
+          DirectStep.step(trainer, optimizer);
+        } else {
+          trainer.step();
+        }
       }
     }
   }
