@@ -25,11 +25,19 @@ import net.bytebuddy.matcher.ElementMatchers;
  * counted wherever it is issued, by the optimizer, the model or the training loop; on a CPU, where
  * such a read costs nothing, the count is the same as on a GPU.
  *
+ * <p>It also counts host-to-device writes: every array DJL makes from Java memory ({@code
+ * NDManager.create}, and so every NDArray operation with a Java number, such as {@code
+ * x.mul(2)}) goes through {@code JniUtils.createNdFromByteBuffer}, which on a GPU copies from
+ * pageable memory without {@code non_blocking} and so also waits for the device's queue. On the
+ * CPU the same calls are counted (they cost nothing there), so a count taken on a CPU tells how
+ * often a GPU step would stall.
+ *
  * <p>The count is JVM-wide (the rewritten methods can only call a static method), so it belongs
  * to measurement tools that run one thing at a time. Needs a JDK (the {@code jdk.attach} module).
  */
 public final class HostReads {
   private static final AtomicLong COUNT = new AtomicLong();
+  private static final AtomicLong WRITES = new AtomicLong();
   private static volatile Instrumentation instrumentation;
   private static volatile boolean installed;
 
@@ -56,7 +64,9 @@ public final class HostReads {
         .type(ElementMatchers.named("ai.djl.pytorch.jni.JniUtils"))
         .transform((builder, type, loader, module, domain) -> builder.visit(
             Advice.to(Count.class).on(ElementMatchers.named("getByteBuffer")
-                .or(ElementMatchers.named("contentEqual")))))
+                .or(ElementMatchers.named("contentEqual"))))
+            .visit(Advice.to(CountWrite.class)
+                .on(ElementMatchers.named("createNdFromByteBuffer"))))
         .installOn(instrumentation);
     installed = true;
   }
@@ -66,9 +76,19 @@ public final class HostReads {
     return COUNT.get();
   }
 
+  /** Host-to-device writes counted since {@link #install()} (0 before). */
+  public static long writes() {
+    return WRITES.get();
+  }
+
   /** Called by the rewritten methods; public so that DJL's class can reach it. */
   public static void increment() {
     COUNT.incrementAndGet();
+  }
+
+  /** Called by the rewritten creation method; public so that DJL's class can reach it. */
+  public static void incrementWrites() {
+    WRITES.incrementAndGet();
   }
 
   /** The agent's entry point when loaded into a running JVM. */
@@ -135,7 +155,17 @@ public final class HostReads {
     }
   }
 
-  /** The advice inlined at the start of each counted method. */
+  /** The advice inlined at the start of the counted creation method. */
+  static final class CountWrite {
+    private CountWrite() {}
+
+    @Advice.OnMethodEnter
+    static void enter() {
+      HostReads.incrementWrites();
+    }
+  }
+
+  /** The advice inlined at the start of each counted read method. */
   static final class Count {
     private Count() {}
 

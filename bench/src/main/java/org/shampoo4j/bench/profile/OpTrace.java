@@ -30,7 +30,9 @@ import java.util.Set;
  *   <li><b>opMicros</b>: time spent inside top-level operator calls, so that the caller's wall
  *       time minus this is the host time spent outside libtorch (Java, JNI, DJL bookkeeping);
  *   <li><b>hostReads</b>: device-to-host reads ({@link HostReads}); each waits for the device's
- *       queue on a GPU. Not an operator, so counted beside the profiler, the same on any device.
+ *       queue on a GPU. Not an operator, so counted beside the profiler, the same on any device;
+ *   <li><b>hostWrites</b>: arrays made from Java memory ({@link HostReads#writes()}); each also
+ *       waits for the device's queue on a GPU.
  * </ul>
  *
  * <p>For measurement tools only; the profiler adds overhead of its own to the wall time.
@@ -57,9 +59,10 @@ final class OpTrace {
    * @param wallMicros wall time of the traced run (profiler on), in microseconds
    * @param topCalls the most frequent top-level operators with their counts, most frequent first
    * @param hostReads device-to-host reads of the traced run
+   * @param hostWrites arrays made from Java memory in the traced run
    */
   record Counts(long calls, long kernels, double opMicros, double wallMicros,
-      List<Map.Entry<String, Integer>> topCalls, long hostReads) {}
+      List<Map.Entry<String, Integer>> topCalls, long hostReads, long hostWrites) {}
 
   private OpTrace() {}
 
@@ -80,17 +83,19 @@ final class OpTrace {
     HostReads.install();
     long start = System.nanoTime();
     long reads = HostReads.count();
+    long writes = HostReads.writes();
     JniUtils.startProfile(false, false, false);
     try {
       work.run();
     } finally {
       reads = HostReads.count() - reads;
+      writes = HostReads.writes() - writes;
       JniUtils.stopProfile(file.toString());
     }
     double wall = (System.nanoTime() - start) / 1e3;
     try {
       String json = Files.readString(file, StandardCharsets.UTF_8);
-      return count(JsonUtils.GSON.fromJson(json, JsonArray.class), wall, reads);
+      return count(JsonUtils.GSON.fromJson(json, JsonArray.class), wall, reads, writes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the trace " + file, e);
     } finally {
@@ -106,8 +111,9 @@ final class OpTrace {
    * Counts a Chrome trace (the profiler's JSON array of complete events).
    *
    * @param hostReads the device-to-host reads counted beside the trace
+   * @param hostWrites the host-to-device writes counted beside the trace
    */
-  static Counts count(JsonArray events, double wallMicros, long hostReads) {
+  static Counts count(JsonArray events, double wallMicros, long hostReads, long hostWrites) {
     Map<String, List<Event>> byThread = new HashMap<>();
     for (JsonElement e : events) {
       JsonObject o = e.getAsJsonObject();
@@ -163,7 +169,8 @@ final class OpTrace {
     List<Map.Entry<String, Integer>> top = new ArrayList<>(topNames.entrySet());
     top.sort(Map.Entry.<String, Integer>comparingByValue().reversed()
         .thenComparing(Map.Entry.comparingByKey()));
-    return new Counts(calls, kernels, opMicros, wallMicros, List.copyOf(top), hostReads);
+    return new Counts(calls, kernels, opMicros, wallMicros, List.copyOf(top), hostReads,
+        hostWrites);
   }
 
   private record Event(String name, double start, double duration) {

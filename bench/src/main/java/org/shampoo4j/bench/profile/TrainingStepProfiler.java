@@ -61,19 +61,14 @@ import picocli.CommandLine.Option;
  * wall time as in training), once synchronised after every phase (each phase's host + device
  * time). A step that takes about as long in the first mode as the sum of its host times is
  * host-bound: the device waits for the host. Then one step is traced phase by phase with
- * libtorch's profiler ({@link OpTrace}): operator calls, kernels, and {@code to}/{@code item}
- * calls, among which every device→host read on a GPU is (a copy to the host is an
- * {@code aten::to}; dtype conversions count there too; on the CPU a read issues no operator and
- * is not seen). Medians over the measured steps; writes
+ * libtorch's profiler ({@link OpTrace}): operator calls, kernels, device→host reads and arrays
+ * made from Java memory ({@link HostReads}: on a GPU each of both waits for the device's queue;
+ * counted the same on the CPU). Medians over the measured steps; writes
  * {@code OUT/train-step-profile.csv}.
  */
 @Command(name = "train-step-profiler", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Profiles one steady training step of the bench's loop, phase by phase.")
 public final class TrainingStepProfiler implements Callable<Integer> {
-  /** Operators through which a device→host read passes (and dtype conversions, on the device). */
-  static final Set<String> TO_HOST_CANDIDATES = Set.of(
-      "aten::to", "aten::_to_copy", "aten::copy_", "aten::item", "aten::_local_scalar_dense");
-
   /** The phases of a step, in the order the loop runs them. */
   enum Phase { BATCH, ZERO_GRAD, FORWARD, LOSS, BACKWARD, METRICS, STEP, MEMORY }
 
@@ -161,12 +156,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
    * @param syncedMillis median host + device time, the device synchronised after every phase
    * @param counts the operator counts of the traced step's phase
    */
-  record PhaseRow(Phase phase, double hostMillis, double syncedMillis, OpTrace.Counts counts) {
-    long toHostCandidates() {
-      return counts.topCalls().stream().filter(e -> TO_HOST_CANDIDATES.contains(e.getKey()))
-          .mapToLong(Map.Entry::getValue).sum();
-    }
-  }
+  record PhaseRow(Phase phase, double hostMillis, double syncedMillis, OpTrace.Counts counts) {}
 
   /**
    * A profile.
@@ -483,8 +473,8 @@ public final class TrainingStepProfiler implements Callable<Integer> {
 
   static String render(Profile p) {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-        "%-10s %10s %12s %7s %8s %9s  %s%n", "phase", "host ms", "synced ms", "calls",
-        "kernels", "to/item", "most frequent calls"));
+        "%-10s %10s %12s %7s %8s %6s %7s  %s%n", "phase", "host ms", "synced ms", "calls",
+        "kernels", "reads", "writes", "most frequent calls"));
     double hostSum = 0;
     double syncedSum = 0;
     for (PhaseRow r : p.phases()) {
@@ -496,10 +486,10 @@ public final class TrainingStepProfiler implements Callable<Integer> {
         top.append(e.getKey().replace("aten::", "")).append('×').append(e.getValue())
             .append(' ');
       }
-      sb.append(String.format(Locale.ROOT, "%-10s %10.3f %12.3f %7d %8d %9d  %s%n",
+      sb.append(String.format(Locale.ROOT, "%-10s %10.3f %12.3f %7d %8d %6d %7d  %s%n",
           r.phase().name().toLowerCase(Locale.ROOT).replace('_', '-'), r.hostMillis(),
-          r.syncedMillis(), r.counts().calls(), r.counts().kernels(), r.toHostCandidates(),
-          top.toString().trim()));
+          r.syncedMillis(), r.counts().calls(), r.counts().kernels(), r.counts().hostReads(),
+          r.counts().hostWrites(), top.toString().trim()));
     }
     sb.append(String.format(Locale.ROOT, "%-10s %10.3f %12.3f%n", "sum", hostSum, syncedSum));
     sb.append(String.format(Locale.ROOT,
@@ -512,15 +502,15 @@ public final class TrainingStepProfiler implements Callable<Integer> {
 
   private static String csv(Profile p) {
     StringBuilder sb = new StringBuilder(
-        "phase,host_ms,synced_ms,calls,kernels,to_item_calls,op_ms\n");
+        "phase,host_ms,synced_ms,calls,kernels,host_reads,host_writes,op_ms\n");
     for (PhaseRow r : p.phases()) {
-      sb.append(String.format(Locale.ROOT, "%s,%.4f,%.4f,%d,%d,%d,%.4f%n",
+      sb.append(String.format(Locale.ROOT, "%s,%.4f,%.4f,%d,%d,%d,%d,%.4f%n",
           r.phase().name().toLowerCase(Locale.ROOT), r.hostMillis(), r.syncedMillis(),
-          r.counts().calls(), r.counts().kernels(), r.toHostCandidates(),
-          r.counts().opMicros() / 1e3));
+          r.counts().calls(), r.counts().kernels(), r.counts().hostReads(),
+          r.counts().hostWrites(), r.counts().opMicros() / 1e3));
     }
-    sb.append(String.format(Locale.ROOT, "step_end_sync,%.4f,,,,,%n", p.stepEndSyncMillis()));
-    sb.append(String.format(Locale.ROOT, "step_phase_sync,,%.4f,,,,%n",
+    sb.append(String.format(Locale.ROOT, "step_end_sync,%.4f,,,,,,%n", p.stepEndSyncMillis()));
+    sb.append(String.format(Locale.ROOT, "step_phase_sync,,%.4f,,,,,%n",
         p.stepPhaseSyncMillis()));
     return sb.toString();
   }

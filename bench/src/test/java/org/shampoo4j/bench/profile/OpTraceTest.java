@@ -30,7 +30,7 @@ class OpTraceTest {
         event("aten::empty", 41, 1),
         event("aten::abs", 43, 2),
         event("aten::abs", 40, 6)) + "]";
-    OpTrace.Counts c = OpTrace.count(JsonUtils.GSON.fromJson(json, JsonArray.class), 100, 0);
+    OpTrace.Counts c = OpTrace.count(JsonUtils.GSON.fromJson(json, JsonArray.class), 100, 0, 0);
     assertEquals(3, c.calls());
     assertEquals(3, c.kernels());
     assertEquals(31, c.opMicros(), 1e-9);
@@ -46,6 +46,7 @@ class OpTraceTest {
       assertTrue(c.kernels() >= 3, "kernels " + c.kernels());
       assertTrue(c.wallMicros() >= c.opMicros());
       assertEquals(0, c.hostReads(), "device-side operations read nothing");
+      assertEquals(1, c.hostWrites(), "add(1f) makes its operand from Java memory");
     }
   }
 
@@ -60,6 +61,23 @@ class OpTraceTest {
         x.contentEquals(x.duplicate());
       }, dir);
       assertEquals(4, c.hostReads());
+    }
+  }
+
+  @Test
+  void countsEveryArrayMadeFromJavaMemory(@TempDir Path dir) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = m.ones(new Shape(8, 8));
+      OpTrace.Counts c = OpTrace.trace(() -> {
+        m.create(new float[] {1f, 2f});
+        x.mul(2);
+        m.zeros(new Shape(3));
+        m.full(new Shape(2), 5f);
+        x.addi(x);
+      }, dir);
+      assertEquals(2, c.hostWrites(), "create and a Java number; zeros, full and addi are made"
+          + " on the device");
+      assertEquals(0, c.hostReads());
     }
   }
 }
