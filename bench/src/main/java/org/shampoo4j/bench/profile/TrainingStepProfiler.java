@@ -269,7 +269,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
         Engine.getInstance().setRandomSeed(42);
         trainer.initialize(inputShape);
         run.prepare(block);
-        TrainingStep step = new TrainingStep(trainer, block);
+        TrainingStep step = TrainingStep.of(trainer, block, run);
         Stepper stepper = new Stepper(step, trainer, train, augmentation, dataOnDevice,
             batchSize, order, augment, memory);
         try {
@@ -386,7 +386,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
           p.time(Phase.FORWARD, () -> out[0] = step.forward(xy[0]));
           p.time(Phase.LOSS, () -> out[1] = step.loss(xy[1], out[0]));
           p.time(Phase.BACKWARD, () -> step.backward(gc, out[1]));
-          p.time(Phase.METRICS, () -> TrainingStep.accumulate(sum, out[1], to - from));
+          p.time(Phase.METRICS, () -> step.accumulate(sum, out[1], to - from));
         }
         p.time(Phase.STEP, step::update);
         p.time(Phase.MEMORY, memory::usedBytes);
@@ -416,7 +416,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
           counts.put(Phase.LOSS, OpTrace.trace(() -> out[1] = step.loss(xy[1], out[0]), scratch));
           counts.put(Phase.BACKWARD, OpTrace.trace(() -> step.backward(gc, out[1]), scratch));
           counts.put(Phase.METRICS, OpTrace.trace(
-              () -> TrainingStep.accumulate(sum, out[1], to - from), scratch));
+              () -> step.accumulate(sum, out[1], to - from), scratch));
         }
         counts.put(Phase.STEP, OpTrace.trace(step::update, scratch));
         counts.put(Phase.MEMORY, OpTrace.trace(memory::usedBytes, scratch));

@@ -210,7 +210,7 @@ public final class ModelTrainer {
     /** The epochs after the resumed ones, until the last or the first failure. */
     void trainEpochs(Trainer trainer, OptimizerRun optimizer, Block block, ProgressBar bar)
         throws IOException {
-      TrainingStep step = new TrainingStep(trainer, block);
+      TrainingStep step = TrainingStep.of(trainer, block, optimizer);
       DeviceImages trainOnDevice = null;
       DeviceImages testOnDevice = null;
       if (settings.dataOnDevice()) {
@@ -289,7 +289,7 @@ public final class ModelTrainer {
             NDArray loss = step.loss(y, pred);
             step.backward(gc, loss);
             // Weighted by batch size so the epoch mean is per image.
-            TrainingStep.accumulate(sum, loss, to - from);
+            step.accumulate(sum, loss, to - from);
           }
         } else {
           sum.addi(splitForwardBackward(trainer, batch, x, y, to - from));

@@ -57,6 +57,11 @@ final class BaseVariant implements OptimizerVariant {
       }
 
       @Override
+      public boolean clearsGradients() {
+        return true;
+      }
+
+      @Override
       public MemoryFootprint stateMemory(Collection<String> parameterIds) {
         // Every copy of the given parameters, on every device (replicas keep their own state).
         Set<String> wanted = Set.copyOf(parameterIds);

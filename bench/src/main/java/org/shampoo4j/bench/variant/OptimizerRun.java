@@ -46,6 +46,14 @@ public interface OptimizerRun extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * Whether the optimizer clears each parameter's gradient in its update (as DJL's own PyTorch
+   * optimizers and this project's do), so that the training loop need not. False by default.
+   */
+  default boolean clearsGradients() {
+    return false;
+  }
+
   /** Frees the optimizer's state. */
   @Override
   void close();

@@ -52,6 +52,11 @@ final class ShampooVariant implements OptimizerVariant {
       }
 
       @Override
+      public boolean clearsGradients() {
+        return true;
+      }
+
+      @Override
       public MemoryFootprint stateMemory(Collection<String> parameterIds) {
         // The report covers preconditioners and base-optimizer state of every parameter seen.
         return shampoo.memoryReport().total();
