@@ -173,7 +173,8 @@ public final class ShampooOptimizer extends Optimizer
     }
     boolean batched = b.fusedBaseStep && relay == null && FusedBaseStep.supports(base);
     this.fusedBase = batched ? new FusedBaseStep(base) : null;
-    this.baseBatch = batched ? new BaseStepBatch(fusedBase::applyGated) : null;
+    // The fused call also zeroes the batched weights' gradients (one kernel for all of them).
+    this.baseBatch = batched ? new BaseStepBatch(u -> fusedBase.applyGated(u, true)) : null;
   }
 
   /**
@@ -530,6 +531,7 @@ public final class ShampooOptimizer extends Optimizer
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
     boolean batched = false;
+    boolean clearedByBatch = false;
     if (baseBatch != null && FusedBaseStep.accepts(weight)) {
       String key = keys.key(parameterId, weight.getDevice());
       try {
@@ -583,6 +585,7 @@ public final class ShampooOptimizer extends Optimizer
             state.layout == null ? g : precondition(state, g, step, scratch, gate);
         if (batched) {
           baseBatch.add(parameterId, key, weight, direction, lr, step, gate, List.of());
+          clearedByBatch = true;
         } else {
           base.update(key, weight, direction, lr, step, gate);
         }
@@ -591,8 +594,11 @@ public final class ShampooOptimizer extends Optimizer
         relay.publish(parameterId, updated, managers.forArray(weight));
       }
     } finally {
-      // DJL's PyTorch engine leaves gradient clearing to the optimizer.
-      GradientPreprocessor.clearGradient(weight);
+      // DJL's PyTorch engine leaves gradient clearing to the optimizer; a batched update's
+      // gradient is zeroed by the batch's fused call, after the buffered work has read it.
+      if (!clearedByBatch) {
+        GradientPreprocessor.clearGradient(weight);
+      }
     }
   }
 

@@ -482,7 +482,7 @@ public final class TrainingStepProfiler implements Callable<Integer> {
       syncedSum += r.syncedMillis();
       StringBuilder top = new StringBuilder();
       List<Map.Entry<String, Integer>> calls = r.counts().topCalls();
-      for (Map.Entry<String, Integer> e : calls.subList(0, Math.min(4, calls.size()))) {
+      for (Map.Entry<String, Integer> e : calls.subList(0, Math.min(12, calls.size()))) {
         top.append(e.getKey().replace("aten::", "")).append('×').append(e.getValue())
             .append(' ');
       }

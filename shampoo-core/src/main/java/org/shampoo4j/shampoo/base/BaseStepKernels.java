@@ -132,6 +132,27 @@ final class BaseStepKernels implements AutoCloseable {
     }
   }
 
+  /**
+   * One parameter's {@link NonFinitePolicy#GUARDED} check in one call: {@code [max |g| as a
+   * float32 scalar, max |g| <= bound as a boolean scalar]} (NaN is not within any bound), new
+   * arrays in {@code g}'s manager, on its device; nothing is read to the host.
+   */
+  NDArray[] check(NDArray g, float bound) {
+    try (IValue grad = IValue.from((PtNDArray) g);
+        IValue limit = IValue.from((double) bound);
+        IValue result = TorchScriptModules.run(module, "check", grad, limit)) {
+      IValue[] parts = result.toIValueTuple();
+      try {
+        PtNDManager manager = (PtNDManager) g.getManager();
+        return new NDArray[] {parts[0].toTensor(manager), parts[1].toTensor(manager)};
+      } finally {
+        for (IValue part : parts) {
+          part.close();
+        }
+      }
+    }
+  }
+
   /** Frees the native module (idempotent). */
   @Override
   public void close() {

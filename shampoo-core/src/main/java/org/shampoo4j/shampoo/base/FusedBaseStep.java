@@ -42,12 +42,13 @@ public final class FusedBaseStep implements AutoCloseable {
   /**
    * Applies {@code updates} as {@code base.update(key, weight, gradient, learningRate, step,
    * gate)} each would, in one call: every write selected by the update's gate, state created here
-   * removed again if the gate rejects the update ({@link UpdateGate#onRejected}). The weights'
-   * gradients are left alone.
+   * removed again if the gate rejects the update ({@link UpdateGate#onRejected}); then, if {@code
+   * clearGradients}, the weights' gradients are zeroed in the same call (as each update's own
+   * clearing would: the caller hands the clearing of these weights over to this call).
    *
    * @throws NullPointerException if an update has no gate
    */
-  public void applyGated(List<BaseStepBatch.Pending> updates) {
+  public void applyGated(List<BaseStepBatch.Pending> updates, boolean clearGradients) {
     boolean anyFlag = false;
     for (BaseStepBatch.Pending u : updates) {
       Objects.requireNonNull(u.gate(), "gate");
@@ -75,7 +76,7 @@ public final class FusedBaseStep implements AutoCloseable {
       BaseStepKernels.GateMode mode =
           anyFlag ? BaseStepKernels.GateMode.GIVEN : BaseStepKernels.GateMode.OPEN;
       NDArray checks = run(updates, new BaseStepKernels.Inputs(grads,
-          new double[updates.size()], 1f, -1f, mode, flags, false));
+          new double[updates.size()], 1f, -1f, mode, flags, clearGradients));
       checks.close();
     } finally {
       temporaries.forEach(NDArray::close);

@@ -34,6 +34,9 @@ public final class GradientPreprocessor implements AutoCloseable {
   // GUARDED: fused updates' checks not read yet, and their keys.
   private final List<GuardBatch> batches = new ArrayList<>();
   private final java.util.Set<String> batchKeys = new java.util.HashSet<>();
+  // GUARDED on DJL's PyTorch engine: the scripted check (one native call instead of five).
+  private BaseStepKernels checkKernels;
+  private NDManager checkManager;
 
   /**
    * A prepared gradient and the gate its update's writes go through.
@@ -192,9 +195,14 @@ public final class GradientPreprocessor implements AutoCloseable {
     }
   }
 
-  /** Frees the checks not read yet (without reading them). */
+  /** Frees the checks not read yet (without reading them) and the scripted check. */
   @Override
   public synchronized void close() {
+    if (checkKernels != null) {
+      checkKernels.close();
+      checkManager.close();
+      checkKernels = null;
+    }
     pending.values().forEach(p -> p.maxAbs().close());
     pending.clear();
     guards.values().forEach(Guard::close);
@@ -233,15 +241,32 @@ public final class GradientPreprocessor implements AutoCloseable {
     }
     NDManager owner = pendingManagers.computeIfAbsent(g.getDevice(),
         d -> g.getManager().getEngine().newBaseManager(d));
-    NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false);
-    // NaN compares false, so a NaN anywhere gives ok = false; the bound is rounded to float32 on
-    // the device and the host decides from the flag it reads, never from its own comparison.
-    NDArray ok = maxAbs.lte(DeviceScalars.of(maxAbs, (float) overflowBound(g.size())));
+    NDArray[] check = check(g, (float) overflowBound(g.size()));
+    NDArray maxAbs = check[0];
+    NDArray ok = check[1];
     maxAbs.attach(owner);
     ok.attach(owner);
     UpdateGate gate = UpdateGate.of(ok);
     guards.put(updateKey, new Guard(parameterId, g.getShape().toString(), maxAbs, gate));
     return gate;
+  }
+
+  /**
+   * max |g| (float32) and whether it is within {@code bound}, on the device. NaN compares false,
+   * so a NaN anywhere gives ok = false; the bound is rounded to float32 on the device and the host
+   * decides from the flag it reads, never from its own comparison. On DJL's PyTorch engine one
+   * scripted call ({@link BaseStepKernels#check}), else five operations.
+   */
+  private NDArray[] check(NDArray g, float bound) {
+    if (g instanceof ai.djl.pytorch.engine.PtNDArray) {
+      if (checkKernels == null) {
+        checkManager = g.getManager().getEngine().newBaseManager();
+        checkKernels = new BaseStepKernels(checkManager);
+      }
+      return checkKernels.check(g, bound);
+    }
+    NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false);
+    return new NDArray[] {maxAbs, maxAbs.lte(DeviceScalars.of(maxAbs, bound))};
   }
 
   /**
