@@ -256,12 +256,14 @@ class BaseStep(torch.nn.Module):
 
     @torch.jit.export
     def check(self, g: torch.Tensor, bound: float) -> Tuple[torch.Tensor, torch.Tensor]:
-        """One parameter's NonFinitePolicy.GUARDED check in one call: max |g| as float32 and
-        whether it is within bound (NaN is not), as the Java path computes them."""
+        """One parameter's NonFinitePolicy.GUARDED check in one call: whether max |g| is within
+        bound (NaN is not), and [max |g|, that flag as 0/1] as float32, as the Java path computes
+        them (the pair is what the host reads later, stacked with the other parameters')."""
         with torch.no_grad():
             top = g.abs().max().to(torch.float32)
             ok = top.le(bound)
-        return top, ok
+            pair = torch.stack([top, ok.to(torch.float32)])
+        return ok, pair
 
     @torch.jit.export
     def sgd(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
@@ -352,10 +354,10 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
     w2.grad = torch.ones(4, 3)
     loaded.adamw([w2], [g], [m], [v], [1.0], [0.1 / 0.1], [0.001 ** 0.5], [1e18], 1.0, -1.0,
                  GATE_OPEN, [], True, 0.9, 0.999, 0.1, 0.001, 1e-8, False)
-    top, ok = loaded.check(torch.tensor([1.0, -3.0]), 2.5)
-    assert top.item() == 3.0 and not ok.item() and top.dtype == torch.float32
-    top, ok = loaded.check(torch.tensor([float("nan"), 1.0]), 1e30)
-    assert not ok.item()
+    ok, pair = loaded.check(torch.tensor([1.0, -3.0]), 2.5)
+    assert pair.tolist() == [3.0, 0.0] and not ok.item() and pair.dtype == torch.float32
+    ok, pair = loaded.check(torch.tensor([float("nan"), 1.0]), 1e30)
+    assert not ok.item() and torch.isnan(pair[0]) and pair[1] == 0.0
     # Given flags: the second parameter's update is selected away.
     w3 = torch.randn(3, generator=gen)
     w4 = torch.randn(3, generator=gen)

@@ -133,9 +133,9 @@ final class BaseStepKernels implements AutoCloseable {
   }
 
   /**
-   * One parameter's {@link NonFinitePolicy#GUARDED} check in one call: {@code [max |g| as a
-   * float32 scalar, max |g| <= bound as a boolean scalar]} (NaN is not within any bound), new
-   * arrays in {@code g}'s manager, on its device; nothing is read to the host.
+   * One parameter's {@link NonFinitePolicy#GUARDED} check in one call: {@code [max |g| <= bound
+   * as a boolean scalar, [max |g|, that flag as 0/1] as float32]} (NaN is not within any bound),
+   * new arrays in {@code g}'s manager, on its device; nothing is read to the host.
    */
   NDArray[] check(NDArray g, float bound) {
     try (IValue grad = IValue.from((PtNDArray) g);

@@ -242,20 +242,21 @@ public final class GradientPreprocessor implements AutoCloseable {
     NDManager owner = pendingManagers.computeIfAbsent(g.getDevice(),
         d -> g.getManager().getEngine().newBaseManager(d));
     NDArray[] check = check(g, (float) overflowBound(g.size()));
-    NDArray maxAbs = check[0];
-    NDArray ok = check[1];
-    maxAbs.attach(owner);
+    NDArray ok = check[0];
+    NDArray pair = check[1];
+    pair.attach(owner);
     ok.attach(owner);
     UpdateGate gate = UpdateGate.of(ok);
-    guards.put(updateKey, new Guard(parameterId, g.getShape().toString(), maxAbs, gate));
+    guards.put(updateKey, new Guard(parameterId, g.getShape().toString(), pair, gate));
     return gate;
   }
 
   /**
-   * max |g| (float32) and whether it is within {@code bound}, on the device. NaN compares false,
-   * so a NaN anywhere gives ok = false; the bound is rounded to float32 on the device and the host
-   * decides from the flag it reads, never from its own comparison. On DJL's PyTorch engine one
-   * scripted call ({@link BaseStepKernels#check}), else five operations.
+   * Whether max |g| is within {@code bound}, and {@code [max |g|, that flag as 0/1]} as float32
+   * (what the host reads later), on the device. NaN compares false, so a NaN anywhere gives ok =
+   * false; the bound is rounded to float32 on the device and the host decides from the flag it
+   * reads, never from its own comparison. On DJL's PyTorch engine one scripted call ({@link
+   * BaseStepKernels#check}), else a few operations.
    */
   private NDArray[] check(NDArray g, float bound) {
     if (g instanceof ai.djl.pytorch.engine.PtNDArray) {
@@ -265,8 +266,12 @@ public final class GradientPreprocessor implements AutoCloseable {
       }
       return checkKernels.check(g, bound);
     }
-    NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false);
-    return new NDArray[] {maxAbs, maxAbs.lte(DeviceScalars.of(maxAbs, bound))};
+    try (NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false)) {
+      NDArray ok = maxAbs.lte(DeviceScalars.of(maxAbs, bound));
+      try (NDArray flag = ok.toType(DataType.FLOAT32, false)) {
+        return new NDArray[] {ok, NDArrays.stack(new NDList(maxAbs, flag))};
+      }
+    }
   }
 
   /**
@@ -342,7 +347,7 @@ public final class GradientPreprocessor implements AutoCloseable {
     }
     Map<Device, List<Guard>> byDevice = new LinkedHashMap<>();
     for (Guard guard : guards.values()) {
-      byDevice.computeIfAbsent(guard.maxAbs().getDevice(), d -> new ArrayList<>()).add(guard);
+      byDevice.computeIfAbsent(guard.pair().getDevice(), d -> new ArrayList<>()).add(guard);
     }
     Map<Device, List<GuardBatch>> batchesByDevice = new LinkedHashMap<>();
     for (GuardBatch batch : batches) {
@@ -356,22 +361,20 @@ public final class GradientPreprocessor implements AutoCloseable {
       for (Map.Entry<Device, List<Guard>> device : byDevice.entrySet()) {
         List<Guard> list = device.getValue();
         List<GuardBatch> deviceBatches = batchesByDevice.getOrDefault(device.getKey(), List.of());
-        // [max|g| of each, then ok of each as 0/1] per part: one float array, one read.
+        // Per guard [max|g|, ok as 0/1], then per batch [max|g| of each, then ok of each]: one
+        // float array, one read.
         List<NDArray> temporaries = new ArrayList<>();
         NDList parts = new NDList();
         float[] read;
         try {
           if (!list.isEmpty()) {
-            NDList values = new NDList(2 * list.size());
+            NDList values = new NDList(list.size());
             for (Guard guard : list) {
-              values.add(guard.maxAbs());
+              values.add(guard.pair());
             }
-            for (Guard guard : list) {
-              NDArray flag = guard.gate().flag().toType(DataType.FLOAT32, false);
-              temporaries.add(flag);
-              values.add(flag);
-            }
-            NDArray stacked = NDArrays.stack(values);
+            NDArray pairs = NDArrays.stack(values);
+            temporaries.add(pairs);
+            NDArray stacked = pairs.flatten();
             temporaries.add(stacked);
             parts.add(stacked);
           }
@@ -396,11 +399,11 @@ public final class GradientPreprocessor implements AutoCloseable {
         }
         int offset = 0;
         for (int i = 0; i < list.size(); i++) {
-          if (read[list.size() + i] == 0f) {
+          if (read[2 * i + 1] == 0f) {
             Guard guard = list.get(i);
             rollBacks.add(guard.gate()::rollBack);
             bad.add("'" + guard.parameterId() + "' of shape " + guard.shape() + " (max |g| = "
-                + read[i] + ")");
+                + read[2 * i] + ")");
           }
         }
         offset += 2 * list.size();
@@ -442,9 +445,9 @@ public final class GradientPreprocessor implements AutoCloseable {
     }
   }
 
-  private record Guard(String parameterId, String shape, NDArray maxAbs, UpdateGate gate) {
+  private record Guard(String parameterId, String shape, NDArray pair, UpdateGate gate) {
     void close() {
-      maxAbs.close();
+      pair.close();
       gate.flag().close();
     }
   }
