@@ -10,6 +10,7 @@ import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.quant.QuantizationSettings;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
 
@@ -26,10 +27,7 @@ public final class PreconditionerContext {
   private final MatrixFunctions linalg;
   private final InverseRootMethod rootMethod;
   private final NDManager manager;
-  private final int bits;
-  private final int blockSize;
-  private final Blocking blocking;
-  private final long minQuantizedElements;
+  private final QuantizationSettings quantization;
   private final BankKernels bank;
 
   private PreconditionerContext(Builder b) {
@@ -40,10 +38,7 @@ public final class PreconditionerContext {
     this.linalg = Objects.requireNonNull(b.linalg, "linalg");
     this.rootMethod = Objects.requireNonNull(b.rootMethod, "rootMethod");
     this.manager = Objects.requireNonNull(b.manager, "manager");
-    this.bits = b.bits;
-    this.blockSize = b.blockSize;
-    this.blocking = b.blocking;
-    this.minQuantizedElements = b.minQuantizedElements;
+    this.quantization = b.quantization.build();
     this.bank = b.bank;
   }
 
@@ -95,24 +90,34 @@ public final class PreconditionerContext {
     return manager;
   }
 
-  /** Code width for quantized states. */
+  /** The quantization settings of quantized states; the map is the representation's. */
+  public QuantizationSettings quantization() {
+    return quantization;
+  }
+
+  /** Code width for quantized states ({@link QuantizationSettings#bits()}). */
   public int bits() {
-    return bits;
+    return quantization.bits();
   }
 
-  /** Quantization block size. */
+  /** Quantization block size ({@link QuantizationSettings#blockSize()}). */
   public int blockSize() {
-    return blockSize;
+    return quantization.blockSize();
   }
 
-  /** How quantized square states are split into blocks (default: inside rows, as official). */
+  /**
+   * How quantized square states are split into blocks (default: inside rows, as official; {@link
+   * QuantizationSettings#blocking()}).
+   */
   public Blocking blocking() {
-    return blocking;
+    return quantization.blocking();
   }
 
-  /** Matrices with fewer elements stay fp32. */
+  /**
+   * Matrices with fewer elements stay fp32 ({@link QuantizationSettings#minQuantizedElements()}).
+   */
   public long minQuantizedElements() {
-    return minQuantizedElements;
+    return quantization.minQuantizedElements();
   }
 
   /**
@@ -130,11 +135,7 @@ public final class PreconditionerContext {
 
   /** The quantization spec for a map under these settings. */
   public QuantizationSpec quantizationSpec(QuantizationMap map) {
-    return QuantizationSpec.builder(map.codebook(bits))
-        .blockSize(blockSize)
-        .blocking(blocking)
-        .minQuantizedElements(minQuantizedElements)
-        .build();
+    return quantization.spec(map);
   }
 
   /**
@@ -150,8 +151,7 @@ public final class PreconditionerContext {
     return builder()
         .label(label).beta(beta).epsilon(epsilon).rootExponent(rootExponent)
         .linalg(linalg).rootMethod(rootMethod).manager(manager).bank(bank)
-        .bits(bits).blockSize(blockSize).blocking(blocking)
-        .minQuantizedElements(minQuantizedElements);
+        .quantization(quantization);
   }
 
   /** Builder of {@link PreconditionerContext}. */
@@ -164,10 +164,7 @@ public final class PreconditionerContext {
     private InverseRootMethod rootMethod;
     private NDManager manager;
     private BankKernels bank;
-    private int bits = 4;
-    private int blockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
-    private Blocking blocking = Blocking.ROWS;
-    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private QuantizationSettings.Builder quantization = QuantizationSettings.builder();
 
     private Builder() {}
 
@@ -228,36 +225,36 @@ public final class PreconditionerContext {
       return this;
     }
 
-    /** Code width, 1 to 8. */
-    public Builder bits(int bits) {
-      if (bits < 1 || bits > 8) {
-        throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
-      }
-      this.bits = bits;
+    /**
+     * All quantization settings at once; default {@link QuantizationSettings#defaults()} (4 bits,
+     * blocks of 64 inside rows, matrices under 4096 elements fp32).
+     */
+    public Builder quantization(QuantizationSettings settings) {
+      this.quantization = Objects.requireNonNull(settings, "settings").toBuilder();
       return this;
     }
 
-    /** Quantization block size, positive. */
+    /** Code width, 1 to 8 ({@link QuantizationSettings.Builder#bits}). */
+    public Builder bits(int bits) {
+      quantization.bits(bits);
+      return this;
+    }
+
+    /** Quantization block size, positive ({@link QuantizationSettings.Builder#blockSize}). */
     public Builder blockSize(int blockSize) {
-      if (blockSize <= 0) {
-        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-      }
-      this.blockSize = blockSize;
+      quantization.blockSize(blockSize);
       return this;
     }
 
     /** How quantized square states are split into blocks; default {@link Blocking#ROWS}. */
     public Builder blocking(Blocking blocking) {
-      this.blocking = Objects.requireNonNull(blocking, "blocking");
+      quantization.blocking(blocking);
       return this;
     }
 
     /** Matrices with fewer elements stay fp32; non-negative. */
     public Builder minQuantizedElements(long minQuantizedElements) {
-      if (minQuantizedElements < 0) {
-        throw new IllegalArgumentException("minimum quantized size must be non-negative");
-      }
-      this.minQuantizedElements = minQuantizedElements;
+      quantization.minQuantizedElements(minQuantizedElements);
       return this;
     }
 
