@@ -1,7 +1,9 @@
 package org.shampoo4j.adamw4;
 
 import java.util.Objects;
+import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.QuantizationSettings;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
@@ -23,12 +25,13 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
   public static final int DEFAULT_BLOCK_SIZE = 128;
 
   /** Code width of both moments. */
-  public static final int DEFAULT_BITS = 4;
+  public static final int DEFAULT_BITS = QuantizationSettings.DEFAULT_BITS;
 
   private final float beta1;
   private final float beta2;
   private final float epsilon;
   private final float weightDecay;
+  private final QuantizationSettings quantization;
   private final MomentCodec firstMoment;
   private final MomentCodec secondMoment;
 
@@ -37,10 +40,16 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     this.beta2 = b.beta2;
     this.epsilon = b.epsilon;
     this.weightDecay = b.weightDecay;
+    this.quantization = b.quantization.build();
     this.firstMoment = b.firstMoment != null ? b.firstMoment
-        : MomentCodec.blockwise(b.firstCodebook, b.blockSize, b.minQuantizedElements);
+        : MomentCodec.blockwise(spec(b.firstCodebook, quantization));
     this.secondMoment = b.secondMoment != null ? b.secondMoment
-        : MomentCodec.rank1(b.secondCodebook, b.blockSize, b.minQuantizedElements);
+        : MomentCodec.rank1(spec(b.secondCodebook, quantization));
+  }
+
+  // A moment's codebook sets its width; the settings give the rest.
+  private static QuantizationSpec spec(Codebook codebook, QuantizationSettings settings) {
+    return QuantizationSpec.of(codebook, settings.toBuilder().bits(codebook.bits()).build());
   }
 
   /** A builder with the paper's defaults. */
@@ -71,6 +80,14 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
   /** Decoupled weight decay: each step multiplies the weight by {@code 1 − lr·weightDecay}. */
   public float weightDecay() {
     return weightDecay;
+  }
+
+  /**
+   * The block size, blocking ({@link Blocking#FLAT}) and minimum quantized size of both moments
+   * (unless a moment's storage is replaced); each moment's width is its codebook's.
+   */
+  public QuantizationSettings quantization() {
+    return quantization;
   }
 
   /** How the first moment is stored. */
@@ -118,8 +135,8 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     private float beta2 = 0.999f;
     private float epsilon = 1e-8f;
     private float weightDecay = 0f;
-    private int blockSize = DEFAULT_BLOCK_SIZE;
-    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private QuantizationSettings.Builder quantization = QuantizationSettings.builder()
+        .bits(DEFAULT_BITS).blockSize(DEFAULT_BLOCK_SIZE).blocking(Blocking.FLAT);
     private Codebook firstCodebook = new DynamicTreeMap().codebook(DEFAULT_BITS);
     private Codebook secondCodebook = new ZeroFreeLinearMap().codebook(DEFAULT_BITS);
     private MomentCodec firstMoment;
@@ -160,10 +177,7 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
 
     /** Block size of the first moment and of vector second moments (positive; default 128). */
     public Builder blockSize(int blockSize) {
-      if (blockSize <= 0) {
-        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-      }
-      this.blockSize = blockSize;
+      quantization.blockSize(blockSize);
       return this;
     }
 
@@ -172,11 +186,16 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
      * both moments lossless, the fp32 AdamW reference).
      */
     public Builder minQuantizedElements(long minQuantizedElements) {
-      if (minQuantizedElements < 0) {
-        throw new IllegalArgumentException(
-            "minimum quantized size must be non-negative, got " + minQuantizedElements);
-      }
-      this.minQuantizedElements = minQuantizedElements;
+      quantization.minQuantizedElements(minQuantizedElements);
+      return this;
+    }
+
+    /**
+     * Block size, blocking and minimum quantized size of both moments at once (default: blocks of
+     * 128, {@link Blocking#FLAT}, 4096); the settings' width is replaced by each codebook's.
+     */
+    public Builder quantization(QuantizationSettings settings) {
+      this.quantization = Objects.requireNonNull(settings, "settings").toBuilder();
       return this;
     }
 

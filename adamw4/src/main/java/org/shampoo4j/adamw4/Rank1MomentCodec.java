@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -21,10 +21,10 @@ final class Rank1MomentCodec implements MomentCodec {
   private final BlockwiseMomentCodec fallback;
   private final int blockSize;
 
-  Rank1MomentCodec(Codebook codebook, int blockSize, long minQuantizedElements) {
-    this.quantizer = new Rank1Quantizer(codebook, minQuantizedElements, false);
-    this.fallback = new BlockwiseMomentCodec(codebook, blockSize, minQuantizedElements);
-    this.blockSize = blockSize;
+  Rank1MomentCodec(QuantizationSpec spec) {
+    this.quantizer = new Rank1Quantizer(spec.codebook(), spec.minQuantizedElements(), false);
+    this.fallback = new BlockwiseMomentCodec(spec);
+    this.blockSize = spec.blockSize();
   }
 
   @Override
