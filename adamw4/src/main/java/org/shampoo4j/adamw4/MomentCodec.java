@@ -57,8 +57,8 @@ public interface MomentCodec {
   }
 
   /**
-   * Rank-1 normalization (docs/algorithms.md §5) with {@code spec}'s codebook and minimum quantized
-   * size, and block-wise quantization under {@code spec} for vectors.
+   * Rank-1 normalization (docs/algorithms.md §5) with {@code spec}'s codebook and minimum
+   * quantized size, and block-wise quantization under {@code spec} for vectors.
    */
   static MomentCodec rank1(QuantizationSpec spec) {
     return new Rank1MomentCodec(spec);

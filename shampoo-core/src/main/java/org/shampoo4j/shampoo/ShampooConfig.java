@@ -279,7 +279,8 @@ public final class ShampooConfig {
         + (rootMethod == RootMethod.COUPLED_NEWTON ? "(" + newtonIterations + ")" : "")
         + ", grafting=" + grafting + ", minDim=" + minPreconditionedDimension
         + ", quant=" + quantization.bits() + "bit/" + quantization.blockSize() + "/"
-        + quantization.blocking() + "/min" + quantization.minQuantizedElements() + ", base=" + baseOptimizer.name()
+        + quantization.blocking() + "/min" + quantization.minQuantizedElements()
+        + ", base=" + baseOptimizer.name()
         + ", rescale=" + rescaleGrad + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy
         + ", maxConsecutiveFailures=" + maxConsecutiveFailures + "]";
   }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.quant.Blocking;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSettings;
@@ -29,6 +30,7 @@ public final class PreconditionerContext {
   private final NDManager manager;
   private final QuantizationSettings quantization;
   private final BankKernels bank;
+  private final CodeKernels codes;
 
   private PreconditionerContext(Builder b) {
     this.label = b.label;
@@ -40,6 +42,7 @@ public final class PreconditionerContext {
     this.manager = Objects.requireNonNull(b.manager, "manager");
     this.quantization = b.quantization.build();
     this.bank = b.bank;
+    this.codes = b.codes;
   }
 
   /** A builder with the documented defaults (docs/algorithms.md): β = 0.95, eps = 1e-6, p = 4, 4-bit, block 64, min 4096. */
@@ -83,6 +86,14 @@ public final class PreconditionerContext {
    */
   public Optional<BankKernels> bank() {
     return Optional.ofNullable(bank);
+  }
+
+  /**
+   * The quantization kernels on the state's device, if the optimizer owns them: the {@link
+   * #quantizer quantizers} of this context run on them.
+   */
+  public Optional<CodeKernels> codeKernels() {
+    return Optional.ofNullable(codes);
   }
 
   /** The manager that owns the state's arrays (on the parameters' device). */
@@ -139,18 +150,21 @@ public final class PreconditionerContext {
   }
 
   /**
-   * A device quantizer for a map under these settings. It skips the finiteness check: the
-   * optimizer validates gradients before they reach a preconditioner.
+   * A device quantizer for a map under these settings, on this context's {@link #codeKernels()}
+   * when it has them. It skips the finiteness check: the optimizer validates gradients before they
+   * reach a preconditioner.
    */
   public NDArrayQuantizer quantizer(QuantizationMap map) {
-    return new NDArrayQuantizer(quantizationSpec(map), false);
+    return codes != null
+        ? new NDArrayQuantizer(quantizationSpec(map), false, codes)
+        : new NDArrayQuantizer(quantizationSpec(map), false);
   }
 
   /** A builder initialised from this context, to derive one with another label or manager. */
   public Builder toBuilder() {
     return builder()
         .label(label).beta(beta).epsilon(epsilon).rootExponent(rootExponent)
-        .linalg(linalg).rootMethod(rootMethod).manager(manager).bank(bank)
+        .linalg(linalg).rootMethod(rootMethod).manager(manager).bank(bank).codeKernels(codes)
         .quantization(quantization);
   }
 
@@ -164,6 +178,7 @@ public final class PreconditionerContext {
     private InverseRootMethod rootMethod;
     private NDManager manager;
     private BankKernels bank;
+    private CodeKernels codes;
     private QuantizationSettings.Builder quantization = QuantizationSettings.builder();
 
     private Builder() {}
@@ -216,6 +231,15 @@ public final class PreconditionerContext {
     /** The batched refresh kernels on the state's device (optional, default none). */
     public Builder bank(BankKernels bank) {
       this.bank = bank;
+      return this;
+    }
+
+    /**
+     * The quantization kernels on the state's device, owned (and closed) by the caller; optional,
+     * default none (quantizers then run on kernels nobody owns).
+     */
+    public Builder codeKernels(CodeKernels codes) {
+      this.codes = codes;
       return this;
     }
 
