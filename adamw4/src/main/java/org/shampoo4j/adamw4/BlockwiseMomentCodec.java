@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Objects;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
@@ -21,6 +22,15 @@ final class BlockwiseMomentCodec implements MomentCodec {
 
   BlockwiseMomentCodec(QuantizationSpec spec) {
     this.quantizer = new NDArrayQuantizer(Objects.requireNonNull(spec, "spec"), false);
+  }
+
+  BlockwiseMomentCodec(QuantizationSpec spec, CodeKernels kernels) {
+    this.quantizer = new NDArrayQuantizer(Objects.requireNonNull(spec, "spec"), false, kernels);
+  }
+
+  @Override
+  public MomentCodec on(CodeKernels kernels) {
+    return new BlockwiseMomentCodec(quantizer.spec(), kernels);
   }
 
   @Override

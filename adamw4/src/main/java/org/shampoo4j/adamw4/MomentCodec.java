@@ -1,6 +1,7 @@
 package org.shampoo4j.adamw4;
 
 import ai.djl.ndarray.NDArray;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.QuantizationSpec;
 
@@ -20,6 +21,15 @@ public interface MomentCodec {
    * @param moment the fp32 moment, any shape, non-empty and finite
    */
   QuantizedMoment encode(NDArray moment);
+
+  /**
+   * This codec with its device kernels taken from {@code kernels}, which the caller owns ({@link
+   * AdamW4Bit} makes them with its state's manager and closes them with its state). The default,
+   * for codecs without such kernels, is this codec itself.
+   */
+  default MomentCodec on(CodeKernels kernels) {
+    return this;
+  }
 
   /**
    * Block-wise absmax quantization (docs/algorithms.md §2): flatten, blocks of {@code blockSize}, one fp32 scale
