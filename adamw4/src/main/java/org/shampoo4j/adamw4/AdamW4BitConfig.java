@@ -41,13 +41,16 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     this.epsilon = b.epsilon;
     this.weightDecay = b.weightDecay;
     this.quantization = b.quantization.build();
+    // A default codebook is made only for a moment whose storage is not replaced.
     this.firstMoment = b.firstMoment != null ? b.firstMoment
-        : MomentCodec.blockwise(spec(b.firstCodebook, quantization));
+        : MomentCodec.blockwise(spec(b.firstCodebook != null ? b.firstCodebook
+            : new DynamicTreeMap().codebook(quantization.bits()), quantization));
     this.secondMoment = b.secondMoment != null ? b.secondMoment
-        : MomentCodec.rank1(spec(b.secondCodebook, quantization));
+        : MomentCodec.rank1(spec(b.secondCodebook != null ? b.secondCodebook
+            : new ZeroFreeLinearMap().codebook(quantization.bits()), quantization));
   }
 
-  // A moment's codebook sets its width; the settings give the rest.
+  // A codebook given to the builder keeps its own width; the settings give the rest.
   private static QuantizationSpec spec(Codebook codebook, QuantizationSettings settings) {
     return QuantizationSpec.of(codebook, settings.toBuilder().bits(codebook.bits()).build());
   }
@@ -83,8 +86,9 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
   }
 
   /**
-   * The block size, blocking ({@link Blocking#FLAT}) and minimum quantized size of both moments
-   * (unless a moment's storage is replaced); each moment's width is its codebook's.
+   * The quantization settings of both moments (unless a moment's storage is replaced): block
+   * size, blocking ({@link Blocking#FLAT}), minimum quantized size, and the width of the default
+   * codebooks (a codebook given to the builder keeps its own width).
    */
   public QuantizationSettings quantization() {
     return quantization;
@@ -137,8 +141,9 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     private float weightDecay = 0f;
     private QuantizationSettings.Builder quantization = QuantizationSettings.builder()
         .bits(DEFAULT_BITS).blockSize(DEFAULT_BLOCK_SIZE).blocking(Blocking.FLAT);
-    private Codebook firstCodebook = new DynamicTreeMap().codebook(DEFAULT_BITS);
-    private Codebook secondCodebook = new ZeroFreeLinearMap().codebook(DEFAULT_BITS);
+    // Null: the default map at the settings' width.
+    private Codebook firstCodebook;
+    private Codebook secondCodebook;
     private MomentCodec firstMoment;
     private MomentCodec secondMoment;
 
@@ -191,21 +196,26 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     }
 
     /**
-     * Block size, blocking and minimum quantized size of both moments at once (default: blocks of
-     * 128, {@link Blocking#FLAT}, 4096); the settings' width is replaced by each codebook's.
+     * All quantization settings of both moments at once (default: 4 bits, blocks of 128, {@link
+     * Blocking#FLAT}, 4096): the bits are the width of the default codebooks (the dynamic tree
+     * map, 2 to 8 bits, and the linear map without zero); a codebook given with {@link
+     * #firstMomentCodebook} or {@link #secondMomentCodebook} keeps its own width.
      */
     public Builder quantization(QuantizationSettings settings) {
       this.quantization = Objects.requireNonNull(settings, "settings").toBuilder();
       return this;
     }
 
-    /** The first moment's codebook (default: dynamic tree, 4 bits), block-wise. */
+    /** The first moment's codebook (default: dynamic tree at the settings' bits), block-wise. */
     public Builder firstMomentCodebook(Codebook codebook) {
       this.firstCodebook = Objects.requireNonNull(codebook, "codebook");
       return this;
     }
 
-    /** The second moment's codebook (default: linear without zero, 4 bits), rank-1 normalized. */
+    /**
+     * The second moment's codebook (default: linear without zero at the settings' bits), rank-1
+     * normalized.
+     */
     public Builder secondMomentCodebook(Codebook codebook) {
       this.secondCodebook = Objects.requireNonNull(codebook, "codebook");
       return this;
