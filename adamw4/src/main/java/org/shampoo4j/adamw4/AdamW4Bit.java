@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
@@ -42,6 +43,11 @@ public final class AdamW4Bit implements BaseOptimizer {
   private final AdamW4BitConfig config;
   private final DeviceManagers managers = new DeviceManagers();
   private final Map<String, State> states = new ConcurrentHashMap<>();
+  // The moments' quantization kernels, made with the first state's manager on first use and
+  // closed with the state; the codecs below run on them.
+  private CodeKernels kernels;
+  private MomentCodec firstMoment;
+  private MomentCodec secondMoment;
 
   /** An optimizer with the given configuration and no state yet. */
   public AdamW4Bit(AdamW4BitConfig config) {
@@ -106,13 +112,11 @@ public final class AdamW4Bit implements BaseOptimizer {
       }
       weight.subi(gate.delta(delta.toType(weight.getDataType(), false)));
       if (gate.isOpen()) {
-        state.replace(config.firstMoment().encode(m).attach(home),
-            config.secondMoment().encode(v).attach(home));
+        state.replace(first(home).encode(m).attach(home), second(home).encode(v).attach(home));
       } else {
         // The new codes and scales stay in this step's scope; what is stored is selected from
         // them and the old ones buffer by buffer.
-        state.replaceWhere(gate, config.firstMoment().encode(m), config.secondMoment().encode(v),
-            home);
+        state.replaceWhere(gate, first(home).encode(m), second(home).encode(v), home);
       }
     }
   }
@@ -129,8 +133,8 @@ public final class AdamW4Bit implements BaseOptimizer {
     try (NDManager scope = home.newSubManager()) {
       NDArray zeros = scope.zeros(weight.getShape(), DataType.FLOAT32);
       return new State(weight.getShape(),
-          config.firstMoment().encode(zeros).attach(home),
-          config.secondMoment().encode(zeros).attach(home));
+          first(home).encode(zeros).attach(home),
+          second(home).encode(zeros).attach(home));
     }
   }
 
@@ -176,8 +180,9 @@ public final class AdamW4Bit implements BaseOptimizer {
         (reader, weight) -> {
           // A fresh state of the weight's shape, in the reader's scope, says what to expect.
           NDArray zeros = reader.manager().zeros(weight.getShape(), DataType.FLOAT32);
-          QuantizedMoment m0 = config.firstMoment().encode(zeros);
-          QuantizedMoment v0 = config.secondMoment().encode(zeros);
+          NDManager home = managers.forArray(weight);
+          QuantizedMoment m0 = first(home).encode(zeros);
+          QuantizedMoment v0 = second(home).encode(zeros);
           return new State(weight.getShape(), m0.restoreState(reader, "m"),
               v0.restoreState(reader, "v"));
         },
@@ -195,7 +200,30 @@ public final class AdamW4Bit implements BaseOptimizer {
   public void close() {
     states.values().forEach(State::close);
     states.clear();
+    synchronized (this) {
+      if (kernels != null) {
+        kernels.close();
+      }
+    }
     managers.close();
+  }
+
+  private MomentCodec first(NDManager home) {
+    return codecs(home)[0];
+  }
+
+  private MomentCodec second(NDManager home) {
+    return codecs(home)[1];
+  }
+
+  // The module names no device, so the first state's manager serves every device.
+  private synchronized MomentCodec[] codecs(NDManager home) {
+    if (kernels == null) {
+      kernels = new CodeKernels(home);
+      firstMoment = config.firstMoment().on(kernels);
+      secondMoment = config.secondMoment().on(kernels);
+    }
+    return new MomentCodec[] {firstMoment, secondMoment};
   }
 
   @Override

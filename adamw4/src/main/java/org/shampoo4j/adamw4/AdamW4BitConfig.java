@@ -1,7 +1,9 @@
 package org.shampoo4j.adamw4;
 
 import java.util.Objects;
+import org.shampoo4j.quant.Blocking;
 import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.QuantizationSettings;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
@@ -23,12 +25,13 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
   public static final int DEFAULT_BLOCK_SIZE = 128;
 
   /** Code width of both moments. */
-  public static final int DEFAULT_BITS = 4;
+  public static final int DEFAULT_BITS = QuantizationSettings.DEFAULT_BITS;
 
   private final float beta1;
   private final float beta2;
   private final float epsilon;
   private final float weightDecay;
+  private final QuantizationSettings quantization;
   private final MomentCodec firstMoment;
   private final MomentCodec secondMoment;
 
@@ -37,10 +40,19 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     this.beta2 = b.beta2;
     this.epsilon = b.epsilon;
     this.weightDecay = b.weightDecay;
+    this.quantization = b.quantization.build();
+    // A default codebook is made only for a moment whose storage is not replaced.
     this.firstMoment = b.firstMoment != null ? b.firstMoment
-        : MomentCodec.blockwise(b.firstCodebook, b.blockSize, b.minQuantizedElements);
+        : MomentCodec.blockwise(spec(b.firstCodebook != null ? b.firstCodebook
+            : new DynamicTreeMap().codebook(quantization.bits()), quantization));
     this.secondMoment = b.secondMoment != null ? b.secondMoment
-        : MomentCodec.rank1(b.secondCodebook, b.blockSize, b.minQuantizedElements);
+        : MomentCodec.rank1(spec(b.secondCodebook != null ? b.secondCodebook
+            : new ZeroFreeLinearMap().codebook(quantization.bits()), quantization));
+  }
+
+  // A codebook given to the builder keeps its own width; the settings give the rest.
+  private static QuantizationSpec spec(Codebook codebook, QuantizationSettings settings) {
+    return QuantizationSpec.of(codebook, settings.toBuilder().bits(codebook.bits()).build());
   }
 
   /** A builder with the paper's defaults. */
@@ -71,6 +83,15 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
   /** Decoupled weight decay: each step multiplies the weight by {@code 1 − lr·weightDecay}. */
   public float weightDecay() {
     return weightDecay;
+  }
+
+  /**
+   * The quantization settings of both moments (unless a moment's storage is replaced): block
+   * size, blocking ({@link Blocking#FLAT}), minimum quantized size, and the width of the default
+   * codebooks (a codebook given to the builder keeps its own width).
+   */
+  public QuantizationSettings quantization() {
+    return quantization;
   }
 
   /** How the first moment is stored. */
@@ -118,10 +139,11 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
     private float beta2 = 0.999f;
     private float epsilon = 1e-8f;
     private float weightDecay = 0f;
-    private int blockSize = DEFAULT_BLOCK_SIZE;
-    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
-    private Codebook firstCodebook = new DynamicTreeMap().codebook(DEFAULT_BITS);
-    private Codebook secondCodebook = new ZeroFreeLinearMap().codebook(DEFAULT_BITS);
+    private QuantizationSettings.Builder quantization = QuantizationSettings.builder()
+        .bits(DEFAULT_BITS).blockSize(DEFAULT_BLOCK_SIZE).blocking(Blocking.FLAT);
+    // Null: the default map at the settings' width.
+    private Codebook firstCodebook;
+    private Codebook secondCodebook;
     private MomentCodec firstMoment;
     private MomentCodec secondMoment;
 
@@ -160,10 +182,7 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
 
     /** Block size of the first moment and of vector second moments (positive; default 128). */
     public Builder blockSize(int blockSize) {
-      if (blockSize <= 0) {
-        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-      }
-      this.blockSize = blockSize;
+      quantization.blockSize(blockSize);
       return this;
     }
 
@@ -172,21 +191,31 @@ public final class AdamW4BitConfig implements BaseOptimizerSpec {
      * both moments lossless, the fp32 AdamW reference).
      */
     public Builder minQuantizedElements(long minQuantizedElements) {
-      if (minQuantizedElements < 0) {
-        throw new IllegalArgumentException(
-            "minimum quantized size must be non-negative, got " + minQuantizedElements);
-      }
-      this.minQuantizedElements = minQuantizedElements;
+      quantization.minQuantizedElements(minQuantizedElements);
       return this;
     }
 
-    /** The first moment's codebook (default: dynamic tree, 4 bits), block-wise. */
+    /**
+     * All quantization settings of both moments at once (default: 4 bits, blocks of 128, {@link
+     * Blocking#FLAT}, 4096): the bits are the width of the default codebooks (the dynamic tree
+     * map, 2 to 8 bits, and the linear map without zero); a codebook given with {@link
+     * #firstMomentCodebook} or {@link #secondMomentCodebook} keeps its own width.
+     */
+    public Builder quantization(QuantizationSettings settings) {
+      this.quantization = Objects.requireNonNull(settings, "settings").toBuilder();
+      return this;
+    }
+
+    /** The first moment's codebook (default: dynamic tree at the settings' bits), block-wise. */
     public Builder firstMomentCodebook(Codebook codebook) {
       this.firstCodebook = Objects.requireNonNull(codebook, "codebook");
       return this;
     }
 
-    /** The second moment's codebook (default: linear without zero, 4 bits), rank-1 normalized. */
+    /**
+     * The second moment's codebook (default: linear without zero at the settings' bits), rank-1
+     * normalized.
+     */
     public Builder secondMomentCodebook(Codebook codebook) {
       this.secondCodebook = Objects.requireNonNull(codebook, "codebook");
       return this;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Objects;
-import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
@@ -20,12 +20,17 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
 final class BlockwiseMomentCodec implements MomentCodec {
   private final NDArrayQuantizer quantizer;
 
-  BlockwiseMomentCodec(Codebook codebook, int blockSize, long minQuantizedElements) {
-    QuantizationSpec spec = QuantizationSpec.builder(Objects.requireNonNull(codebook, "codebook"))
-        .blockSize(blockSize)
-        .minQuantizedElements(minQuantizedElements)
-        .build();
-    this.quantizer = new NDArrayQuantizer(spec, false);
+  BlockwiseMomentCodec(QuantizationSpec spec) {
+    this.quantizer = new NDArrayQuantizer(Objects.requireNonNull(spec, "spec"), false);
+  }
+
+  BlockwiseMomentCodec(QuantizationSpec spec, CodeKernels kernels) {
+    this.quantizer = new NDArrayQuantizer(Objects.requireNonNull(spec, "spec"), false, kernels);
+  }
+
+  @Override
+  public MomentCodec on(CodeKernels kernels) {
+    return new BlockwiseMomentCodec(quantizer.spec(), kernels);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package org.shampoo4j.adamw4;
 
 import ai.djl.ndarray.NDArray;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.QuantizationSpec;
 
 /**
  * How one moment of {@link AdamW4Bit} is stored between steps: a quantizer choice (codebook,
@@ -21,6 +23,15 @@ public interface MomentCodec {
   QuantizedMoment encode(NDArray moment);
 
   /**
+   * This codec with its device kernels taken from {@code kernels}, which the caller owns ({@link
+   * AdamW4Bit} makes them with its state's manager and closes them with its state). The default,
+   * for codecs without such kernels, is this codec itself.
+   */
+  default MomentCodec on(CodeKernels kernels) {
+    return this;
+  }
+
+  /**
    * Block-wise absmax quantization (docs/algorithms.md §2): flatten, blocks of {@code blockSize}, one fp32 scale
    * per block.
    *
@@ -30,7 +41,15 @@ public interface MomentCodec {
    *     lossless)
    */
   static MomentCodec blockwise(Codebook codebook, int blockSize, long minQuantizedElements) {
-    return new BlockwiseMomentCodec(codebook, blockSize, minQuantizedElements);
+    return blockwise(spec(codebook, blockSize, minQuantizedElements));
+  }
+
+  /**
+   * Block-wise absmax quantization (docs/algorithms.md §2) under {@code spec}: its codebook, block
+   * size, blocking and minimum quantized size.
+   */
+  static MomentCodec blockwise(QuantizationSpec spec) {
+    return new BlockwiseMomentCodec(spec);
   }
 
   /**
@@ -44,6 +63,21 @@ public interface MomentCodec {
    *     lossless)
    */
   static MomentCodec rank1(Codebook codebook, int blockSize, long minQuantizedElements) {
-    return new Rank1MomentCodec(codebook, blockSize, minQuantizedElements);
+    return rank1(spec(codebook, blockSize, minQuantizedElements));
+  }
+
+  /**
+   * Rank-1 normalization (docs/algorithms.md §5) with {@code spec}'s codebook and minimum
+   * quantized size, and block-wise quantization under {@code spec} for vectors.
+   */
+  static MomentCodec rank1(QuantizationSpec spec) {
+    return new Rank1MomentCodec(spec);
+  }
+
+  // Flat blocks, as AdamW's states have always used; the spec checks the values.
+  private static QuantizationSpec spec(
+      Codebook codebook, int blockSize, long minQuantizedElements) {
+    return QuantizationSpec.builder(codebook).blockSize(blockSize)
+        .minQuantizedElements(minQuantizedElements).build();
   }
 }

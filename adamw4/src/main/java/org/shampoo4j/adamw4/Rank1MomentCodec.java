@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
-import org.shampoo4j.quant.Codebook;
+import org.shampoo4j.quant.CodeKernels;
+import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.state.StateSnapshot;
 
@@ -19,17 +20,29 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
 final class Rank1MomentCodec implements MomentCodec {
   private final Rank1Quantizer quantizer;
   private final BlockwiseMomentCodec fallback;
-  private final int blockSize;
+  private final QuantizationSpec spec;
 
-  Rank1MomentCodec(Codebook codebook, int blockSize, long minQuantizedElements) {
-    this.quantizer = new Rank1Quantizer(codebook, minQuantizedElements, false);
-    this.fallback = new BlockwiseMomentCodec(codebook, blockSize, minQuantizedElements);
-    this.blockSize = blockSize;
+  Rank1MomentCodec(QuantizationSpec spec) {
+    this.quantizer = new Rank1Quantizer(spec.codebook(), spec.minQuantizedElements(), false);
+    this.fallback = new BlockwiseMomentCodec(spec);
+    this.spec = spec;
+  }
+
+  private Rank1MomentCodec(QuantizationSpec spec, CodeKernels kernels) {
+    this.quantizer =
+        new Rank1Quantizer(spec.codebook(), spec.minQuantizedElements(), false, kernels);
+    this.fallback = new BlockwiseMomentCodec(spec, kernels);
+    this.spec = spec;
+  }
+
+  @Override
+  public MomentCodec on(CodeKernels kernels) {
+    return new Rank1MomentCodec(spec, kernels);
   }
 
   @Override
   public String describe() {
-    return "rank1(" + quantizer.codebook().id() + ", vectors B=" + blockSize + ")";
+    return "rank1(" + quantizer.codebook().id() + ", vectors B=" + spec.blockSize() + ")";
   }
 
   @Override

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Objects;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.DeviceCodes;
 import org.shampoo4j.quant.Layout;
@@ -38,6 +39,7 @@ public final class Rank1Quantizer {
   private final Codebook codebook;
   private final long minQuantizedElements;
   private final boolean checkFinite;
+  private final CodeKernels kernels;
 
   /**
    * A quantizer.
@@ -49,7 +51,20 @@ public final class Rank1Quantizer {
    *     callers that validated their input pass {@code false} to keep steps free of host syncs
    */
   public Rank1Quantizer(Codebook codebook, long minQuantizedElements, boolean checkFinite) {
+    this(codebook, minQuantizedElements, checkFinite, null);
+  }
+
+  /**
+   * A quantizer whose codes are encoded and packed by {@code kernels}, which the caller owns (and
+   * closes after the last use of this quantizer); {@code null} runs on {@link DeviceCodes}'
+   * kernels, which nobody owns.
+   *
+   * @see #Rank1Quantizer(Codebook, long, boolean)
+   */
+  public Rank1Quantizer(Codebook codebook, long minQuantizedElements, boolean checkFinite,
+      CodeKernels kernels) {
     this.codebook = Objects.requireNonNull(codebook, "codebook");
+    this.kernels = kernels;
     if (minQuantizedElements < 0) {
       throw new IllegalArgumentException(
           "minimum quantized size must be non-negative, got " + minQuantizedElements);
@@ -112,8 +127,11 @@ public final class Rank1Quantizer {
         }
         // An all-zero row or column gives scale 0 only where x is 0: divide by 1 there instead.
         NDArray safe = scale.add(scale.eq(0).toType(DataType.FLOAT32, false));
-        NDArray codes = DeviceCodes.nearestCodes(x.div(safe), codebook);
-        NDArray packed = DeviceCodes.pack(codes, codebook.bits());
+        NDArray scaled = x.div(safe);
+        NDArray codes = kernels != null ? kernels.nearestCodes(scaled, codebook)
+            : DeviceCodes.nearestCodes(scaled, codebook);
+        NDArray packed = kernels != null ? kernels.pack(codes, codebook.bits())
+            : DeviceCodes.pack(codes, codebook.bits());
         result = new Rank1PackedNDArray(shape, Layout.DENSE, codebook.id(), codebook.bits(),
             packed, maxima, scope.create(new float[0]));
       }
@@ -146,7 +164,9 @@ public final class Rank1Quantizer {
           NDArray broadcastable = axisMax.reshape(broadcastShape(shape.length, axis, shape[axis]));
           scale = scale == null ? broadcastable : NDArrays.minimum(scale, broadcastable);
         }
-        NDArray codes = DeviceCodes.unpack(packed.codes(), codebook.bits(), packed.elementCount());
+        NDArray codes = kernels != null
+            ? kernels.unpack(packed.codes(), codebook.bits(), packed.elementCount())
+            : DeviceCodes.unpack(packed.codes(), codebook.bits(), packed.elementCount());
         result = DeviceCodes.values(codes, codebook).reshape(djlShape).mul(scale);
       }
       result.attach(owner);

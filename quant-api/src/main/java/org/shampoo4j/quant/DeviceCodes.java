@@ -1,8 +1,6 @@
 package org.shampoo4j.quant;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * The device-side building blocks of quantization, on the input's device with exactly the
@@ -17,7 +15,8 @@ import ai.djl.ndarray.types.Shape;
  * libtorch kernels over uint8 codes and int32 indices; on another engine the same results come
  * from plain NDArray operations. Codes are returned as {@code uint8}; codes given as input may be
  * of any integer or integral float type. Every result is created in the manager of its (first)
- * input. Stateless.
+ * input. These static methods run on kernels nobody owns (loaded once per JVM); a caller with a
+ * lifecycle makes a {@link CodeKernels}, which has the same operations and frees its module.
  */
 public final class DeviceCodes {
   private DeviceCodes() {}
@@ -52,21 +51,7 @@ public final class DeviceCodes {
    */
   public static BlockEncoding encodeBlocks(
       NDArray tensor, Codebook codebook, int blockSize, long rowLength) {
-    long n = tensor.size();
-    if (n == 0) {
-      throw new IllegalArgumentException("cannot quantize an empty tensor");
-    }
-    if (blockSize <= 0) {
-      throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-    }
-    requireRows(n, rowLength);
-    if (!TorchScriptCodes.supports(tensor)) {
-      return NDArrayCodes.encodeBlocks(tensor, codebook, blockSize, rowLength);
-    }
-    try (NDArray thresholds = tensor.getManager().create(codebook.thresholds())) {
-      NDArray[] out = TorchScriptCodes.get().encodeBlocks(tensor, thresholds, rowLength, blockSize);
-      return new BlockEncoding(out[0], out[1]);
-    }
+    return CodeKernels.unowned(tensor).encodeBlocks(tensor, codebook, blockSize, rowLength);
   }
 
   /**
@@ -91,27 +76,8 @@ public final class DeviceCodes {
    */
   public static NDArray decodeBlocks(
       NDArray codes, NDArray scales, Codebook codebook, int blockSize, long rowLength) {
-    long n = codes.size();
-    if (blockSize <= 0) {
-      throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-    }
-    if (n > 0) {
-      requireRows(n, rowLength);
-    }
-    long blocks = n == 0 ? 0 : n / rowLength * Shapes.blockCount(rowLength, blockSize);
-    if (scales.size() != blocks) {
-      throw new IllegalArgumentException(n + " codes in blocks of " + blockSize + " need "
-          + blocks + " scales, got " + scales.size() + " scales");
-    }
-    if (n == 0) {
-      return codes.getManager().zeros(new Shape(0));
-    }
-    if (!TorchScriptCodes.supports(codes, scales)) {
-      return NDArrayCodes.decodeBlocks(codes, scales, codebook, blockSize, rowLength);
-    }
-    try (NDArray table = codes.getManager().create(codebook.values())) {
-      return TorchScriptCodes.get().decodeBlocks(codes, table, scales, rowLength, blockSize);
-    }
+    return CodeKernels.unowned(codes, scales)
+        .decodeBlocks(codes, scales, codebook, blockSize, rowLength);
   }
 
   /**
@@ -119,13 +85,7 @@ public final class DeviceCodes {
    * y's shape: the number of thresholds strictly below y.
    */
   public static NDArray nearestCodes(NDArray y, Codebook codebook) {
-    if (!TorchScriptCodes.supports(y)) {
-      return NDArrayCodes.nearestCodes(y, codebook);
-    }
-    try (NDArray thresholds = y.getManager().create(codebook.thresholds());
-        NDArray scaled = y.toType(DataType.FLOAT32, true)) {
-      return TorchScriptCodes.get().nearestCodes(scaled, thresholds);
-    }
+    return CodeKernels.unowned(y).nearestCodes(y, codebook);
   }
 
   /** The codebook values of {@code codes} (any integer or exact-float type) as float32. */
@@ -141,10 +101,7 @@ public final class DeviceCodes {
    * @throws IllegalArgumentException if {@code bits} is not in [1, 8]
    */
   public static NDArray pack(NDArray codes, int bits) {
-    requireBits(bits);
-    return TorchScriptCodes.supports(codes)
-        ? TorchScriptCodes.get().pack(codes, bits)
-        : NDArrayCodes.pack(codes, bits);
+    return CodeKernels.unowned(codes).pack(codes, bits);
   }
 
   /**
@@ -156,27 +113,6 @@ public final class DeviceCodes {
    *     anything of size {@code count} is made)
    */
   public static NDArray unpack(NDArray packed, int bits, long count) {
-    requireBits(bits);
-    if (count < 0 || packed.size() != new CodePacker(bits).packedLength(count)) {
-      throw new IllegalArgumentException(count + " codes of " + bits + " bits need "
-          + (count < 0 ? "a non-negative count" : new CodePacker(bits).packedLength(count)
-              + " bytes") + ", got " + packed.size() + " bytes");
-    }
-    return TorchScriptCodes.supports(packed)
-        ? TorchScriptCodes.get().unpack(packed, bits, count)
-        : NDArrayCodes.unpack(packed, bits, count);
-  }
-
-  private static void requireRows(long n, long rowLength) {
-    if (rowLength <= 0 || n % rowLength != 0) {
-      throw new IllegalArgumentException(
-          "row length " + rowLength + " does not divide " + n + " elements");
-    }
-  }
-
-  private static void requireBits(int bits) {
-    if (bits < 1 || bits > Codebook.MAX_BITS) {
-      throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
-    }
+    return CodeKernels.unowned(packed).unpack(packed, bits, count);
   }
 }

@@ -16,13 +16,16 @@ import java.util.Objects;
  * the same threshold comparisons.
  *
  * <p>Quantized buffers are attached to the input's manager; dequantized arrays to the packed
- * tensor's manager. Temporaries are freed before returning. Immutable and thread-safe.
+ * tensor's manager. Temporaries are freed before returning. The fused kernels are those of the
+ * {@link CodeKernels} given at construction, which the caller owns and closes; the constructors
+ * without one use kernels nobody owns (see {@link DeviceCodes}). Immutable and thread-safe.
  */
 public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDArray> {
   private final QuantizationSpec spec;
   private final Codebook codebook;
   private final boolean checkFinite;
   private final boolean fused;
+  private final CodeKernels kernels;
 
   /** A quantizer that rejects non-finite input (costs one device-to-host boolean per call). */
   public NDArrayQuantizer(QuantizationSpec spec) {
@@ -37,7 +40,20 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
    *     input (the optimizers check gradients) pass {@code false} to keep steps free of host syncs
    */
   public NDArrayQuantizer(QuantizationSpec spec, boolean checkFinite) {
-    this(spec, checkFinite, true);
+    this(spec, checkFinite, true, null);
+  }
+
+  /**
+   * A quantizer on {@code kernels}, which the caller owns (and closes after the last use of this
+   * quantizer).
+   *
+   * @param spec what to apply
+   * @param checkFinite whether to reject NaN and infinity (see {@link #NDArrayQuantizer(
+   *     QuantizationSpec, boolean)})
+   * @param kernels the fused kernels to run on
+   */
+  public NDArrayQuantizer(QuantizationSpec spec, boolean checkFinite, CodeKernels kernels) {
+    this(spec, checkFinite, true, Objects.requireNonNull(kernels, "kernels"));
   }
 
   /**
@@ -45,10 +61,24 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
    * operations even on PyTorch), which tests use to check one path against the other.
    */
   NDArrayQuantizer(QuantizationSpec spec, boolean checkFinite, boolean fused) {
+    this(spec, checkFinite, fused, null);
+  }
+
+  private NDArrayQuantizer(
+      QuantizationSpec spec, boolean checkFinite, boolean fused, CodeKernels kernels) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.codebook = spec.codebook();
     this.checkFinite = checkFinite;
     this.fused = fused;
+    this.kernels = kernels;
+  }
+
+  /** The fused module for these arrays, or null where NDArray operations serve. */
+  private TorchScriptCodes module(NDArray... arrays) {
+    if (!fused) {
+      return null;
+    }
+    return (kernels != null ? kernels : CodeKernels.unowned(arrays)).moduleFor(arrays);
   }
 
   @Override
@@ -81,8 +111,9 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
         requireFinite(x, shape);
       }
       PackedNDArray result;
-      if (spec.quantizes(n) && fused && TorchScriptCodes.supports(x)) {
-        result = fusedQuantize(scope, shape, x, offDiagonal);
+      TorchScriptCodes module = spec.quantizes(n) ? module(x) : null;
+      if (module != null) {
+        result = fusedQuantize(module, scope, shape, x, offDiagonal);
       } else if (!spec.quantizes(n)) {
         result = packed(shape, Layout.FP32, scope.create(new byte[0]),
             scope.create(new float[0]), x.duplicate());
@@ -99,12 +130,12 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
     }
   }
 
-  private PackedNDArray fusedQuantize(
+  private PackedNDArray fusedQuantize(TorchScriptCodes module,
       NDManager scope, int[] shape, NDArray x, boolean offDiagonal) {
     NDArray thresholds = scope.create(codebook.thresholds());
     NDArray input = offDiagonal ? x.reshape(shape[0], shape[0]) : x;
     long rowLength = spec.grid(shape).rowLength();
-    NDArray[] out = TorchScriptCodes.get().quantize(
+    NDArray[] out = module.quantize(
         input, thresholds, rowLength, spec.blockSize(), codebook.bits(), offDiagonal);
     return packed(shape, offDiagonal ? Layout.OFF_DIAGONAL : Layout.DENSE, out[0], out[1], out[2]);
   }
@@ -144,9 +175,10 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
         packed.codes().tempAttach(scope);
         packed.scales().tempAttach(scope);
         packed.fp32().tempAttach(scope);
-        if (fused && TorchScriptCodes.supports(packed.codes(), packed.scales(), packed.fp32())) {
+        TorchScriptCodes module = module(packed.codes(), packed.scales(), packed.fp32());
+        if (module != null) {
           NDArray values = codebookValues != null ? codebookValues : codebookValues(scope);
-          result = TorchScriptCodes.get().dequantize(packed.codes(), values, packed.scales(),
+          result = module.dequantize(packed.codes(), values, packed.scales(),
               packed.fp32(), packed.elementCount(), packed.grid().rowLength(),
               packed.blockSize(), codebook.bits()).reshape(djlShape);
           result.attach(owner);

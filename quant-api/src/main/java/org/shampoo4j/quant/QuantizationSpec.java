@@ -3,27 +3,25 @@ package org.shampoo4j.quant;
 import java.util.Objects;
 
 /**
- * How a tensor is quantized block-wise: the codebook, the block size, how blocks are laid out
- * ({@link Blocking}) and the size below which a tensor stays fp32. Immutable; build with {@link
- * #builder(Codebook)}.
+ * How a tensor is quantized block-wise: the codebook and the {@link QuantizationSettings} (block
+ * size, how blocks are laid out, the size below which a tensor stays fp32) at the codebook's width.
+ * Immutable; build with {@link #builder(Codebook)} or {@link #of(Codebook, QuantizationSettings)}.
+ * The settings check their own values; this class only checks that they match the codebook.
  */
 public final class QuantizationSpec {
   /** Block size used for Shampoo states (docs/algorithms.md §2). */
-  public static final int DEFAULT_BLOCK_SIZE = 64;
+  public static final int DEFAULT_BLOCK_SIZE = QuantizationSettings.DEFAULT_BLOCK_SIZE;
 
   /** Tensors with fewer elements than this stay fp32 by default (docs/algorithms.md §2). */
-  public static final int DEFAULT_MIN_QUANTIZED_ELEMENTS = 4096;
+  public static final int DEFAULT_MIN_QUANTIZED_ELEMENTS =
+      QuantizationSettings.DEFAULT_MIN_QUANTIZED_ELEMENTS;
 
   private final Codebook codebook;
-  private final int blockSize;
-  private final Blocking blocking;
-  private final long minQuantizedElements;
+  private final QuantizationSettings settings;
 
-  private QuantizationSpec(Builder b) {
-    this.codebook = b.codebook;
-    this.blockSize = b.blockSize;
-    this.blocking = b.blocking;
-    this.minQuantizedElements = b.minQuantizedElements;
+  private QuantizationSpec(Codebook codebook, QuantizationSettings settings) {
+    this.codebook = codebook;
+    this.settings = settings;
   }
 
   /**
@@ -34,9 +32,24 @@ public final class QuantizationSpec {
     return new Builder(codebook);
   }
 
-  /** The spec with all defaults for the given codebook. */
+  /** The spec with all defaults of {@link #builder(Codebook)} for the given codebook. */
   public static QuantizationSpec of(Codebook codebook) {
     return builder(codebook).build();
+  }
+
+  /**
+   * The spec of {@code codebook} under {@code settings}.
+   *
+   * @throws IllegalArgumentException if the codebook's width is not {@code settings.bits()}
+   */
+  public static QuantizationSpec of(Codebook codebook, QuantizationSettings settings) {
+    Objects.requireNonNull(codebook, "codebook");
+    Objects.requireNonNull(settings, "settings");
+    if (codebook.bits() != settings.bits()) {
+      throw new IllegalArgumentException("codebook " + codebook.id() + " has " + codebook.bits()
+          + " bits, the quantization settings " + settings.bits());
+    }
+    return new QuantizationSpec(codebook, settings);
   }
 
   /** The codebook codes index into. */
@@ -44,74 +57,80 @@ public final class QuantizationSpec {
     return codebook;
   }
 
+  /** The settings, whose {@link QuantizationSettings#bits() bits} are the codebook's. */
+  public QuantizationSettings settings() {
+    return settings;
+  }
+
   /** Elements per block; each block has one fp32 absmax scale. */
   public int blockSize() {
-    return blockSize;
+    return settings.blockSize();
   }
 
   /** How blocks are laid out: over the flattened tensor or inside rows. */
   public Blocking blocking() {
-    return blocking;
+    return settings.blocking();
   }
 
   /** The blocks of a tensor of {@code shape} under this spec. */
   public BlockGrid grid(int[] shape) {
-    return BlockGrid.of(shape, blockSize, blocking);
+    return BlockGrid.of(shape, blockSize(), blocking());
   }
 
   /** Tensors with fewer elements than this are stored fp32, unquantized. */
   public long minQuantizedElements() {
-    return minQuantizedElements;
+    return settings.minQuantizedElements();
   }
 
   /** Whether a tensor of {@code elements} values is quantized under this spec. */
   public boolean quantizes(long elements) {
-    return elements >= minQuantizedElements;
+    return settings.quantizes(elements);
   }
 
   /** A builder initialised from this spec. */
   public Builder toBuilder() {
-    return new Builder(codebook).blockSize(blockSize).blocking(blocking)
-        .minQuantizedElements(minQuantizedElements);
+    return new Builder(codebook, settings.toBuilder());
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof QuantizationSpec s
-        && blockSize == s.blockSize
-        && blocking == s.blocking
-        && minQuantizedElements == s.minQuantizedElements
+        && settings.equals(s.settings)
         && codebook.equals(s.codebook);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(codebook, blockSize, blocking, minQuantizedElements);
+    return Objects.hash(codebook, settings);
   }
 
   @Override
   public String toString() {
-    return "QuantizationSpec[" + codebook.id() + ", block=" + blockSize + " " + blocking
-        + ", minElements=" + minQuantizedElements + "]";
+    return "QuantizationSpec[" + codebook.id() + ", block=" + blockSize() + " " + blocking()
+        + ", minElements=" + minQuantizedElements() + "]";
   }
 
-  /** Builder of {@link QuantizationSpec}. */
+  /**
+   * Builder of {@link QuantizationSpec}: the codebook fixes the width, the setters are {@link
+   * QuantizationSettings.Builder}'s (and reject a bad value at once).
+   */
   public static final class Builder {
     private final Codebook codebook;
-    private int blockSize = DEFAULT_BLOCK_SIZE;
-    private Blocking blocking = Blocking.FLAT;
-    private long minQuantizedElements = DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private final QuantizationSettings.Builder settings;
 
     private Builder(Codebook codebook) {
-      this.codebook = Objects.requireNonNull(codebook, "codebook");
+      this(Objects.requireNonNull(codebook, "codebook"),
+          QuantizationSettings.builder().bits(codebook.bits()).blocking(Blocking.FLAT));
+    }
+
+    private Builder(Codebook codebook, QuantizationSettings.Builder settings) {
+      this.codebook = codebook;
+      this.settings = settings;
     }
 
     /** Elements per block (must be positive). */
     public Builder blockSize(int blockSize) {
-      if (blockSize <= 0) {
-        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-      }
-      this.blockSize = blockSize;
+      settings.blockSize(blockSize);
       return this;
     }
 
@@ -120,7 +139,7 @@ public final class QuantizationSpec {
      * block inside a row, the official layout for square Shampoo states).
      */
     public Builder blocking(Blocking blocking) {
-      this.blocking = Objects.requireNonNull(blocking, "blocking");
+      settings.blocking(blocking);
       return this;
     }
 
@@ -129,17 +148,13 @@ public final class QuantizationSpec {
      * the quantizer lossless, which tests use as a reference).
      */
     public Builder minQuantizedElements(long minQuantizedElements) {
-      if (minQuantizedElements < 0) {
-        throw new IllegalArgumentException(
-            "minimum quantized size must be non-negative, got " + minQuantizedElements);
-      }
-      this.minQuantizedElements = minQuantizedElements;
+      settings.minQuantizedElements(minQuantizedElements);
       return this;
     }
 
     /** Builds the spec. */
     public QuantizationSpec build() {
-      return new QuantizationSpec(this);
+      return new QuantizationSpec(codebook, settings.build());
     }
   }
 }

@@ -1,8 +1,6 @@
 package org.shampoo4j.quant;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -18,24 +16,19 @@ import java.util.List;
  * float32 reciprocal and the codebook's {@link Codebook#thresholds() thresholds} (bucketize counts
  * the thresholds strictly below a value), so both agree bit for bit.
  *
- * <p>The module holds no tensors and names no device; it is loaded once per JVM on first use (a
- * few milliseconds) and kept for the JVM's lifetime, like a native library. Only arrays of DJL's
- * PyTorch engine can use it ({@link #supports}); {@link DeviceCodes} falls back to NDArray
- * operations for other engines.
+ * <p>The module holds no tensors and names no device, so one instance serves arrays on any device.
+ * Its owner is a {@link CodeKernels}, which closes it. Only arrays of DJL's PyTorch engine can use
+ * it ({@link #supports}); {@link CodeKernels} falls back to NDArray operations for other engines.
  */
-final class TorchScriptCodes {
+final class TorchScriptCodes implements AutoCloseable {
   /** Classpath resource (relative to this class) holding the scripted module. */
   static final String MODULE_RESOURCE = "quantizer.pt";
 
   private final PtSymbolBlock module;
 
-  private TorchScriptCodes(PtSymbolBlock module) {
-    this.module = module;
-  }
-
-  // Initialization-on-demand: the module loads when the first PyTorch array is quantized.
-  private static final class Loaded {
-    static final TorchScriptCodes INSTANCE = load();
+  /** Loads the module (a few milliseconds) into {@code manager}, which owns it. */
+  TorchScriptCodes(PtNDManager manager) {
+    this.module = TorchScriptModules.load(manager, TorchScriptCodes.class, MODULE_RESOURCE);
   }
 
   /** Whether the kernels can run on these arrays (all of DJL's PyTorch engine). */
@@ -48,16 +41,10 @@ final class TorchScriptCodes {
     return true;
   }
 
-  /** The loaded kernels. */
-  static TorchScriptCodes get() {
-    return Loaded.INSTANCE;
-  }
-
-  private static TorchScriptCodes load() {
-    NDManager system = Engine.getEngine("PyTorch").newBaseManager();
-    // The module has no tensors, so a CPU manager serves every device.
-    return new TorchScriptCodes(
-        TorchScriptModules.load((PtNDManager) system, TorchScriptCodes.class, MODULE_RESOURCE));
+  /** Frees the native module. */
+  @Override
+  public void close() {
+    module.close();
   }
 
   /** [codes (n) uint8, scales float32] with blocks inside rows of {@code rowLength}. */

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.shampoo4j.quant.Blocking;
-import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.quant.QuantizationSettings;
 import org.shampoo4j.shampoo.base.BaseOptimizerSpec;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.base.SgdMomentum;
@@ -51,10 +51,7 @@ public final class ShampooConfig {
   private final int newtonIterations;
   private final Grafting grafting;
   private final int minPreconditionedDimension;
-  private final int quantizationBits;
-  private final int quantizationBlockSize;
-  private final Blocking quantizationBlocking;
-  private final long minQuantizedElements;
+  private final QuantizationSettings quantization;
   private final BaseOptimizerSpec baseOptimizer;
   private final int maxConsecutiveFailures;
 
@@ -62,7 +59,8 @@ public final class ShampooConfig {
    * Every field above, described once: the checkpointed ones in the order of the optimizer's
    * fingerprint (after its representation and base entries), the runtime ones (which change no
    * good step) and the base optimizer spec (fingerprinted as the base optimizer actually used).
-   * ShampooConfigSettingsTest fails for a field missing here.
+   * The quantization field is described as its four settings, under the names they have always
+   * had in checkpoints. ShampooConfigSettingsTest fails for a field missing here.
    */
   private static final SettingList<ShampooConfig> SETTINGS = SettingList.of(
       Setting.runtime("learningRate", ShampooConfig::learningRateTracker),
@@ -100,10 +98,9 @@ public final class ShampooConfig {
     this.newtonIterations = b.newtonIterations;
     this.grafting = b.grafting;
     this.minPreconditionedDimension = b.minPreconditionedDimension;
-    this.quantizationBits = b.quantizationBits;
-    this.quantizationBlockSize = b.quantizationBlockSize;
-    this.quantizationBlocking = b.quantizationBlocking;
-    this.minQuantizedElements = b.minQuantizedElements;
+    this.quantization = QuantizationSettings.builder().bits(b.quantizationBits)
+        .blockSize(b.quantizationBlockSize).blocking(b.quantizationBlocking)
+        .minQuantizedElements(b.minQuantizedElements).build();
     this.baseOptimizer = b.baseOptimizer;
     this.maxConsecutiveFailures = b.maxConsecutiveFailures;
   }
@@ -129,10 +126,7 @@ public final class ShampooConfig {
     b.newtonIterations = newtonIterations;
     b.grafting = grafting;
     b.minPreconditionedDimension = minPreconditionedDimension;
-    b.quantizationBits = quantizationBits;
-    b.quantizationBlockSize = quantizationBlockSize;
-    b.quantizationBlocking = quantizationBlocking;
-    b.minQuantizedElements = minQuantizedElements;
+    b.quantization(quantization);
     b.baseOptimizer = baseOptimizer;
     b.maxConsecutiveFailures = maxConsecutiveFailures;
     return b;
@@ -232,14 +226,22 @@ public final class ShampooConfig {
     return minPreconditionedDimension;
   }
 
-  /** Code width handed to quantized representations. */
-  public int quantizationBits() {
-    return quantizationBits;
+  /**
+   * The quantization settings handed to quantized representations (which choose the map): code
+   * width, block size, blocking and the minimum quantized size.
+   */
+  public QuantizationSettings quantization() {
+    return quantization;
   }
 
-  /** Quantization block size handed to quantized representations. */
+  /** Code width handed to quantized representations ({@link QuantizationSettings#bits()}). */
+  public int quantizationBits() {
+    return quantization.bits();
+  }
+
+  /** Quantization block size ({@link QuantizationSettings#blockSize()}). */
   public int quantizationBlockSize() {
-    return quantizationBlockSize;
+    return quantization.blockSize();
   }
 
   /**
@@ -248,12 +250,12 @@ public final class ShampooConfig {
    * block inside one row) or {@link Blocking#FLAT}.
    */
   public Blocking quantizationBlocking() {
-    return quantizationBlocking;
+    return quantization.blocking();
   }
 
   /** Statistics with fewer elements stay fp32 in quantized representations. */
   public long minQuantizedElements() {
-    return minQuantizedElements;
+    return quantization.minQuantizedElements();
   }
 
   /** The default base optimizer (a Guice module may override it). */
@@ -276,8 +278,9 @@ public final class ShampooConfig {
         + ", T2=" + rootInterval + ", maxOrder=" + maxOrder + ", root=" + rootMethod
         + (rootMethod == RootMethod.COUPLED_NEWTON ? "(" + newtonIterations + ")" : "")
         + ", grafting=" + grafting + ", minDim=" + minPreconditionedDimension
-        + ", quant=" + quantizationBits + "bit/" + quantizationBlockSize + "/"
-        + quantizationBlocking + "/min" + minQuantizedElements + ", base=" + baseOptimizer.name()
+        + ", quant=" + quantization.bits() + "bit/" + quantization.blockSize() + "/"
+        + quantization.blocking() + "/min" + quantization.minQuantizedElements()
+        + ", base=" + baseOptimizer.name()
         + ", rescale=" + rescaleGrad + ", clip=" + clipGrad + ", nonFinite=" + nonFinitePolicy
         + ", maxConsecutiveFailures=" + maxConsecutiveFailures + "]";
   }
@@ -297,10 +300,12 @@ public final class ShampooConfig {
     private int newtonIterations = 10;
     private Grafting grafting = Grafting.PER_TENSOR;
     private int minPreconditionedDimension = 2;
-    private int quantizationBits = 4;
-    private int quantizationBlockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
+    // The quantization settings are kept loose here and checked by QuantizationSettings at
+    // build(), so that one message lists them with every other problem.
+    private int quantizationBits = QuantizationSettings.DEFAULT_BITS;
+    private int quantizationBlockSize = QuantizationSettings.DEFAULT_BLOCK_SIZE;
     private Blocking quantizationBlocking = Blocking.ROWS;
-    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private long minQuantizedElements = QuantizationSettings.DEFAULT_MIN_QUANTIZED_ELEMENTS;
     private BaseOptimizerSpec baseOptimizer = SgdMomentum.builder().settings();
     private int maxConsecutiveFailures = 3;
 
@@ -395,6 +400,19 @@ public final class ShampooConfig {
       return this;
     }
 
+    /**
+     * All quantization settings at once (replacing the four set one by one); default {@link
+     * QuantizationSettings#defaults()}.
+     */
+    public Builder quantization(QuantizationSettings settings) {
+      Objects.requireNonNull(settings, "settings");
+      this.quantizationBits = settings.bits();
+      this.quantizationBlockSize = settings.blockSize();
+      this.quantizationBlocking = settings.blocking();
+      this.minQuantizedElements = settings.minQuantizedElements();
+      return this;
+    }
+
     /** Code width in [1, 8]; default 4. */
     public Builder quantizationBits(int bits) {
       this.quantizationBits = bits;
@@ -484,15 +502,8 @@ public final class ShampooConfig {
         problems.add("min preconditioned dimension must be >= 1, got "
             + minPreconditionedDimension);
       }
-      if (quantizationBits < 1 || quantizationBits > 8) {
-        problems.add("quantization bits must be in [1, 8], got " + quantizationBits);
-      }
-      if (quantizationBlockSize < 1) {
-        problems.add("quantization block size must be >= 1, got " + quantizationBlockSize);
-      }
-      if (minQuantizedElements < 0) {
-        problems.add("min quantized elements must be >= 0, got " + minQuantizedElements);
-      }
+      problems.addAll(QuantizationSettings.problems(quantizationBits, quantizationBlockSize,
+          quantizationBlocking, minQuantizedElements));
       if (baseOptimizer == null) {
         problems.add("a base optimizer spec is required");
       }

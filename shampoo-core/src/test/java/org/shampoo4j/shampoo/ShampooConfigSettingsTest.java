@@ -1,6 +1,7 @@
 package org.shampoo4j.shampoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.quant.Blocking;
+import org.shampoo4j.quant.QuantizationSettings;
 import org.shampoo4j.shampoo.base.AdamW;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
@@ -27,8 +29,26 @@ class ShampooConfigSettingsTest {
   void everyFieldOfTheConfigurationAndItsBuilderIsDescribedOnce() {
     Set<String> described = new TreeSet<>();
     ShampooConfig.settings().all().forEach(s -> described.add(s.name()));
-    assertEquals(fieldNames(ShampooConfig.class), described);
+    // The configuration holds its four quantization settings as one QuantizationSettings value.
+    Set<String> fields = fieldNames(ShampooConfig.class);
+    assertTrue(fields.remove("quantization"));
+    fields.addAll(List.of("quantizationBits", "quantizationBlockSize", "quantizationBlocking",
+        "minQuantizedElements"));
+    assertEquals(fields, described);
     assertEquals(fieldNames(ShampooConfig.Builder.class), described);
+  }
+
+  @Test
+  void theQuantizationSettingsComeBackAsOneValue() {
+    QuantizationSettings settings = QuantizationSettings.builder().bits(3).blockSize(32)
+        .blocking(Blocking.FLAT).minQuantizedElements(0).build();
+    ShampooConfig config = ShampooConfig.builder().quantization(settings).build();
+    assertEquals(settings, config.quantization());
+    assertEquals(config.quantization(), ShampooConfig.builder().quantizationBits(3)
+        .quantizationBlockSize(32).quantizationBlocking(Blocking.FLAT).minQuantizedElements(0)
+        .build().quantization());
+    assertEquals(settings, config.toBuilder().build().quantization());
+    assertEquals(QuantizationSettings.defaults(), ShampooConfig.builder().build().quantization());
   }
 
   @Test

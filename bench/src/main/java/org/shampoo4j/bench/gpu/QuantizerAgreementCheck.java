@@ -18,9 +18,9 @@ import java.util.Random;
 import org.shampoo4j.bench.jmh.JmhDevice;
 import org.shampoo4j.quant.ArrayQuantizer;
 import org.shampoo4j.quant.Blocking;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.CodePacker;
 import org.shampoo4j.quant.Codebook;
-import org.shampoo4j.quant.DeviceCodes;
 import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
@@ -32,7 +32,7 @@ import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.quant.linear2.ZeroFreeLinearMap;
 
 /**
- * Checks on one device that the DJL quantizer ({@link NDArrayQuantizer}, and {@link DeviceCodes}'
+ * Checks on one device that the DJL quantizer ({@link NDArrayQuantizer}, and {@link CodeKernels}'
  * packing) equals the pure-Java {@link ArrayQuantizer} bit for bit: packed codes, scales, kept
  * diagonals and dequantized values, for every map at 3, 4 and 8 bits, flat and row blocks, dense
  * and off-diagonal layouts, odd and even lengths, on random data with planted codebook midpoints
@@ -113,7 +113,8 @@ public final class QuantizerAgreementCheck {
       {4097}, {4096}, {100_003}, {65, 65}, {64, 64}, {127, 127}, {201, 201}, {1001, 1001},
       {33, 129}, {3, 5, 300}
     };
-    try (NDManager manager = NDManager.newBaseManager(device)) {
+    try (NDManager manager = NDManager.newBaseManager(device);
+        CodeKernels kernels = new CodeKernels(manager)) {
       for (QuantizationMap map : MAPS) {
         for (int bits : WIDTHS) {
           Codebook codebook = map.codebook(bits);
@@ -123,27 +124,27 @@ public final class QuantizerAgreementCheck {
                 QuantizationSpec spec = QuantizationSpec.builder(codebook).blockSize(blockSize)
                     .blocking(blocking).minQuantizedElements(0).build();
                 boolean square = shape.length == 2 && shape[0] == shape[1];
-                checkQuantizer(manager, spec, shape, false);
+                checkQuantizer(manager, kernels, spec, shape, false);
                 if (square) {
-                  checkQuantizer(manager, spec, shape, true);
+                  checkQuantizer(manager, kernels, spec, shape, true);
                 }
               }
             }
           }
           for (int n : new int[] {1, 7, 8, 9, 4097, 100_001}) {
-            checkPacking(manager, bits, n);
+            checkPacking(manager, kernels, bits, n);
           }
         }
       }
     }
   }
 
-  private void checkQuantizer(
-      NDManager manager, QuantizationSpec spec, int[] shape, boolean offDiagonal) {
+  private void checkQuantizer(NDManager manager, CodeKernels kernels, QuantizationSpec spec,
+      int[] shape, boolean offDiagonal) {
     int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     float[] x = data(n, spec.codebook(), spec.blockSize());
     ArrayQuantizer host = new ArrayQuantizer(spec);
-    NDArrayQuantizer djl = new NDArrayQuantizer(spec, false);
+    NDArrayQuantizer djl = new NDArrayQuantizer(spec, false, kernels);
     FloatTensor tensor = FloatTensor.of(x, shape);
     PackedTensor expected = offDiagonal ? host.quantizeOffDiagonal(tensor) : host.quantize(tensor);
     float[] expectedValues = host.dequantize(expected).data();
@@ -179,7 +180,7 @@ public final class QuantizerAgreementCheck {
     }
   }
 
-  private void checkPacking(NDManager manager, int bits, int n) {
+  private void checkPacking(NDManager manager, CodeKernels kernels, int bits, int n) {
     byte[] codes = new byte[n];
     for (int i = 0; i < n; i++) {
       codes[i] = (byte) random.nextInt(1 << bits);
@@ -191,9 +192,9 @@ public final class QuantizerAgreementCheck {
       NDArray deviceCodes = scope.create(ByteBuffer.wrap(codes), new Shape(n), DataType.UINT8);
       NDArray devicePacked =
           scope.create(ByteBuffer.wrap(packed), new Shape(packed.length), DataType.UINT8);
-      if (!Arrays.equals(packed, DeviceCodes.pack(deviceCodes, bits).toByteArray())) {
+      if (!Arrays.equals(packed, kernels.pack(deviceCodes, bits).toByteArray())) {
         problem = "pack differs from CodePacker";
-      } else if (!Arrays.equals(codes, DeviceCodes.unpack(devicePacked, bits, n).toByteArray())) {
+      } else if (!Arrays.equals(codes, kernels.unpack(devicePacked, bits, n).toByteArray())) {
         problem = "unpack differs from CodePacker";
       }
     }

@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.CodePacker;
-import org.shampoo4j.quant.DeviceCodes;
 
 /**
  * Packing alone: 4-bit codes (one per byte) into nibbles and back, with {@link CodePacker} on the
@@ -44,6 +44,7 @@ public class PackingBenchmark {
   private byte[] codes;
   private byte[] packed;
   private NDManager manager;
+  private CodeKernels kernels;
   private NDArray deviceCodes;
   private NDArray devicePacked;
 
@@ -61,13 +62,15 @@ public class PackingBenchmark {
     }
     packed = packer.pack(codes);
     manager = device.newManager();
+    kernels = new CodeKernels(manager);
     deviceCodes = manager.create(ByteBuffer.wrap(codes), new Shape(elements), DataType.UINT8);
-    devicePacked = DeviceCodes.pack(deviceCodes, 4);
+    devicePacked = kernels.pack(deviceCodes, 4);
   }
 
-  /** Frees the device arrays. */
+  /** Frees the device arrays and the kernels. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    kernels.close();
     manager.close();
   }
 
@@ -88,7 +91,7 @@ public class PackingBenchmark {
   public long djlPack() {
     try (NDManager scope = manager.newSubManager()) {
       deviceCodes.tempAttach(scope);
-      return JmhDevice.await(DeviceCodes.pack(deviceCodes, 4));
+      return JmhDevice.await(kernels.pack(deviceCodes, 4));
     }
   }
 
@@ -97,7 +100,7 @@ public class PackingBenchmark {
   public long djlUnpack() {
     try (NDManager scope = manager.newSubManager()) {
       devicePacked.tempAttach(scope);
-      return JmhDevice.await(DeviceCodes.unpack(devicePacked, 4, elements));
+      return JmhDevice.await(kernels.unpack(devicePacked, 4, elements));
     }
   }
 }

@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.shampoo4j.quant.ArrayQuantizer;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.PackedNDArray;
@@ -49,6 +50,7 @@ public class QuantizerBenchmark {
   private FloatTensor tensor;
   private PackedTensor packed;
   private NDManager manager;
+  private CodeKernels kernels;
   private NDArray array;
   private PackedNDArray packedArray;
 
@@ -60,9 +62,6 @@ public class QuantizerBenchmark {
   public void setUp(JmhDevice device) {
     QuantizationSpec spec = QuantizationSpec.of(new Linear2Map().codebook(4));
     arrayQuantizer = new ArrayQuantizer(spec);
-    // Finiteness is checked by the optimizer before quantization; the benchmark measures the
-    // quantization alone on both paths.
-    ndQuantizer = new NDArrayQuantizer(spec, false);
     float[] data = new float[elements];
     Random r = new Random(42);
     for (int i = 0; i < elements; i++) {
@@ -71,6 +70,10 @@ public class QuantizerBenchmark {
     tensor = FloatTensor.vector(data);
     packed = arrayQuantizer.quantize(tensor);
     manager = device.newManager();
+    kernels = new CodeKernels(manager);
+    // Finiteness is checked by the optimizer before quantization; the benchmark measures the
+    // quantization alone on both paths.
+    ndQuantizer = new NDArrayQuantizer(spec, false, kernels);
     array = manager.create(data);
     packedArray = ndQuantizer.quantize(array);
   }
@@ -79,6 +82,7 @@ public class QuantizerBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     packedArray.close();
+    kernels.close();
     manager.close();
   }
 

@@ -8,8 +8,10 @@ import java.util.Optional;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.quant.Blocking;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.NDArrayQuantizer;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.quant.QuantizationSettings;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.BankKernels;
 
@@ -26,11 +28,9 @@ public final class PreconditionerContext {
   private final MatrixFunctions linalg;
   private final InverseRootMethod rootMethod;
   private final NDManager manager;
-  private final int bits;
-  private final int blockSize;
-  private final Blocking blocking;
-  private final long minQuantizedElements;
+  private final QuantizationSettings quantization;
   private final BankKernels bank;
+  private final CodeKernels codes;
 
   private PreconditionerContext(Builder b) {
     this.label = b.label;
@@ -40,11 +40,9 @@ public final class PreconditionerContext {
     this.linalg = Objects.requireNonNull(b.linalg, "linalg");
     this.rootMethod = Objects.requireNonNull(b.rootMethod, "rootMethod");
     this.manager = Objects.requireNonNull(b.manager, "manager");
-    this.bits = b.bits;
-    this.blockSize = b.blockSize;
-    this.blocking = b.blocking;
-    this.minQuantizedElements = b.minQuantizedElements;
+    this.quantization = b.quantization.build();
     this.bank = b.bank;
+    this.codes = b.codes;
   }
 
   /** A builder with the documented defaults (docs/algorithms.md): β = 0.95, eps = 1e-6, p = 4, 4-bit, block 64, min 4096. */
@@ -90,29 +88,47 @@ public final class PreconditionerContext {
     return Optional.ofNullable(bank);
   }
 
+  /**
+   * The quantization kernels on the state's device, if the optimizer owns them: the {@link
+   * #quantizer quantizers} of this context run on them.
+   */
+  public Optional<CodeKernels> codeKernels() {
+    return Optional.ofNullable(codes);
+  }
+
   /** The manager that owns the state's arrays (on the parameters' device). */
   public NDManager manager() {
     return manager;
   }
 
-  /** Code width for quantized states. */
+  /** The quantization settings of quantized states; the map is the representation's. */
+  public QuantizationSettings quantization() {
+    return quantization;
+  }
+
+  /** Code width for quantized states ({@link QuantizationSettings#bits()}). */
   public int bits() {
-    return bits;
+    return quantization.bits();
   }
 
-  /** Quantization block size. */
+  /** Quantization block size ({@link QuantizationSettings#blockSize()}). */
   public int blockSize() {
-    return blockSize;
+    return quantization.blockSize();
   }
 
-  /** How quantized square states are split into blocks (default: inside rows, as official). */
+  /**
+   * How quantized square states are split into blocks (default: inside rows, as official; {@link
+   * QuantizationSettings#blocking()}).
+   */
   public Blocking blocking() {
-    return blocking;
+    return quantization.blocking();
   }
 
-  /** Matrices with fewer elements stay fp32. */
+  /**
+   * Matrices with fewer elements stay fp32 ({@link QuantizationSettings#minQuantizedElements()}).
+   */
   public long minQuantizedElements() {
-    return minQuantizedElements;
+    return quantization.minQuantizedElements();
   }
 
   /**
@@ -130,28 +146,26 @@ public final class PreconditionerContext {
 
   /** The quantization spec for a map under these settings. */
   public QuantizationSpec quantizationSpec(QuantizationMap map) {
-    return QuantizationSpec.builder(map.codebook(bits))
-        .blockSize(blockSize)
-        .blocking(blocking)
-        .minQuantizedElements(minQuantizedElements)
-        .build();
+    return quantization.spec(map);
   }
 
   /**
-   * A device quantizer for a map under these settings. It skips the finiteness check: the
-   * optimizer validates gradients before they reach a preconditioner.
+   * A device quantizer for a map under these settings, on this context's {@link #codeKernels()}
+   * when it has them. It skips the finiteness check: the optimizer validates gradients before they
+   * reach a preconditioner.
    */
   public NDArrayQuantizer quantizer(QuantizationMap map) {
-    return new NDArrayQuantizer(quantizationSpec(map), false);
+    return codes != null
+        ? new NDArrayQuantizer(quantizationSpec(map), false, codes)
+        : new NDArrayQuantizer(quantizationSpec(map), false);
   }
 
   /** A builder initialised from this context, to derive one with another label or manager. */
   public Builder toBuilder() {
     return builder()
         .label(label).beta(beta).epsilon(epsilon).rootExponent(rootExponent)
-        .linalg(linalg).rootMethod(rootMethod).manager(manager).bank(bank)
-        .bits(bits).blockSize(blockSize).blocking(blocking)
-        .minQuantizedElements(minQuantizedElements);
+        .linalg(linalg).rootMethod(rootMethod).manager(manager).bank(bank).codeKernels(codes)
+        .quantization(quantization);
   }
 
   /** Builder of {@link PreconditionerContext}. */
@@ -164,10 +178,8 @@ public final class PreconditionerContext {
     private InverseRootMethod rootMethod;
     private NDManager manager;
     private BankKernels bank;
-    private int bits = 4;
-    private int blockSize = QuantizationSpec.DEFAULT_BLOCK_SIZE;
-    private Blocking blocking = Blocking.ROWS;
-    private long minQuantizedElements = QuantizationSpec.DEFAULT_MIN_QUANTIZED_ELEMENTS;
+    private CodeKernels codes;
+    private QuantizationSettings.Builder quantization = QuantizationSettings.builder();
 
     private Builder() {}
 
@@ -222,42 +234,51 @@ public final class PreconditionerContext {
       return this;
     }
 
+    /**
+     * The quantization kernels on the state's device, owned (and closed) by the caller; optional,
+     * default none (quantizers then run on kernels nobody owns).
+     */
+    public Builder codeKernels(CodeKernels codes) {
+      this.codes = codes;
+      return this;
+    }
+
     /** Owner of the state's arrays. */
     public Builder manager(NDManager manager) {
       this.manager = manager;
       return this;
     }
 
-    /** Code width, 1 to 8. */
-    public Builder bits(int bits) {
-      if (bits < 1 || bits > 8) {
-        throw new IllegalArgumentException("bits must be in [1, 8], got " + bits);
-      }
-      this.bits = bits;
+    /**
+     * All quantization settings at once; default {@link QuantizationSettings#defaults()} (4 bits,
+     * blocks of 64 inside rows, matrices under 4096 elements fp32).
+     */
+    public Builder quantization(QuantizationSettings settings) {
+      this.quantization = Objects.requireNonNull(settings, "settings").toBuilder();
       return this;
     }
 
-    /** Quantization block size, positive. */
+    /** Code width, 1 to 8 ({@link QuantizationSettings.Builder#bits}). */
+    public Builder bits(int bits) {
+      quantization.bits(bits);
+      return this;
+    }
+
+    /** Quantization block size, positive ({@link QuantizationSettings.Builder#blockSize}). */
     public Builder blockSize(int blockSize) {
-      if (blockSize <= 0) {
-        throw new IllegalArgumentException("block size must be positive, got " + blockSize);
-      }
-      this.blockSize = blockSize;
+      quantization.blockSize(blockSize);
       return this;
     }
 
     /** How quantized square states are split into blocks; default {@link Blocking#ROWS}. */
     public Builder blocking(Blocking blocking) {
-      this.blocking = Objects.requireNonNull(blocking, "blocking");
+      quantization.blocking(blocking);
       return this;
     }
 
     /** Matrices with fewer elements stay fp32; non-negative. */
     public Builder minQuantizedElements(long minQuantizedElements) {
-      if (minQuantizedElements < 0) {
-        throw new IllegalArgumentException("minimum quantized size must be non-negative");
-      }
-      this.minQuantizedElements = minQuantizedElements;
+      quantization.minQuantizedElements(minQuantizedElements);
       return this;
     }
 
