@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.Distribution;
@@ -998,15 +999,13 @@ public final class ShampooOptimizer extends Optimizer
       MatrixFunctions f = linalgFactory.create(deviceManager);
       return new DeviceLinalg(f, config.rootMethod().create(f, config.newtonIterations()),
           fusedStep ? new StepKernels(deviceManager) : null,
-          fusedStep ? new BankKernels(deviceManager) : null);
+          fusedStep ? new BankKernels(deviceManager) : null, new CodeKernels(deviceManager));
     });
     return PreconditionerContext.builder()
         .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
         .linalg(la.functions).rootMethod(la.root).manager(deviceManager.newSubManager())
-        .bank(la.bank())
-        .bits(config.quantizationBits()).blockSize(config.quantizationBlockSize())
-        .blocking(config.quantizationBlocking())
-        .minQuantizedElements(config.minQuantizedElements())
+        .bank(la.bank()).codeKernels(la.codes())
+        .quantization(config.quantization())
         .build();
   }
 
@@ -1074,6 +1073,7 @@ public final class ShampooOptimizer extends Optimizer
       if (la.bank() != null) {
         la.bank().close();
       }
+      la.codes().close();
     }
     linalg.clear();
     managers.close();
@@ -1081,10 +1081,10 @@ public final class ShampooOptimizer extends Optimizer
 
   /**
    * Per device: matrix functions, root method, the fused step and the bank's batched statistic
-   * kernels (both null when the fused step is turned off).
+   * kernels (both null when the fused step is turned off) and the quantizers' kernels.
    */
-  private record DeviceLinalg(
-      MatrixFunctions functions, InverseRootMethod root, StepKernels step, BankKernels bank) {}
+  private record DeviceLinalg(MatrixFunctions functions, InverseRootMethod root,
+      StepKernels step, BankKernels bank, CodeKernels codes) {}
 
   /** Where a unit's state lives: its device and the label reports use for it. */
   private record Owner(Device device, String label) {}
