@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.linalg.EighPrecision;
+import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.TorchScriptModules;
 import org.shampoo4j.shampoo.base.GateCheck;
 
@@ -19,7 +21,8 @@ import org.shampoo4j.shampoo.base.GateCheck;
  * The statistic and root work of many Shampoo blocks as one call into a TorchScript module each
  * (the classpath resource {@value #MODULE_RESOURCE}, made by {@code
  * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, the
- * EMA update of many fp32 or quantized statistics, and the inverse-root refreshes (eigh roots of
+ * EMA update of many fp32 or quantized statistics, the Cholesky-factor update of many stored
+ * factors, and the inverse-root refreshes (eigh roots of
  * fp32, naive 4-bit and rebuilt Cholesky statistics; eigen-Björck roots), each with its
  * finiteness flags. Inside the module the
  * blocks are looped over with the per-block path's operators one for one, so results are bit for
@@ -226,6 +229,81 @@ public final class BankKernels implements AutoCloseable {
             p.bits(), steps, rootLengths, eps, floor, power)) {
       PtNDArray[] out = result.toTensorArray(p.manager());
       return updated(out, 3 * n, check);
+    }
+  }
+
+  /**
+   * The first factorisation attempt of {@code CholeskyEfPreconditioner.accumulate} for many
+   * stored factors in one call, operator for operator: {@code C̃ = D(codes) + diag(d)}, {@code L =
+   * β·C̃C̃ᵀ + (1−β)·gram}, {@code C = chol(L + r·I)} with {@code r = max(eps·λmax(L),
+   * Float.MIN_NORMAL)} (λmax by {@link org.shampoo4j.linalg.TorchScriptMatrixFunctions#maxEigenvalue}),
+   * re-encoded in the member's form (with error feedback {@code X = C + E}, codes = Q(X), {@code E
+   * ← βe·E + (1−βe)·(X − D(Q(X)))} quantized). Per member five new arrays (diagonal, codes,
+   * factor scales, error scales, fp32 strictly-lower entries: a {@link PackedFactor} of its form)
+   * in the first factor's manager, and whether it factored to a finite factor (one host read for
+   * all). A member that did not is the per-member path's to retry with a growing ridge.
+   *
+   * @param factors the stored factors (not changed)
+   * @param grams one Gram matrix per factor, of its order
+   * @param quantization the quantization spec of the factors' codes
+   * @param powerIterations power iterations of the λmax estimate
+   * @param beta the EMA factor β
+   * @param epsilon the relative ridge eps
+   * @param betaE the error state's EMA factor βe (used by the error-feedback form only)
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Updated accumulateCholesky(List<PackedFactor> factors, List<NDArray> grams,
+      QuantizationSpec quantization, int powerIterations, float beta, float epsilon, float betaE,
+      GateCheck check) {
+    int n = factors.size();
+    if (n == 0 || grams.size() != n) {
+      throw new IllegalArgumentException("need one gram per factor, got " + n + " factors and "
+          + grams.size() + " grams");
+    }
+    long[] forms = new long[n];
+    PtNDArray[][] parts = new PtNDArray[5][n];
+    for (int i = 0; i < n; i++) {
+      PackedFactor f = factors.get(i);
+      forms[i] = f.form().ordinal();
+      parts[0][i] = (PtNDArray) f.diagonal();
+      parts[1][i] = (PtNDArray) f.codes();
+      parts[2][i] = (PtNDArray) f.factorScales();
+      parts[3][i] = (PtNDArray) f.errorScales();
+      parts[4][i] = (PtNDArray) f.fp32Lower();
+    }
+    Codebook codebook = quantization.codebook();
+    float[] values = codebook.values();
+    float[] thresholds = codebook.thresholds();
+    // Values and thresholds in one array: one copy from the host instead of two.
+    float[] table = Arrays.copyOf(values, values.length + thresholds.length);
+    System.arraycopy(thresholds, 0, table, values.length, thresholds.length);
+    PtNDManager manager = parts[0][0].getManager();
+    try (NDManager tables = manager.newSubManager();
+        IValue kinds = IValue.listFrom(forms);
+        IValue diagonals = IValue.listFrom(parts[0]);
+        IValue codes = IValue.listFrom(parts[1]);
+        IValue factorScales = IValue.listFrom(parts[2]);
+        IValue errorScales = IValue.listFrom(parts[3]);
+        IValue fp32 = IValue.listFrom(parts[4]);
+        IValue g = IValue.listFrom(pt(grams));
+        IValue book = IValue.from((PtNDArray) tables.create(table));
+        IValue levels = IValue.from((long) values.length);
+        IValue block = IValue.from((long) quantization.blockSize());
+        IValue bits = IValue.from((long) codebook.bits());
+        IValue b = IValue.from((double) beta);
+        IValue rest = IValue.from((double) (1f - beta));
+        IValue eps = IValue.from((double) epsilon);
+        IValue iterations = IValue.from((long) powerIterations);
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue errorBeta = IValue.from((double) betaE);
+        IValue errorRest = IValue.from((double) (1f - betaE));
+        IValue result = TorchScriptModules.run(module, "cholesky_accumulate", kinds, diagonals,
+            codes, factorScales, errorScales, fp32, g, book, levels, block, bits, b, rest, eps,
+            iterations, floor, errorBeta, errorRest)) {
+      PtNDArray[] out = result.toTensorArray(manager);
+      return updated(out, 5 * n, check);
     }
   }
 
