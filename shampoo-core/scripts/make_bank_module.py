@@ -271,25 +271,10 @@ class Bank(torch.nn.Module):
             lower_at = positions[n][0]
             upper_at = positions[n][1]
             empty = torch.zeros([0], dtype=f32, device=dev)
-            error = torch.zeros([pairs], dtype=f32, device=dev)
-            if form == 0:
-                lower = fp32_lowers[i]
-            elif form == 1:
-                lower_codes = self.codes.unpack(codes[i], bits, pairs).to(f32)
-                lower = self.codes.decode_blocks(lower_codes, values, factor_scales[i], pairs,
-                                                 block_size)
-            else:
-                stream = self.codes.unpack(codes[i], bits, 2 * pairs).to(f32)
-                matrix = torch.cat([torch.zeros([1], dtype=f32, device=dev), torch.cat(
-                    [stream.reshape(n - 1, n), torch.zeros([n - 1, 1], dtype=f32, device=dev)],
-                    1).reshape(-1)])
-                lower = self.codes.decode_blocks(matrix.index_select(0, lower_at), values,
-                                                 factor_scales[i], pairs, block_size)
-                error = self.codes.decode_blocks(matrix.index_select(0, upper_at), values,
-                                                 error_scales[i], pairs, block_size)
-            strict = torch.zeros([n * n], dtype=f32, device=dev).index_copy(
-                0, lower_at, lower.reshape(-1)).reshape(n, n)
-            c = strict.add(torch.eye(n, dtype=f32, device=dev).mul(d.unsqueeze(0)))
+            decoded = self._factor(form, d, codes[i], factor_scales[i], error_scales[i],
+                                   fp32_lowers[i], values, block_size, bits, lower_at, upper_at)
+            c = decoded[0]
+            error = decoded[1]
             statistic = c.matmul(c.permute([1, 0])).mul(beta).add(
                 grams[i].to(f32).mul(one_minus_beta))
             identity = torch.eye(n, dtype=f32, device=dev)
@@ -330,6 +315,79 @@ class Bank(torch.nn.Module):
                 out.append(error_encoded[1])
                 out.append(empty)
         out.append(torch.stack(factored, 0))
+        return out
+
+    def _factor(self, form: int, d: torch.Tensor, codes: torch.Tensor,
+                factor_scales: torch.Tensor, error_scales: torch.Tensor,
+                fp32_lower: torch.Tensor, values: torch.Tensor, block_size: int, bits: int,
+                lower_at: torch.Tensor, upper_at: torch.Tensor) -> List[torch.Tensor]:
+        """[C = D(strictly-lower codes) + diag(d) (n x n), the decoded error state E (the
+        strictly-lower vector; zeros unless form 2)] of a stored Cholesky factor, as
+        shampoo-cholesky-ef's FactorCodec.factorMatrix and errorLower compute them (lower_at,
+        upper_at: _triangle_positions of its order)."""
+        f32 = torch.float32
+        dev = d.device
+        n = d.numel()
+        pairs = n * (n - 1) // 2
+        error = torch.zeros([pairs], dtype=f32, device=dev)
+        if form == 0:
+            lower = fp32_lower
+        elif form == 1:
+            lower_codes = self.codes.unpack(codes, bits, pairs).to(f32)
+            lower = self.codes.decode_blocks(lower_codes, values, factor_scales, pairs,
+                                             block_size)
+        else:
+            stream = self.codes.unpack(codes, bits, 2 * pairs).to(f32)
+            matrix = torch.cat([torch.zeros([1], dtype=f32, device=dev), torch.cat(
+                [stream.reshape(n - 1, n), torch.zeros([n - 1, 1], dtype=f32, device=dev)],
+                1).reshape(-1)])
+            lower = self.codes.decode_blocks(matrix.index_select(0, lower_at), values,
+                                             factor_scales, pairs, block_size)
+            error = self.codes.decode_blocks(matrix.index_select(0, upper_at), values,
+                                             error_scales, pairs, block_size)
+        strict = torch.zeros([n * n], dtype=f32, device=dev).index_copy(
+            0, lower_at, lower.reshape(-1)).reshape(n, n)
+        c = strict.add(torch.eye(n, dtype=f32, device=dev).mul(d.unsqueeze(0)))
+        return [c, error]
+
+    @torch.jit.export
+    def cholesky_eigh_roots(self, forms: List[int], diagonals: List[torch.Tensor],
+                            codes: List[torch.Tensor], factor_scales: List[torch.Tensor],
+                            error_scales: List[torch.Tensor], fp32_lowers: List[torch.Tensor],
+                            codebook: torch.Tensor, levels: int, block_size: int, bits: int,
+                            root_row_lengths: List[int], power_iterations: int,
+                            min_normal: float, epsilon: float, relative_floor: float,
+                            exponent: float, wide: bool) -> List[torch.Tensor]:
+        """dense_eigh_roots of the statistics C . C^T rebuilt from stored Cholesky factors (the
+        arguments of cholesky_accumulate), as CholeskyEfPreconditioner.refreshInverseRoot with
+        the eigh root method computes them: [codes, scales, diagonal] of every new root, then
+        the [2, n] flags of full_eigh_roots."""
+        values = codebook[:levels]
+        thresholds = codebook[levels:]
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        positions: Dict[int, List[torch.Tensor]] = {}
+        for i in range(len(forms)):
+            d = diagonals[i]
+            order = d.numel()
+            if order not in positions:
+                positions[order] = self._triangle_positions(order, d.device)
+            c = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
+                             fp32_lowers[i], values, block_size, bits, positions[order][0],
+                             positions[order][1])[0]
+            pair = self._eigh_root(c.matmul(c.permute([1, 0])), power_iterations, min_normal,
+                                   epsilon, relative_floor, exponent, wide)
+            root = pair[0]
+            largest.append(root.abs().max())
+            checks.append(pair[1].to(torch.float64))
+            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                         root_row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
+                                torch.isfinite(torch.stack(checks, 0))], 0))
         return out
 
     def _triangle_positions(self, n: int, device: torch.device) -> List[torch.Tensor]:
@@ -458,6 +516,14 @@ def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
     lower = quant.decode_blocks(matrix.reshape(n, n)[rows, cols], values, ef[2], pairs, 4)
     assert (lower - chol[rows, cols]).abs().max() <= ef[2].max() / 7
     assert torch.equal(ef[0], chol.diagonal())
+    strict = torch.zeros(n, n)
+    strict[rows, cols] = lower
+    c = strict.add(torch.eye(n).mul(ef[0].unsqueeze(0)))
+    eigh = (32, 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True)
+    roots = loaded.cholesky_eigh_roots([2], [ef[0]], [ef[1]], [ef[2]], [ef[3]], [empty],
+                                       codebook, 16, 4, 4, [n], *eigh)
+    expected = loaded.dense_eigh_roots([c.matmul(c.permute(1, 0))], thresholds, 4, 4, [n], *eigh)
+    assert len(roots) == 4 and all(torch.equal(a, b) for a, b in zip(roots, expected))
 
 
 def main() -> None:

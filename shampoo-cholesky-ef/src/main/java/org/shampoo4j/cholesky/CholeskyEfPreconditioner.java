@@ -231,13 +231,16 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   }
 
   /**
-   * The stored factor as {@link CholeskyStatisticBatch} passes it to the bank (read only), after
-   * checking the Gram matrix that goes with it.
+   * Checks a Gram matrix for {@link CholeskyStatisticBatch}.
    *
    * @throws IllegalArgumentException if {@code gram} is not n×n
    */
-  PackedFactor factorForBatch(NDArray gram) {
+  void requireGramForBatch(NDArray gram) {
     requireSquare(gram, "gram");
+  }
+
+  /** The stored factor as the batches pass it to the bank (read only). */
+  PackedFactor factorForBatch() {
     PackedFactor.Form form = switch (factor.form()) {
       case FP32 -> PackedFactor.Form.FP32;
       case QUANTIZED -> PackedFactor.Form.QUANTIZED;
@@ -276,16 +279,9 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
         .map(s -> new CholeskyRootBatch(k, spec, s)));
   }
 
-  /** The state manager, under which {@link CholeskyRootBatch} opens its scope. */
+  /** The state manager, under which {@link CholeskyStatisticBatch} opens its scope. */
   NDManager stateForBatch() {
     return state;
-  }
-
-  /** {@code C̃·C̃ᵀ} in {@code scope} (the factor lent to it), as {@link #refreshInverseRoot}. */
-  NDArray statisticForBatch(NDManager scope) {
-    factor.tempAttach(scope);
-    NDArray c = codec.factorMatrix(factor);
-    return c.matMul(c.transpose());
   }
 
   /** The row length of the stored root's quantization grid. */

@@ -45,7 +45,10 @@ record CholeskyStatisticBatch(BankKernels kernels, QuantizationSpec quantization
     List<PackedFactor> factors = new ArrayList<>(members.size());
     List<CholeskyEfPreconditioner> batch = BatchMembers.of(members,
         CholeskyEfPreconditioner.class, this, CholeskyEfPreconditioner::batchedStatistics,
-        (p, i) -> factors.add(p.factorForBatch(grams.get(i))));
+        (p, i) -> {
+          p.requireGramForBatch(grams.get(i));
+          factors.add(p.factorForBatch());
+        });
     try (NDManager scope = batch.get(0).stateForBatch().newSubManager()) {
       BankKernels.Updated updated;
       try {

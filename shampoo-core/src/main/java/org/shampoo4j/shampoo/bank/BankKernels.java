@@ -262,36 +262,8 @@ public final class BankKernels implements AutoCloseable {
       throw new IllegalArgumentException("need one gram per factor, got " + n + " factors and "
           + grams.size() + " grams");
     }
-    long[] forms = new long[n];
-    PtNDArray[][] parts = new PtNDArray[5][n];
-    for (int i = 0; i < n; i++) {
-      PackedFactor f = factors.get(i);
-      forms[i] = f.form().ordinal();
-      parts[0][i] = (PtNDArray) f.diagonal();
-      parts[1][i] = (PtNDArray) f.codes();
-      parts[2][i] = (PtNDArray) f.factorScales();
-      parts[3][i] = (PtNDArray) f.errorScales();
-      parts[4][i] = (PtNDArray) f.fp32Lower();
-    }
-    Codebook codebook = quantization.codebook();
-    float[] values = codebook.values();
-    float[] thresholds = codebook.thresholds();
-    // Values and thresholds in one array: one copy from the host instead of two.
-    float[] table = Arrays.copyOf(values, values.length + thresholds.length);
-    System.arraycopy(thresholds, 0, table, values.length, thresholds.length);
-    PtNDManager manager = parts[0][0].getManager();
-    try (NDManager tables = manager.newSubManager();
-        IValue kinds = IValue.listFrom(forms);
-        IValue diagonals = IValue.listFrom(parts[0]);
-        IValue codes = IValue.listFrom(parts[1]);
-        IValue factorScales = IValue.listFrom(parts[2]);
-        IValue errorScales = IValue.listFrom(parts[3]);
-        IValue fp32 = IValue.listFrom(parts[4]);
+    try (FactorBatch f = FactorBatch.of(factors, quantization);
         IValue g = IValue.listFrom(pt(grams));
-        IValue book = IValue.from((PtNDArray) tables.create(table));
-        IValue levels = IValue.from((long) values.length);
-        IValue block = IValue.from((long) quantization.blockSize());
-        IValue bits = IValue.from((long) codebook.bits());
         IValue b = IValue.from((double) beta);
         IValue rest = IValue.from((double) (1f - beta));
         IValue eps = IValue.from((double) epsilon);
@@ -299,10 +271,11 @@ public final class BankKernels implements AutoCloseable {
         IValue floor = IValue.from((double) Float.MIN_NORMAL);
         IValue errorBeta = IValue.from((double) betaE);
         IValue errorRest = IValue.from((double) (1f - betaE));
-        IValue result = TorchScriptModules.run(module, "cholesky_accumulate", kinds, diagonals,
-            codes, factorScales, errorScales, fp32, g, book, levels, block, bits, b, rest, eps,
-            iterations, floor, errorBeta, errorRest)) {
-      PtNDArray[] out = result.toTensorArray(manager);
+        IValue result = TorchScriptModules.run(module, "cholesky_accumulate", f.forms(),
+            f.diagonals(), f.codes(), f.factorScales(), f.errorScales(), f.fp32(), g,
+            f.codebook(), f.levels(), f.blockSize(), f.bits(), b, rest, eps, iterations, floor,
+            errorBeta, errorRest)) {
+      PtNDArray[] out = result.toTensorArray(f.manager());
       return updated(out, 5 * n, check);
     }
   }
@@ -402,6 +375,41 @@ public final class BankKernels implements AutoCloseable {
             width, rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
             e.wide())) {
       return roots(result.toTensorArray(first.getManager()), n, 3, check);
+    }
+  }
+
+  /**
+   * {@code CholeskyEfPreconditioner.refreshInverseRoot} (eigh root method, root stored
+   * off-diagonal quantized) for many stored factors in one call: each statistic {@code C̃·C̃ᵀ}
+   * rebuilt from its factor as the member does, then the roots of {@link #denseEighRoots},
+   * operator for operator. Per member three new arrays (packed codes, scales, diagonal of the new
+   * root) in the first factor's manager, with per member whether the root and the eigenpairs are
+   * finite.
+   *
+   * @param factors the stored factors (not changed)
+   * @param rootRowLengths per member, the row length of its root's quantization grid
+   * @param quantization the quantization spec of the factors' codes and of the roots
+   * @param spec the root computation
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
+   * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Roots choleskyEighRoots(List<PackedFactor> factors, long[] rootRowLengths,
+      QuantizationSpec quantization, EighRootSpec spec, GateCheck check) {
+    int n = factors.size();
+    if (n == 0 || rootRowLengths.length != n) {
+      throw new IllegalArgumentException("need one root row length per factor, got " + n
+          + " factors and " + rootRowLengths.length + " lengths");
+    }
+    try (FactorBatch f = FactorBatch.of(factors, quantization);
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        EighArgs e = EighArgs.of(spec);
+        IValue result = TorchScriptModules.run(module, "cholesky_eigh_roots", f.forms(),
+            f.diagonals(), f.codes(), f.factorScales(), f.errorScales(), f.fp32(),
+            f.codebook(), f.levels(), f.blockSize(), f.bits(), rootLengths, e.iterations(),
+            e.floor(), e.eps(), e.relative(), e.power(), e.wide())) {
+      return roots(result.toTensorArray(f.manager()), n, 3, check);
     }
   }
 
@@ -563,6 +571,66 @@ public final class BankKernels implements AutoCloseable {
       for (IValue v : List.of(codes, scales, fp32, counts, rowLengths, blockSize, bits)) {
         v.close();
       }
+    }
+  }
+
+  /**
+   * A non-empty list of stored Cholesky factors as the module's arguments: per member its form
+   * (the ordinal of {@link PackedFactor.Form}), diagonal, codes, factor and error scales and fp32
+   * entries (lists), and the quantization's codebook (its values, then its thresholds, in one
+   * array on the factors' device: one copy from the host), number of values, block size and bit
+   * width. Closing frees the argument values and the codebook array.
+   */
+  private record FactorBatch(NDManager tables, IValue forms, IValue diagonals, IValue codes,
+      IValue factorScales, IValue errorScales, IValue fp32, IValue codebook, IValue levels,
+      IValue blockSize, IValue bits, PtNDManager manager) implements AutoCloseable {
+
+    static FactorBatch of(List<PackedFactor> factors, QuantizationSpec quantization) {
+      int n = factors.size();
+      long[] forms = new long[n];
+      PtNDArray[][] parts = new PtNDArray[5][n];
+      for (int i = 0; i < n; i++) {
+        PackedFactor f = factors.get(i);
+        forms[i] = f.form().ordinal();
+        parts[0][i] = (PtNDArray) f.diagonal();
+        parts[1][i] = (PtNDArray) f.codes();
+        parts[2][i] = (PtNDArray) f.factorScales();
+        parts[3][i] = (PtNDArray) f.errorScales();
+        parts[4][i] = (PtNDArray) f.fp32Lower();
+      }
+      Codebook book = quantization.codebook();
+      float[] values = book.values();
+      float[] thresholds = book.thresholds();
+      float[] table = Arrays.copyOf(values, values.length + thresholds.length);
+      System.arraycopy(thresholds, 0, table, values.length, thresholds.length);
+      PtNDManager manager = parts[0][0].getManager();
+      NDManager tables = manager.newSubManager();
+      List<IValue> made = new ArrayList<>(10);
+      try {
+        made.add(IValue.listFrom(forms));
+        for (PtNDArray[] part : parts) {
+          made.add(IValue.listFrom(part));
+        }
+        made.add(IValue.from((PtNDArray) tables.create(table)));
+        made.add(IValue.from((long) values.length));
+        made.add(IValue.from((long) quantization.blockSize()));
+        made.add(IValue.from((long) book.bits()));
+      } catch (RuntimeException e) {
+        made.forEach(IValue::close);
+        tables.close();
+        throw e;
+      }
+      return new FactorBatch(tables, made.get(0), made.get(1), made.get(2), made.get(3),
+          made.get(4), made.get(5), made.get(6), made.get(7), made.get(8), made.get(9), manager);
+    }
+
+    @Override
+    public void close() {
+      for (IValue v : List.of(forms, diagonals, codes, factorScales, errorScales, fp32,
+          codebook, levels, blockSize, bits)) {
+        v.close();
+      }
+      tables.close();
     }
   }
 
