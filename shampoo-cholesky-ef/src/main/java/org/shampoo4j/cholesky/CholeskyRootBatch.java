@@ -19,9 +19,9 @@ import org.shampoo4j.shampoo.representation.RejectedUpdateException;
  * method) of many members in one call into the bank module ({@link
  * BankKernels#choleskyEighRoots}: each statistic {@code C̃·C̃ᵀ} rebuilt from its stored factor, the
  * ridged eigh root and its quantization) with one host read of all flags, operator for operator
- * the per-member path (bit for bit its roots). The factors and the error-feedback state are only read. A member whose root
- * is not finite keeps its previous root and counts a rejected refresh; an eigensolver failure
- * refreshes every member alone; non-finite float32 eigenpairs refresh that member alone (its own
+ * the per-member path (bit for bit its roots). The factors and the error-feedback state are only
+ * read. A member whose root is not finite keeps its previous root and counts a rejected refresh;
+ * an eigensolver failure refreshes every member alone; non-finite float32 eigenpairs refresh that member alone (its own
  * path retries in float64).
  *
  * @param kernels the bank kernels of the members' device

@@ -22,10 +22,9 @@ import org.shampoo4j.shampoo.base.GateCheck;
  * (the classpath resource {@value #MODULE_RESOURCE}, made by {@code
  * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, the
  * EMA update of many fp32 or quantized statistics, the Cholesky-factor update of many stored
- * factors, and the inverse-root refreshes (eigh roots of
- * fp32, naive 4-bit and rebuilt Cholesky statistics; eigen-Björck roots), each with its
- * finiteness flags. Inside the module the
- * blocks are looped over with the per-block path's operators one for one, so results are bit for
+ * factors, and the inverse-root refreshes (eigh roots of fp32, naive 4-bit and rebuilt Cholesky
+ * statistics; eigen-Björck roots), each with its finiteness flags. Inside the module the blocks
+ * are looped over with the per-block path's operators one for one, so results are bit for
  * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
  *
  * <p>The module holds no tensors and names no device; one instance serves arrays on any device.
@@ -236,7 +235,7 @@ public final class BankKernels implements AutoCloseable {
    * The first factorisation attempt of {@code CholeskyEfPreconditioner.accumulate} for many
    * stored factors in one call, operator for operator: {@code C̃ = D(codes) + diag(d)}, {@code L =
    * β·C̃C̃ᵀ + (1−β)·gram}, {@code C = chol(L + r·I)} with {@code r = max(eps·λmax(L),
-   * Float.MIN_NORMAL)} (λmax by {@link org.shampoo4j.linalg.TorchScriptMatrixFunctions#maxEigenvalue}),
+   * Float.MIN_NORMAL)} (λmax as {@code TorchScriptMatrixFunctions.maxEigenvalue} estimates it),
    * re-encoded in the member's form (with error feedback {@code X = C + E}, codes = Q(X), {@code E
    * ← βe·E + (1−βe)·(X − D(Q(X)))} quantized). Per member five new arrays (diagonal, codes,
    * factor scales, error scales, fp32 strictly-lower entries: a {@link PackedFactor} of its form)
