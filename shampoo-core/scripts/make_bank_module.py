@@ -19,7 +19,7 @@ The build never runs this script: the produced .pt file is committed.
 import math
 import os
 import sys
-from typing import List
+from typing import Dict, List
 
 import torch
 
@@ -233,6 +233,171 @@ class Bank(torch.nn.Module):
         return [result, check]
 
     @torch.jit.export
+    def cholesky_accumulate(self, forms: List[int], diagonals: List[torch.Tensor],
+                            codes: List[torch.Tensor], factor_scales: List[torch.Tensor],
+                            error_scales: List[torch.Tensor], fp32_lowers: List[torch.Tensor],
+                            grams: List[torch.Tensor], codebook: torch.Tensor, levels: int,
+                            block_size: int, bits: int, beta: float, one_minus_beta: float,
+                            epsilon: float, power_iterations: int, min_normal: float,
+                            beta_e: float, one_minus_beta_e: float) -> List[torch.Tensor]:
+        """The first factorisation attempt of CholeskyEfPreconditioner.accumulate for many
+        stored factors, operator for operator. Member i has form forms[i] (0: fp32
+        strictly-lower entries, 1: their codes, 2: error feedback, factor codes in the
+        strictly-lower and error codes in the strictly-upper triangle of one packed code matrix)
+        and order diagonals[i].numel(). C = D(codes) + diag(d), L = (C . C^T) . beta +
+        gram . (1 - beta), r = max(lambda_max(L) . eps, MIN_NORMAL), C' = chol(L + r . I); with
+        error feedback X = strictly-lower(C') + E, codes = Q(X),
+        E' = E . beta_e + (X - D(Q(X))) . (1 - beta_e) (E' = X - D(Q(X)) when beta_e = 0),
+        itself quantized. codebook is the codebook's values (the first levels entries) followed
+        by its thresholds. Returns [diagonal, packed codes, factor scales, error scales, fp32
+        strictly-lower entries] of every member (the buffers its form does not use are empty),
+        then one bool tensor whose element i says whether member i factored (info 0) to a
+        finite factor; a member that did not is left to the per-member path, which retries
+        with a growing ridge."""
+        f32 = torch.float32
+        values = codebook[:levels]
+        thresholds = codebook[levels:]
+        out: List[torch.Tensor] = []
+        factored: List[torch.Tensor] = []
+        positions: Dict[int, List[torch.Tensor]] = {}
+        for i in range(len(forms)):
+            form = forms[i]
+            d = diagonals[i]
+            dev = d.device
+            n = d.numel()
+            pairs = n * (n - 1) // 2
+            if n not in positions:
+                positions[n] = self._triangle_positions(n, dev)
+            lower_at = positions[n][0]
+            upper_at = positions[n][1]
+            empty = torch.zeros([0], dtype=f32, device=dev)
+            decoded = self._factor(form, d, codes[i], factor_scales[i], error_scales[i],
+                                   fp32_lowers[i], values, block_size, bits, lower_at, upper_at)
+            c = decoded[0]
+            error = decoded[1]
+            statistic = c.matmul(c.permute([1, 0])).mul(beta).add(
+                grams[i].to(f32).mul(one_minus_beta))
+            identity = torch.eye(n, dtype=f32, device=dev)
+            ridge = self._max_eigenvalue(statistic, power_iterations, min_normal).mul(
+                torch.full([], epsilon, dtype=f32, device=dev)).maximum(
+                torch.full([], min_normal, dtype=f32, device=dev))
+            chol, info = torch.linalg.cholesky_ex(statistic.add(identity.mul(ridge)),
+                                                  upper=False, check_errors=False)
+            factored.append(info.eq(0).logical_and(torch.isfinite(chol).all()))
+            next_lower = chol.reshape(-1).index_select(0, lower_at)
+            out.append(chol.diagonal().clone())
+            if form == 0:
+                out.append(torch.zeros([0], dtype=torch.uint8, device=dev))
+                out.append(empty)
+                out.append(empty.clone())
+                out.append(next_lower)
+            elif form == 1:
+                encoded = self.codes.encode_blocks(next_lower, thresholds, pairs, block_size)
+                out.append(self.codes.pack(encoded[0], bits))
+                out.append(encoded[1])
+                out.append(empty)
+                out.append(empty.clone())
+            else:
+                target = next_lower.add(error)
+                encoded = self.codes.encode_blocks(target, thresholds, pairs, block_size)
+                residual = target.sub(self.codes.decode_blocks(
+                    encoded[0].to(f32), values, encoded[1], pairs, block_size))
+                next_error = residual
+                if beta_e != 0.0:
+                    next_error = error.mul(beta_e).add(residual.mul(one_minus_beta_e))
+                error_encoded = self.codes.encode_blocks(next_error, thresholds, pairs,
+                                                         block_size)
+                shared = torch.zeros([n * n], dtype=torch.uint8, device=dev).index_copy(
+                    0, lower_at, encoded[0]).index_copy(0, upper_at, error_encoded[0])
+                stream = shared[1:].reshape(n - 1, n + 1)[:, :n].reshape(-1)
+                out.append(self.codes.pack(stream, bits))
+                out.append(encoded[1])
+                out.append(error_encoded[1])
+                out.append(empty)
+        out.append(torch.stack(factored, 0))
+        return out
+
+    def _factor(self, form: int, d: torch.Tensor, codes: torch.Tensor,
+                factor_scales: torch.Tensor, error_scales: torch.Tensor,
+                fp32_lower: torch.Tensor, values: torch.Tensor, block_size: int, bits: int,
+                lower_at: torch.Tensor, upper_at: torch.Tensor) -> List[torch.Tensor]:
+        """[C = D(strictly-lower codes) + diag(d) (n x n), the decoded error state E (the
+        strictly-lower vector; zeros unless form 2)] of a stored Cholesky factor, as
+        shampoo-cholesky-ef's FactorCodec.factorMatrix and errorLower compute them (lower_at,
+        upper_at: _triangle_positions of its order)."""
+        f32 = torch.float32
+        dev = d.device
+        n = d.numel()
+        pairs = n * (n - 1) // 2
+        error = torch.zeros([pairs], dtype=f32, device=dev)
+        if form == 0:
+            lower = fp32_lower
+        elif form == 1:
+            lower_codes = self.codes.unpack(codes, bits, pairs).to(f32)
+            lower = self.codes.decode_blocks(lower_codes, values, factor_scales, pairs,
+                                             block_size)
+        else:
+            stream = self.codes.unpack(codes, bits, 2 * pairs).to(f32)
+            matrix = torch.cat([torch.zeros([1], dtype=f32, device=dev), torch.cat(
+                [stream.reshape(n - 1, n), torch.zeros([n - 1, 1], dtype=f32, device=dev)],
+                1).reshape(-1)])
+            lower = self.codes.decode_blocks(matrix.index_select(0, lower_at), values,
+                                             factor_scales, pairs, block_size)
+            error = self.codes.decode_blocks(matrix.index_select(0, upper_at), values,
+                                             error_scales, pairs, block_size)
+        strict = torch.zeros([n * n], dtype=f32, device=dev).index_copy(
+            0, lower_at, lower.reshape(-1)).reshape(n, n)
+        c = strict.add(torch.eye(n, dtype=f32, device=dev).mul(d.unsqueeze(0)))
+        return [c, error]
+
+    @torch.jit.export
+    def cholesky_eigh_roots(self, forms: List[int], diagonals: List[torch.Tensor],
+                            codes: List[torch.Tensor], factor_scales: List[torch.Tensor],
+                            error_scales: List[torch.Tensor], fp32_lowers: List[torch.Tensor],
+                            codebook: torch.Tensor, levels: int, block_size: int, bits: int,
+                            root_row_lengths: List[int], power_iterations: int,
+                            min_normal: float, epsilon: float, relative_floor: float,
+                            exponent: float, wide: bool) -> List[torch.Tensor]:
+        """dense_eigh_roots of the statistics C . C^T rebuilt from stored Cholesky factors (the
+        arguments of cholesky_accumulate), as CholeskyEfPreconditioner.refreshInverseRoot with
+        the eigh root method computes them: [codes, scales, diagonal] of every new root, then
+        the [2, n] flags of full_eigh_roots."""
+        values = codebook[:levels]
+        thresholds = codebook[levels:]
+        out: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        positions: Dict[int, List[torch.Tensor]] = {}
+        for i in range(len(forms)):
+            d = diagonals[i]
+            order = d.numel()
+            if order not in positions:
+                positions[order] = self._triangle_positions(order, d.device)
+            c = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
+                             fp32_lowers[i], values, block_size, bits, positions[order][0],
+                             positions[order][1])[0]
+            pair = self._eigh_root(c.matmul(c.permute([1, 0])), power_iterations, min_normal,
+                                   epsilon, relative_floor, exponent, wide)
+            root = pair[0]
+            largest.append(root.abs().max())
+            checks.append(pair[1].to(torch.float64))
+            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                         root_row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
+                                torch.isfinite(torch.stack(checks, 0))], 0))
+        return out
+
+    def _triangle_positions(self, n: int, device: torch.device) -> List[torch.Tensor]:
+        """[flat positions (i, j), flat positions (j, i)] of the strictly-lower entries i > j of
+        an n x n matrix, in row-major order of the lower triangle (the order of
+        shampoo-cholesky-ef's TriangleLayout)."""
+        index = torch.tril_indices(n, n, -1, device=device)
+        return [index[0].mul(n).add(index[1]), index[1].mul(n).add(index[0])]
+
+    @torch.jit.export
     def full_eigh_roots(self, statistics: List[torch.Tensor], power_iterations: int,
                         min_normal: float, epsilon: float, relative_floor: float,
                         exponent: float, wide: bool) -> List[torch.Tensor]:
@@ -318,6 +483,49 @@ class Bank(torch.nn.Module):
         return out
 
 
+def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
+                   thresholds: torch.Tensor, g: torch.Generator) -> None:
+    """cholesky_accumulate against the same operators run here: the fp32 form exactly, the
+    error-feedback form within its quantization error; a NaN gram is flagged."""
+    n = 6
+    pairs = n * (n - 1) // 2
+    codebook = torch.cat([values, thresholds])
+    rows, cols = torch.tril_indices(n, n, -1)
+    d = torch.full([n], 1e-3)
+    x = torch.randn(n, 3, generator=g)
+    gram = x @ x.t()
+    args = (codebook, 16, 4, 4, 0.95, 1.0 - 0.95, 1e-6, 32, 1.1754943508222875e-38, 0.0, 1.0)
+    empty = torch.zeros([0])
+    fp32 = loaded.cholesky_accumulate([0], [d], [torch.zeros([0], dtype=torch.uint8)],
+                                      [empty], [empty], [torch.zeros([pairs])], [gram], *args)
+    statistic = torch.diag(d) @ torch.diag(d).t() * 0.95 + gram * (1.0 - 0.95)
+    ridge = loaded._max_eigenvalue(statistic, 32, 1.1754943508222875e-38) * 1e-6
+    chol = torch.linalg.cholesky(statistic + torch.eye(n) * ridge)
+    assert torch.equal(fp32[0], chol.diagonal()) and torch.equal(fp32[4], chol[rows, cols])
+    assert fp32[5].tolist() == [True]
+    zero_codes = torch.full([2 * pairs], 7, dtype=torch.uint8)
+    packed = quant.pack(zero_codes, 4)
+    scales = torch.zeros([(pairs + 3) // 4])
+    ef = loaded.cholesky_accumulate([2, 2], [d, d], [packed, packed], [scales, scales],
+                                    [scales, scales], [empty, empty],
+                                    [gram, torch.full([n, n], float("nan"))], *args)
+    assert ef[10].tolist() == [True, False]
+    stream = quant.unpack(ef[1], 4, 2 * pairs).to(torch.float32)
+    matrix = torch.cat([torch.zeros(1), torch.cat([stream.reshape(n - 1, n),
+                                                   torch.zeros(n - 1, 1)], 1).reshape(-1)])
+    lower = quant.decode_blocks(matrix.reshape(n, n)[rows, cols], values, ef[2], pairs, 4)
+    assert (lower - chol[rows, cols]).abs().max() <= ef[2].max() / 7
+    assert torch.equal(ef[0], chol.diagonal())
+    strict = torch.zeros(n, n)
+    strict[rows, cols] = lower
+    c = strict.add(torch.eye(n).mul(ef[0].unsqueeze(0)))
+    eigh = (32, 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True)
+    roots = loaded.cholesky_eigh_roots([2], [ef[0]], [ef[1]], [ef[2]], [ef[3]], [empty],
+                                       codebook, 16, 4, 4, [n], *eigh)
+    expected = loaded.dense_eigh_roots([c.matmul(c.permute(1, 0))], thresholds, 4, 4, [n], *eigh)
+    assert len(roots) == 4 and all(torch.equal(a, b) for a, b in zip(roots, expected))
+
+
 def main() -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     out = os.path.join(here, "..", "src", "main", "resources", "org", "shampoo4j", "shampoo",
@@ -359,6 +567,8 @@ def main() -> None:
     expected = (v * w.pow(-0.25).unsqueeze(0)) @ v.t()
     assert torch.allclose(res[0].double(), expected, rtol=1e-4, atol=1e-5)
     assert res[1].tolist() == [[True], [True]]
+    with torch.jit.optimized_execution(False):
+        check_cholesky(loaded, quant, values, thresholds, g)
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

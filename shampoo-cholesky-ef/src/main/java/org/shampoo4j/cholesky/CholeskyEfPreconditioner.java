@@ -5,16 +5,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.NotPositiveDefiniteException;
+import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
+import org.shampoo4j.shampoo.bank.PackedFactor;
 import org.shampoo4j.shampoo.representation.BatchedRoots;
+import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
@@ -47,7 +51,10 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  *
  * <p>Host synchronisation: {@link MatrixFunctions#cholesky} reads its status on the host, and
  * this class reads one finiteness flag per factorisation and per root refresh; both happen every
- * T1 or T2 steps, never in {@link #inverseRoot}, which the optimizer calls every step.
+ * T1 or T2 steps, never in {@link #inverseRoot}, which the optimizer calls every step. Through
+ * the bank ({@link #batchedStatistics}, {@link #batchedRoots}) all members of a parameter share
+ * one read per T1 or T2 step instead (a factorisation that needs a larger ridge adds the
+ * per-member path's reads).
  */
 public final class CholeskyEfPreconditioner implements Preconditioner {
   private final int order;
@@ -208,6 +215,56 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   }
 
   /**
+   * One batched statistic update for many members ({@link CholeskyStatisticBatch}), when the
+   * optimizer provides the bank kernels and the matrix functions are the TorchScript module's (the
+   * bank runs that same λmax and Cholesky; other matrix functions, such as tests' fault
+   * injectors, keep the per-member path). Members of any order and form share a batch when their
+   * quantization and update settings agree.
+   */
+  @Override
+  public Optional<BatchedStatistics> batchedStatistics() {
+    if (!(context.linalg() instanceof TorchScriptMatrixFunctions lambda)) {
+      return Optional.empty();
+    }
+    return context.bank().map(k -> new CholeskyStatisticBatch(k, spec, lambda.powerIterations(),
+        context.beta(), context.epsilon(), config.betaE()));
+  }
+
+  /**
+   * Checks a Gram matrix for {@link CholeskyStatisticBatch}.
+   *
+   * @throws IllegalArgumentException if {@code gram} is not n×n
+   */
+  void requireGramForBatch(NDArray gram) {
+    requireSquare(gram, "gram");
+  }
+
+  /** The stored factor as the batches pass it to the bank (read only). */
+  PackedFactor factorForBatch() {
+    PackedFactor.Form form = switch (factor.form()) {
+      case FP32 -> PackedFactor.Form.FP32;
+      case QUANTIZED -> PackedFactor.Form.QUANTIZED;
+      case ERROR_FEEDBACK -> PackedFactor.Form.ERROR_FEEDBACK;
+    };
+    return new PackedFactor(form, factor.diagonal(), factor.codes(), factor.factorScales(),
+        factor.errorScales(), factor.fp32Lower());
+  }
+
+  /**
+   * Stores the factor computed by {@link CholeskyStatisticBatch} (diagonal, codes, factor scales,
+   * error scales, fp32 strictly-lower entries, in this factor's form); the buffers move to this
+   * state.
+   */
+  void installFactorForBatch(List<NDArray> parts) {
+    StoredFactor next = new StoredFactor(codec.form(), parts.get(0), parts.get(1), parts.get(2),
+        parts.get(3), parts.get(4));
+    codec.requireFits(next);
+    next.attach(state);
+    factor.close();
+    factor = next;
+  }
+
+  /**
    * One batched root refresh for many members of this quantizer ({@link CholeskyRootBatch}), when
    * the optimizer provides the bank kernels, the root is stored 4-bit off-diagonal (not as a
    * Cholesky factor, not fp32) and the root method is the scripted eigh ({@link
@@ -222,16 +279,9 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
         .map(s -> new CholeskyRootBatch(k, spec, s)));
   }
 
-  /** The state manager, under which {@link CholeskyRootBatch} opens its scope. */
+  /** The state manager, under which {@link CholeskyStatisticBatch} opens its scope. */
   NDManager stateForBatch() {
     return state;
-  }
-
-  /** {@code C̃·C̃ᵀ} in {@code scope} (the factor lent to it), as {@link #refreshInverseRoot}. */
-  NDArray statisticForBatch(NDManager scope) {
-    factor.tempAttach(scope);
-    NDArray c = codec.factorMatrix(factor);
-    return c.matMul(c.transpose());
   }
 
   /** The row length of the stored root's quantization grid. */

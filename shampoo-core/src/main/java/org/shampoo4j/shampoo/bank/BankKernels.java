@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.shampoo4j.linalg.EighPrecision;
+import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.PackedNDArray;
+import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.TorchScriptModules;
 import org.shampoo4j.shampoo.base.GateCheck;
 
@@ -19,10 +21,10 @@ import org.shampoo4j.shampoo.base.GateCheck;
  * The statistic and root work of many Shampoo blocks as one call into a TorchScript module each
  * (the classpath resource {@value #MODULE_RESOURCE}, made by {@code
  * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, the
- * EMA update of many fp32 or quantized statistics, and the inverse-root refreshes (eigh roots of
- * fp32, naive 4-bit and rebuilt Cholesky statistics; eigen-Björck roots), each with its
- * finiteness flags. Inside the module the
- * blocks are looped over with the per-block path's operators one for one, so results are bit for
+ * EMA update of many fp32 or quantized statistics, the Cholesky-factor update of many stored
+ * factors, and the inverse-root refreshes (eigh roots of fp32, naive 4-bit and rebuilt Cholesky
+ * statistics; eigen-Björck roots), each with its finiteness flags. Inside the module the blocks
+ * are looped over with the per-block path's operators one for one, so results are bit for
  * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
  *
  * <p>The module holds no tensors and names no device; one instance serves arrays on any device.
@@ -230,6 +232,54 @@ public final class BankKernels implements AutoCloseable {
   }
 
   /**
+   * The first factorisation attempt of {@code CholeskyEfPreconditioner.accumulate} for many
+   * stored factors in one call, operator for operator: {@code C̃ = D(codes) + diag(d)}, {@code L =
+   * β·C̃C̃ᵀ + (1−β)·gram}, {@code C = chol(L + r·I)} with {@code r = max(eps·λmax(L),
+   * Float.MIN_NORMAL)} (λmax as {@code TorchScriptMatrixFunctions.maxEigenvalue} estimates it),
+   * re-encoded in the member's form (with error feedback {@code X = C + E}, codes = Q(X), {@code E
+   * ← βe·E + (1−βe)·(X − D(Q(X)))} quantized). Per member five new arrays (diagonal, codes,
+   * factor scales, error scales, fp32 strictly-lower entries: a {@link PackedFactor} of its form)
+   * in the first factor's manager, and whether it factored to a finite factor (one host read for
+   * all). A member that did not is the per-member path's to retry with a growing ridge.
+   *
+   * @param factors the stored factors (not changed)
+   * @param grams one Gram matrix per factor, of its order
+   * @param quantization the quantization spec of the factors' codes
+   * @param powerIterations power iterations of the λmax estimate
+   * @param beta the EMA factor β
+   * @param epsilon the relative ridge eps
+   * @param betaE the error state's EMA factor βe (used by the error-feedback form only)
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Updated accumulateCholesky(List<PackedFactor> factors, List<NDArray> grams,
+      QuantizationSpec quantization, int powerIterations, float beta, float epsilon, float betaE,
+      GateCheck check) {
+    int n = factors.size();
+    if (n == 0 || grams.size() != n) {
+      throw new IllegalArgumentException("need one gram per factor, got " + n + " factors and "
+          + grams.size() + " grams");
+    }
+    try (FactorBatch f = FactorBatch.of(factors, quantization);
+        IValue g = IValue.listFrom(pt(grams));
+        IValue b = IValue.from((double) beta);
+        IValue rest = IValue.from((double) (1f - beta));
+        IValue eps = IValue.from((double) epsilon);
+        IValue iterations = IValue.from((long) powerIterations);
+        IValue floor = IValue.from((double) Float.MIN_NORMAL);
+        IValue errorBeta = IValue.from((double) betaE);
+        IValue errorRest = IValue.from((double) (1f - betaE));
+        IValue result = TorchScriptModules.run(module, "cholesky_accumulate", f.forms(),
+            f.diagonals(), f.codes(), f.factorScales(), f.errorScales(), f.fp32(), g,
+            f.codebook(), f.levels(), f.blockSize(), f.bits(), b, rest, eps, iterations, floor,
+            errorBeta, errorRest)) {
+      PtNDArray[] out = result.toTensorArray(f.manager());
+      return updated(out, 5 * n, check);
+    }
+  }
+
+  /**
    * {@code FullMatrixPreconditioner.refreshInverseRoot} with the eigh root method for many fp32
    * statistics in one call, operator for operator: per statistic its new root (a new array in
    * the first statistic's manager), with per member whether the root and the eigenpairs are
@@ -324,6 +374,41 @@ public final class BankKernels implements AutoCloseable {
             width, rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
             e.wide())) {
       return roots(result.toTensorArray(first.getManager()), n, 3, check);
+    }
+  }
+
+  /**
+   * {@code CholeskyEfPreconditioner.refreshInverseRoot} (eigh root method, root stored
+   * off-diagonal quantized) for many stored factors in one call: each statistic {@code C̃·C̃ᵀ}
+   * rebuilt from its factor as the member does, then the roots of {@link #denseEighRoots},
+   * operator for operator. Per member three new arrays (packed codes, scales, diagonal of the new
+   * root) in the first factor's manager, with per member whether the root and the eigenpairs are
+   * finite.
+   *
+   * @param factors the stored factors (not changed)
+   * @param rootRowLengths per member, the row length of its root's quantization grid
+   * @param quantization the quantization spec of the factors' codes and of the roots
+   * @param spec the root computation
+   * @param check the step's gate check: while pending, its flag travels in the flags' read, and
+   *     if it turns out rejected every new array is closed and none is returned
+   * @throws ai.djl.engine.EngineException if an eigensolve fails (no member was changed)
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public Roots choleskyEighRoots(List<PackedFactor> factors, long[] rootRowLengths,
+      QuantizationSpec quantization, EighRootSpec spec, GateCheck check) {
+    int n = factors.size();
+    if (n == 0 || rootRowLengths.length != n) {
+      throw new IllegalArgumentException("need one root row length per factor, got " + n
+          + " factors and " + rootRowLengths.length + " lengths");
+    }
+    try (FactorBatch f = FactorBatch.of(factors, quantization);
+        IValue rootLengths = IValue.listFrom(rootRowLengths);
+        EighArgs e = EighArgs.of(spec);
+        IValue result = TorchScriptModules.run(module, "cholesky_eigh_roots", f.forms(),
+            f.diagonals(), f.codes(), f.factorScales(), f.errorScales(), f.fp32(),
+            f.codebook(), f.levels(), f.blockSize(), f.bits(), rootLengths, e.iterations(),
+            e.floor(), e.eps(), e.relative(), e.power(), e.wide())) {
+      return roots(result.toTensorArray(f.manager()), n, 3, check);
     }
   }
 
@@ -485,6 +570,66 @@ public final class BankKernels implements AutoCloseable {
       for (IValue v : List.of(codes, scales, fp32, counts, rowLengths, blockSize, bits)) {
         v.close();
       }
+    }
+  }
+
+  /**
+   * A non-empty list of stored Cholesky factors as the module's arguments: per member its form
+   * (the ordinal of {@link PackedFactor.Form}), diagonal, codes, factor and error scales and fp32
+   * entries (lists), and the quantization's codebook (its values, then its thresholds, in one
+   * array on the factors' device: one copy from the host), number of values, block size and bit
+   * width. Closing frees the argument values and the codebook array.
+   */
+  private record FactorBatch(NDManager tables, IValue forms, IValue diagonals, IValue codes,
+      IValue factorScales, IValue errorScales, IValue fp32, IValue codebook, IValue levels,
+      IValue blockSize, IValue bits, PtNDManager manager) implements AutoCloseable {
+
+    static FactorBatch of(List<PackedFactor> factors, QuantizationSpec quantization) {
+      int n = factors.size();
+      long[] forms = new long[n];
+      PtNDArray[][] parts = new PtNDArray[5][n];
+      for (int i = 0; i < n; i++) {
+        PackedFactor f = factors.get(i);
+        forms[i] = f.form().ordinal();
+        parts[0][i] = (PtNDArray) f.diagonal();
+        parts[1][i] = (PtNDArray) f.codes();
+        parts[2][i] = (PtNDArray) f.factorScales();
+        parts[3][i] = (PtNDArray) f.errorScales();
+        parts[4][i] = (PtNDArray) f.fp32Lower();
+      }
+      Codebook book = quantization.codebook();
+      float[] values = book.values();
+      float[] thresholds = book.thresholds();
+      float[] table = Arrays.copyOf(values, values.length + thresholds.length);
+      System.arraycopy(thresholds, 0, table, values.length, thresholds.length);
+      PtNDManager manager = parts[0][0].getManager();
+      NDManager tables = manager.newSubManager();
+      List<IValue> made = new ArrayList<>(10);
+      try {
+        made.add(IValue.listFrom(forms));
+        for (PtNDArray[] part : parts) {
+          made.add(IValue.listFrom(part));
+        }
+        made.add(IValue.from((PtNDArray) tables.create(table)));
+        made.add(IValue.from((long) values.length));
+        made.add(IValue.from((long) quantization.blockSize()));
+        made.add(IValue.from((long) book.bits()));
+      } catch (RuntimeException e) {
+        made.forEach(IValue::close);
+        tables.close();
+        throw e;
+      }
+      return new FactorBatch(tables, made.get(0), made.get(1), made.get(2), made.get(3),
+          made.get(4), made.get(5), made.get(6), made.get(7), made.get(8), made.get(9), manager);
+    }
+
+    @Override
+    public void close() {
+      for (IValue v : List.of(forms, diagonals, codes, factorScales, errorScales, fp32,
+          codebook, levels, blockSize, bits)) {
+        v.close();
+      }
+      tables.close();
     }
   }
 
