@@ -9,11 +9,11 @@ import org.shampoo4j.quant.DeviceCodes;
 
 /**
  * Block-wise absmax quantization of a vector into unpacked codes, on the vector's device, through
- * quant-api's {@link CodeKernels} (so results equal {@link org.shampoo4j.quant.ArrayQuantizer}'s
- * bit for bit; {@code BlockCodesTest} checks it). The kernels are the caller's, who closes them. The shared factor/error code matrix needs the
- * codes unpacked to lay them out, so this class hands them over as {@code float32} integers
- * (exact), which can be laid out with the same operations as values. Results are created in the
- * input's manager. Immutable.
+ * quant-api's {@link CodeKernels}, which the caller owns and closes (so results equal {@link
+ * org.shampoo4j.quant.ArrayQuantizer}'s bit for bit; {@code BlockCodesTest} checks it). The shared
+ * factor/error code matrix needs the codes unpacked to lay them out, so this class hands them over
+ * as {@code float32} integers (exact), which can be laid out with the same operations as values.
+ * Results are created in the input's manager. Immutable.
  */
 final class BlockCodes {
   private final Codebook codebook;
