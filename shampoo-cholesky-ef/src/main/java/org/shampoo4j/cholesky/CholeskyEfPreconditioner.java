@@ -11,8 +11,11 @@ import java.util.Optional;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.NotPositiveDefiniteException;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.Layout;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.quant.NDArrayQuantizer;
+import org.shampoo4j.quant.PackedNDArray;
 import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.bank.EighRootSpec;
@@ -21,6 +24,7 @@ import org.shampoo4j.shampoo.representation.BatchedRoots;
 import org.shampoo4j.shampoo.representation.BatchedStatistics;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
 import org.shampoo4j.shampoo.representation.StepRoot;
@@ -55,6 +59,10 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * the bank ({@link #batchedStatistics}, {@link #batchedRoots}) all members of a parameter share
  * one read per T1 or T2 step instead (a factorisation that needs a larger ridge adds the
  * per-member path's reads).
+ *
+ * <p>Quantization runs on the context's {@link PreconditionerContext#codeKernels() kernels} (the
+ * optimizer's, one per device); a context without them (one built by hand) gets kernels this
+ * preconditioner loads and closes.
  */
 public final class CholeskyEfPreconditioner implements Preconditioner {
   private final int order;
@@ -64,8 +72,12 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   private final FactorCodec codec;
   private final QuantizationSpec spec;
   private final FactorCodec rootCodec;
+  // Kernels this preconditioner loaded because the context had none; null when they are the
+  // context's (whose owner closes them).
+  private final CodeKernels ownKernels;
   private StoredFactor factor;
-  private StoredRoot storedRoot;
+  // The root in docs/algorithms.md §3's form; null with rootAsCholesky, which keeps rootFactor.
+  private final QuantizedInverseRoot storedRoot;
   private StoredFactor rootFactor;
   private long rejectedUpdates;
   private long rejectedRefreshes;
@@ -99,17 +111,23 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
     } else {
       form = StoredFactor.Form.QUANTIZED;
     }
-    this.codec = new FactorCodec(order, form, spec);
-    this.rootCodec = new FactorCodec(
-        order, quantized ? StoredFactor.Form.QUANTIZED : StoredFactor.Form.FP32, spec);
     this.state = context.manager().newSubManager();
+    this.ownKernels = context.codeKernels().isPresent() ? null : new CodeKernels(state);
+    CodeKernels kernels = context.codeKernels().orElse(ownKernels);
+    this.codec = new FactorCodec(order, form, spec, kernels);
+    this.rootCodec = new FactorCodec(
+        order, quantized ? StoredFactor.Form.QUANTIZED : StoredFactor.Form.FP32, spec, kernels);
+    // The optimizer validated the gradients, so the root needs no host-side finiteness check.
+    this.storedRoot = config.rootAsCholesky() ? null
+        : new QuantizedInverseRoot(order, new NDArrayQuantizer(spec, false, kernels), state);
     try (NDManager scope = state.newSubManager()) {
       NDArray zeros = scope.zeros(new Shape(codec.layout().pairs()));
       NDArray sqrtEps = scope.ones(new Shape(order)).mul((float) Math.sqrt(context.epsilon()));
       FactorCodec.Quantized zero = codec.quantize(zeros);
       this.factor = codec.store(zero, zero, sqrtEps).attach(state);
-      NDArray identity = scope.eye(order);
-      storeRoot(identity);
+      if (storedRoot == null) {
+        storeRoot(scope.eye(order));
+      }
     }
   }
 
@@ -272,7 +290,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
    */
   @Override
   public Optional<BatchedRoots> batchedRoots() {
-    if (storedRoot == null || storedRoot.layout() != Layout.OFF_DIAGONAL) {
+    if (storedRoot == null || storedRoot.packed().layout() != Layout.OFF_DIAGONAL) {
       return Optional.empty();
     }
     return context.bank().flatMap(k -> EighRootSpec.of(context)
@@ -286,14 +304,12 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
 
   /** The row length of the stored root's quantization grid. */
   long rootRowLengthForBatch() {
-    return storedRoot.rowLength();
+    return storedRoot.packed().grid().rowLength();
   }
 
   /** Stores a root quantized by {@link CholeskyRootBatch}; its buffers move to this state. */
   void installRootForBatch(NDArray codes, NDArray scales, NDArray diagonal) {
-    StoredRoot next = storedRoot.withBuffers(codes, scales, diagonal).attach(state);
-    storedRoot.close();
-    storedRoot = next;
+    storedRoot.install(storedRoot.packed().withBuffers(codes, scales, diagonal));
   }
 
   /** Counts a refresh {@link CholeskyRootBatch} rejected and returns its exception. */
@@ -305,12 +321,8 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   /** Replaces the stored root by {@code root} (in a scope); false if that was impossible. */
   private boolean storeRoot(NDArray root) {
     NDManager scope = root.getManager();
-    if (!config.rootAsCholesky()) {
-      StoredRoot packed = StoredRoot.of(root, spec).attach(state);
-      if (storedRoot != null) {
-        storedRoot.close();
-      }
-      storedRoot = packed;
+    if (storedRoot != null) {
+      storedRoot.replace(root);
       return true;
     }
     // The root is SPD with condition number cond(L)^(1/p), so its factorisation rarely needs
@@ -339,7 +351,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
   public NDArray inverseRoot(NDManager manager) {
     try (NDManager scope = state.newSubManager()) {
       if (storedRoot != null) {
-        NDArray root = storedRoot.decode(scope);
+        NDArray root = storedRoot.dequantize(scope);
         root.attach(manager);
         return root;
       }
@@ -440,7 +452,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
     try (NDManager scope = state.newSubManager()) {
       StateSnapshot.Reader r = snapshot.reader(scope);
       StoredFactor nextFactor = factor.readState(r, "factor");
-      StoredRoot nextRoot = storedRoot != null ? storedRoot.readState(r, "root") : null;
+      PackedNDArray nextRoot = storedRoot != null ? storedRoot.readState(r, "root") : null;
       StoredFactor nextRootFactor = rootFactor != null ? rootFactor.readState(r, "rootFactor") : null;
       long nextRejectedUpdates = r.counter("rejectedUpdates", 0, Long.MAX_VALUE);
       long nextRejectedRefreshes = r.counter("rejectedRefreshes", 0, Long.MAX_VALUE);
@@ -450,8 +462,7 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
       factor.close();
       factor = nextFactor.attach(state);
       if (nextRoot != null) {
-        storedRoot.close();
-        storedRoot = nextRoot.attach(state);
+        storedRoot.install(nextRoot);
       }
       if (nextRootFactor != null) {
         rootFactor.close();
@@ -475,6 +486,9 @@ public final class CholeskyEfPreconditioner implements Preconditioner {
 
   @Override
   public void close() {
+    if (ownKernels != null) {
+      ownKernels.close();
+    }
     state.close();
   }
 

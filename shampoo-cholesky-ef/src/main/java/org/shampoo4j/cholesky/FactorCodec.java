@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Objects;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.CodePacker;
 import org.shampoo4j.quant.QuantizationSpec;
 
@@ -40,11 +41,12 @@ final class FactorCodec {
    * @param spec the quantization spec of the state (codebook, block size); its minimum size is
    *     not applied to the triangle vectors, whose form the caller has already chosen from the
    *     matrix size
+   * @param kernels the quantization kernels of the state's device, owned by the caller
    */
-  FactorCodec(int order, StoredFactor.Form form, QuantizationSpec spec) {
+  FactorCodec(int order, StoredFactor.Form form, QuantizationSpec spec, CodeKernels kernels) {
     this.layout = new TriangleLayout(order);
     this.form = Objects.requireNonNull(form, "form");
-    this.blockCodes = new BlockCodes(spec.codebook(), spec.blockSize());
+    this.blockCodes = new BlockCodes(spec.codebook(), spec.blockSize(), kernels);
     this.blockSize = spec.blockSize();
     if (form != StoredFactor.Form.FP32 && order < 2) {
       throw new IllegalArgumentException("an order-" + order + " factor has nothing to quantize");

@@ -10,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.shampoo4j.quant.ArrayQuantizer;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.CodePacker;
 import org.shampoo4j.quant.FloatTensor;
 import org.shampoo4j.quant.NDArrayQuantizer;
@@ -19,11 +20,12 @@ import org.shampoo4j.quant.QuantizationMap;
 import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.quant.dynamictree.DynamicTreeMap;
 import org.shampoo4j.quant.linear2.Linear2Map;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 
 /**
- * {@link BlockCodes} and {@link StoredRoot} against quant-api: the same codes and scales as the
- * pure-Java {@link ArrayQuantizer}, and the same bytes and values as {@link
- * NDArrayQuantizer#quantizeOffDiagonal}.
+ * {@link BlockCodes} and the preconditioner's stored root ({@link QuantizedInverseRoot}) against
+ * quant-api: the same codes and scales as the pure-Java {@link ArrayQuantizer}, and the same bytes
+ * and values as {@link NDArrayQuantizer#quantizeOffDiagonal}.
  */
 class BlockCodesTest {
 
@@ -47,8 +49,9 @@ class BlockCodesTest {
     QuantizationSpec spec = QuantizationSpec.builder(map.codebook(bits)).minQuantizedElements(0).build();
     PackedTensor expected = new ArrayQuantizer(spec).quantize(FloatTensor.of(x, count));
     byte[] expectedCodes = new CodePacker(bits).unpack(expected.codes(), count);
-    BlockCodes codes = new BlockCodes(spec.codebook(), spec.blockSize());
-    try (NDManager m = NDManager.newBaseManager()) {
+    try (NDManager m = NDManager.newBaseManager();
+        CodeKernels kernels = new CodeKernels(m)) {
+      BlockCodes codes = new BlockCodes(spec.codebook(), spec.blockSize(), kernels);
       BlockCodes.Encoded got = codes.encode(m.create(x));
       float[] gotCodes = got.codes().toFloatArray();
       for (int i = 0; i < count; i++) {
@@ -74,14 +77,17 @@ class BlockCodesTest {
     }
     QuantizationSpec spec = QuantizationSpec.builder(new Linear2Map().codebook(4))
         .minQuantizedElements(small ? 4096 : 0).build();
-    try (NDManager m = NDManager.newBaseManager()) {
+    try (NDManager m = NDManager.newBaseManager();
+        CodeKernels kernels = new CodeKernels(m);
+        QuantizedInverseRoot got =
+            new QuantizedInverseRoot(n, new NDArrayQuantizer(spec, false, kernels), m)) {
       NDArray matrix = m.create(a).reshape(n, n);
       PackedNDArray expected = new NDArrayQuantizer(spec).quantizeOffDiagonal(matrix);
-      StoredRoot got = StoredRoot.of(matrix, spec);
+      got.replace(matrix);
       assertEquals(expected.memory(), got.memory(), "footprint");
       assertArrayEquals(
           new NDArrayQuantizer(spec).dequantize(expected).toFloatArray(),
-          got.decode(m).toFloatArray(), "dequantized root");
+          got.dequantize(m).toFloatArray(), "dequantized root");
     }
   }
 }

@@ -13,8 +13,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.shampoo4j.testing.FuzzTally;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.quant.QuantizationSpec;
+import org.shampoo4j.testing.FuzzTally;
 
 /**
  * Decoding fuzz of the Cholesky triangle codes (issue #17): stored factors of every form with
@@ -25,14 +26,17 @@ import org.shampoo4j.quant.QuantizationSpec;
  */
 class FactorStateFuzzTest {
   private static FuzzTally tally;
+  private static CodeKernels kernels;
 
   @BeforeContainer
   static void open() {
     tally = new FuzzTally("cholesky factor");
+    kernels = new CodeKernels(tally.manager());
   }
 
   @AfterContainer
   static void close() {
+    kernels.close();
     tally.close();
   }
 
@@ -48,7 +52,7 @@ class FactorStateFuzzTest {
     Random r = new Random(seed);
     QuantizationSpec spec = QuantizationSpec.builder(Fixtures.LINEAR2.codebook(bits))
         .blockSize(blockSize).build();
-    FactorCodec codec = new FactorCodec(order, form, spec);
+    FactorCodec codec = new FactorCodec(order, form, spec, kernels);
     long pairs = codec.layout().pairs();
     long scales = (pairs + blockSize - 1) / blockSize;
     long[] sizes = {

@@ -12,8 +12,8 @@ import org.ejml.dense.row.NormOps_DDRM;
 import org.ejml.dense.row.RandomMatrices_DDRM;
 import org.junit.jupiter.api.Test;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
-import org.shampoo4j.quant.QuantizationSpec;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
+import org.shampoo4j.shampoo.representation.QuantizedInverseRoot;
 import org.shampoo4j.testing.Matrices;
 import org.shampoo4j.testing.MatrixErrors;
 
@@ -39,9 +39,9 @@ class IllConditionedSpectrumTest {
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions linalg = new TorchScriptMatrixFunctions(m)) {
       PreconditionerContext context = Fixtures.context(m, linalg, 4096).beta(BETA).build();
-      // Naive: docs/algorithms.md §3's off-diagonal 4-bit form (StoredRoot stores exactly the bytes of
-      // NDArrayQuantizer.quantizeOffDiagonal, see BlockCodesTest), applied to the statistic.
-      QuantizationSpec spec = context.quantizationSpec(Fixtures.LINEAR2);
+      // Naive: docs/algorithms.md §3's off-diagonal 4-bit form (QuantizedInverseRoot stores exactly
+      // the bytes of NDArrayQuantizer.quantizeOffDiagonal, see BlockCodesTest), applied to the
+      // statistic.
       System.out.printf(
           "n=%d, %d updates, β=%.2f, Linear-2 4-bit B=64; errors vs exact fp64 recursion%n",
           N, updates, BETA);
@@ -54,16 +54,18 @@ class IllConditionedSpectrumTest {
         double[] scales = Host.logScales(N, condition);
         try (CholeskyEfPreconditioner ef = Fixtures.create(N, context, CholeskyEfConfig.defaults());
             CholeskyEfPreconditioner plain = Fixtures.create(
-                N, context, CholeskyEfConfig.builder().errorFeedback(false).build())) {
+                N, context, CholeskyEfConfig.builder().errorFeedback(false).build());
+            QuantizedInverseRoot naive =
+                new QuantizedInverseRoot(N, context.quantizer(Fixtures.LINEAR2), m)) {
           DMatrixRMaj exact = Host.scaledIdentity(N, EPS);
-          StoredRoot naive = StoredRoot.of(m.eye(N).mul((float) EPS), spec);
+          naive.replace(m.eye(N).mul((float) EPS));
           for (int k = 0; k < updates; k++) {
             DMatrixRMaj gram = Host.rotate(Host.gram(N, 16, scales, random), rotation);
             NDArray g = Matrices.toNd(m, gram);
             ef.accumulate(g);
             plain.accumulate(g);
-            NDArray s = naive.decode(m).mul(BETA).add(g.mul(1f - BETA));
-            naive = StoredRoot.of(s, spec);
+            NDArray s = naive.dequantize(m).mul(BETA).add(g.mul(1f - BETA));
+            naive.replace(s);
             exact = Host.ema(exact, gram, BETA);
           }
           assertEquals(0, ef.rejectedUpdates());
@@ -72,7 +74,7 @@ class IllConditionedSpectrumTest {
           DMatrixRMaj exactRoot = Host.inverseRoot(exact, 4, EPS * lambdaMax);
           Errors efErrors = errors(Matrices.fromNd(ef.statistic(m)), exact, exactRoot);
           Errors plainErrors = errors(Matrices.fromNd(plain.statistic(m)), exact, exactRoot);
-          Errors naiveErrors = errors(Matrices.fromNd(naive.decode(m)), exact, exactRoot);
+          Errors naiveErrors = errors(Matrices.fromNd(naive.dequantize(m)), exact, exactRoot);
           print(condition, "cholesky-ef", efErrors);
           print(condition, "cholesky", plainErrors);
           print(condition, "naive", naiveErrors);

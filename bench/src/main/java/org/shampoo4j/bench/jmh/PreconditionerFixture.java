@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
+import org.shampoo4j.quant.CodeKernels;
 import org.shampoo4j.shampoo.RootMethod;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
@@ -22,6 +23,8 @@ final class PreconditionerFixture implements AutoCloseable {
 
   final NDManager manager;
   final TorchScriptMatrixFunctions linalg;
+  // The quantization kernels the representations run on, owned here as the optimizer owns its own.
+  final CodeKernels codes;
   final Preconditioner left;
   final Preconditioner right;
   final NDArray gradient;
@@ -33,11 +36,13 @@ final class PreconditionerFixture implements AutoCloseable {
       PreconditionerRepresentation representation, int order, long seed, Device device) {
     manager = NDManager.newBaseManager(device);
     linalg = new TorchScriptMatrixFunctions(manager);
+    codes = new CodeKernels(manager);
     PreconditionerContext context = PreconditionerContext.builder()
         .label(representation.name() + "[" + order + "]")
         .linalg(linalg)
         .rootMethod(RootMethod.COUPLED_NEWTON.create(linalg, 10))
         .manager(manager)
+        .codeKernels(codes)
         .build();
     left = representation.create(order, context);
     right = representation.create(order, context.toBuilder().label(context.label() + ".R").build());
@@ -79,6 +84,7 @@ final class PreconditionerFixture implements AutoCloseable {
   public void close() {
     left.close();
     right.close();
+    codes.close();
     linalg.close();
     manager.close();
   }

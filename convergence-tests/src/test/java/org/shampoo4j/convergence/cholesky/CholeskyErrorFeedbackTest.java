@@ -21,6 +21,7 @@ import org.shampoo4j.convergence.reference.CholeskyReference;
 import org.shampoo4j.convergence.reference.ReferencePreconditioner;
 import org.shampoo4j.convergence.reference.ReferenceRepresentation;
 import org.shampoo4j.convergence.reference.ReferenceSettings;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Cholesky quantization with error feedback (docs/algorithms.md §4, §6) on the EJML reference of the recursion:
@@ -64,7 +65,7 @@ class CholeskyErrorFeedbackTest {
       DMatrixRMaj gram = grads.nextGram();
       fp32.accumulate(gram);
       chol.accumulate(gram);
-      worst = Math.max(worst, Dense.normalizedError(chol.statistic(), fp32.statistic()));
+      worst = Math.max(worst, MatrixErrors.nre(chol.statistic(), fp32.statistic()));
     }
     // The stored factor carries the ridge r = eps·λmax (plus fp32 rounding of its diagonal):
     // under the β recursion it stays below r/(1−β) = 2e-5·λmax, i.e. about 1e-4 relative at most.
@@ -153,9 +154,9 @@ class CholeskyErrorFeedbackTest {
           norm += Math.pow(exactEig.values()[i], 2);
         }
         double[] row = {
-            Dense.normalizedError(s, exact),
+            MatrixErrors.nre(s, exact),
             Math.sqrt(spectrum / norm),
-            Dense.normalizedError(Dense.ridgedInverseRoot(s, 4, settings.eps()), exactRoot),
+            MatrixErrors.nre(Dense.ridgedInverseRoot(s, 4, settings.eps()), exactRoot),
             se.min() / se.max()};
         m.put(e.getKey(), row);
         System.out.printf("  %-18s %10.4f %12.4f %12.4f %14.3e%n", e.getKey().label(), row[0], row[1], row[2], row[3]);

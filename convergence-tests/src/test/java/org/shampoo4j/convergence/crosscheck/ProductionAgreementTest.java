@@ -28,6 +28,7 @@ import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 import org.shampoo4j.testing.Matrices;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Cross-check of the production (DJL, fp32) representations against the EJML reference of the same
@@ -114,10 +115,10 @@ class ProductionAgreementTest {
             prodRoot = fromNd(production.inverseRoot(scope));
             assertEquals(0, production.rejectedUpdates(), pair.name() + ": no rejected updates");
           }
-          double statAgreement = Dense.normalizedError(prodStat, reference.statistic());
-          double rootAgreement = Dense.normalizedError(prodRoot, reference.inverseRoot());
-          double prodErr = Dense.normalizedError(prodRoot, exact.inverseRoot());
-          double refErr = Dense.normalizedError(reference.inverseRoot(), exact.inverseRoot());
+          double statAgreement = MatrixErrors.nre(prodStat, reference.statistic());
+          double rootAgreement = MatrixErrors.nre(prodRoot, reference.inverseRoot());
+          double prodErr = MatrixErrors.nre(prodRoot, exact.inverseRoot());
+          double refErr = MatrixErrors.nre(reference.inverseRoot(), exact.inverseRoot());
           System.out.printf("  %-18s %-9s %12.2e %12.2e %14.4f %14.4f%n", pair.name(),
               lossless ? "lossless" : "4-bit", statAgreement, rootAgreement, prodErr, refErr);
           boolean trajectoryChecked = lossless && pair.reference() != ReferenceRepresentation.EIGEN_4BIT;

@@ -20,6 +20,7 @@ import org.shampoo4j.convergence.fixtures.SpdFamilies;
 import org.shampoo4j.convergence.fixtures.SpdMatrix;
 import org.shampoo4j.convergence.fixtures.SymmetricEigen;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * The 4-bit Shampoo paper's error table (docs/algorithms.md §3): NRE and angle error of {@code A^(−1/4)} for
@@ -102,8 +103,8 @@ class InverseRootErrorTableTest {
             default -> throw new IllegalStateException(method);
           };
           double[] row = measured.computeIfAbsent(method + "/" + name, k -> new double[4]);
-          row[col] = Dense.normalizedError(approx, exact);
-          row[col + 1] = Dense.angleDegrees(approx, exact);
+          row[col] = MatrixErrors.nre(approx, exact);
+          row[col + 1] = MatrixErrors.angleDegrees(approx, exact);
         }
         col += 2;
       }

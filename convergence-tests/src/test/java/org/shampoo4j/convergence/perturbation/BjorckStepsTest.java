@@ -13,6 +13,7 @@ import org.shampoo4j.convergence.fixtures.RunSize;
 import org.shampoo4j.convergence.fixtures.SpdFamilies;
 import org.shampoo4j.convergence.fixtures.SpdMatrix;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Björck orthonormalisation of the dequantized eigenvector matrix (docs/algorithms.md §3): each step shrinks the
@@ -35,7 +36,7 @@ class BjorckStepsTest {
       double[] nre = new double[maxSteps + 1];
       for (int t = 0; t <= maxSteps; t++) {
         defect[t] = Dense.orthogonalityDefect(v);
-        nre[t] = Dense.normalizedError(InverseRootApproximations.fromEigenvectorRows(v, lambda, -0.25), exact);
+        nre[t] = MatrixErrors.nre(InverseRootApproximations.fromEigenvectorRows(v, lambda, -0.25), exact);
         System.out.printf("  %-9s steps=%d  ||VV^T-I||_F=%.3e  NRE(A^-1/4)=%.4f%n",
             Maps.shortName(map), t, defect[t], nre[t]);
         v = Dense.bjorckStep(v);

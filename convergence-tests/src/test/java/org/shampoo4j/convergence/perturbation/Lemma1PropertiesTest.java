@@ -14,6 +14,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.shampoo4j.convergence.fixtures.Dense;
 import org.shampoo4j.convergence.fixtures.SpdFamilies;
 import org.shampoo4j.convergence.fixtures.SpdMatrix;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Lemma 1 of the 4-bit Shampoo paper (docs/algorithms.md §3): for {@code A = U·Λ·Uᵀ} positive definite and an
@@ -81,7 +82,7 @@ class Lemma1PropertiesTest {
     }
     DMatrixRMaj exact = Dense.fromEigen(u, lambdaS);
     DMatrixRMaj approx = Dense.fromEigen(perturbed, lambdaS);
-    double nre = Dense.normalizedError(approx, exact);
+    double nre = MatrixErrors.nre(approx, exact);
     double cosine = Dense.cosine(approx, exact);
 
     // Relative rounding slack of double-precision products of order n.

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
-import org.shampoo4j.convergence.fixtures.Dense;
 import org.shampoo4j.convergence.fixtures.InverseRootApproximations;
 import org.shampoo4j.convergence.fixtures.Maps;
 import org.shampoo4j.convergence.fixtures.MatrixQuantizer;
@@ -13,6 +12,7 @@ import org.shampoo4j.convergence.fixtures.RunSize;
 import org.shampoo4j.convergence.fixtures.SpdFamilies;
 import org.shampoo4j.convergence.fixtures.SpdMatrix;
 import org.shampoo4j.quant.QuantizationMap;
+import org.shampoo4j.testing.MatrixErrors;
 
 /**
  * Proposition 1 of the 4-bit Shampoo paper (docs/algorithms.md §3): quantizing the eigenvector matrix U gives a
@@ -39,8 +39,8 @@ class Proposition1Test {
       for (int k = 0; k < KAPPAS.length; k++) {
         SpdMatrix a = SpdFamilies.geometric(n, KAPPAS[k], new Random(1000 + k));
         DMatrixRMaj exact = InverseRootApproximations.exact(a, -0.25);
-        double errA = Dense.normalizedError(InverseRootApproximations.quantizeA(a, q, -0.25), exact);
-        double errU = Dense.normalizedError(InverseRootApproximations.quantizeU(a, q, 0, -0.25), exact);
+        double errA = MatrixErrors.nre(InverseRootApproximations.quantizeA(a, q, -0.25), exact);
+        double errU = MatrixErrors.nre(InverseRootApproximations.quantizeU(a, q, 0, -0.25), exact);
         ratios[k] = errA / errU;
         System.out.printf("  %-9s %-8.0e %10.4f %10.4f %10.2f%n", Maps.shortName(map), KAPPAS[k], errA, errU, ratios[k]);
         if (KAPPAS[k] >= 1e2) {

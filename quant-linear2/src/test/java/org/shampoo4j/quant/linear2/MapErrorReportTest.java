@@ -213,7 +213,8 @@ class MapErrorReportTest {
     CommonOps_DDRM.subtract(b, reference, diff);
     double nre = norm(diff) / norm(reference);
     double dot = frobeniusDot(b, reference);
-    double cos = Math.min(1.0, dot / (norm(b) * norm(reference)));
+    // Clamped to [-1, 1] as MatrixErrors (core's tests) does: rounding can take it just outside.
+    double cos = Math.max(-1.0, Math.min(1.0, dot / (norm(b) * norm(reference))));
     return new double[] {nre, Math.toDegrees(Math.acos(cos))};
   }
 

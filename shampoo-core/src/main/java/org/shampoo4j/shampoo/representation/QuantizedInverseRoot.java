@@ -14,6 +14,8 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * 4-bit codes with block scales and an fp32 diagonal (or all fp32 under the quantizer's minimum
  * size). It starts as the identity, which quantizes exactly. Mutable holder of an immutable
  * {@link PackedNDArray}: {@link #replace} swaps in a new root only once it is fully quantized.
+ * Every representation that stores its root in this form (naive, eigen-Björck, Cholesky with
+ * error feedback) holds one, so all store, decode and checkpoint the root alike.
  */
 public final class QuantizedInverseRoot implements AutoCloseable {
   private final NDArrayQuantizer quantizer;
