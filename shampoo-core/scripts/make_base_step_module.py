@@ -25,22 +25,17 @@ from typing import List, Optional, Tuple, Union
 import torch
 
 
-def flatten(ts: List[torch.Tensor]) -> torch.Tensor:
-    """All elements of ts, one tensor after the other, as one new 1-D tensor (one copy kernel)."""
-    return torch.cat([t.reshape(-1) for t in ts])
-
-
-def views(flat: torch.Tensor, like: List[torch.Tensor], counts: List[int]) -> List[torch.Tensor]:
-    """Views of flat shaped as the tensors of like (no copy)."""
-    parts = torch.split(flat, counts)
-    return [parts[i].view(like[i].shape) for i in range(len(like))]
+def flat_views(ts: List[torch.Tensor]) -> List[torch.Tensor]:
+    """1-D views of ts, through which a pass reads and writes them (each must be contiguous, as
+    DJL's parameters and this project's state are; a view of another layout fails loudly)."""
+    return [t.view(-1) for t in ts]
 
 
 def write_back(targets: List[torch.Tensor], flat: torch.Tensor, counts: List[int]) -> None:
-    """Copies flat into the targets with two multi-tensor kernels (1.13 has no foreach copy):
+    """Copies flat into the 1-D targets with two multi-tensor kernels (1.13 has no foreach copy):
     zeroed, then added, which gives each value back exactly (up to the sign of a zero)."""
     torch._foreach_zero_(targets)
-    torch._foreach_add_(targets, views(flat, targets, counts))
+    torch._foreach_add_(targets, torch.split(flat, counts))
 
 
 def prepare(g: torch.Tensor, rescale: float, clip: float) -> torch.Tensor:
@@ -91,27 +86,26 @@ def scalars(values: List[float]) -> List[Union[int, float, complex]]:
     return out
 
 
-def owners(views_of: List[torch.Tensor], total: int) -> torch.Tensor:
-    """For each element of a flat pass, the index of its parameter (views_of: the pass's
-    per-parameter views, total: its element count), written by one multi-tensor kernel."""
-    index = torch.zeros([total], dtype=torch.int32, device=views_of[0].device)
+def owners(counts: List[int], device: torch.device) -> torch.Tensor:
+    """For each element of a flat pass, the index of its parameter, written by one multi-tensor
+    kernel (the indices travel as its scalars)."""
+    index = torch.zeros([sum(counts)], dtype=torch.int32, device=device)
     positions: List[Union[int, float, complex]] = []
-    for i in range(len(views_of)):
+    for i in range(len(counts)):
         positions.append(i)
-    torch._foreach_add_(torch.split(index, [v.numel() for v in views_of]), positions)
+    torch._foreach_add_(torch.split(index, counts), positions)
     return index
 
 
-def scale(flat: torch.Tensor, like: List[torch.Tensor], counts: List[int],
-          factors: List[float]) -> torch.Tensor:
+def scale(flat: torch.Tensor, counts: List[int], factors: List[float]) -> torch.Tensor:
     """flat with each parameter's elements multiplied by its factor, in place (flat must be a
     temporary of the pass): the same float32 products as multiplying each parameter by its scalar."""
-    torch._foreach_mul_(views(flat, like, counts), scalars(factors))
+    torch._foreach_mul_(torch.split(flat, counts), scalars(factors))
     return flat
 
 
 def gate(gs: List[torch.Tensor], mode: int, bounds: List[float], given: List[torch.Tensor],
-         total: int) -> Tuple[torch.Tensor, torch.Tensor]:
+         counts: List[int]) -> Tuple[torch.Tensor, torch.Tensor]:
     """The per-element mask the writes go through (empty in GATE_OPEN) and the checks ([2, n] in
     GATE_CHECK, else [2, 0]) for the prepared gradient's per-parameter views gs. In GATE_CHECK a
     parameter is ok when max |g| <= its bound and it holds no NaN: max |g| comes from the
@@ -135,50 +129,24 @@ def gate(gs: List[torch.Tensor], mode: int, bounds: List[float], given: List[tor
         checks = torch.stack([reported, ok.to(torch.float32)])
     else:
         ok = torch.stack(given)
-    return ok.index_select(0, owners(gs, total)), checks
-
-
-def chunks(counts: List[int], kinds: List[int]) -> List[Tuple[int, int]]:
-    """Consecutive [start, end) runs of parameters of one dtype (kinds: each parameter's dtype)
-    and at most 2^23 elements (a larger parameter alone in its run). The flat copies of one pass
-    (gradient, state, update, mask and index) are transient, so a step over more elements runs
-    in several passes, each over whole parameters, and the step's extra memory stays bounded
-    whatever the model's size."""
-    limit = 1 << 23
-    runs: List[Tuple[int, int]] = []
-    start = 0
-    size = 0
-    for i in range(len(counts)):
-        if i > start and (size + counts[i] > limit or kinds[i] != kinds[start]):
-            runs.append((start, i))
-            start = i
-            size = 0
-        size += counts[i]
-    if len(counts) > start:
-        runs.append((start, len(counts)))
-    return runs
-
-
-def runs_of(weights: List[torch.Tensor]) -> List[Tuple[int, int]]:
-    """chunks() of the weights."""
-    return chunks([w.numel() for w in weights], [w.dtype for w in weights])
+    return ok.index_select(0, owners(counts, device)), checks
 
 
 def sgd_pass(weights: List[torch.Tensor], grads: List[torch.Tensor], buffers: List[torch.Tensor],
-             lrs: List[float], bounds: List[float], rescale: float, clip: float, mode: int,
-             given: List[torch.Tensor], momentum: float, nesterov: bool,
+             counts: List[int], lrs: List[float], bounds: List[float], rescale: float,
+             clip: float, mode: int, given: List[torch.Tensor], momentum: float, nesterov: bool,
              weight_decay: float) -> torch.Tensor:
-    """One flat pass of BaseStep.sgd over some parameters; returns their checks."""
-    counts = [w.numel() for w in weights]
-    g = prepare(flatten(grads), rescale, clip)
-    mask, checks = gate(views(g, grads, counts), mode, bounds, given, g.numel())
+    """One flat pass of BaseStep.sgd over some parameters (weights and buffers as 1-D views);
+    returns their checks."""
+    g = prepare(torch.cat([t.reshape(-1) for t in grads]), rescale, clip)
+    mask, checks = gate(torch.split(g, counts), mode, bounds, given, counts)
     gated = mode != 0
     d = g
     if weight_decay != 0.0:
-        d = d.add(flatten(weights).mul(weight_decay))
+        d = d.add(torch.cat(weights).mul(weight_decay))
     u = d
     if momentum != 0.0:
-        b = flatten(buffers)
+        b = torch.cat(buffers)
         fresh = b.mul(momentum).add(d)
         kept = fresh
         if gated:
@@ -189,26 +157,26 @@ def sgd_pass(weights: List[torch.Tensor], grads: List[torch.Tensor], buffers: Li
         else:
             u = fresh
     # u is a temporary of the pass by now (the buffers hold their own copy).
-    step = scale(u, weights, counts, lrs)
+    step = scale(u, counts, lrs)
     if gated:
         step = torch.where(mask, step, 0.0)
-    torch._foreach_sub_(weights, views(step, weights, counts))
+    torch._foreach_sub_(weights, torch.split(step, counts))
     return checks
 
 
 def adamw_pass(weights: List[torch.Tensor], grads: List[torch.Tensor], ms: List[torch.Tensor],
-               vs: List[torch.Tensor], decay_factors: List[float], step_sizes: List[float],
-               sqrt_bias2: List[float], bounds: List[float], rescale: float, clip: float,
-               mode: int, given: List[torch.Tensor], beta1: float, beta2: float,
-               one_minus_beta1: float, one_minus_beta2: float, epsilon: float,
+               vs: List[torch.Tensor], counts: List[int], decay_factors: List[float],
+               step_sizes: List[float], sqrt_bias2: List[float], bounds: List[float],
+               rescale: float, clip: float, mode: int, given: List[torch.Tensor], beta1: float,
+               beta2: float, one_minus_beta1: float, one_minus_beta2: float, epsilon: float,
                decay: bool) -> torch.Tensor:
-    """One flat pass of BaseStep.adamw over some parameters; returns their checks."""
-    counts = [w.numel() for w in weights]
-    g = prepare(flatten(grads), rescale, clip)
-    mask, checks = gate(views(g, grads, counts), mode, bounds, given, g.numel())
+    """One flat pass of BaseStep.adamw over some parameters (weights and moments as 1-D views);
+    returns their checks."""
+    g = prepare(torch.cat([t.reshape(-1) for t in grads]), rescale, clip)
+    mask, checks = gate(torch.split(g, counts), mode, bounds, given, counts)
     gated = mode != 0
-    m = flatten(ms)
-    v = flatten(vs)
+    m = torch.cat(ms)
+    v = torch.cat(vs)
     m_fresh = m.mul(beta1).add(g.mul(one_minus_beta1))
     v_fresh = v.mul(beta2).add(g.square().mul(one_minus_beta2))
     m_kept = m_fresh
@@ -222,19 +190,19 @@ def adamw_pass(weights: List[torch.Tensor], grads: List[torch.Tensor], ms: List[
     # by a host scalar through its reciprocal, which rounds differently; the multi-tensor kernel
     # divides).
     root = v_fresh.sqrt()
-    torch._foreach_div_(views(root, weights, counts), scalars(sqrt_bias2))
-    step = scale(m_fresh.div(root.add(epsilon)), weights, counts, step_sizes)
+    torch._foreach_div_(torch.split(root, counts), scalars(sqrt_bias2))
+    step = scale(m_fresh.div(root.add(epsilon)), counts, step_sizes)
     if gated:
         step = torch.where(mask, step, 0.0)
     if decay:
-        w = flatten(weights)
-        decayed = scale(w.clone(), weights, counts, decay_factors)
+        w = torch.cat(weights)
+        decayed = scale(w.clone(), counts, decay_factors)
         kept = decayed
         if gated:
             kept = torch.where(mask, decayed, w)
         write_back(weights, kept.sub(step), counts)
     else:
-        torch._foreach_sub_(weights, views(step, weights, counts))
+        torch._foreach_sub_(weights, torch.split(step, counts))
     return checks
 
 
@@ -269,16 +237,22 @@ class BaseStep(torch.nn.Module):
     def sgd(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
             buffers: List[torch.Tensor], lrs: List[float], bounds: List[float], rescale: float,
             clip: float, mode: int, given: List[torch.Tensor], zero: bool, momentum: float,
-            nesterov: bool, weight_decay: float) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+            nesterov: bool, weight_decay: float, counts: List[int],
+            runs: List[int]) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """SGD with coupled weight decay and (Nesterov) momentum (buffers empty when momentum is
-        0). Returns the checks ([2, n]) in mode GATE_CHECK, else an empty [2, 0] tensor, and the
-        gradients it zeroed (see zero_grads; the caller ignores them)."""
+        0). counts: each parameter's element count; runs: the boundaries of the flat passes
+        (0, ..., n; the caller cuts them by dtype and size). Returns the checks ([2, n]) in mode
+        GATE_CHECK, else an empty [2, 0] tensor, and the gradients it zeroed (see zero_grads; the
+        caller ignores them)."""
         parts: List[torch.Tensor] = []
         with torch.no_grad():
-            for run in runs_of(weights):
-                a, e = run
-                parts.append(sgd_pass(weights[a:e], grads[a:e],
-                                      buffers[a:e] if momentum != 0.0 else buffers, lrs[a:e],
+            w = flat_views(weights)
+            b = flat_views(buffers)
+            for r in range(len(runs) - 1):
+                a = runs[r]
+                e = runs[r + 1]
+                parts.append(sgd_pass(w[a:e], grads[a:e], b[a:e] if momentum != 0.0 else b,
+                                      counts[a:e], lrs[a:e],
                                       bounds[a:e] if mode == 1 else bounds, rescale, clip, mode,
                                       given[a:e] if mode == 2 else given, momentum, nesterov,
                                       weight_decay))
@@ -293,15 +267,20 @@ class BaseStep(torch.nn.Module):
               step_sizes: List[float], sqrt_bias2: List[float], bounds: List[float],
               rescale: float, clip: float, mode: int, given: List[torch.Tensor], zero: bool,
               beta1: float, beta2: float, one_minus_beta1: float, one_minus_beta2: float,
-              epsilon: float, decay: bool) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+              epsilon: float, decay: bool, counts: List[int],
+              runs: List[int]) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """AdamW with decoupled weight decay: per parameter decay_factors = 1 - lr*wd, step_sizes
-        = lr / (1 - beta1^t), sqrt_bias2 = sqrt(1 - beta2^t), all float32 values. Returns the
-        checks as sgd."""
+        = lr / (1 - beta1^t), sqrt_bias2 = sqrt(1 - beta2^t), all float32 values; counts and runs
+        as sgd. Returns the checks as sgd."""
         parts: List[torch.Tensor] = []
         with torch.no_grad():
-            for run in runs_of(weights):
-                a, e = run
-                parts.append(adamw_pass(weights[a:e], grads[a:e], ms[a:e], vs[a:e],
+            w = flat_views(weights)
+            m = flat_views(ms)
+            v = flat_views(vs)
+            for r in range(len(runs) - 1):
+                a = runs[r]
+                e = runs[r + 1]
+                parts.append(adamw_pass(w[a:e], grads[a:e], m[a:e], v[a:e], counts[a:e],
                                         decay_factors[a:e], step_sizes[a:e], sqrt_bias2[a:e],
                                         bounds[a:e] if mode == 1 else bounds, rescale, clip, mode,
                                         given[a:e] if mode == 2 else given, beta1, beta2,
@@ -329,6 +308,22 @@ def main() -> None:
                                                   torch.__version__))
 
 
+def layout(weights: List[torch.Tensor], limit: int = 1 << 23) -> Tuple[List[int], List[int]]:
+    """counts and runs as BaseStepKernels computes them: passes of one dtype and at most limit
+    elements (a larger parameter alone in its pass)."""
+    counts = [w.numel() for w in weights]
+    runs = [0]
+    size = 0
+    for i, w in enumerate(weights):
+        if i > runs[-1] and (size + counts[i] > limit or w.dtype != weights[runs[-1]].dtype):
+            runs.append(i)
+            size = 0
+        size += counts[i]
+    if weights:
+        runs.append(len(weights))
+    return counts, runs
+
+
 def self_check(loaded: torch.jit.ScriptModule) -> None:
     """Checks the saved module before anyone commits it."""
     gen = torch.Generator().manual_seed(0)
@@ -343,7 +338,7 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
     w_before = w.clone()
     wb_before = wb.clone()
     c = loaded.sgd([w, wb], [g, bad], [b0, b1], [0.1, 0.1], [1e18, 1e18], 1.0, -1.0, GATE_CHECK,
-                   [], True, 0.9, False, 0.0)[0]
+                   [], True, 0.9, False, 0.0, *layout([w, wb]))[0]
     assert torch.equal(w, w_before - g * 0.1), (w, w_before)
     assert torch.equal(w.grad, torch.zeros(4, 3)) and torch.equal(wb.grad, torch.zeros(2))
     assert torch.equal(wb, wb_before) and torch.equal(b1, torch.zeros(2))
@@ -353,7 +348,7 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
     w2 = w.detach().clone().requires_grad_()
     w2.grad = torch.ones(4, 3)
     loaded.adamw([w2], [g], [m], [v], [1.0], [0.1 / 0.1], [0.001 ** 0.5], [1e18], 1.0, -1.0,
-                 GATE_OPEN, [], True, 0.9, 0.999, 0.1, 0.001, 1e-8, False)
+                 GATE_OPEN, [], True, 0.9, 0.999, 0.1, 0.001, 1e-8, False, *layout([w2]))
     ok, pair = loaded.check(torch.tensor([1.0, -3.0]), 2.5)
     assert pair.tolist() == [3.0, 0.0] and not ok.item() and pair.dtype == torch.float32
     ok, pair = loaded.check(torch.tensor([float("nan"), 1.0]), 1e30)
@@ -363,7 +358,8 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
     w4 = torch.randn(3, generator=gen)
     w4_before = w4.clone()
     loaded.sgd([w3, w4], [torch.ones(3), torch.ones(3)], [], [0.5, 0.5], [], 1.0, -1.0,
-               GATE_GIVEN, [torch.tensor(True), torch.tensor(False)], False, 0.0, False, 0.0)
+               GATE_GIVEN, [torch.tensor(True), torch.tensor(False)], False, 0.0, False, 0.0,
+               *layout([w3, w4]))
     assert torch.equal(w4, w4_before)
     assert torch.allclose(w2, w - 0.1 * torch.sign(g), atol=1e-4), (w2, w)
     # An infinity is reported as such; a step over more than one flat pass (2^23 elements each)
@@ -373,7 +369,7 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
     grads.append(torch.full([5_000_000], float("inf")))
     expected = [b - 0.5 * gr for b, gr in zip(big[:2], grads[:2])] + [big[2].clone()]
     c = loaded.sgd(big, grads, [], [0.5, 0.5, 0.5], [3e38, 3e38, 3e38], 1.0, -1.0, GATE_CHECK,
-                   [], False, 0.0, False, 0.0)[0]
+                   [], False, 0.0, False, 0.0, *layout(big))[0]
     assert c.shape == (2, 3) and c[0, 2] == float("inf") and c[1].tolist() == [1.0, 1.0, 0.0], c
     assert all(torch.equal(a, b) for a, b in zip(big, expected))
 

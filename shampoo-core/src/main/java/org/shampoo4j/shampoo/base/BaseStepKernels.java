@@ -15,7 +15,9 @@ import org.shampoo4j.quant.TorchScriptModules;
  * DJL's rescale and clip, the {@link NonFinitePolicy#GUARDED} check and the gated SGD-momentum or
  * AdamW update of every parameter, then the weights' gradients zeroed (where defined, as DJL's
  * {@code zeroGrad}). The module works on flat copies of the parameters' gradients and state (in
- * passes of at most 2<sup>23</sup> elements, so its transient memory is bounded): each operator
+ * passes of at most {@value #PASS_ELEMENTS} elements, so its transient memory is bounded; the
+ * counts and pass boundaries come from here, so the module loops over parameters only to make
+ * 1-D views and collect gradients): each operator
  * runs once per pass, the checks are multi-tensor kernels, and the writes back are multi-tensor
  * kernels, so a step launches a few dozen kernels whatever the number of parameters, where a loop
  * over parameters launched about seventeen per parameter. Element by element it applies the
@@ -26,6 +28,9 @@ import org.shampoo4j.quant.TorchScriptModules;
 final class BaseStepKernels implements AutoCloseable {
   /** Classpath resource (relative to this class) holding the scripted module. */
   static final String MODULE_RESOURCE = "base_step.pt";
+
+  /** The most elements of one flat pass of the module (see {@link #runs}). */
+  static final long PASS_ELEMENTS = 1L << 23;
 
   private final PtSymbolBlock module;
 
@@ -93,8 +98,10 @@ final class BaseStepKernels implements AutoCloseable {
         IValue momentum = IValue.from((double) s.momentum());
         IValue nesterov = IValue.from(s.nesterov());
         IValue decay = IValue.from((double) s.weightDecay());
-        IValue result = TorchScriptModules.run(module, "sgd",
-            w, grads, b, lrs, bounds, rescale, clip, mode, flags, zero, momentum, nesterov, decay)) {
+        IValue counts = IValue.listFrom(counts(weights));
+        IValue runs = IValue.listFrom(runs(weights));
+        IValue result = TorchScriptModules.run(module, "sgd", w, grads, b, lrs, bounds, rescale,
+            clip, mode, flags, zero, momentum, nesterov, decay, counts, runs)) {
       return checks(result, weights);
     }
   }
@@ -125,9 +132,11 @@ final class BaseStepKernels implements AutoCloseable {
         IValue oneMinusBeta2 = IValue.from((double) (1f - s.beta2()));
         IValue eps = IValue.from((double) s.epsilon());
         IValue decay = IValue.from(s.weightDecay() != 0f);
+        IValue counts = IValue.listFrom(counts(weights));
+        IValue runs = IValue.listFrom(runs(weights));
         IValue result = TorchScriptModules.run(module, "adamw", w, grads, m, v, factors, sizes,
             bias2, bounds, rescale, clip, mode, flags, zero, beta1, beta2, oneMinusBeta1,
-            oneMinusBeta2, eps, decay)) {
+            oneMinusBeta2, eps, decay, counts, runs)) {
       return checks(result, weights);
     }
   }
@@ -172,6 +181,42 @@ final class BaseStepKernels implements AutoCloseable {
         part.close();
       }
     }
+  }
+
+  /** Each weight's element count (shapes are cached by DJL: no native call after the first). */
+  private static long[] counts(List<NDArray> weights) {
+    long[] out = new long[weights.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = weights.get(i).size();
+    }
+    return out;
+  }
+
+  /**
+   * The boundaries {@code 0, ..., n} of the module's flat passes: consecutive weights of one
+   * dtype and at most {@value #PASS_ELEMENTS} elements together (a larger weight alone). A pass's
+   * flat copies are transient, so bounding it bounds the step's extra memory whatever the model's
+   * size; computed here so that the module runs no per-parameter loop for it.
+   */
+  static long[] runs(List<NDArray> weights) {
+    List<Long> cuts = new java.util.ArrayList<>();
+    cuts.add(0L);
+    int start = 0;
+    long size = 0;
+    for (int i = 0; i < weights.size(); i++) {
+      NDArray w = weights.get(i);
+      if (i > start && (size + w.size() > PASS_ELEMENTS
+          || w.getDataType() != weights.get(start).getDataType())) {
+        cuts.add((long) i);
+        start = i;
+        size = 0;
+      }
+      size += w.size();
+    }
+    if (!weights.isEmpty()) {
+      cuts.add((long) weights.size());
+    }
+    return cuts.stream().mapToLong(Long::longValue).toArray();
   }
 
   private static IValue list(List<NDArray> arrays) {
