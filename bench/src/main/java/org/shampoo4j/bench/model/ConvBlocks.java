@@ -8,7 +8,6 @@ import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.norm.BatchNorm;
 import java.util.List;
 
 /** The convolutional building blocks the ResNets share: 3×3 convolutions and basic blocks. */
@@ -34,10 +33,10 @@ final class ConvBlocks {
   static Block basicBlock(int channels, int stride, boolean project) {
     SequentialBlock main = new SequentialBlock()
         .add(conv3x3(channels, stride))
-        .add(BatchNorm.builder().build())
+        .add(new BatchNorm())
         .add(Activation.reluBlock())
         .add(conv3x3(channels, 1))
-        .add(BatchNorm.builder().build());
+        .add(new BatchNorm());
     Block shortcut = project
         ? new SequentialBlock()
             .add(Conv2d.builder()
@@ -46,7 +45,7 @@ final class ConvBlocks {
                 .optBias(false)
                 .setFilters(channels)
                 .build())
-            .add(BatchNorm.builder().build())
+            .add(new BatchNorm())
         : Blocks.identityBlock();
     return new SequentialBlock().add(sum(main, shortcut)).add(Activation.reluBlock());
   }

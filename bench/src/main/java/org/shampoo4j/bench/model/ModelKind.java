@@ -5,7 +5,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import java.util.Locale;
 
@@ -38,7 +37,7 @@ public enum ModelKind {
       int c = Math.max(4, width / 4);
       return new SequentialBlock()
           .add(ConvBlocks.conv3x3(c, 1))
-          .add(BatchNorm.builder().build())
+          .add(new BatchNorm())
           .add(Activation.reluBlock())
           .add(ConvBlocks.basicBlock(c, 1, false))
           .add(ConvBlocks.basicBlock(2 * c, 2, true))

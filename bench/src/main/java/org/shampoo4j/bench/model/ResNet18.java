@@ -4,7 +4,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 
 /**
@@ -24,7 +23,7 @@ final class ResNet18 {
   static Block build(int width, int classes) {
     SequentialBlock net = new SequentialBlock()
         .add(ConvBlocks.conv3x3(width, 1))
-        .add(BatchNorm.builder().build())
+        .add(new BatchNorm())
         .add(Activation.reluBlock());
     int channels = width;
     for (int stage = 0; stage < 4; stage++) {
