@@ -134,16 +134,13 @@ public final class ShampooOptimizer extends Optimizer
   private final ShampooConfig config;
   private final PreconditionerRepresentation representation;
   private final BaseOptimizer base;
-  private final MatrixFunctionsFactory linalgFactory;
-  private final boolean fusedStep;
   private final GradientPreprocessor preprocessor;
   private static final NDIndex ALL = new NDIndex("...");
 
   private final StateKeys keys = new StateKeys();
   private final DeviceManagers managers = new DeviceManagers();
-  private final Map<Device, DeviceLinalg> linalg = new ConcurrentHashMap<>();
-  private final Map<String, ParameterState> states =
-      java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final DeviceLinalg linalg;
+  private final ParameterRegistry states;
   private final Distribution distribution;
   private final float gradientScale;
   // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
@@ -159,8 +156,6 @@ public final class ShampooOptimizer extends Optimizer
     this.config = b.config;
     this.representation = b.representation;
     this.base = b.base != null ? b.base : b.config.baseOptimizer().create();
-    this.linalgFactory = b.linalgFactory;
-    this.fusedStep = b.fusedStep;
     this.preprocessor = new GradientPreprocessor(
         config.rescaleGrad(), config.clipGrad(), config.nonFinitePolicy());
     this.distribution = b.distribution;
@@ -176,6 +171,9 @@ public final class ShampooOptimizer extends Optimizer
     this.fusedBase = batched ? new FusedBaseStep(base) : null;
     // The fused call also zeroes the batched weights' gradients (one kernel for all of them).
     this.baseBatch = batched ? new BaseStepBatch(u -> fusedBase.applyGated(u, true)) : null;
+    this.linalg = new DeviceLinalg(config, b.linalgFactory, b.fusedStep);
+    this.states = new ParameterRegistry(config, representation, managers, linalg, this::owners,
+        relay != null);
   }
 
   /**
@@ -234,7 +232,7 @@ public final class ShampooOptimizer extends Optimizer
             + "' is not initialized; call planOwners after trainer.initialize");
       }
       Shape shape = parameter.getArray().getShape();
-      units.addAll(units(sharded, parameter.getId(), shape, blockLayout(shape)));
+      units.addAll(units(sharded, parameter.getId(), shape, states.blockLayout(shape)));
     }
     ledger.plan(units);
   }
@@ -260,16 +258,7 @@ public final class ShampooOptimizer extends Optimizer
    * @throws IllegalArgumentException if the parameter or block has no preconditioner
    */
   public Preconditioner preconditioner(String parameterId, int block, boolean left) {
-    ParameterState s = states.get(parameterId);
-    if (s == null || s.layout == null) {
-      throw new IllegalArgumentException("parameter '" + parameterId
-          + "' has no preconditioner (not updated yet, or not preconditioned)");
-    }
-    if (block < 0 || block >= s.blocks.size()) {
-      throw new IllegalArgumentException("parameter '" + parameterId + "' has "
-          + s.blocks.size() + " blocks, no block " + block);
-    }
-    return left ? s.blocks.get(block).left : s.blocks.get(block).right;
+    return states.preconditioner(parameterId, block, left);
   }
 
   /** How many parameter updates were skipped for non-finite gradients (SKIP policy). */
@@ -295,14 +284,15 @@ public final class ShampooOptimizer extends Optimizer
    * gradient updates; see {@link org.shampoo4j.shampoo.health}.
    */
   public HealthReport health() {
-    List<HealthReport.Block> blocks = new ArrayList<>();
-    synchronized (states) {
-      for (ParameterState s : states.values()) {
+    List<HealthReport.Block> blocks = states.read(all -> {
+      List<HealthReport.Block> out = new ArrayList<>();
+      for (ParameterState s : all.values()) {
         for (BlockState bs : s.blocks) {
-          blocks.add(bs.health.snapshot());
+          out.add(bs.health.snapshot());
         }
       }
-    }
+      return out;
+    });
     return new HealthReport(blocks, skippedUpdates());
   }
 
@@ -311,8 +301,8 @@ public final class ShampooOptimizer extends Optimizer
     flush();
     List<ParameterMemory> out = new ArrayList<>();
     Map<String, DeviceMemory> devices = new LinkedHashMap<>();
-    synchronized (states) {
-      for (Map.Entry<String, ParameterState> e : states.entrySet()) {
+    states.read(all -> {
+      for (Map.Entry<String, ParameterState> e : all.entrySet()) {
         ParameterState s = e.getValue();
         MemoryFootprint pre = MemoryFootprint.ZERO;
         MemoryFootprint baseBytes = MemoryFootprint.ZERO;
@@ -336,7 +326,8 @@ public final class ShampooOptimizer extends Optimizer
         out.add(new ParameterMemory(e.getKey(), s.shape.toString(), s.layout != null,
             s.blocks.size(), pre, baseBytes, rejected));
       }
-    }
+      return null;
+    });
     return new MemoryReport(representation.name(), base.name(), out, skippedUpdates(),
         List.copyOf(devices.values()));
   }
@@ -373,10 +364,8 @@ public final class ShampooOptimizer extends Optimizer
       preprocessor.checkDeferred();
     }
     CheckpointContents contents;
-    synchronized (states) {
-      contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
-          skippedUpdates(), parameters, states.keySet(), this::snapshot);
-    }
+    contents = states.read(all -> StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
+        skippedUpdates(), parameters, all.keySet(), key -> snapshot(all.get(key), key)));
     CheckpointFile.write(out, contents);
   }
 
@@ -402,7 +391,7 @@ public final class ShampooOptimizer extends Optimizer
         String id = b.parameter().id();
         NDArray weight = b.parameter().array();
         String key = relay != null ? id : keys.key(id, weight.getDevice());
-        ParameterState state = newState(id, key, weight);
+        ParameterState state = states.newState(id, key, weight);
         fresh.put(key, state);
         try {
           LearningRateRecord.check(snapshot, STEP, config.learningRateTracker(), id);
@@ -427,16 +416,11 @@ public final class ShampooOptimizer extends Optimizer
     } finally {
       templates.forEach(NDManager::close);
     }
-    synchronized (states) {
-      states.values().forEach(ParameterState::close);
-      states.clear();
-      states.putAll(fresh);
-    }
+    states.replaceAll(fresh);
     preprocessor.restoreSkippedUpdates(loaded.skippedUpdates());
   }
 
-  private StateSnapshot snapshot(String key) {
-    ParameterState s = states.get(key);
+  private StateSnapshot snapshot(ParameterState s, String key) {
     if (s == null) {
       return StateSnapshot.EMPTY;
     }
@@ -568,9 +552,8 @@ public final class ShampooOptimizer extends Optimizer
         return;
       }
       UpdateGate gate = prepared.get().gate();
-      boolean created = !states.containsKey(key);
-      ParameterState state =
-          states.computeIfAbsent(key, k -> newState(parameterId, k, weight));
+      boolean created = !states.contains(key);
+      ParameterState state = states.getOrCreate(key, parameterId, weight);
       if (!state.shape.equals(weight.getShape())) {
         throw new IllegalArgumentException("parameter '" + parameterId + "' changed shape from "
             + state.shape + " to " + weight.getShape() + " between steps");
@@ -578,7 +561,7 @@ public final class ShampooOptimizer extends Optimizer
       int step = ++state.step;
       // A rejected update (GUARDED) did not happen: its step does not count, and state it
       // created goes again.
-      gate.onRejected(() -> rollBack(key, state, created));
+      gate.onRejected(() -> states.rollBack(key, state, created));
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
       NDArray g = prepared.get().gradient();
       if (relay == null) {
@@ -599,16 +582,6 @@ public final class ShampooOptimizer extends Optimizer
       // gradient is zeroed by the batch's fused call, after the buffered work has read it.
       if (!clearedByBatch) {
         GradientPreprocessor.clearGradient(weight);
-      }
-    }
-  }
-
-  /** Undoes the host side of a rejected update of {@code s} (see {@link UpdateGate}). */
-  private void rollBack(String key, ParameterState s, boolean created) {
-    synchronized (states) {
-      s.step--;
-      if (created && states.remove(key, s)) {
-        s.close();
       }
     }
   }
@@ -838,7 +811,7 @@ public final class ShampooOptimizer extends Optimizer
         for (Map.Entry<Device, List<BlockState>> e : byOwner.entrySet()) {
           Device owner = e.getKey();
           NDManager os = ownerScratch(ownerScratch, owner, engine);
-          DeviceLinalg la = linalg.get(owner);
+          DeviceLinalg.Kernels la = linalg.get(owner);
           if (la.step() == null) {
             for (BlockState bs : e.getValue()) {
               NDArray gb = block(s, m, bs.block).toDevice(owner, false);
@@ -901,7 +874,8 @@ public final class ShampooOptimizer extends Optimizer
    * @param m the whole gradient as {@code s.layout}'s fp32 matrix, on the owner's device
    */
   private void ownerDirections(ParameterState s, List<BlockState> owned, NDArray m,
-      boolean stats, boolean roots, NDManager scratch, DeviceLinalg la, NDArray[] directions) {
+      boolean stats, boolean roots, NDManager scratch, DeviceLinalg.Kernels la,
+      NDArray[] directions) {
     // The sharded step read the gate before deciding stats/roots (refreshes): open checks here.
     if (stats) {
       accumulateBlocks(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()),
@@ -970,50 +944,6 @@ public final class ShampooOptimizer extends Optimizer
     return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
   }
 
-  private ParameterState newState(String parameterId, String key, NDArray weight) {
-    Shape shape = weight.getShape();
-    Optional<BlockLayout> layout = blockLayout(shape);
-    List<Owner> owners = owners(parameterId, weight, layout);
-    String engine = weight.getManager().getEngine().getEngineName();
-    List<BlockState> blocks = new ArrayList<>();
-    if (layout.isPresent()) {
-      // One sub-manager per parameter and device keeps its state together on the owner device.
-      Map<Device, PreconditionerContext> contexts = new LinkedHashMap<>();
-      for (BlockLayout.Block b : layout.get().blocks()) {
-        Device device = owners.get(b.index()).device();
-        PreconditionerContext shared =
-            contexts.computeIfAbsent(device, d -> context(managers.forDevice(d, engine)));
-        String label = key + "[block " + b.index() + "]";
-        Preconditioner l =
-            representation.create(b.rows(), shared.toBuilder().label(label + ".L").build());
-        Preconditioner r =
-            representation.create(b.cols(), shared.toBuilder().label(label + ".R").build());
-        blocks.add(new BlockState(b, l, r, new BlockHealth(key, b.index())));
-      }
-    }
-    return new ParameterState(shape, layout.orElse(null), blocks, owners, relay != null);
-  }
-
-  private PreconditionerContext context(NDManager deviceManager) {
-    DeviceLinalg la = linalg.computeIfAbsent(deviceManager.getDevice(), d -> {
-      MatrixFunctions f = linalgFactory.create(deviceManager);
-      return new DeviceLinalg(f, config.rootMethod().create(f, config.newtonIterations()),
-          fusedStep ? new StepKernels(deviceManager) : null,
-          fusedStep ? new BankKernels(deviceManager) : null, new CodeKernels(deviceManager));
-    });
-    return PreconditionerContext.builder()
-        .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
-        .linalg(la.functions).rootMethod(la.root).manager(deviceManager.newSubManager())
-        .bank(la.bank()).codeKernels(la.codes())
-        .quantization(config.quantization())
-        .build();
-  }
-
-  /** The blocks Shampoo cuts a parameter of this shape into; empty if not preconditioned. */
-  private Optional<BlockLayout> blockLayout(Shape shape) {
-    return BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
-  }
-
   /** The owner of each unit of a parameter: the replica itself, or the sharded assignment. */
   private List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout) {
     if (!(distribution instanceof Sharded sharded)) {
@@ -1050,98 +980,14 @@ public final class ShampooOptimizer extends Optimizer
       baseBatch.close();
       fusedBase.close();
     }
-    synchronized (states) {
-      states.values().forEach(ParameterState::close);
-      states.clear();
-    }
+    states.close();
     if (relay != null) {
       relay.close();
     }
     base.close();
     preprocessor.close();
-    for (DeviceLinalg la : linalg.values()) {
-      if (la.functions instanceof AutoCloseable c) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          throw new IllegalStateException("closing matrix functions failed", e);
-        }
-      }
-      if (la.step() != null) {
-        la.step().close();
-      }
-      if (la.bank() != null) {
-        la.bank().close();
-      }
-      la.codes().close();
-    }
-    linalg.clear();
+    linalg.close();
     managers.close();
-  }
-
-  /**
-   * Per device: matrix functions, root method, the fused step and the bank's batched statistic
-   * kernels (both null when the fused step is turned off) and the quantizers' kernels.
-   */
-  private record DeviceLinalg(MatrixFunctions functions, InverseRootMethod root,
-      StepKernels step, BankKernels bank, CodeKernels codes) {}
-
-  /** Where a unit's state lives: its device and the label reports use for it. */
-  private record Owner(Device device, String label) {}
-
-  private static final class BlockState {
-    final BlockLayout.Block block;
-    final Preconditioner left;
-    final Preconditioner right;
-    final BlockHealth health;
-    boolean hasRoot;
-
-    BlockState(BlockLayout.Block block, Preconditioner left, Preconditioner right,
-        BlockHealth health) {
-      this.block = block;
-      this.left = left;
-      this.right = right;
-      this.health = health;
-    }
-  }
-
-  private static final class ParameterState {
-    final Shape shape;
-    final BlockLayout layout;
-    final List<BlockState> blocks;
-    /** The owner of each unit: of each block, or of the whole unpreconditioned parameter. */
-    final List<Owner> owners;
-    final boolean sharded;
-    int step;
-
-    ParameterState(Shape shape, BlockLayout layout, List<BlockState> blocks, List<Owner> owners,
-        boolean sharded) {
-      this.shape = shape;
-      this.layout = layout;
-      this.blocks = blocks;
-      this.owners = List.copyOf(owners);
-      this.sharded = sharded;
-    }
-
-    /**
-     * The base optimizer's state key of unit {@code u}: the parameter's key when the base
-     * updates the whole parameter (always when replicated), else one key per block.
-     */
-    String unitKey(String key, int u) {
-      return perBlockBase() ? key + "[block " + u + "]" : key;
-    }
-
-    /** Whether the base optimizer keeps one state per block (sharded, several blocks). */
-    boolean perBlockBase() {
-      return sharded && blocks.size() > 1;
-    }
-
-    void close() {
-      for (BlockState bs : blocks) {
-        bs.left.close();
-        bs.right.close();
-      }
-    }
   }
 
   /** Builder of {@link ShampooOptimizer}. */
