@@ -132,6 +132,7 @@ public final class ShampooOptimizer extends Optimizer
   private final DeviceLinalg linalg;
   private final ParameterRegistry states;
   private final ShampooCheckpoint checkpoint;
+  private final ShampooReports reports;
   private final Distribution distribution;
   private final float gradientScale;
   // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
@@ -166,6 +167,7 @@ public final class ShampooOptimizer extends Optimizer
     this.states = new ParameterRegistry(config, representation, managers, linalg, this::owners,
         relay != null);
     this.checkpoint = new ShampooCheckpoint(config, base);
+    this.reports = new ShampooReports(states, representation, base);
   }
 
   /**
@@ -276,53 +278,16 @@ public final class ShampooOptimizer extends Optimizer
    * gradient updates; see {@link org.shampoo4j.shampoo.health}.
    */
   public HealthReport health() {
-    List<HealthReport.Block> blocks = states.read(all -> {
-      List<HealthReport.Block> out = new ArrayList<>();
-      for (ParameterState s : all.values()) {
-        for (BlockState bs : s.blocks) {
-          out.add(bs.health.snapshot());
-        }
-      }
-      return out;
-    });
-    return new HealthReport(blocks, skippedUpdates());
+    return reports.health(skippedUpdates());
   }
+
 
   /** The optimizer's memory, from the real buffers of every preconditioner and base state. */
   public MemoryReport memoryReport() {
     flush();
-    List<ParameterMemory> out = new ArrayList<>();
-    Map<String, DeviceMemory> devices = new LinkedHashMap<>();
-    states.read(all -> {
-      for (Map.Entry<String, ParameterState> e : all.entrySet()) {
-        ParameterState s = e.getValue();
-        MemoryFootprint pre = MemoryFootprint.ZERO;
-        MemoryFootprint baseBytes = MemoryFootprint.ZERO;
-        long rejected = 0;
-        for (int u = 0; u < s.owners.size(); u++) {
-          MemoryFootprint unitPre = MemoryFootprint.ZERO;
-          if (s.layout != null) {
-            BlockState bs = s.blocks.get(u);
-            unitPre = bs.left.memory().plus(bs.right.memory());
-            rejected += bs.health.rejectedStatistics() + bs.health.rejectedRoots();
-          }
-          // The base state is per block only for sharded multi-block parameters.
-          MemoryFootprint unitBase = s.perBlockBase() || u == 0
-              ? base.memory(s.unitKey(e.getKey(), u)) : MemoryFootprint.ZERO;
-          pre = pre.plus(unitPre);
-          baseBytes = baseBytes.plus(unitBase);
-          String device = s.owners.get(u).label();
-          devices.merge(device, new DeviceMemory(device, 1, unitPre, unitBase),
-              (a, b) -> a.plus(b.units(), b.preconditioners(), b.baseOptimizer()));
-        }
-        out.add(new ParameterMemory(e.getKey(), s.shape.toString(), s.layout != null,
-            s.blocks.size(), pre, baseBytes, rejected));
-      }
-      return null;
-    });
-    return new MemoryReport(representation.name(), base.name(), out, skippedUpdates(),
-        List.copyOf(devices.values()));
+    return reports.memory(skippedUpdates());
   }
+
 
   /**
    * The configuration a checkpoint must have been written with to load into this optimizer:
