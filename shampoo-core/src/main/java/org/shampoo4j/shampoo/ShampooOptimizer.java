@@ -133,6 +133,7 @@ public final class ShampooOptimizer extends Optimizer
   private final ParameterRegistry states;
   private final ShampooCheckpoint checkpoint;
   private final ShampooReports reports;
+  private final Preconditioning preconditioning;
   private final Distribution distribution;
   private final float gradientScale;
   // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
@@ -168,6 +169,7 @@ public final class ShampooOptimizer extends Optimizer
         relay != null);
     this.checkpoint = new ShampooCheckpoint(config, base);
     this.reports = new ShampooReports(states, representation, base);
+    this.preconditioning = new Preconditioning(config, linalg);
   }
 
   /**
@@ -393,7 +395,7 @@ public final class ShampooOptimizer extends Optimizer
       NDArray g = prepared.get().gradient();
       if (relay == null) {
         NDArray direction =
-            state.layout == null ? g : precondition(state, g, step, scratch, gate);
+            state.layout == null ? g : preconditioning.direction(state, g, step, scratch, gate);
         if (batched) {
           baseBatch.add(parameterId, key, weight, direction, lr, step, gate, List.of());
           clearedByBatch = true;
@@ -410,186 +412,6 @@ public final class ShampooOptimizer extends Optimizer
       if (!clearedByBatch) {
         GradientPreprocessor.clearGradient(weight);
       }
-    }
-  }
-
-  /**
-   * Whether this step refreshes statistics (T1) or roots (T2), and may, on the paths without the
-   * bank (per-operation and sharded per-block steps): a refresh cannot be selected on the device
-   * like an update, so under a gate that is not open a refresh step reads the gate's flag first
-   * (one read per parameter and refresh step) and refreshes nothing with a bad gradient. The
-   * banked path folds that read into its refresh batches' ({@link GateCheck}).
-   */
-  private boolean[] refreshes(int step, UpdateGate gate) {
-    boolean stats = step % config.statisticsInterval() == 0;
-    boolean roots = step % config.rootInterval() == 0;
-    if ((stats || roots) && !gate.readNow()) {
-      return new boolean[] {false, false};
-    }
-    return new boolean[] {stats, roots};
-  }
-
-  private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch,
-      UpdateGate gate) {
-    StepKernels kernels = linalg.get(g.getDevice()).step();
-    if (kernels == null) {
-      boolean[] refresh = refreshes(step, gate);
-      return preconditionPerOperation(s, g, refresh[0], refresh[1], scratch);
-    }
-    // The gate's flag is read with the first refresh batch's flags (or up front by the bank's
-    // updates if a member refreshes alone); once known bad, nothing of this step refreshes.
-    GateCheck check = GateCheck.of(gate);
-    if (step % config.statisticsInterval() == 0) {
-      accumulateAll(s, g, linalg.get(g.getDevice()).bank(), check);
-    }
-    if (step % config.rootInterval() == 0 && !check.isRejected()) {
-      refreshAll(s, check);
-    }
-    boolean[] hasRoot = new boolean[s.blocks.size()];
-    boolean preconditioned = false;
-    for (BlockState bs : s.blocks) {
-      hasRoot[bs.block.index()] = bs.hasRoot;
-      preconditioned |= bs.hasRoot;
-    }
-    if (!preconditioned) {
-      // L̂ = R̂ = I everywhere and grafting would rescale by exactly 1: the direction is G.
-      return g;
-    }
-    // The roots as stored (4-bit ones packed): the module decodes each order class at once.
-    List<StepRoot> rootArrays = new ArrayList<>(2 * s.blocks.size());
-    StepRoot placeholder = new StepRoot.Dense(g);
-    for (BlockState bs : s.blocks) {
-      // Blocks without roots pass g as a placeholder that the module does not read.
-      rootArrays.add(bs.hasRoot ? bs.left.stepRoot(scratch) : placeholder);
-      rootArrays.add(bs.hasRoot ? bs.right.stepRoot(scratch) : placeholder);
-    }
-    return kernels.bankedDirection(g, rootArrays, s.layout, hasRoot, config.grafting());
-  }
-
-  /**
-   * The T1 event of every block of a parameter: all Gram matrices in one call, the statistics
-   * updated in batches ({@link StatisticUpdates}), then each block's health as {@link #refresh}
-   * records it (a rejected update keeps that preconditioner's previous state).
-   */
-  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank, GateCheck check) {
-    accumulateBlocks(s.blocks, bank.grams(g, s.layout.rowCuts(), s.layout.colCuts()), check);
-  }
-
-  /**
-   * {@link #accumulateAll} for some of a parameter's blocks (one owner's, under sharding), from
-   * the Gram matrices of all its blocks ({@code grams[2k]}, {@code grams[2k+1]} for block k).
-   */
-  private void accumulateBlocks(List<BlockState> blocks, NDArray[] grams, GateCheck check) {
-    List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
-    List<NDArray> updates = new ArrayList<>(2 * blocks.size());
-    for (BlockState bs : blocks) {
-      members.add(bs.left);
-      members.add(bs.right);
-      updates.add(grams[2 * bs.block.index()]);
-      updates.add(grams[2 * bs.block.index() + 1]);
-    }
-    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, updates, check);
-    if (check.isRejected()) {
-      return; // a rejected step refreshed nothing and counts no failure
-    }
-    for (int k = 0; k < blocks.size(); k++) {
-      BlockState bs = blocks.get(k);
-      for (int side = 0; side < 2; side++) {
-        RejectedUpdateException e = outcomes.get(2 * k + side);
-        bs.health.attempt(() -> {
-          if (e != null) {
-            throw e;
-          }
-        });
-      }
-      bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
-    }
-  }
-
-  /**
-   * The T2 event of every block of a parameter: the roots refreshed in batches ({@link
-   * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
-   */
-  private void refreshAll(ParameterState s, GateCheck check) {
-    refreshBlocks(s.blocks, check);
-  }
-
-  /** {@link #refreshAll} for some of a parameter's blocks (one owner's, under sharding). */
-  private void refreshBlocks(List<BlockState> blocks, GateCheck check) {
-    List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
-    for (BlockState bs : blocks) {
-      members.add(bs.left);
-      members.add(bs.right);
-    }
-    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members, check);
-    if (check.isRejected()) {
-      return; // a rejected step refreshed nothing and counts no failure
-    }
-    for (int k = 0; k < blocks.size(); k++) {
-      BlockState bs = blocks.get(k);
-      boolean any = false;
-      for (int side = 0; side < 2; side++) {
-        RejectedUpdateException e = outcomes.get(2 * k + side);
-        any |= bs.health.attempt(() -> {
-          if (e != null) {
-            throw e;
-          }
-        });
-      }
-      bs.hasRoot |= any;
-      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
-    }
-  }
-
-  /**
-   * {@link #precondition} with one DJL operation at a time: the reference {@link StepKernels}
-   * reproduces bit for bit, and the path for engines without TorchScript.
-   */
-  private NDArray preconditionPerOperation(
-      ParameterState s, NDArray g, boolean stats, boolean roots, NDManager scratch) {
-    DataType type = g.getDataType();
-    NDArray m = g.toType(DataType.FLOAT32, false).reshape(s.layout.matrixShape());
-    NDArray[] parts = new NDArray[s.blocks.size()];
-    boolean preconditioned = false;
-    for (BlockState bs : s.blocks) {
-      parts[bs.block.index()] = blockDirection(bs, block(s, m, bs.block), stats, roots, scratch);
-      preconditioned |= bs.hasRoot;
-    }
-    NDArray p = parts.length == 1 ? parts[0] : assemble(s.layout, parts);
-    if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
-      p = Grafting.rescale(p, m);
-    }
-    return p.reshape(s.shape).toType(type, false);
-  }
-
-  /** Block b of a matrix view (the view itself when the layout has one block). */
-  private static NDArray block(ParameterState s, NDArray matrix, BlockLayout.Block b) {
-    return s.blocks.size() == 1 ? matrix
-        : matrix.get(new NDIndex("{}:{}, {}:{}", b.rowStart(), b.rowEnd(), b.colStart(),
-            b.colEnd()));
-  }
-
-  /** One block's step: statistics at T1, roots at T2, then its (grafted) direction. */
-  private NDArray blockDirection(BlockState bs, NDArray gb, boolean stats, boolean roots,
-      NDManager scratch) {
-    refresh(bs, gb, stats, roots);
-    return bs.hasRoot ? direction(bs, gb, scratch) : gb;
-  }
-
-  /** A block's statistics at T1 (from its gradient block {@code gb}) and roots at T2. */
-  private void refresh(BlockState bs, NDArray gb, boolean stats, boolean roots) {
-    // A rejected update keeps that preconditioner's previous state (see BlockHealth).
-    if (stats) {
-      NDArray gt = gb.transpose();
-      bs.health.attempt(() -> bs.left.accumulate(gb.matMul(gt)));
-      bs.health.attempt(() -> bs.right.accumulate(gt.matMul(gb)));
-      bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
-    }
-    if (roots) {
-      boolean left = bs.health.attempt(bs.left::refreshInverseRoot);
-      boolean right = bs.health.attempt(bs.right::refreshInverseRoot);
-      bs.hasRoot |= left || right;
-      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
     }
   }
 
@@ -615,7 +437,7 @@ public final class ShampooOptimizer extends Optimizer
         NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
         NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
         NDArray gu = g.toDevice(w.getDevice(), false);
-        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os, gate);
+        NDArray direction = s.layout == null ? gu : preconditioning.direction(s, gu, step, os, gate);
         base.update(key, w, direction, lr, step, gate);
         updated = w.toDevice(home, false);
       } else {
@@ -623,7 +445,7 @@ public final class ShampooOptimizer extends Optimizer
         Shape matrix = s.layout.matrixShape();
         NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
         NDArray wm = weight.reshape(matrix);
-        boolean[] refresh = refreshes(step, gate);
+        boolean[] refresh = preconditioning.refreshes(step, gate);
         boolean stats = refresh[0];
         boolean roots = refresh[1];
         int n = s.blocks.size();
@@ -641,11 +463,12 @@ public final class ShampooOptimizer extends Optimizer
           DeviceLinalg.Kernels la = linalg.get(owner);
           if (la.step() == null) {
             for (BlockState bs : e.getValue()) {
-              NDArray gb = block(s, m, bs.block).toDevice(owner, false);
-              directions[bs.block.index()] = blockDirection(bs, gb, stats, roots, os);
+              NDArray gb = PerOperationStep.block(s, m, bs.block).toDevice(owner, false);
+              directions[bs.block.index()] =
+                  preconditioning.perOperation().blockDirection(bs, gb, stats, roots, os);
             }
           } else {
-            ownerDirections(s, e.getValue(), m.toDevice(owner, false), stats, roots, os, la,
+            preconditioning.banked().ownerDirections(s, e.getValue(), m.toDevice(owner, false), stats, roots, os, la,
                 directions);
           }
         }
@@ -660,7 +483,7 @@ public final class ShampooOptimizer extends Optimizer
           for (int i = 0; i < n; i++) {
             gathered[i] = directions[i].toDevice(home, false);
           }
-          NDArray scale = Grafting.scale(assemble(s.layout, gathered), m);
+          NDArray scale = Grafting.scale(PerOperationStep.assemble(s.layout, gathered), m);
           // One copy of the factor per owner device, not per block.
           Map<Device, NDArray> scales = new LinkedHashMap<>();
           for (int i = 0; i < n; i++) {
@@ -673,71 +496,18 @@ public final class ShampooOptimizer extends Optimizer
         for (BlockState bs : s.blocks) {
           int i = bs.block.index();
           Device owner = s.owners.get(i).device();
-          NDArray wb = copyOnto(block(s, wm, bs.block), owner,
+          NDArray wb = copyOnto(PerOperationStep.block(s, wm, bs.block), owner,
               ownerScratch(ownerScratch, owner, engine));
           base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step, gate);
           parts[i] = wb.toDevice(home, false);
         }
-        updated = assemble(s.layout, parts).reshape(s.shape);
+        updated = PerOperationStep.assemble(s.layout, parts).reshape(s.shape);
       }
       updated.attach(scratch);
       weight.set(ALL, updated);
       return updated;
     } finally {
       ownerScratch.values().forEach(NDManager::close);
-    }
-  }
-
-  /**
-   * One owner's share of a sharded multi-block step through the fused kernels: the statistics of
-   * its blocks at T1 and their roots at T2 in batches (as {@link #accumulateAll} and {@link
-   * #refreshAll}), then their directions in one call of the step module on the whole gradient
-   * matrix, in which only this owner's blocks have roots. Per-tensor grafting is left to the
-   * caller (it needs every owner's blocks); per-block grafting happens in the call. Each owned
-   * block's direction, a slice of the call's result, goes into {@code directions}; bit for bit
-   * what {@link #blockDirection} gives, as the replicated fused step equals the per-operation
-   * one.
-   *
-   * @param m the whole gradient as {@code s.layout}'s fp32 matrix, on the owner's device
-   */
-  private void ownerDirections(ParameterState s, List<BlockState> owned, NDArray m,
-      boolean stats, boolean roots, NDManager scratch, DeviceLinalg.Kernels la,
-      NDArray[] directions) {
-    // The sharded step read the gate before deciding stats/roots (refreshes): open checks here.
-    if (stats) {
-      accumulateBlocks(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()),
-          GateCheck.open());
-    }
-    if (roots) {
-      refreshBlocks(owned, GateCheck.open());
-    }
-    boolean[] hasRoot = new boolean[s.blocks.size()];
-    boolean preconditioned = false;
-    for (BlockState bs : owned) {
-      hasRoot[bs.block.index()] = bs.hasRoot;
-      preconditioned |= bs.hasRoot;
-    }
-    if (!preconditioned) {
-      // No owned block has roots: each direction is its gradient block.
-      for (BlockState bs : owned) {
-        directions[bs.block.index()] = block(s, m, bs.block);
-      }
-      return;
-    }
-    StepRoot placeholder = new StepRoot.Dense(m);
-    List<StepRoot> rootArrays =
-        new ArrayList<>(java.util.Collections.nCopies(2 * s.blocks.size(), placeholder));
-    for (BlockState bs : owned) {
-      if (bs.hasRoot) {
-        rootArrays.set(2 * bs.block.index(), bs.left.stepRoot(scratch));
-        rootArrays.set(2 * bs.block.index() + 1, bs.right.stepRoot(scratch));
-      }
-    }
-    Grafting grafting =
-        config.grafting() == Grafting.PER_TENSOR ? Grafting.OFF : config.grafting();
-    NDArray all = la.step().bankedDirection(m, rootArrays, s.layout, hasRoot, grafting);
-    for (BlockState bs : owned) {
-      directions[bs.block.index()] = block(s, all, bs.block);
     }
   }
 
@@ -750,25 +520,6 @@ public final class ShampooOptimizer extends Optimizer
     NDArray copy = x.getDevice().equals(device) ? x.duplicate() : x.toDevice(device, false);
     copy.attach(manager);
     return copy;
-  }
-
-  private NDArray direction(BlockState bs, NDArray gb, NDManager scratch) {
-    NDArray lh = bs.left.inverseRoot(scratch);
-    NDArray rh = bs.right.inverseRoot(scratch);
-    NDArray p = lh.matMul(gb).matMul(rh);
-    return config.grafting() == Grafting.PER_BLOCK ? Grafting.rescale(p, gb) : p;
-  }
-
-  private static NDArray assemble(BlockLayout layout, NDArray[] parts) {
-    NDList rows = new NDList(layout.rowBlocks());
-    for (int i = 0; i < layout.rowBlocks(); i++) {
-      NDList row = new NDList(layout.colBlocks());
-      for (int j = 0; j < layout.colBlocks(); j++) {
-        row.add(parts[i * layout.colBlocks() + j]);
-      }
-      rows.add(row.size() == 1 ? row.get(0) : NDArrays.concat(row, 1));
-    }
-    return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
   }
 
   /** The owner of each unit of a parameter: the replica itself, or the sharded assignment. */
