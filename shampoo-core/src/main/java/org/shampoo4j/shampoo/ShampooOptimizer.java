@@ -1,69 +1,36 @@
 package org.shampoo4j.shampoo;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.optimizer.Optimizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
-import org.shampoo4j.quant.CodeKernels;
-import org.shampoo4j.quant.MemoryFootprint;
-import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.Distribution;
-import org.shampoo4j.shampoo.distributed.OwnerLedger;
-import org.shampoo4j.shampoo.distributed.ReplicaRelay;
 import org.shampoo4j.shampoo.distributed.Sharded;
-import org.shampoo4j.shampoo.distributed.WorkUnit;
-import org.shampoo4j.shampoo.bank.BankKernels;
-import org.shampoo4j.shampoo.bank.RootUpdates;
-import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
-import org.shampoo4j.shampoo.base.BaseStepBatch;
 import org.shampoo4j.shampoo.base.FusedBaseStep;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
-import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
-import org.shampoo4j.shampoo.base.StateKeys;
 import org.shampoo4j.shampoo.base.UpdateGate;
-import org.shampoo4j.shampoo.memory.DeviceMemory;
-import org.shampoo4j.shampoo.health.BlockHealth;
 import org.shampoo4j.shampoo.health.HealthReport;
 import org.shampoo4j.shampoo.memory.MemoryReport;
-import org.shampoo4j.shampoo.memory.ParameterMemory;
 import org.shampoo4j.shampoo.representation.Preconditioner;
-import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
-import org.shampoo4j.shampoo.representation.RejectedUpdateException;
-import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
-import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.state.CheckpointContents;
 import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
-import org.shampoo4j.shampoo.state.InvalidCheckpointException;
-import org.shampoo4j.shampoo.state.LearningRateRecord;
 import org.shampoo4j.shampoo.state.ParameterSet;
 import org.shampoo4j.shampoo.state.StateBinding;
-import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * Shampoo (docs/algorithms.md §1) as a DJL {@link Optimizer}: use it with {@code
@@ -125,24 +92,15 @@ public final class ShampooOptimizer extends Optimizer
   private final PreconditionerRepresentation representation;
   private final BaseOptimizer base;
   private final GradientPreprocessor preprocessor;
-  private static final NDIndex ALL = new NDIndex("...");
 
-  private final StateKeys keys = new StateKeys();
   private final DeviceManagers managers = new DeviceManagers();
   private final DeviceLinalg linalg;
   private final ParameterRegistry states;
   private final ShampooCheckpoint checkpoint;
   private final ShampooReports reports;
-  private final Preconditioning preconditioning;
   private final Distribution distribution;
   private final float gradientScale;
-  // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
-  private final OwnerLedger ledger;
-  private final ReplicaRelay relay;
-  // Replicated mode with an SGD-momentum or AdamW base (null otherwise): each step's base updates
-  // buffered and applied in one fused call.
-  private final BaseStepBatch baseBatch;
-  private final FusedBaseStep fusedBase;
+  private final DistributedStep steps;
 
   private ShampooOptimizer(Builder b) {
     super(new DjlSettings(b.config.rescaleGrad(), b.config.clipGrad()));
@@ -153,23 +111,14 @@ public final class ShampooOptimizer extends Optimizer
         config.rescaleGrad(), config.clipGrad(), config.nonFinitePolicy());
     this.distribution = b.distribution;
     this.gradientScale = distribution.reduction().scale(distribution.replicas());
-    if (distribution instanceof Sharded sharded) {
-      this.ledger = sharded.newLedger();
-      this.relay = new ReplicaRelay(sharded.group());
-    } else {
-      this.ledger = null;
-      this.relay = null;
-    }
-    boolean batched = b.fusedBaseStep && relay == null && FusedBaseStep.supports(base);
-    this.fusedBase = batched ? new FusedBaseStep(base) : null;
-    // The fused call also zeroes the batched weights' gradients (one kernel for all of them).
-    this.baseBatch = batched ? new BaseStepBatch(u -> fusedBase.applyGated(u, true)) : null;
     this.linalg = new DeviceLinalg(config, b.linalgFactory, b.fusedStep);
-    this.states = new ParameterRegistry(config, representation, managers, linalg, this::owners,
-        relay != null);
+    Preconditioning preconditioning = new Preconditioning(config, linalg);
+    this.steps = DistributedStep.of(distribution, config, base, preprocessor, preconditioning,
+        managers, b.fusedBaseStep);
+    this.states = new ParameterRegistry(config, representation, managers, linalg, steps::owners,
+        steps.sharesState());
     this.checkpoint = new ShampooCheckpoint(config, base);
     this.reports = new ShampooReports(states, representation, base);
-    this.preconditioning = new Preconditioning(config, linalg);
   }
 
   /**
@@ -179,9 +128,7 @@ public final class ShampooOptimizer extends Optimizer
    * #memoryReport} and {@link #close} call it.
    */
   public void flush() {
-    if (baseBatch != null) {
-      baseBatch.flush();
-    }
+    steps.flush();
   }
 
   /** A builder; {@link Builder#config} and {@link Builder#representation} are required. */
@@ -214,23 +161,7 @@ public final class ShampooOptimizer extends Optimizer
    * @throws IllegalArgumentException if a trainable parameter is not initialized
    */
   public void planOwners(ai.djl.nn.Block model) {
-    if (!(distribution instanceof Sharded sharded)) {
-      return;
-    }
-    List<WorkUnit> units = new ArrayList<>();
-    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getParameters()) {
-      ai.djl.nn.Parameter parameter = p.getValue();
-      if (!parameter.requiresGradient()) {
-        continue;
-      }
-      if (!parameter.isInitialized()) {
-        throw new IllegalArgumentException("parameter '" + p.getKey()
-            + "' is not initialized; call planOwners after trainer.initialize");
-      }
-      Shape shape = parameter.getArray().getShape();
-      units.addAll(units(sharded, parameter.getId(), shape, states.blockLayout(shape)));
-    }
-    ledger.plan(units);
+    steps.planOwners(model);
   }
 
   /** The base optimizer (owned by this optimizer and closed with it). */
@@ -337,47 +268,30 @@ public final class ShampooOptimizer extends Optimizer
     StateBinding.Loaded loaded =
         StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
     Map<String, ParameterState> fresh = checkpoint.restore(loaded, states,
-        (id, device) -> relay != null ? id : keys.key(id, device));
+        steps::stateKey);
     states.replaceAll(fresh);
     preprocessor.restoreSkippedUpdates(loaded.skippedUpdates());
   }
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    boolean batched = false;
+    boolean batched = steps.admit(parameterId, weight);
     boolean clearedByBatch = false;
-    if (baseBatch != null && FusedBaseStep.accepts(weight)) {
-      String key = keys.key(parameterId, weight.getDevice());
-      try {
-        // The step's checks are read when a key comes again: apply what is buffered first, as
-        // the per-parameter path would have; then join the batch if this is its next update.
-        if (preprocessor.hasPendingCheck(key)) {
-          baseBatch.flush();
-        }
-        batched = baseBatch.admit(key);
-      } catch (RuntimeException e) {
-        GradientPreprocessor.clearGradient(weight);
-        throw e;
-      }
-    }
     try (NoGradScope noGrad = NoGradScope.enter(weight);
         NDManager scratch = managers.scratch(weight)) {
       // Every temporary of this step is created from grad (or from arrays derived from it) and so
       // lands in scratch; grad itself goes back to its manager when scratch closes.
       grad.tempAttach(scratch);
-      if (relay != null && relay.relay(parameterId, weight)) {
+      if (steps.relayed(parameterId, weight)) {
         return; // a later replica of a sharded step: replica 0's call computed it
       }
       NDArray reduced =
           gradientScale == 1f ? grad : grad.mul(DeviceScalars.of(grad, gradientScale));
-      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
-      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      String key = steps.stateKey(parameterId, weight.getDevice());
       Optional<GradientPreprocessor.Prepared> prepared =
           preprocessor.prepareStep(parameterId, key, reduced);
       if (prepared.isEmpty()) {
-        if (relay != null) {
-          relay.publish(parameterId, null, null);
-        }
+        steps.skipped(parameterId);
         return;
       }
       UpdateGate gate = prepared.get().gate();
@@ -392,20 +306,8 @@ public final class ShampooOptimizer extends Optimizer
       // created goes again.
       gate.onRejected(() -> states.rollBack(key, state, created));
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
-      NDArray g = prepared.get().gradient();
-      if (relay == null) {
-        NDArray direction =
-            state.layout == null ? g : preconditioning.direction(state, g, step, scratch, gate);
-        if (batched) {
-          baseBatch.add(parameterId, key, weight, direction, lr, step, gate, List.of());
-          clearedByBatch = true;
-        } else {
-          base.update(key, weight, direction, lr, step, gate);
-        }
-      } else {
-        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch, gate);
-        relay.publish(parameterId, updated, managers.forArray(weight));
-      }
+      clearedByBatch = steps.step(new DistributedStep.Update(parameterId, key, state, weight,
+          prepared.get().gradient(), step, lr, scratch, gate, batched));
     } finally {
       // DJL's PyTorch engine leaves gradient clearing to the optimizer; a batched update's
       // gradient is zeroed by the batch's fused call, after the buffered work has read it.
@@ -415,153 +317,11 @@ public final class ShampooOptimizer extends Optimizer
     }
   }
 
-  /**
-   * The sharded step of one parameter, computed once at replica 0's call: every unit's gradient
-   * goes to its owner, which runs the unit's Shampoo step and the base optimizer on its slice of
-   * the weight; the slices come back and form the new weight, written into {@code weight} and
-   * returned for the other replicas. A parameter with one unit runs the plain step at its owner
-   * (so on one device this equals the replicated step bit for bit); blocks of a multi-block
-   * parameter run the base optimizer on their slice, under their own state key, and each owner's
-   * blocks go through the fused kernels together ({@link #ownerDirections}). Per-tensor
-   * grafting needs the merged direction's norm: the blocks' directions are gathered on replica 0
-   * for it (one parameter's worth of copies) and the factor goes back to the owners.
-   */
-  private NDArray shardedStep(ParameterState s, String key, NDArray weight, NDArray g, int step,
-      float lr, NDManager scratch, UpdateGate gate) {
-    Device home = weight.getDevice();
-    Map<Device, NDManager> ownerScratch = new LinkedHashMap<>();
-    String engine = weight.getManager().getEngine().getEngineName();
-    try {
-      NDArray updated;
-      if (!s.perBlockBase()) {
-        NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
-        NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
-        NDArray gu = g.toDevice(w.getDevice(), false);
-        NDArray direction = s.layout == null ? gu : preconditioning.direction(s, gu, step, os, gate);
-        base.update(key, w, direction, lr, step, gate);
-        updated = w.toDevice(home, false);
-      } else {
-        DataType type = g.getDataType();
-        Shape matrix = s.layout.matrixShape();
-        NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
-        NDArray wm = weight.reshape(matrix);
-        boolean[] refresh = preconditioning.refreshes(step, gate);
-        boolean stats = refresh[0];
-        boolean roots = refresh[1];
-        int n = s.blocks.size();
-        NDArray[] directions = new NDArray[n];
-        // Each owner's blocks together: one fused call for its statistics, roots and directions
-        // where the step module is loaded, one operation at a time otherwise.
-        Map<Device, List<BlockState>> byOwner = new LinkedHashMap<>();
-        for (BlockState bs : s.blocks) {
-          byOwner.computeIfAbsent(s.owners.get(bs.block.index()).device(),
-              d -> new ArrayList<>()).add(bs);
-        }
-        for (Map.Entry<Device, List<BlockState>> e : byOwner.entrySet()) {
-          Device owner = e.getKey();
-          NDManager os = ownerScratch(ownerScratch, owner, engine);
-          DeviceLinalg.Kernels la = linalg.get(owner);
-          if (la.step() == null) {
-            for (BlockState bs : e.getValue()) {
-              NDArray gb = PerOperationStep.block(s, m, bs.block).toDevice(owner, false);
-              directions[bs.block.index()] =
-                  preconditioning.perOperation().blockDirection(bs, gb, stats, roots, os);
-            }
-          } else {
-            preconditioning.banked().ownerDirections(s, e.getValue(), m.toDevice(owner, false), stats, roots, os, la,
-                directions);
-          }
-        }
-        boolean preconditioned = false;
-        for (BlockState bs : s.blocks) {
-          preconditioned |= bs.hasRoot;
-        }
-        if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
-          // The tensor-wide factor, from the merged direction on replica 0 exactly as the
-          // unsharded step computes it (same sum, same scalar); each owner applies it.
-          NDArray[] gathered = new NDArray[n];
-          for (int i = 0; i < n; i++) {
-            gathered[i] = directions[i].toDevice(home, false);
-          }
-          NDArray scale = Grafting.scale(PerOperationStep.assemble(s.layout, gathered), m);
-          // One copy of the factor per owner device, not per block.
-          Map<Device, NDArray> scales = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            NDArray local = scales.computeIfAbsent(directions[i].getDevice(),
-                d -> scale.toDevice(d, false));
-            directions[i] = directions[i].mul(local);
-          }
-        }
-        NDArray[] parts = new NDArray[n];
-        for (BlockState bs : s.blocks) {
-          int i = bs.block.index();
-          Device owner = s.owners.get(i).device();
-          NDArray wb = copyOnto(PerOperationStep.block(s, wm, bs.block), owner,
-              ownerScratch(ownerScratch, owner, engine));
-          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step, gate);
-          parts[i] = wb.toDevice(home, false);
-        }
-        updated = PerOperationStep.assemble(s.layout, parts).reshape(s.shape);
-      }
-      updated.attach(scratch);
-      weight.set(ALL, updated);
-      return updated;
-    } finally {
-      ownerScratch.values().forEach(NDManager::close);
-    }
-  }
-
-  private NDManager ownerScratch(Map<Device, NDManager> open, Device device, String engine) {
-    return open.computeIfAbsent(device, d -> managers.forDevice(d, engine).newSubManager());
-  }
-
-  /** A fresh copy of {@code x} on {@code device} in {@code manager} (never an alias of x). */
-  private static NDArray copyOnto(NDArray x, Device device, NDManager manager) {
-    NDArray copy = x.getDevice().equals(device) ? x.duplicate() : x.toDevice(device, false);
-    copy.attach(manager);
-    return copy;
-  }
-
-  /** The owner of each unit of a parameter: the replica itself, or the sharded assignment. */
-  private List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout) {
-    if (!(distribution instanceof Sharded sharded)) {
-      int count = layout.map(BlockLayout::blockCount).orElse(1);
-      Owner self = new Owner(weight.getDevice(), weight.getDevice().toString());
-      return java.util.Collections.nCopies(count, self);
-    }
-    DeviceGroup group = sharded.group();
-    List<Owner> out = new ArrayList<>();
-    for (int i : ledger.owners(parameterId,
-        units(sharded, parameterId, weight.getShape(), layout))) {
-      out.add(new Owner(group.device(i), group.label(i)));
-    }
-    return out;
-  }
-
-  /** A parameter's work units: its Shampoo blocks, or the whole parameter if unpreconditioned. */
-  private List<WorkUnit> units(Sharded sharded, String parameterId, Shape shape,
-      Optional<BlockLayout> layout) {
-    if (layout.isEmpty()) {
-      return List.of(new WorkUnit(parameterId, 0, sharded.cost().ofUnpreconditioned(shape.size())));
-    }
-    List<WorkUnit> out = new ArrayList<>();
-    for (BlockLayout.Block b : layout.get().blocks()) {
-      out.add(new WorkUnit(parameterId, b.index(), sharded.cost().ofBlock(b.rows(), b.cols())));
-    }
-    return out;
-  }
-
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */
   @Override
   public void close() {
-    if (baseBatch != null) {
-      baseBatch.close();
-      fusedBase.close();
-    }
+    steps.close();
     states.close();
-    if (relay != null) {
-      relay.close();
-    }
     base.close();
     preprocessor.close();
     linalg.close();
