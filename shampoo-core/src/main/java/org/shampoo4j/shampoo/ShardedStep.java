@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
 import org.shampoo4j.shampoo.base.DeviceManagers;
-import org.shampoo4j.shampoo.base.UpdateGate;
 import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.OwnerLedger;
 import org.shampoo4j.shampoo.distributed.ReplicaRelay;
@@ -57,8 +58,7 @@ final class ShardedStep implements DistributedStep {
   public List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout) {
     DeviceGroup group = sharded.group();
     List<Owner> out = new ArrayList<>();
-    for (int i : ledger.owners(parameterId,
-        units(parameterId, weight.getShape(), layout))) {
+    for (int i : ledger.owners(parameterId, units(parameterId, weight.getShape(), layout))) {
       out.add(new Owner(group.device(i), group.label(i)));
     }
     return out;
@@ -72,8 +72,8 @@ final class ShardedStep implements DistributedStep {
   @Override
   public void planOwners(Block model) {
     List<WorkUnit> units = new ArrayList<>();
-    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getParameters()) {
-      ai.djl.nn.Parameter parameter = p.getValue();
+    for (Pair<String, Parameter> p : model.getParameters()) {
+      Parameter parameter = p.getValue();
       if (!parameter.requiresGradient()) {
         continue;
       }
@@ -131,98 +131,111 @@ final class ShardedStep implements DistributedStep {
    * for it (one parameter's worth of copies) and the factor goes back to the owners.
    */
   private NDArray compute(Update u) {
-    ParameterState s = u.state();
-    String key = u.key();
-    NDArray weight = u.weight();
-    NDArray g = u.gradient();
-    int step = u.step();
-    float lr = u.lr();
-    UpdateGate gate = u.gate();
-    Device home = weight.getDevice();
-    Map<Device, NDManager> ownerScratch = new LinkedHashMap<>();
-    String engine = weight.getManager().getEngine().getEngineName();
-    try {
-      NDArray updated;
-      if (!s.perBlockBase()) {
-        NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
-        NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
-        NDArray gu = g.toDevice(w.getDevice(), false);
-        NDArray direction = s.layout == null ? gu : preconditioning.direction(s, gu, step, os, gate);
-        base.update(key, w, direction, lr, step, gate);
-        updated = w.toDevice(home, false);
-      } else {
-        DataType type = g.getDataType();
-        Shape matrix = s.layout.matrixShape();
-        NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
-        NDArray wm = weight.reshape(matrix);
-        boolean[] refresh = preconditioning.refreshes(step, gate);
-        boolean stats = refresh[0];
-        boolean roots = refresh[1];
-        int n = s.blocks.size();
-        NDArray[] directions = new NDArray[n];
-        // Each owner's blocks together: one fused call for its statistics, roots and directions
-        // where the step module is loaded, one operation at a time otherwise.
-        Map<Device, List<BlockState>> byOwner = new LinkedHashMap<>();
-        for (BlockState bs : s.blocks) {
-          byOwner.computeIfAbsent(s.owners.get(bs.block.index()).device(),
-              d -> new ArrayList<>()).add(bs);
-        }
-        for (Map.Entry<Device, List<BlockState>> e : byOwner.entrySet()) {
-          Device owner = e.getKey();
-          NDManager os = ownerScratch(ownerScratch, owner, engine);
-          DeviceLinalg.Kernels la = preconditioning.kernels(owner);
-          if (la.step() == null) {
-            for (BlockState bs : e.getValue()) {
-              NDArray gb = PerOperationStep.block(s, m, bs.block).toDevice(owner, false);
-              directions[bs.block.index()] =
-                  preconditioning.perOperation().blockDirection(bs, gb, stats, roots, os);
-            }
-          } else {
-            preconditioning.banked().ownerDirections(s, e.getValue(), m.toDevice(owner, false),
-                stats, roots, os, la, directions);
-          }
-        }
-        boolean preconditioned = false;
-        for (BlockState bs : s.blocks) {
-          preconditioned |= bs.hasRoot;
-        }
-        if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
-          // The tensor-wide factor, from the merged direction on replica 0 exactly as the
-          // unsharded step computes it (same sum, same scalar); each owner applies it.
-          NDArray[] gathered = new NDArray[n];
-          for (int i = 0; i < n; i++) {
-            gathered[i] = directions[i].toDevice(home, false);
-          }
-          NDArray scale = Grafting.scale(PerOperationStep.assemble(s.layout, gathered), m);
-          // One copy of the factor per owner device, not per block.
-          Map<Device, NDArray> scales = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            NDArray local = scales.computeIfAbsent(directions[i].getDevice(),
-                d -> scale.toDevice(d, false));
-            directions[i] = directions[i].mul(local);
-          }
-        }
-        NDArray[] parts = new NDArray[n];
-        for (BlockState bs : s.blocks) {
-          int i = bs.block.index();
-          Device owner = s.owners.get(i).device();
-          NDArray wb = copyOnto(PerOperationStep.block(s, wm, bs.block), owner,
-              ownerScratch(ownerScratch, owner, engine));
-          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step, gate);
-          parts[i] = wb.toDevice(home, false);
-        }
-        updated = PerOperationStep.assemble(s.layout, parts).reshape(s.shape);
-      }
+    try (OwnerScratch scratch = new OwnerScratch(u.weight())) {
+      NDArray updated = u.state().perBlockBase() ? blockwise(u, scratch) : whole(u, scratch);
       updated.attach(u.scratch());
-      weight.set(ALL, updated);
+      u.weight().set(ALL, updated);
       return updated;
-    } finally {
-      ownerScratch.values().forEach(NDManager::close);
     }
   }
 
-  private NDManager ownerScratch(Map<Device, NDManager> open, Device device, String engine) {
-    return open.computeIfAbsent(device, d -> managers.forDevice(d, engine).newSubManager());
+  /** A parameter with one unit: the plain step at its owner. Returns the new weight at home. */
+  private NDArray whole(Update u, OwnerScratch scratch) {
+    ParameterState s = u.state();
+    Device owner = s.owners.get(0).device();
+    NDManager os = scratch.on(owner);
+    NDArray w = copyOnto(u.weight(), owner, os);
+    NDArray gu = u.gradient().toDevice(w.getDevice(), false);
+    NDArray direction =
+        s.layout == null ? gu : preconditioning.direction(s, gu, u.step(), os, u.gate());
+    base.update(u.key(), w, direction, u.lr(), u.step(), u.gate());
+    return w.toDevice(u.weight().getDevice(), false);
+  }
+
+  /**
+   * A multi-block parameter: each owner's blocks' directions, per-tensor grafting across owners,
+   * then each block's base update on its slice. Returns the new weight at home.
+   */
+  private NDArray blockwise(Update u, OwnerScratch scratch) {
+    ParameterState s = u.state();
+    NDArray g = u.gradient();
+    Device home = u.weight().getDevice();
+    DataType type = g.getDataType();
+    Shape matrix = s.layout.matrixShape();
+    NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
+    NDArray wm = u.weight().reshape(matrix);
+    boolean[] refresh = preconditioning.refreshes(u.step(), u.gate());
+    boolean stats = refresh[0];
+    boolean roots = refresh[1];
+    int n = s.blocks.size();
+    NDArray[] directions = new NDArray[n];
+    // Each owner's blocks together: one fused call for its statistics, roots and directions
+    // where the step module is loaded, one operation at a time otherwise.
+    Map<Device, List<BlockState>> byOwner = new LinkedHashMap<>();
+    for (BlockState bs : s.blocks) {
+      byOwner.computeIfAbsent(s.owners.get(bs.block.index()).device(),
+          d -> new ArrayList<>()).add(bs);
+    }
+    for (Map.Entry<Device, List<BlockState>> e : byOwner.entrySet()) {
+      Device owner = e.getKey();
+      NDManager os = scratch.on(owner);
+      DeviceLinalg.Kernels la = preconditioning.kernels(owner);
+      if (la.step() == null) {
+        for (BlockState bs : e.getValue()) {
+          NDArray gb = PerOperationStep.block(s, m, bs.block).toDevice(owner, false);
+          directions[bs.block.index()] =
+              preconditioning.perOperation().blockDirection(bs, gb, stats, roots, os);
+        }
+      } else {
+        preconditioning.banked().ownerDirections(s, e.getValue(), m.toDevice(owner, false),
+            stats, roots, os, la, directions);
+      }
+    }
+    if (s.preconditioned() && config.grafting() == Grafting.PER_TENSOR) {
+      // The tensor-wide factor, from the merged direction on replica 0 exactly as the
+      // unsharded step computes it (same sum, same scalar); each owner applies it.
+      NDArray[] gathered = new NDArray[n];
+      for (int i = 0; i < n; i++) {
+        gathered[i] = directions[i].toDevice(home, false);
+      }
+      NDArray scale = Grafting.scale(PerOperationStep.assemble(s.layout, gathered), m);
+      // One copy of the factor per owner device, not per block.
+      Map<Device, NDArray> scales = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        NDArray local = scales.computeIfAbsent(directions[i].getDevice(),
+            d -> scale.toDevice(d, false));
+        directions[i] = directions[i].mul(local);
+      }
+    }
+    NDArray[] parts = new NDArray[n];
+    for (BlockState bs : s.blocks) {
+      int i = bs.block.index();
+      Device owner = s.owners.get(i).device();
+      NDArray wb = copyOnto(PerOperationStep.block(s, wm, bs.block), owner, scratch.on(owner));
+      base.update(s.unitKey(u.key(), i), wb, directions[i].toType(type, false), u.lr(), u.step(),
+          u.gate());
+      parts[i] = wb.toDevice(home, false);
+    }
+    return PerOperationStep.assemble(s.layout, parts).reshape(s.shape);
+  }
+
+  /** One step's scratch managers, one per owner device it touches, closed with the step. */
+  private final class OwnerScratch implements AutoCloseable {
+    private final Map<Device, NDManager> open = new LinkedHashMap<>();
+    private final String engine;
+
+    OwnerScratch(NDArray weight) {
+      this.engine = weight.getManager().getEngine().getEngineName();
+    }
+
+    NDManager on(Device device) {
+      return open.computeIfAbsent(device, d -> managers.forDevice(d, engine).newSubManager());
+    }
+
+    @Override
+    public void close() {
+      open.values().forEach(NDManager::close);
+    }
   }
 
   /** A fresh copy of {@code x} on {@code device} in {@code manager} (never an alias of x). */
@@ -233,8 +246,7 @@ final class ShardedStep implements DistributedStep {
   }
 
   /** A parameter's work units: its Shampoo blocks, or the whole parameter if unpreconditioned. */
-  private List<WorkUnit> units(String parameterId, Shape shape,
-      Optional<BlockLayout> layout) {
+  private List<WorkUnit> units(String parameterId, Shape shape, Optional<BlockLayout> layout) {
     if (layout.isEmpty()) {
       return List.of(new WorkUnit(parameterId, 0, sharded.cost().ofUnpreconditioned(shape.size())));
     }
