@@ -81,6 +81,11 @@ import org.shampoo4j.shampoo.state.StateBinding;
  * state per replica, as DJL's optimizers do; {@link Sharded} gives every block one owner device,
  * computes each parameter's step once per training step (at replica 0's call) and copies the new
  * weight to the other replicas (see {@link Sharded} for the semantics).
+ *
+ * <p>This class is the DJL adapter; the work is done by package-private parts, each readable on
+ * its own: the parameter-state registry, the distribution's step strategy (replicated or
+ * sharded), the banked step and the per-operation reference step it equals, the checkpoint codec
+ * and the reports.
  */
 public final class ShampooOptimizer extends Optimizer
     implements CheckpointableOptimizer, AutoCloseable {
