@@ -23,28 +23,22 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  * optimizer. Iteration order is the order of first updates, which reports and checkpoints keep.
  */
 final class ParameterRegistry implements AutoCloseable {
-  /** Who owns each unit of a parameter (see {@link StepDistribution#owners}). */
-  interface OwnerRule {
-    List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout);
-  }
-
   private final Map<String, ParameterState> states =
       Collections.synchronizedMap(new LinkedHashMap<>());
   private final ShampooConfig config;
   private final PreconditionerRepresentation representation;
   private final DeviceManagers managers;
   private final DeviceLinalg linalg;
-  private final OwnerRule owners;
-  private final boolean sharded;
+  // Who owns each unit, and whether one state serves all replicas.
+  private final DistributedStep distribution;
 
   ParameterRegistry(ShampooConfig config, PreconditionerRepresentation representation,
-      DeviceManagers managers, DeviceLinalg linalg, OwnerRule owners, boolean sharded) {
+      DeviceManagers managers, DeviceLinalg linalg, DistributedStep distribution) {
     this.config = config;
     this.representation = representation;
     this.managers = managers;
     this.linalg = linalg;
-    this.owners = owners;
-    this.sharded = sharded;
+    this.distribution = distribution;
   }
 
   /** The blocks Shampoo cuts a parameter of this shape into; empty if not preconditioned. */
@@ -91,7 +85,7 @@ final class ParameterRegistry implements AutoCloseable {
   ParameterState newState(String parameterId, String key, NDArray weight) {
     Shape shape = weight.getShape();
     Optional<BlockLayout> layout = blockLayout(shape);
-    List<Owner> unitOwners = owners.owners(parameterId, weight, layout);
+    List<Owner> unitOwners = distribution.owners(parameterId, weight, layout);
     String engine = weight.getManager().getEngine().getEngineName();
     List<BlockState> blocks = new ArrayList<>();
     if (layout.isPresent()) {
@@ -109,7 +103,8 @@ final class ParameterRegistry implements AutoCloseable {
         blocks.add(new BlockState(b, l, r, new BlockHealth(key, b.index())));
       }
     }
-    return new ParameterState(shape, layout.orElse(null), blocks, unitOwners, sharded);
+    return new ParameterState(shape, layout.orElse(null), blocks, unitOwners,
+        distribution.sharesState());
   }
 
   /** Undoes the host side of a rejected update of {@code s} (see {@code UpdateGate}). */

@@ -1,5 +1,6 @@
 package org.shampoo4j.shampoo;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.shampoo4j.shampoo.base.GateCheck;
@@ -32,7 +33,7 @@ final class Preconditioning {
   }
 
   /** The kernels of a device that holds state. */
-  DeviceLinalg.Kernels kernels(ai.djl.Device device) {
+  DeviceLinalg.Kernels kernels(Device device) {
     return linalg.get(device);
   }
 

@@ -120,8 +120,7 @@ public final class ShampooOptimizer extends Optimizer
     Preconditioning preconditioning = new Preconditioning(config, linalg);
     this.steps = DistributedStep.of(distribution, config, base, preprocessor, preconditioning,
         managers, b.fusedBaseStep);
-    this.states = new ParameterRegistry(config, representation, managers, linalg, steps::owners,
-        steps.sharesState());
+    this.states = new ParameterRegistry(config, representation, managers, linalg, steps);
     this.checkpoint = new ShampooCheckpoint(config, base);
     this.reports = new ShampooReports(states, representation, base);
   }
