@@ -1,69 +1,36 @@
 package org.shampoo4j.shampoo;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.optimizer.Optimizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import org.shampoo4j.linalg.InverseRootMethod;
 import org.shampoo4j.linalg.MatrixFunctions;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
-import org.shampoo4j.quant.CodeKernels;
-import org.shampoo4j.quant.MemoryFootprint;
-import org.shampoo4j.shampoo.distributed.DeviceGroup;
 import org.shampoo4j.shampoo.distributed.Distribution;
-import org.shampoo4j.shampoo.distributed.OwnerLedger;
-import org.shampoo4j.shampoo.distributed.ReplicaRelay;
 import org.shampoo4j.shampoo.distributed.Sharded;
-import org.shampoo4j.shampoo.distributed.WorkUnit;
-import org.shampoo4j.shampoo.bank.BankKernels;
-import org.shampoo4j.shampoo.bank.RootUpdates;
-import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
-import org.shampoo4j.shampoo.base.BaseStepBatch;
 import org.shampoo4j.shampoo.base.FusedBaseStep;
 import org.shampoo4j.shampoo.base.DeviceManagers;
 import org.shampoo4j.shampoo.base.DeviceScalars;
-import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.NoGradScope;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
-import org.shampoo4j.shampoo.base.StateKeys;
 import org.shampoo4j.shampoo.base.UpdateGate;
-import org.shampoo4j.shampoo.memory.DeviceMemory;
-import org.shampoo4j.shampoo.health.BlockHealth;
 import org.shampoo4j.shampoo.health.HealthReport;
 import org.shampoo4j.shampoo.memory.MemoryReport;
-import org.shampoo4j.shampoo.memory.ParameterMemory;
 import org.shampoo4j.shampoo.representation.Preconditioner;
-import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
-import org.shampoo4j.shampoo.representation.RejectedUpdateException;
-import org.shampoo4j.shampoo.representation.RejectedUpdateException.Kind;
-import org.shampoo4j.shampoo.representation.StepRoot;
 import org.shampoo4j.shampoo.state.CheckpointContents;
 import org.shampoo4j.shampoo.state.CheckpointFile;
 import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
-import org.shampoo4j.shampoo.state.InvalidCheckpointException;
-import org.shampoo4j.shampoo.state.LearningRateRecord;
 import org.shampoo4j.shampoo.state.ParameterSet;
 import org.shampoo4j.shampoo.state.StateBinding;
-import org.shampoo4j.shampoo.state.StateSnapshot;
 
 /**
  * Shampoo (docs/algorithms.md §1) as a DJL {@link Optimizer}: use it with {@code
@@ -114,68 +81,48 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * state per replica, as DJL's optimizers do; {@link Sharded} gives every block one owner device,
  * computes each parameter's step once per training step (at replica 0's call) and copies the new
  * weight to the other replicas (see {@link Sharded} for the semantics).
+ *
+ * <p>This class is the DJL adapter; the work is done by package-private parts, each readable on
+ * its own: the parameter-state registry, the distribution's step strategy (replicated or
+ * sharded), the banked step and the per-operation reference step it equals, the checkpoint codec
+ * and the reports.
  */
 public final class ShampooOptimizer extends Optimizer
     implements CheckpointableOptimizer, AutoCloseable {
   /** The optimizer kind written into checkpoints. */
-  public static final String CHECKPOINT_KIND = "shampoo";
+  public static final String CHECKPOINT_KIND = ShampooCheckpoint.KIND;
 
-  // Checkpoint entry names (see saveState).
-  private static final String STEP = "step";
-  private static final String BLOCKS = "blocks";
-  private static final String BLOCK = "block";
-  private static final String HAS_ROOT = ".hasRoot";
-  private static final String REJECTED_STATISTICS = ".rejectedStatistics";
-  private static final String REJECTED_ROOTS = ".rejectedRoots";
-  private static final String FAILED_STATISTIC_RUN = ".failedStatisticRun";
-  private static final String FAILED_ROOT_RUN = ".failedRootRun";
-  private static final String BASE = "base";
 
   private final ShampooConfig config;
   private final PreconditionerRepresentation representation;
   private final BaseOptimizer base;
-  private final MatrixFunctionsFactory linalgFactory;
-  private final boolean fusedStep;
   private final GradientPreprocessor preprocessor;
-  private static final NDIndex ALL = new NDIndex("...");
 
-  private final StateKeys keys = new StateKeys();
   private final DeviceManagers managers = new DeviceManagers();
-  private final Map<Device, DeviceLinalg> linalg = new ConcurrentHashMap<>();
-  private final Map<String, ParameterState> states =
-      java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final DeviceLinalg linalg;
+  private final ParameterRegistry states;
+  private final ShampooCheckpoint checkpoint;
+  private final ShampooReports reports;
   private final Distribution distribution;
   private final float gradientScale;
-  // Both null unless sharded: who owns which unit, and the step result on its way to replicas.
-  private final OwnerLedger ledger;
-  private final ReplicaRelay relay;
-  // Replicated mode with an SGD-momentum or AdamW base (null otherwise): each step's base updates
-  // buffered and applied in one fused call.
-  private final BaseStepBatch baseBatch;
-  private final FusedBaseStep fusedBase;
+  private final DistributedStep steps;
 
   private ShampooOptimizer(Builder b) {
     super(new DjlSettings(b.config.rescaleGrad(), b.config.clipGrad()));
     this.config = b.config;
     this.representation = b.representation;
     this.base = b.base != null ? b.base : b.config.baseOptimizer().create();
-    this.linalgFactory = b.linalgFactory;
-    this.fusedStep = b.fusedStep;
     this.preprocessor = new GradientPreprocessor(
         config.rescaleGrad(), config.clipGrad(), config.nonFinitePolicy());
     this.distribution = b.distribution;
     this.gradientScale = distribution.reduction().scale(distribution.replicas());
-    if (distribution instanceof Sharded sharded) {
-      this.ledger = sharded.newLedger();
-      this.relay = new ReplicaRelay(sharded.group());
-    } else {
-      this.ledger = null;
-      this.relay = null;
-    }
-    boolean batched = b.fusedBaseStep && relay == null && FusedBaseStep.supports(base);
-    this.fusedBase = batched ? new FusedBaseStep(base) : null;
-    // The fused call also zeroes the batched weights' gradients (one kernel for all of them).
-    this.baseBatch = batched ? new BaseStepBatch(u -> fusedBase.applyGated(u, true)) : null;
+    this.linalg = new DeviceLinalg(config, b.linalgFactory, b.fusedStep);
+    Preconditioning preconditioning = new Preconditioning(config, linalg);
+    this.steps = DistributedStep.of(distribution, config, base, preprocessor, preconditioning,
+        managers, b.fusedBaseStep);
+    this.states = new ParameterRegistry(config, representation, managers, linalg, steps);
+    this.checkpoint = new ShampooCheckpoint(config, base);
+    this.reports = new ShampooReports(states, representation, base);
   }
 
   /**
@@ -185,9 +132,7 @@ public final class ShampooOptimizer extends Optimizer
    * #memoryReport} and {@link #close} call it.
    */
   public void flush() {
-    if (baseBatch != null) {
-      baseBatch.flush();
-    }
+    steps.flush();
   }
 
   /** A builder; {@link Builder#config} and {@link Builder#representation} are required. */
@@ -220,23 +165,7 @@ public final class ShampooOptimizer extends Optimizer
    * @throws IllegalArgumentException if a trainable parameter is not initialized
    */
   public void planOwners(ai.djl.nn.Block model) {
-    if (!(distribution instanceof Sharded sharded)) {
-      return;
-    }
-    List<WorkUnit> units = new ArrayList<>();
-    for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getParameters()) {
-      ai.djl.nn.Parameter parameter = p.getValue();
-      if (!parameter.requiresGradient()) {
-        continue;
-      }
-      if (!parameter.isInitialized()) {
-        throw new IllegalArgumentException("parameter '" + p.getKey()
-            + "' is not initialized; call planOwners after trainer.initialize");
-      }
-      Shape shape = parameter.getArray().getShape();
-      units.addAll(units(sharded, parameter.getId(), shape, blockLayout(shape)));
-    }
-    ledger.plan(units);
+    steps.planOwners(model);
   }
 
   /** The base optimizer (owned by this optimizer and closed with it). */
@@ -260,16 +189,7 @@ public final class ShampooOptimizer extends Optimizer
    * @throws IllegalArgumentException if the parameter or block has no preconditioner
    */
   public Preconditioner preconditioner(String parameterId, int block, boolean left) {
-    ParameterState s = states.get(parameterId);
-    if (s == null || s.layout == null) {
-      throw new IllegalArgumentException("parameter '" + parameterId
-          + "' has no preconditioner (not updated yet, or not preconditioned)");
-    }
-    if (block < 0 || block >= s.blocks.size()) {
-      throw new IllegalArgumentException("parameter '" + parameterId + "' has "
-          + s.blocks.size() + " blocks, no block " + block);
-    }
-    return left ? s.blocks.get(block).left : s.blocks.get(block).right;
+    return states.preconditioner(parameterId, block, left);
   }
 
   /** How many parameter updates were skipped for non-finite gradients (SKIP policy). */
@@ -295,51 +215,16 @@ public final class ShampooOptimizer extends Optimizer
    * gradient updates; see {@link org.shampoo4j.shampoo.health}.
    */
   public HealthReport health() {
-    List<HealthReport.Block> blocks = new ArrayList<>();
-    synchronized (states) {
-      for (ParameterState s : states.values()) {
-        for (BlockState bs : s.blocks) {
-          blocks.add(bs.health.snapshot());
-        }
-      }
-    }
-    return new HealthReport(blocks, skippedUpdates());
+    return reports.health(skippedUpdates());
   }
+
 
   /** The optimizer's memory, from the real buffers of every preconditioner and base state. */
   public MemoryReport memoryReport() {
     flush();
-    List<ParameterMemory> out = new ArrayList<>();
-    Map<String, DeviceMemory> devices = new LinkedHashMap<>();
-    synchronized (states) {
-      for (Map.Entry<String, ParameterState> e : states.entrySet()) {
-        ParameterState s = e.getValue();
-        MemoryFootprint pre = MemoryFootprint.ZERO;
-        MemoryFootprint baseBytes = MemoryFootprint.ZERO;
-        long rejected = 0;
-        for (int u = 0; u < s.owners.size(); u++) {
-          MemoryFootprint unitPre = MemoryFootprint.ZERO;
-          if (s.layout != null) {
-            BlockState bs = s.blocks.get(u);
-            unitPre = bs.left.memory().plus(bs.right.memory());
-            rejected += bs.health.rejectedStatistics() + bs.health.rejectedRoots();
-          }
-          // The base state is per block only for sharded multi-block parameters.
-          MemoryFootprint unitBase = s.perBlockBase() || u == 0
-              ? base.memory(s.unitKey(e.getKey(), u)) : MemoryFootprint.ZERO;
-          pre = pre.plus(unitPre);
-          baseBytes = baseBytes.plus(unitBase);
-          String device = s.owners.get(u).label();
-          devices.merge(device, new DeviceMemory(device, 1, unitPre, unitBase),
-              (a, b) -> a.plus(b.units(), b.preconditioners(), b.baseOptimizer()));
-        }
-        out.add(new ParameterMemory(e.getKey(), s.shape.toString(), s.layout != null,
-            s.blocks.size(), pre, baseBytes, rejected));
-      }
-    }
-    return new MemoryReport(representation.name(), base.name(), out, skippedUpdates(),
-        List.copyOf(devices.values()));
+    return reports.memory(skippedUpdates());
   }
+
 
   /**
    * The configuration a checkpoint must have been written with to load into this optimizer:
@@ -373,10 +258,7 @@ public final class ShampooOptimizer extends Optimizer
       preprocessor.checkDeferred();
     }
     CheckpointContents contents;
-    synchronized (states) {
-      contents = StateBinding.contents(CHECKPOINT_KIND, fingerprint(),
-          skippedUpdates(), parameters, states.keySet(), this::snapshot);
-    }
+    contents = checkpoint.contents(fingerprint(), skippedUpdates(), parameters, states);
     CheckpointFile.write(out, contents);
   }
 
@@ -389,188 +271,36 @@ public final class ShampooOptimizer extends Optimizer
     flush();
     StateBinding.Loaded loaded =
         StateBinding.read(in, CHECKPOINT_KIND, fingerprint(), parameters);
-    Map<String, ParameterState> fresh = new LinkedHashMap<>();
-    Map<String, StateSnapshot> baseStates = new LinkedHashMap<>();
-    Map<String, NDArray> weights = new LinkedHashMap<>();
-    List<NDManager> templates = new ArrayList<>();
-    try {
-      for (StateBinding.Bound b : loaded.parameters()) {
-        StateSnapshot snapshot = b.record().state();
-        if (snapshot.isEmpty()) {
-          continue;
-        }
-        String id = b.parameter().id();
-        NDArray weight = b.parameter().array();
-        String key = relay != null ? id : keys.key(id, weight.getDevice());
-        ParameterState state = newState(id, key, weight);
-        fresh.put(key, state);
-        try {
-          LearningRateRecord.check(snapshot, STEP, config.learningRateTracker(), id);
-          restore(state, snapshot, weight);
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-          throw new InvalidCheckpointException(
-              "parameter '" + b.record().name() + "': " + e.getMessage(), e);
-        }
-        for (BaseUnit u : baseUnits(state, key, weight)) {
-          baseStates.put(u.key(), snapshot.section(u.prefix()));
-          weights.put(u.key(), u.template(weight, templates));
-        }
-      }
-      try {
-        base.restoreState(baseStates, weights);
-      } catch (IllegalArgumentException | UnsupportedOperationException e) {
-        throw new InvalidCheckpointException("base optimizer state: " + e.getMessage(), e);
-      }
-    } catch (IOException | RuntimeException e) {
-      fresh.values().forEach(ParameterState::close);
-      throw e;
-    } finally {
-      templates.forEach(NDManager::close);
-    }
-    synchronized (states) {
-      states.values().forEach(ParameterState::close);
-      states.clear();
-      states.putAll(fresh);
-    }
+    Map<String, ParameterState> fresh = checkpoint.restore(loaded, states,
+        steps::stateKey);
+    states.replaceAll(fresh);
     preprocessor.restoreSkippedUpdates(loaded.skippedUpdates());
-  }
-
-  private StateSnapshot snapshot(String key) {
-    ParameterState s = states.get(key);
-    if (s == null) {
-      return StateSnapshot.EMPTY;
-    }
-    StateSnapshot.Builder b = StateSnapshot.builder()
-        .counter(STEP, s.step)
-        .counter(BLOCKS, s.blocks.size());
-    LearningRateRecord.write(b, config.learningRateTracker(), key, s.step);
-    for (BlockState bs : s.blocks) {
-      String prefix = BLOCK + bs.block.index();
-      b.counter(prefix + HAS_ROOT, bs.hasRoot ? 1 : 0)
-          .counter(prefix + REJECTED_STATISTICS, bs.health.rejectedStatistics())
-          .counter(prefix + REJECTED_ROOTS, bs.health.rejectedRoots())
-          .counter(prefix + FAILED_STATISTIC_RUN, bs.health.consecutiveStatisticFailures())
-          .counter(prefix + FAILED_ROOT_RUN, bs.health.consecutiveRootFailures())
-          .include(prefix + ".L", bs.left.saveState())
-          .include(prefix + ".R", bs.right.saveState());
-    }
-    for (BaseUnit u : baseUnits(s, key, null)) {
-      StateSnapshot baseState = base.saveState(u.key());
-      if (!baseState.isEmpty()) {
-        b.include(u.prefix(), baseState);
-      }
-    }
-    return b.build();
-  }
-
-  /**
-   * Where the base optimizer keeps a parameter's state: one unit under the parameter's key, or
-   * (sharded, several blocks) one per block under {@link ParameterState#unitKey}, each on its
-   * owner device with the shape its base update sees.
-   */
-  private List<BaseUnit> baseUnits(ParameterState s, String key, NDArray weight) {
-    if (!s.perBlockBase()) {
-      return List.of(new BaseUnit(BASE, key, s.owners.get(0).device(), s.shape));
-    }
-    List<BaseUnit> out = new ArrayList<>();
-    for (BlockState bs : s.blocks) {
-      int i = bs.block.index();
-      out.add(new BaseUnit(BLOCK + i + "." + BASE, s.unitKey(key, i), s.owners.get(i).device(),
-          new Shape(bs.block.rows(), bs.block.cols())));
-    }
-    return out;
-  }
-
-  /** One base-optimizer state of a parameter: its checkpoint prefix, key, device and shape. */
-  private record BaseUnit(String prefix, String key, Device device, Shape shape) {
-    /**
-     * An array of the unit's shape, type and device for the base optimizer's restore: the weight
-     * itself when it fits, else zeros in a new scratch manager added to {@code scratch}.
-     */
-    NDArray template(NDArray weight, List<NDManager> scratch) {
-      if (weight.getDevice().equals(device) && weight.getShape().equals(shape)) {
-        return weight;
-      }
-      NDManager m = weight.getManager().getEngine().newBaseManager(device);
-      scratch.add(m);
-      return m.zeros(shape, weight.getDataType());
-    }
-  }
-
-  /** Restores a fresh state; its preconditioners swap only once their part was fully read. */
-  private static void restore(ParameterState state, StateSnapshot snapshot, NDArray weight) {
-    StateSnapshot.Reader r = snapshot.reader(weight.getManager());
-    int step = (int) r.counter(STEP, 1, Integer.MAX_VALUE);
-    r.counter(BLOCKS, state.blocks.size(), state.blocks.size());
-    for (BlockState bs : state.blocks) {
-      String prefix = BLOCK + bs.block.index();
-      bs.hasRoot = r.counter(prefix + HAS_ROOT, 0, 1) == 1;
-      bs.health.restore(r.counter(prefix + REJECTED_STATISTICS, 0, Long.MAX_VALUE),
-          r.counter(prefix + REJECTED_ROOTS, 0, Long.MAX_VALUE),
-          (int) r.counter(prefix + FAILED_STATISTIC_RUN, 0, Integer.MAX_VALUE),
-          (int) r.counter(prefix + FAILED_ROOT_RUN, 0, Integer.MAX_VALUE));
-      for (String side : new String[] {".L", ".R"}) {
-        Preconditioner p = side.equals(".L") ? bs.left : bs.right;
-        try {
-          p.restoreState(snapshot.section(prefix + side));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("block " + bs.block.index() + " " + side.substring(1)
-              + ": " + e.getMessage(), e);
-        }
-        r.markSection(prefix + side);
-      }
-    }
-    r.markSection(BASE);
-    r.markSection(LearningRateRecord.SECTION); // checked by loadState
-    for (BlockState bs : state.blocks) {
-      r.markSection(BLOCK + bs.block.index() + "." + BASE);
-    }
-    r.finish();
-    state.step = step;
   }
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    boolean batched = false;
+    boolean batched = steps.admit(parameterId, weight);
     boolean clearedByBatch = false;
-    if (baseBatch != null && FusedBaseStep.accepts(weight)) {
-      String key = keys.key(parameterId, weight.getDevice());
-      try {
-        // The step's checks are read when a key comes again: apply what is buffered first, as
-        // the per-parameter path would have; then join the batch if this is its next update.
-        if (preprocessor.hasPendingCheck(key)) {
-          baseBatch.flush();
-        }
-        batched = baseBatch.admit(key);
-      } catch (RuntimeException e) {
-        GradientPreprocessor.clearGradient(weight);
-        throw e;
-      }
-    }
     try (NoGradScope noGrad = NoGradScope.enter(weight);
         NDManager scratch = managers.scratch(weight)) {
       // Every temporary of this step is created from grad (or from arrays derived from it) and so
       // lands in scratch; grad itself goes back to its manager when scratch closes.
       grad.tempAttach(scratch);
-      if (relay != null && relay.relay(parameterId, weight)) {
+      if (steps.relayed(parameterId, weight)) {
         return; // a later replica of a sharded step: replica 0's call computed it
       }
       NDArray reduced =
           gradientScale == 1f ? grad : grad.mul(DeviceScalars.of(grad, gradientScale));
-      // Sharded: one state per parameter, shared by the replicas; replicated: one per replica.
-      String key = relay != null ? parameterId : keys.key(parameterId, weight.getDevice());
+      String key = steps.stateKey(parameterId, weight.getDevice());
       Optional<GradientPreprocessor.Prepared> prepared =
           preprocessor.prepareStep(parameterId, key, reduced);
       if (prepared.isEmpty()) {
-        if (relay != null) {
-          relay.publish(parameterId, null, null);
-        }
+        steps.skipped(parameterId);
         return;
       }
       UpdateGate gate = prepared.get().gate();
-      boolean created = !states.containsKey(key);
-      ParameterState state =
-          states.computeIfAbsent(key, k -> newState(parameterId, k, weight));
+      boolean created = !states.contains(key);
+      ParameterState state = states.getOrCreate(key, parameterId, weight);
       if (!state.shape.equals(weight.getShape())) {
         throw new IllegalArgumentException("parameter '" + parameterId + "' changed shape from "
             + state.shape + " to " + weight.getShape() + " between steps");
@@ -578,22 +308,10 @@ public final class ShampooOptimizer extends Optimizer
       int step = ++state.step;
       // A rejected update (GUARDED) did not happen: its step does not count, and state it
       // created goes again.
-      gate.onRejected(() -> rollBack(key, state, created));
+      gate.onRejected(() -> states.rollBack(key, state, created));
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
-      NDArray g = prepared.get().gradient();
-      if (relay == null) {
-        NDArray direction =
-            state.layout == null ? g : precondition(state, g, step, scratch, gate);
-        if (batched) {
-          baseBatch.add(parameterId, key, weight, direction, lr, step, gate, List.of());
-          clearedByBatch = true;
-        } else {
-          base.update(key, weight, direction, lr, step, gate);
-        }
-      } else {
-        NDArray updated = shardedStep(state, key, weight, g, step, lr, scratch, gate);
-        relay.publish(parameterId, updated, managers.forArray(weight));
-      }
+      clearedByBatch = steps.step(new DistributedStep.Update(parameterId, key, state, weight,
+          prepared.get().gradient(), step, lr, scratch, gate, batched));
     } finally {
       // DJL's PyTorch engine leaves gradient clearing to the optimizer; a batched update's
       // gradient is zeroed by the batch's fused call, after the buffered work has read it.
@@ -603,545 +321,15 @@ public final class ShampooOptimizer extends Optimizer
     }
   }
 
-  /** Undoes the host side of a rejected update of {@code s} (see {@link UpdateGate}). */
-  private void rollBack(String key, ParameterState s, boolean created) {
-    synchronized (states) {
-      s.step--;
-      if (created && states.remove(key, s)) {
-        s.close();
-      }
-    }
-  }
-
-  /**
-   * Whether this step refreshes statistics (T1) or roots (T2), and may, on the paths without the
-   * bank (per-operation and sharded per-block steps): a refresh cannot be selected on the device
-   * like an update, so under a gate that is not open a refresh step reads the gate's flag first
-   * (one read per parameter and refresh step) and refreshes nothing with a bad gradient. The
-   * banked path folds that read into its refresh batches' ({@link GateCheck}).
-   */
-  private boolean[] refreshes(int step, UpdateGate gate) {
-    boolean stats = step % config.statisticsInterval() == 0;
-    boolean roots = step % config.rootInterval() == 0;
-    if ((stats || roots) && !gate.readNow()) {
-      return new boolean[] {false, false};
-    }
-    return new boolean[] {stats, roots};
-  }
-
-  private NDArray precondition(ParameterState s, NDArray g, int step, NDManager scratch,
-      UpdateGate gate) {
-    StepKernels kernels = linalg.get(g.getDevice()).step();
-    if (kernels == null) {
-      boolean[] refresh = refreshes(step, gate);
-      return preconditionPerOperation(s, g, refresh[0], refresh[1], scratch);
-    }
-    // The gate's flag is read with the first refresh batch's flags (or up front by the bank's
-    // updates if a member refreshes alone); once known bad, nothing of this step refreshes.
-    GateCheck check = GateCheck.of(gate);
-    if (step % config.statisticsInterval() == 0) {
-      accumulateAll(s, g, linalg.get(g.getDevice()).bank(), check);
-    }
-    if (step % config.rootInterval() == 0 && !check.isRejected()) {
-      refreshAll(s, check);
-    }
-    boolean[] hasRoot = new boolean[s.blocks.size()];
-    boolean preconditioned = false;
-    for (BlockState bs : s.blocks) {
-      hasRoot[bs.block.index()] = bs.hasRoot;
-      preconditioned |= bs.hasRoot;
-    }
-    if (!preconditioned) {
-      // L̂ = R̂ = I everywhere and grafting would rescale by exactly 1: the direction is G.
-      return g;
-    }
-    // The roots as stored (4-bit ones packed): the module decodes each order class at once.
-    List<StepRoot> rootArrays = new ArrayList<>(2 * s.blocks.size());
-    StepRoot placeholder = new StepRoot.Dense(g);
-    for (BlockState bs : s.blocks) {
-      // Blocks without roots pass g as a placeholder that the module does not read.
-      rootArrays.add(bs.hasRoot ? bs.left.stepRoot(scratch) : placeholder);
-      rootArrays.add(bs.hasRoot ? bs.right.stepRoot(scratch) : placeholder);
-    }
-    return kernels.bankedDirection(g, rootArrays, s.layout, hasRoot, config.grafting());
-  }
-
-  /**
-   * The T1 event of every block of a parameter: all Gram matrices in one call, the statistics
-   * updated in batches ({@link StatisticUpdates}), then each block's health as {@link #refresh}
-   * records it (a rejected update keeps that preconditioner's previous state).
-   */
-  private void accumulateAll(ParameterState s, NDArray g, BankKernels bank, GateCheck check) {
-    accumulateBlocks(s.blocks, bank.grams(g, s.layout.rowCuts(), s.layout.colCuts()), check);
-  }
-
-  /**
-   * {@link #accumulateAll} for some of a parameter's blocks (one owner's, under sharding), from
-   * the Gram matrices of all its blocks ({@code grams[2k]}, {@code grams[2k+1]} for block k).
-   */
-  private void accumulateBlocks(List<BlockState> blocks, NDArray[] grams, GateCheck check) {
-    List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
-    List<NDArray> updates = new ArrayList<>(2 * blocks.size());
-    for (BlockState bs : blocks) {
-      members.add(bs.left);
-      members.add(bs.right);
-      updates.add(grams[2 * bs.block.index()]);
-      updates.add(grams[2 * bs.block.index() + 1]);
-    }
-    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, updates, check);
-    if (check.isRejected()) {
-      return; // a rejected step refreshed nothing and counts no failure
-    }
-    for (int k = 0; k < blocks.size(); k++) {
-      BlockState bs = blocks.get(k);
-      for (int side = 0; side < 2; side++) {
-        RejectedUpdateException e = outcomes.get(2 * k + side);
-        bs.health.attempt(() -> {
-          if (e != null) {
-            throw e;
-          }
-        });
-      }
-      bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
-    }
-  }
-
-  /**
-   * The T2 event of every block of a parameter: the roots refreshed in batches ({@link
-   * RootUpdates}), then each block's health and root flag as {@link #refresh} records them.
-   */
-  private void refreshAll(ParameterState s, GateCheck check) {
-    refreshBlocks(s.blocks, check);
-  }
-
-  /** {@link #refreshAll} for some of a parameter's blocks (one owner's, under sharding). */
-  private void refreshBlocks(List<BlockState> blocks, GateCheck check) {
-    List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
-    for (BlockState bs : blocks) {
-      members.add(bs.left);
-      members.add(bs.right);
-    }
-    List<RejectedUpdateException> outcomes = RootUpdates.refresh(members, check);
-    if (check.isRejected()) {
-      return; // a rejected step refreshed nothing and counts no failure
-    }
-    for (int k = 0; k < blocks.size(); k++) {
-      BlockState bs = blocks.get(k);
-      boolean any = false;
-      for (int side = 0; side < 2; side++) {
-        RejectedUpdateException e = outcomes.get(2 * k + side);
-        any |= bs.health.attempt(() -> {
-          if (e != null) {
-            throw e;
-          }
-        });
-      }
-      bs.hasRoot |= any;
-      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
-    }
-  }
-
-  /**
-   * {@link #precondition} with one DJL operation at a time: the reference {@link StepKernels}
-   * reproduces bit for bit, and the path for engines without TorchScript.
-   */
-  private NDArray preconditionPerOperation(
-      ParameterState s, NDArray g, boolean stats, boolean roots, NDManager scratch) {
-    DataType type = g.getDataType();
-    NDArray m = g.toType(DataType.FLOAT32, false).reshape(s.layout.matrixShape());
-    NDArray[] parts = new NDArray[s.blocks.size()];
-    boolean preconditioned = false;
-    for (BlockState bs : s.blocks) {
-      parts[bs.block.index()] = blockDirection(bs, block(s, m, bs.block), stats, roots, scratch);
-      preconditioned |= bs.hasRoot;
-    }
-    NDArray p = parts.length == 1 ? parts[0] : assemble(s.layout, parts);
-    if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
-      p = Grafting.rescale(p, m);
-    }
-    return p.reshape(s.shape).toType(type, false);
-  }
-
-  /** Block b of a matrix view (the view itself when the layout has one block). */
-  private static NDArray block(ParameterState s, NDArray matrix, BlockLayout.Block b) {
-    return s.blocks.size() == 1 ? matrix
-        : matrix.get(new NDIndex("{}:{}, {}:{}", b.rowStart(), b.rowEnd(), b.colStart(),
-            b.colEnd()));
-  }
-
-  /** One block's step: statistics at T1, roots at T2, then its (grafted) direction. */
-  private NDArray blockDirection(BlockState bs, NDArray gb, boolean stats, boolean roots,
-      NDManager scratch) {
-    refresh(bs, gb, stats, roots);
-    return bs.hasRoot ? direction(bs, gb, scratch) : gb;
-  }
-
-  /** A block's statistics at T1 (from its gradient block {@code gb}) and roots at T2. */
-  private void refresh(BlockState bs, NDArray gb, boolean stats, boolean roots) {
-    // A rejected update keeps that preconditioner's previous state (see BlockHealth).
-    if (stats) {
-      NDArray gt = gb.transpose();
-      bs.health.attempt(() -> bs.left.accumulate(gb.matMul(gt)));
-      bs.health.attempt(() -> bs.right.accumulate(gt.matMul(gb)));
-      bs.health.finishEvent(Kind.STATISTIC, config.maxConsecutiveFailures());
-    }
-    if (roots) {
-      boolean left = bs.health.attempt(bs.left::refreshInverseRoot);
-      boolean right = bs.health.attempt(bs.right::refreshInverseRoot);
-      bs.hasRoot |= left || right;
-      bs.health.finishEvent(Kind.ROOT, config.maxConsecutiveFailures());
-    }
-  }
-
-  /**
-   * The sharded step of one parameter, computed once at replica 0's call: every unit's gradient
-   * goes to its owner, which runs the unit's Shampoo step and the base optimizer on its slice of
-   * the weight; the slices come back and form the new weight, written into {@code weight} and
-   * returned for the other replicas. A parameter with one unit runs the plain step at its owner
-   * (so on one device this equals the replicated step bit for bit); blocks of a multi-block
-   * parameter run the base optimizer on their slice, under their own state key, and each owner's
-   * blocks go through the fused kernels together ({@link #ownerDirections}). Per-tensor
-   * grafting needs the merged direction's norm: the blocks' directions are gathered on replica 0
-   * for it (one parameter's worth of copies) and the factor goes back to the owners.
-   */
-  private NDArray shardedStep(ParameterState s, String key, NDArray weight, NDArray g, int step,
-      float lr, NDManager scratch, UpdateGate gate) {
-    Device home = weight.getDevice();
-    Map<Device, NDManager> ownerScratch = new LinkedHashMap<>();
-    String engine = weight.getManager().getEngine().getEngineName();
-    try {
-      NDArray updated;
-      if (!s.perBlockBase()) {
-        NDManager os = ownerScratch(ownerScratch, s.owners.get(0).device(), engine);
-        NDArray w = copyOnto(weight, s.owners.get(0).device(), os);
-        NDArray gu = g.toDevice(w.getDevice(), false);
-        NDArray direction = s.layout == null ? gu : precondition(s, gu, step, os, gate);
-        base.update(key, w, direction, lr, step, gate);
-        updated = w.toDevice(home, false);
-      } else {
-        DataType type = g.getDataType();
-        Shape matrix = s.layout.matrixShape();
-        NDArray m = g.toType(DataType.FLOAT32, false).reshape(matrix);
-        NDArray wm = weight.reshape(matrix);
-        boolean[] refresh = refreshes(step, gate);
-        boolean stats = refresh[0];
-        boolean roots = refresh[1];
-        int n = s.blocks.size();
-        NDArray[] directions = new NDArray[n];
-        // Each owner's blocks together: one fused call for its statistics, roots and directions
-        // where the step module is loaded, one operation at a time otherwise.
-        Map<Device, List<BlockState>> byOwner = new LinkedHashMap<>();
-        for (BlockState bs : s.blocks) {
-          byOwner.computeIfAbsent(s.owners.get(bs.block.index()).device(),
-              d -> new ArrayList<>()).add(bs);
-        }
-        for (Map.Entry<Device, List<BlockState>> e : byOwner.entrySet()) {
-          Device owner = e.getKey();
-          NDManager os = ownerScratch(ownerScratch, owner, engine);
-          DeviceLinalg la = linalg.get(owner);
-          if (la.step() == null) {
-            for (BlockState bs : e.getValue()) {
-              NDArray gb = block(s, m, bs.block).toDevice(owner, false);
-              directions[bs.block.index()] = blockDirection(bs, gb, stats, roots, os);
-            }
-          } else {
-            ownerDirections(s, e.getValue(), m.toDevice(owner, false), stats, roots, os, la,
-                directions);
-          }
-        }
-        boolean preconditioned = false;
-        for (BlockState bs : s.blocks) {
-          preconditioned |= bs.hasRoot;
-        }
-        if (preconditioned && config.grafting() == Grafting.PER_TENSOR) {
-          // The tensor-wide factor, from the merged direction on replica 0 exactly as the
-          // unsharded step computes it (same sum, same scalar); each owner applies it.
-          NDArray[] gathered = new NDArray[n];
-          for (int i = 0; i < n; i++) {
-            gathered[i] = directions[i].toDevice(home, false);
-          }
-          NDArray scale = Grafting.scale(assemble(s.layout, gathered), m);
-          // One copy of the factor per owner device, not per block.
-          Map<Device, NDArray> scales = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            NDArray local = scales.computeIfAbsent(directions[i].getDevice(),
-                d -> scale.toDevice(d, false));
-            directions[i] = directions[i].mul(local);
-          }
-        }
-        NDArray[] parts = new NDArray[n];
-        for (BlockState bs : s.blocks) {
-          int i = bs.block.index();
-          Device owner = s.owners.get(i).device();
-          NDArray wb = copyOnto(block(s, wm, bs.block), owner,
-              ownerScratch(ownerScratch, owner, engine));
-          base.update(s.unitKey(key, i), wb, directions[i].toType(type, false), lr, step, gate);
-          parts[i] = wb.toDevice(home, false);
-        }
-        updated = assemble(s.layout, parts).reshape(s.shape);
-      }
-      updated.attach(scratch);
-      weight.set(ALL, updated);
-      return updated;
-    } finally {
-      ownerScratch.values().forEach(NDManager::close);
-    }
-  }
-
-  /**
-   * One owner's share of a sharded multi-block step through the fused kernels: the statistics of
-   * its blocks at T1 and their roots at T2 in batches (as {@link #accumulateAll} and {@link
-   * #refreshAll}), then their directions in one call of the step module on the whole gradient
-   * matrix, in which only this owner's blocks have roots. Per-tensor grafting is left to the
-   * caller (it needs every owner's blocks); per-block grafting happens in the call. Each owned
-   * block's direction, a slice of the call's result, goes into {@code directions}; bit for bit
-   * what {@link #blockDirection} gives, as the replicated fused step equals the per-operation
-   * one.
-   *
-   * @param m the whole gradient as {@code s.layout}'s fp32 matrix, on the owner's device
-   */
-  private void ownerDirections(ParameterState s, List<BlockState> owned, NDArray m,
-      boolean stats, boolean roots, NDManager scratch, DeviceLinalg la, NDArray[] directions) {
-    // The sharded step read the gate before deciding stats/roots (refreshes): open checks here.
-    if (stats) {
-      accumulateBlocks(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()),
-          GateCheck.open());
-    }
-    if (roots) {
-      refreshBlocks(owned, GateCheck.open());
-    }
-    boolean[] hasRoot = new boolean[s.blocks.size()];
-    boolean preconditioned = false;
-    for (BlockState bs : owned) {
-      hasRoot[bs.block.index()] = bs.hasRoot;
-      preconditioned |= bs.hasRoot;
-    }
-    if (!preconditioned) {
-      // No owned block has roots: each direction is its gradient block.
-      for (BlockState bs : owned) {
-        directions[bs.block.index()] = block(s, m, bs.block);
-      }
-      return;
-    }
-    StepRoot placeholder = new StepRoot.Dense(m);
-    List<StepRoot> rootArrays =
-        new ArrayList<>(java.util.Collections.nCopies(2 * s.blocks.size(), placeholder));
-    for (BlockState bs : owned) {
-      if (bs.hasRoot) {
-        rootArrays.set(2 * bs.block.index(), bs.left.stepRoot(scratch));
-        rootArrays.set(2 * bs.block.index() + 1, bs.right.stepRoot(scratch));
-      }
-    }
-    Grafting grafting =
-        config.grafting() == Grafting.PER_TENSOR ? Grafting.OFF : config.grafting();
-    NDArray all = la.step().bankedDirection(m, rootArrays, s.layout, hasRoot, grafting);
-    for (BlockState bs : owned) {
-      directions[bs.block.index()] = block(s, all, bs.block);
-    }
-  }
-
-  private NDManager ownerScratch(Map<Device, NDManager> open, Device device, String engine) {
-    return open.computeIfAbsent(device, d -> managers.forDevice(d, engine).newSubManager());
-  }
-
-  /** A fresh copy of {@code x} on {@code device} in {@code manager} (never an alias of x). */
-  private static NDArray copyOnto(NDArray x, Device device, NDManager manager) {
-    NDArray copy = x.getDevice().equals(device) ? x.duplicate() : x.toDevice(device, false);
-    copy.attach(manager);
-    return copy;
-  }
-
-  private NDArray direction(BlockState bs, NDArray gb, NDManager scratch) {
-    NDArray lh = bs.left.inverseRoot(scratch);
-    NDArray rh = bs.right.inverseRoot(scratch);
-    NDArray p = lh.matMul(gb).matMul(rh);
-    return config.grafting() == Grafting.PER_BLOCK ? Grafting.rescale(p, gb) : p;
-  }
-
-  private static NDArray assemble(BlockLayout layout, NDArray[] parts) {
-    NDList rows = new NDList(layout.rowBlocks());
-    for (int i = 0; i < layout.rowBlocks(); i++) {
-      NDList row = new NDList(layout.colBlocks());
-      for (int j = 0; j < layout.colBlocks(); j++) {
-        row.add(parts[i * layout.colBlocks() + j]);
-      }
-      rows.add(row.size() == 1 ? row.get(0) : NDArrays.concat(row, 1));
-    }
-    return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
-  }
-
-  private ParameterState newState(String parameterId, String key, NDArray weight) {
-    Shape shape = weight.getShape();
-    Optional<BlockLayout> layout = blockLayout(shape);
-    List<Owner> owners = owners(parameterId, weight, layout);
-    String engine = weight.getManager().getEngine().getEngineName();
-    List<BlockState> blocks = new ArrayList<>();
-    if (layout.isPresent()) {
-      // One sub-manager per parameter and device keeps its state together on the owner device.
-      Map<Device, PreconditionerContext> contexts = new LinkedHashMap<>();
-      for (BlockLayout.Block b : layout.get().blocks()) {
-        Device device = owners.get(b.index()).device();
-        PreconditionerContext shared =
-            contexts.computeIfAbsent(device, d -> context(managers.forDevice(d, engine)));
-        String label = key + "[block " + b.index() + "]";
-        Preconditioner l =
-            representation.create(b.rows(), shared.toBuilder().label(label + ".L").build());
-        Preconditioner r =
-            representation.create(b.cols(), shared.toBuilder().label(label + ".R").build());
-        blocks.add(new BlockState(b, l, r, new BlockHealth(key, b.index())));
-      }
-    }
-    return new ParameterState(shape, layout.orElse(null), blocks, owners, relay != null);
-  }
-
-  private PreconditionerContext context(NDManager deviceManager) {
-    DeviceLinalg la = linalg.computeIfAbsent(deviceManager.getDevice(), d -> {
-      MatrixFunctions f = linalgFactory.create(deviceManager);
-      return new DeviceLinalg(f, config.rootMethod().create(f, config.newtonIterations()),
-          fusedStep ? new StepKernels(deviceManager) : null,
-          fusedStep ? new BankKernels(deviceManager) : null, new CodeKernels(deviceManager));
-    });
-    return PreconditionerContext.builder()
-        .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
-        .linalg(la.functions).rootMethod(la.root).manager(deviceManager.newSubManager())
-        .bank(la.bank()).codeKernels(la.codes())
-        .quantization(config.quantization())
-        .build();
-  }
-
-  /** The blocks Shampoo cuts a parameter of this shape into; empty if not preconditioned. */
-  private Optional<BlockLayout> blockLayout(Shape shape) {
-    return BlockLayout.of(shape, config.maxOrder(), config.minPreconditionedDimension());
-  }
-
-  /** The owner of each unit of a parameter: the replica itself, or the sharded assignment. */
-  private List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout) {
-    if (!(distribution instanceof Sharded sharded)) {
-      int count = layout.map(BlockLayout::blockCount).orElse(1);
-      Owner self = new Owner(weight.getDevice(), weight.getDevice().toString());
-      return java.util.Collections.nCopies(count, self);
-    }
-    DeviceGroup group = sharded.group();
-    List<Owner> out = new ArrayList<>();
-    for (int i : ledger.owners(parameterId,
-        units(sharded, parameterId, weight.getShape(), layout))) {
-      out.add(new Owner(group.device(i), group.label(i)));
-    }
-    return out;
-  }
-
-  /** A parameter's work units: its Shampoo blocks, or the whole parameter if unpreconditioned. */
-  private List<WorkUnit> units(Sharded sharded, String parameterId, Shape shape,
-      Optional<BlockLayout> layout) {
-    if (layout.isEmpty()) {
-      return List.of(new WorkUnit(parameterId, 0, sharded.cost().ofUnpreconditioned(shape.size())));
-    }
-    List<WorkUnit> out = new ArrayList<>();
-    for (BlockLayout.Block b : layout.get().blocks()) {
-      out.add(new WorkUnit(parameterId, b.index(), sharded.cost().ofBlock(b.rows(), b.cols())));
-    }
-    return out;
-  }
-
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */
   @Override
   public void close() {
-    if (baseBatch != null) {
-      baseBatch.close();
-      fusedBase.close();
-    }
-    synchronized (states) {
-      states.values().forEach(ParameterState::close);
-      states.clear();
-    }
-    if (relay != null) {
-      relay.close();
-    }
+    steps.close();
+    states.close();
     base.close();
     preprocessor.close();
-    for (DeviceLinalg la : linalg.values()) {
-      if (la.functions instanceof AutoCloseable c) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          throw new IllegalStateException("closing matrix functions failed", e);
-        }
-      }
-      if (la.step() != null) {
-        la.step().close();
-      }
-      if (la.bank() != null) {
-        la.bank().close();
-      }
-      la.codes().close();
-    }
-    linalg.clear();
+    linalg.close();
     managers.close();
-  }
-
-  /**
-   * Per device: matrix functions, root method, the fused step and the bank's batched statistic
-   * kernels (both null when the fused step is turned off) and the quantizers' kernels.
-   */
-  private record DeviceLinalg(MatrixFunctions functions, InverseRootMethod root,
-      StepKernels step, BankKernels bank, CodeKernels codes) {}
-
-  /** Where a unit's state lives: its device and the label reports use for it. */
-  private record Owner(Device device, String label) {}
-
-  private static final class BlockState {
-    final BlockLayout.Block block;
-    final Preconditioner left;
-    final Preconditioner right;
-    final BlockHealth health;
-    boolean hasRoot;
-
-    BlockState(BlockLayout.Block block, Preconditioner left, Preconditioner right,
-        BlockHealth health) {
-      this.block = block;
-      this.left = left;
-      this.right = right;
-      this.health = health;
-    }
-  }
-
-  private static final class ParameterState {
-    final Shape shape;
-    final BlockLayout layout;
-    final List<BlockState> blocks;
-    /** The owner of each unit: of each block, or of the whole unpreconditioned parameter. */
-    final List<Owner> owners;
-    final boolean sharded;
-    int step;
-
-    ParameterState(Shape shape, BlockLayout layout, List<BlockState> blocks, List<Owner> owners,
-        boolean sharded) {
-      this.shape = shape;
-      this.layout = layout;
-      this.blocks = blocks;
-      this.owners = List.copyOf(owners);
-      this.sharded = sharded;
-    }
-
-    /**
-     * The base optimizer's state key of unit {@code u}: the parameter's key when the base
-     * updates the whole parameter (always when replicated), else one key per block.
-     */
-    String unitKey(String key, int u) {
-      return perBlockBase() ? key + "[block " + u + "]" : key;
-    }
-
-    /** Whether the base optimizer keeps one state per block (sharded, several blocks). */
-    boolean perBlockBase() {
-      return sharded && blocks.size() > 1;
-    }
-
-    void close() {
-      for (BlockState bs : blocks) {
-        bs.left.close();
-        bs.right.close();
-      }
-    }
   }
 
   /** Builder of {@link ShampooOptimizer}. */

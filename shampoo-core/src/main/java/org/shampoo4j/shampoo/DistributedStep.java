@@ -1,0 +1,74 @@
+package org.shampoo4j.shampoo;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import java.util.List;
+import java.util.Optional;
+import org.shampoo4j.shampoo.base.BaseOptimizer;
+import org.shampoo4j.shampoo.base.DeviceManagers;
+import org.shampoo4j.shampoo.base.GradientPreprocessor;
+import org.shampoo4j.shampoo.base.UpdateGate;
+import org.shampoo4j.shampoo.distributed.Distribution;
+import org.shampoo4j.shampoo.distributed.Sharded;
+
+/**
+ * A {@link Distribution} at work: where a parameter's state lives and who computes its step
+ * ({@link ReplicatedStep}: every replica its own; {@link ShardedStep}: each block's owner, once
+ * per training step). {@link ShampooOptimizer#update} runs the same sequence for both and leaves
+ * every difference to this strategy.
+ */
+interface DistributedStep extends AutoCloseable {
+  /** One parameter's update, after gradient preprocessing, with its state and step counted. */
+  record Update(String parameterId, String key, ParameterState state, NDArray weight,
+      NDArray gradient, int step, float lr, NDManager scratch, UpdateGate gate,
+      boolean batched) {}
+
+  /** The strategy of {@code distribution}. */
+  static DistributedStep of(Distribution distribution, ShampooConfig config, BaseOptimizer base,
+      GradientPreprocessor preprocessor, Preconditioning preconditioning,
+      DeviceManagers managers, boolean fusedBaseStep) {
+    if (distribution instanceof Sharded sharded) {
+      return new ShardedStep(sharded, config, base, preconditioning, managers);
+    }
+    return new ReplicatedStep(base, preprocessor, preconditioning, fusedBaseStep);
+  }
+
+  /** The key of the state of {@code parameterId}'s copy on {@code device}. */
+  String stateKey(String parameterId, Device device);
+
+  /** The owner of each unit of a parameter (its blocks, or the whole unpreconditioned one). */
+  List<Owner> owners(String parameterId, NDArray weight, Optional<BlockLayout> layout);
+
+  /** Whether one state serves all replicas (see {@link ParameterState#perBlockBase}). */
+  boolean sharesState();
+
+  /** Chooses the owners of all of a model's blocks at once where owners are chosen at all. */
+  void planOwners(Block model);
+
+  /**
+   * Before the step: whether this update joins the step's fused base batch (applied when the
+   * step's last parameter arrives). Clears the gradient if it throws.
+   */
+  boolean admit(String parameterId, NDArray weight);
+
+  /** Whether this call only receives a result another call computed (it then has done so). */
+  boolean relayed(String parameterId, NDArray weight);
+
+  /** The preprocessor dropped this update (non-finite gradient under SKIP). */
+  void skipped(String parameterId);
+
+  /**
+   * Computes the direction and applies the base optimizer.
+   *
+   * @return whether the fused base batch clears the gradient (it reads it later)
+   */
+  boolean step(Update u);
+
+  /** Applies buffered base updates now. */
+  void flush();
+
+  @Override
+  void close();
+}
