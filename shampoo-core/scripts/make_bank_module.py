@@ -376,16 +376,33 @@ class Bank(torch.nn.Module):
             c = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
                              fp32_lowers[i], values, block_size, bits, positions[order][0],
                              positions[order][1])[0]
-            pair = self._eigh_root(c.matmul(c.permute([1, 0])), power_iterations, min_normal,
-                                   epsilon, relative_floor, exponent, wide)
-            root = pair[0]
-            largest.append(root.abs().max())
-            checks.append(pair[1].to(torch.float64))
-            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
-                                         root_row_lengths[i], block_size, bits, True)
-            out.append(packed[0])
-            out.append(packed[1])
-            out.append(packed[2])
+            self._store_root(c.matmul(c.permute([1, 0])), thresholds, root_row_lengths[i],
+                             block_size, bits, power_iterations, min_normal, epsilon,
+                             relative_floor, exponent, wide, out, largest, checks)
+        return self._with_flags(out, largest, checks)
+
+    def _store_root(self, statistic: torch.Tensor, thresholds: torch.Tensor, row_length: int,
+                    block_size: int, bits: int, power_iterations: int, min_normal: float,
+                    epsilon: float, relative_floor: float, exponent: float, wide: bool,
+                    out: List[torch.Tensor], largest: List[torch.Tensor],
+                    checks: List[torch.Tensor]) -> None:
+        """One member of the eigh-root batches: its root as [codes, scales, diagonal] appended to
+        out, its largest entry and its solver check to largest and checks."""
+        order = statistic.shape[0]
+        pair = self._eigh_root(statistic, power_iterations, min_normal, epsilon, relative_floor,
+                               exponent, wide)
+        root = pair[0]
+        largest.append(root.abs().max())
+        checks.append(pair[1].to(torch.float64))
+        packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+                                     row_length, block_size, bits, True)
+        out.append(packed[0])
+        out.append(packed[1])
+        out.append(packed[2])
+
+    def _with_flags(self, out: List[torch.Tensor], largest: List[torch.Tensor],
+                    checks: List[torch.Tensor]) -> List[torch.Tensor]:
+        """out followed by the [2, n] flags of full_eigh_roots."""
         out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
                                 torch.isfinite(torch.stack(checks, 0))], 0))
         return out
@@ -467,20 +484,10 @@ class Bank(torch.nn.Module):
         largest: List[torch.Tensor] = []
         checks: List[torch.Tensor] = []
         for i in range(len(statistics)):
-            order = statistics[i].shape[0]
-            pair = self._eigh_root(statistics[i], power_iterations, min_normal, epsilon,
-                                   relative_floor, exponent, wide)
-            root = pair[0]
-            largest.append(root.abs().max())
-            checks.append(pair[1].to(torch.float64))
-            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
-                                         root_row_lengths[i], block_size, bits, True)
-            out.append(packed[0])
-            out.append(packed[1])
-            out.append(packed[2])
-        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
-                                torch.isfinite(torch.stack(checks, 0))], 0))
-        return out
+            self._store_root(statistics[i], thresholds, root_row_lengths[i], block_size, bits,
+                             power_iterations, min_normal, epsilon, relative_floor, exponent,
+                             wide, out, largest, checks)
+        return self._with_flags(out, largest, checks)
 
 
 def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
