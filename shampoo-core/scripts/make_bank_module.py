@@ -117,15 +117,9 @@ class Bank(torch.nn.Module):
         out: List[torch.Tensor] = []
         largest: List[torch.Tensor] = []
         for i in range(len(codes)):
-            order = eigenvalues[i].numel()
-            v = self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
-                                      row_lengths[i], block_size, bits).reshape(order, order)
-            if bjorck_steps > 0:
-                current = v.clone()
-                for _ in range(bjorck_steps):
-                    vvt = current.matmul(current.permute([1, 0]))
-                    current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
-                v = current
+            v = self._eigenvectors(codes[i], scales[i], kept[i], counts[i], row_lengths[i],
+                                   eigenvalues[i].numel(), values, block_size, bits,
+                                   bjorck_steps)
             vt = v.permute([1, 0])
             a = vt.mul(eigenvalues[i].unsqueeze(0)).matmul(v).mul(beta).add(
                 grams[i].to(torch.float32).mul(one_minus_beta))
@@ -163,14 +157,8 @@ class Bank(torch.nn.Module):
         largest: List[torch.Tensor] = []
         for i in range(len(codes)):
             order = eigenvalues[i].numel()
-            v = self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
-                                      row_lengths[i], block_size, bits).reshape(order, order)
-            if bjorck_steps > 0:
-                current = v.clone()
-                for _ in range(bjorck_steps):
-                    vvt = current.matmul(current.permute([1, 0]))
-                    current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
-                v = current
+            v = self._eigenvectors(codes[i], scales[i], kept[i], counts[i], row_lengths[i],
+                                   order, values, block_size, bits, bjorck_steps)
             lam = eigenvalues[i]
             zero = torch.full([], 0.0, dtype=torch.float32, device=lam.device)
             lam = torch.maximum(lam, zero)
@@ -187,6 +175,21 @@ class Bank(torch.nn.Module):
             out.append(packed[2])
         out.append(torch.isfinite(torch.stack(largest, 0)))
         return out
+
+    def _eigenvectors(self, codes: torch.Tensor, scales: torch.Tensor, kept: torch.Tensor,
+                      count: int, row_length: int, order: int, values: torch.Tensor,
+                      block_size: int, bits: int, bjorck_steps: int) -> torch.Tensor:
+        """One member's stored eigenvector matrix decoded and given bjorck_steps Bjorck
+        iterations V <- 1.5 V - 0.5 (V V^T) V, as EigenBjorckPreconditioner does."""
+        v = self.codes.dequantize(codes, values, scales, kept, count, row_length, block_size,
+                                  bits).reshape(order, order)
+        if bjorck_steps > 0:
+            current = v.clone()
+            for _ in range(bjorck_steps):
+                vvt = current.matmul(current.permute([1, 0]))
+                current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
+            v = current
+        return v
 
     def _max_eigenvalue(self, psd: torch.Tensor, iterations: int,
                         min_normal: float) -> torch.Tensor:
