@@ -16,7 +16,6 @@ libtorch 2.7.1):
 
 The build never runs this script: the produced .pt file is committed.
 """
-import math
 import os
 import sys
 from typing import Dict, List
@@ -28,6 +27,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "quant-api", "scripts"))
 from make_quantizer_module import Quantizer  # noqa: E402
+from make_linalg_module import max_eigenvalue  # noqa: E402
 
 
 class Bank(torch.nn.Module):
@@ -191,19 +191,6 @@ class Bank(torch.nn.Module):
             v = current
         return v
 
-    def _max_eigenvalue(self, psd: torch.Tensor, iterations: int,
-                        min_normal: float) -> torch.Tensor:
-        """TorchScriptMatrixFunctions.maxEigenvalue: linalg.pt's max_eigenvalue, the same code."""
-        n = psd.shape[0]
-        floor = torch.full([], min_normal, dtype=torch.float32, device=psd.device)
-        scale = torch.maximum(psd.abs().max(), floor)
-        a = psd.div(scale)
-        root_n = torch.full([], math.sqrt(n), dtype=torch.float64, device=psd.device)
-        v = torch.ones([n, 1], dtype=torch.float32, device=psd.device).div(root_n)
-        for _ in range(iterations):
-            w = a.matmul(v)
-            v = w.div(torch.maximum(w.square().sum().sqrt(), floor))
-        return v.mul(a.matmul(v)).sum().mul(scale)
 
     def _eigh_root(self, s: torch.Tensor, power_iterations: int, min_normal: float,
                    epsilon: float, relative_floor: float, exponent: float,
@@ -218,7 +205,7 @@ class Bank(torch.nn.Module):
         f32 = torch.float32
         f64 = torch.float64
         order = s.shape[0]
-        ridge = self._max_eigenvalue(s, power_iterations, min_normal).mul(
+        ridge = max_eigenvalue(s, power_iterations, min_normal).mul(
             torch.full([], epsilon, dtype=f32, device=dev))
         ridged = s.add(torch.eye(order, dtype=f32, device=dev).mul(ridge))
         if wide:
@@ -281,7 +268,7 @@ class Bank(torch.nn.Module):
             statistic = c.matmul(c.permute([1, 0])).mul(beta).add(
                 grams[i].to(f32).mul(one_minus_beta))
             identity = torch.eye(n, dtype=f32, device=dev)
-            ridge = self._max_eigenvalue(statistic, power_iterations, min_normal).mul(
+            ridge = max_eigenvalue(statistic, power_iterations, min_normal).mul(
                 torch.full([], epsilon, dtype=f32, device=dev)).maximum(
                 torch.full([], min_normal, dtype=f32, device=dev))
             chol, info = torch.linalg.cholesky_ex(statistic.add(identity.mul(ridge)),
@@ -509,7 +496,7 @@ def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
     fp32 = loaded.cholesky_accumulate([0], [d], [torch.zeros([0], dtype=torch.uint8)],
                                       [empty], [empty], [torch.zeros([pairs])], [gram], *args)
     statistic = torch.diag(d) @ torch.diag(d).t() * 0.95 + gram * (1.0 - 0.95)
-    ridge = loaded._max_eigenvalue(statistic, 32, 1.1754943508222875e-38) * 1e-6
+    ridge = max_eigenvalue(statistic, 32, 1.1754943508222875e-38) * 1e-6
     chol = torch.linalg.cholesky(statistic + torch.eye(n) * ridge)
     assert torch.equal(fp32[0], chol.diagonal()) and torch.equal(fp32[4], chol[rows, cols])
     assert fp32[5].tolist() == [True]

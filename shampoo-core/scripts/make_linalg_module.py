@@ -21,6 +21,24 @@ from typing import List
 import torch
 
 
+def max_eigenvalue(psd: torch.Tensor, iterations: int, min_normal: float) -> torch.Tensor:
+    """The power-iteration estimate of lambda_max of TorchScriptMatrixFunctions, operator for
+    operator: iterate on A / max|A_ij| from 1/sqrt(n) . (1,...,1), return v^T (A v) . max|A_ij|
+    as a 0-dim tensor. The scalar operands are 0-dim tensors of the types the Java path makes
+    (float32, and float64 for 1/sqrt(n)), so that the same kernels run. bank.pt's refreshes use
+    this function too."""
+    n = psd.shape[0]
+    floor = torch.full([], min_normal, dtype=torch.float32, device=psd.device)
+    scale = torch.maximum(psd.abs().max(), floor)
+    a = psd.div(scale)
+    root_n = torch.full([], math.sqrt(n), dtype=torch.float64, device=psd.device)
+    v = torch.ones([n, 1], dtype=torch.float32, device=psd.device).div(root_n)
+    for _ in range(iterations):
+        w = a.matmul(v)
+        v = w.div(torch.maximum(w.square().sum().sqrt(), floor))
+    return v.mul(a.matmul(v)).sum().mul(scale)
+
+
 class Linalg(torch.nn.Module):
     """Dense symmetric linear algebra for Shampoo, one exported method per operation."""
 
@@ -59,21 +77,8 @@ class Linalg(torch.nn.Module):
     @torch.jit.export
     def max_eigenvalue(self, psd: torch.Tensor, iterations: int,
                        min_normal: float) -> torch.Tensor:
-        """The power-iteration estimate of lambda_max of TorchScriptMatrixFunctions, operator for
-        operator (one call instead of a handful of JNI calls per iteration): iterate on
-        A / max|A_ij| from 1/sqrt(n) . (1,...,1), return v^T (A v) . max|A_ij| as a 0-dim tensor.
-        The scalar operands are 0-dim tensors of the types the Java path makes (float32, and
-        float64 for 1/sqrt(n)), so that the same kernels run."""
-        n = psd.shape[0]
-        floor = torch.full([], min_normal, dtype=torch.float32, device=psd.device)
-        scale = torch.maximum(psd.abs().max(), floor)
-        a = psd.div(scale)
-        root_n = torch.full([], math.sqrt(n), dtype=torch.float64, device=psd.device)
-        v = torch.ones([n, 1], dtype=torch.float32, device=psd.device).div(root_n)
-        for _ in range(iterations):
-            w = a.matmul(v)
-            v = w.div(torch.maximum(w.square().sum().sqrt(), floor))
-        return v.mul(a.matmul(v)).sum().mul(scale)
+        """max_eigenvalue below, in one call instead of a handful of JNI calls per iteration."""
+        return max_eigenvalue(psd, iterations, min_normal)
 
 
 def main() -> None:
