@@ -8,7 +8,13 @@ view the gradient as a matrix, cut it into blocks, P_b = L_b^ . G_b . R_b^ where
 roots, put the blocks together, graft to the gradient's norm, and return P in the gradient's shape
 and type. It repeats the Java path's operations one for one (same operators, same order, same
 float32 constants), so results are bit for bit those of ShampooOptimizer's per-operation path.
-The roots come in dense (4-bit ones decoded by quant-api's fused kernels).
+The roots come as stored (4-bit ones decoded here with quant-api's decode arithmetic).
+
+directions() does the same for all preconditioned parameters of a training step in one call:
+blocks of one shape from every parameter are stacked, their roots decoded as one batch and
+multiplied with two batched matmuls, and per-tensor grafting adds per-block squared norms. That
+turns a dozen kernels per block into a dozen per block shape; the price is rounding: the batched
+matmul and the blockwise norm sums are not bit for bit the per-parameter path's.
 
 Run from shampoo-core/ (Debian's python3-torch 1.13 is enough; the saved file loads in DJL's
 libtorch 2.7.1):
@@ -76,6 +82,18 @@ def _decode_stack(codes: torch.Tensor, table: torch.Tensor, scales: torch.Tensor
     return out
 
 
+def _byte_table(values: torch.Tensor) -> torch.Tensor:
+    """[256, 2]: entry b holds (values[b & 15], values[b >> 4]), the decode of one code byte."""
+    return torch.stack([values.repeat(16), values.repeat_interleave(16)], 1)
+
+
+def _stack(parts: List[torch.Tensor]) -> torch.Tensor:
+    """torch.stack(parts), without a copy for a single part (a view with a leading 1)."""
+    if len(parts) == 1:
+        return parts[0].unsqueeze(0)
+    return torch.stack(parts, 0)
+
+
 class Step(torch.nn.Module):
     """The fused per-parameter direction of a Shampoo step."""
 
@@ -131,9 +149,11 @@ class Step(torch.nn.Module):
     def _roots(self, index: List[int], order: int, kinds: List[int], dense: List[torch.Tensor],
                codes: List[torch.Tensor], scales: List[torch.Tensor],
                diagonals: List[torch.Tensor], counts: List[int], row_lengths: List[int],
-               values: torch.Tensor, block_size: int, bits: int) -> torch.Tensor:
+               values: torch.Tensor, table: torch.Tensor, block_size: int,
+               bits: int) -> torch.Tensor:
         """The roots at the given indices (all of one order) as one [k, n, n] float32 stack:
-        4-bit packed roots of one layout decoded in one batched pass, anything else one by one."""
+        4-bit packed roots of one layout decoded in one batched pass (table: _byte_table of
+        values), anything else one by one."""
         first = index[0]
         batched = bits == 4
         for i in index:
@@ -144,10 +164,9 @@ class Step(torch.nn.Module):
         if batched:
             k = len(index)
             count = counts[first]
-            table = torch.stack([values.repeat(16), values.repeat_interleave(16)], 1)
-            code_stack = torch.stack([codes[i] for i in index], 0)
-            scale_stack = torch.stack([scales[i] for i in index], 0)
-            diag_stack = torch.stack([diagonals[i] for i in index], 0)
+            code_stack = _stack([codes[i] for i in index])
+            scale_stack = _stack([scales[i] for i in index])
+            diag_stack = _stack([diagonals[i] for i in index])
             return _decode_stack(code_stack, table, scale_stack, diag_stack, k, order, count,
                                  row_lengths[first], block_size)
         parts: List[torch.Tensor] = []
@@ -160,7 +179,7 @@ class Step(torch.nn.Module):
                 flat = self.codes.dequantize(codes[i], values, scales[i], diagonals[i], counts[i],
                                              row_lengths[i], block_size, bits)
                 parts.append(flat.reshape(order, order))
-        return torch.stack(parts, 0)
+        return _stack(parts)
 
     @torch.jit.export
     def banked_direction(self, grad: torch.Tensor, row_cuts: List[int], col_cuts: List[int],
@@ -205,6 +224,7 @@ class Step(torch.nn.Module):
         if not preconditioned:
             return grad
         out = m if single else torch.empty_like(m)
+        table = _byte_table(values) if bits == 4 and 1 in kinds else values
         for c in range(len(shapes)):
             index = members[c]
             with_root: List[int] = []
@@ -225,10 +245,12 @@ class Step(torch.nn.Module):
                 j = b % col_blocks
                 parts.append(m if single
                              else m[row_cuts[i]:row_cuts[i + 1], col_cuts[j]:col_cuts[j + 1]])
-            left = self._roots([2 * b for b in with_root], shapes[c][0], kinds, dense, codes, scales, diagonals,
-                               counts, row_lengths, values, block_size, bits)
-            right = self._roots([2 * b + 1 for b in with_root], shapes[c][1], kinds, dense, codes, scales,
-                                diagonals, counts, row_lengths, values, block_size, bits)
+            left = self._roots([2 * b for b in with_root], shapes[c][0], kinds, dense, codes,
+                               scales, diagonals, counts, row_lengths, values, table, block_size,
+                               bits)
+            right = self._roots([2 * b + 1 for b in with_root], shapes[c][1], kinds, dense,
+                                codes, scales, diagonals, counts, row_lengths, values, table,
+                                block_size, bits)
             for t in range(len(with_root)):
                 b = with_root[t]
                 # One matmul per block: libtorch 2.7.1's batched matmul rounds differently from
@@ -245,6 +267,173 @@ class Step(torch.nn.Module):
         if grafting == 1:  # per tensor
             out = rescale(out, m, norm_floor)
         return out.reshape(grad.shape).to(grad.dtype)
+
+    @torch.jit.export
+    def directions(self, grads: List[torch.Tensor], dims: List[int], blocks: List[int],
+                   class_offsets: List[int], class_members: List[int], class_rooted: List[bool],
+                   grafting: int, norm_floor: float, member_params: List[torch.Tensor],
+                   param_blocks: torch.Tensor, max_blocks: int, kinds: List[int],
+                   dense: List[torch.Tensor], codes: List[torch.Tensor],
+                   scales: List[torch.Tensor], diagonals: List[torch.Tensor], counts: List[int],
+                   row_lengths: List[int], values: torch.Tensor, block_size: int,
+                   bits: int) -> List[torch.Tensor]:
+        """The grafted directions of several parameters at once, each in its gradient's shape
+        and dtype: the blocks of all parameters grouped into classes of one shape, each class's
+        roots decoded as one [k, n, n] stack and P = L^ . G . R^ as two batched matmuls, the
+        grafting norms of all parameters from per-block sums.
+
+        Parameter p's gradient grads[p] is viewed as a dims[2p] x dims[2p+1] matrix. Block b is
+        blocks[5b : 5b+5] = (parameter, row start, row end, column start, column end). Class c
+        holds the blocks class_members[class_offsets[c] : class_offsets[c+1]], all of one shape,
+        all with roots (class_rooted[c]) or all without (passed through). Roots as in
+        banked_direction, indexed 2b (L^) and 2b+1 (R^) by block. For per-tensor grafting,
+        member_params[c] holds each member's parameter (int64, the grads index) and param_blocks
+        ([P * max_blocks] int64) the positions of every parameter's blocks in the classes' member
+        order, padded with the position one past the last block (a zero); both live on the
+        gradients' device, so no host array is copied in. Every parameter must have a root in at
+        least one block (one without is its own direction: the caller passes it through).
+
+        Not bit for bit banked_direction: the batched matmul and the per-block norm sums round
+        differently; the difference is within float32 matmul and summation error."""
+        mats: List[torch.Tensor] = []
+        for p in range(len(grads)):
+            mats.append(grads[p].to(torch.float32).reshape([dims[2 * p], dims[2 * p + 1]]))
+        table = _byte_table(values) if bits == 4 and 1 in kinds else values
+        stacks: List[torch.Tensor] = []
+        g_sums: List[torch.Tensor] = []
+        p_sums: List[torch.Tensor] = []
+        for c in range(len(class_rooted)):
+            members = class_members[class_offsets[c]:class_offsets[c + 1]]
+            parts: List[torch.Tensor] = []
+            for b in members:
+                m = mats[blocks[5 * b]]
+                r0 = blocks[5 * b + 1]
+                r1 = blocks[5 * b + 2]
+                c0 = blocks[5 * b + 3]
+                c1 = blocks[5 * b + 4]
+                if r0 == 0 and c0 == 0 and r1 == m.shape[0] and c1 == m.shape[1]:
+                    parts.append(m)
+                else:
+                    parts.append(m[r0:r1, c0:c1])
+            g = _stack(parts)
+            k = len(members)
+            if class_rooted[c]:
+                left = self._roots([2 * b for b in members], g.shape[1], kinds, dense, codes,
+                                   scales, diagonals, counts, row_lengths, values, table,
+                                   block_size, bits)
+                right = self._roots([2 * b + 1 for b in members], g.shape[2], kinds, dense,
+                                    codes, scales, diagonals, counts, row_lengths, values, table,
+                                    block_size, bits)
+                d = torch.bmm(torch.bmm(left, g), right)
+                if grafting == 2:  # per block
+                    g_norm = g.square().sum([1, 2]).sqrt()
+                    p_norm = d.square().sum([1, 2]).sqrt().add(norm_floor)
+                    d = d.mul(g_norm.div(p_norm).reshape([k, 1, 1]))
+            else:
+                d = g
+            if grafting == 1:  # per tensor: the squared norms of every block
+                g_sums.append(g.square().sum([1, 2]))
+                p_sums.append(d.square().sum([1, 2]))
+            stacks.append(d)
+        if grafting == 1:
+            zero = torch.zeros([1], dtype=torch.float32, device=param_blocks.device)
+            g_sums.append(zero)
+            p_sums.append(zero)
+            count = len(grads)
+            g_total = torch.cat(g_sums).index_select(0, param_blocks).reshape(
+                [count, max_blocks]).sum(1)
+            p_total = torch.cat(p_sums).index_select(0, param_blocks).reshape(
+                [count, max_blocks]).sum(1)
+            ratio = g_total.sqrt().div(p_total.sqrt().add(norm_floor))
+            for c in range(len(stacks)):
+                k = stacks[c].shape[0]
+                stacks[c] = stacks[c].mul(
+                    ratio.index_select(0, member_params[c]).reshape([k, 1, 1]))
+        # Back into each parameter's shape: a parameter of one block is its member of the stack.
+        block_count: List[int] = [0 for _ in range(len(grads))]
+        for b in range(len(blocks) // 5):
+            block_count[blocks[5 * b]] += 1
+        outs: List[torch.Tensor] = [m for m in mats]
+        made: List[bool] = [False for _ in range(len(grads))]
+        for c in range(len(stacks)):
+            members = class_members[class_offsets[c]:class_offsets[c + 1]]
+            for t in range(len(members)):
+                b = members[t]
+                p = blocks[5 * b]
+                if block_count[p] == 1:
+                    outs[p] = stacks[c][t]
+                else:
+                    if not made[p]:
+                        outs[p] = torch.empty_like(mats[p])
+                        made[p] = True
+                    outs[p][blocks[5 * b + 1]:blocks[5 * b + 2],
+                            blocks[5 * b + 3]:blocks[5 * b + 4]] = stacks[c][t]
+        result: List[torch.Tensor] = []
+        for p in range(len(grads)):
+            result.append(outs[p].reshape(grads[p].shape).to(grads[p].dtype))
+        return result
+
+
+def check_directions(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
+                     thresholds: torch.Tensor, g: torch.Generator, floor: float) -> None:
+    """directions() of three parameters at once against banked_direction() of each: classes
+    shared across parameters, a block without roots, a dense root among packed ones."""
+    layouts = [([0, 3, 6, 7], [0, 3, 5], [True, True, True, True, False, True]),
+               ([0, 3], [0, 3], [True]),
+               ([0, 3, 6], [0, 2], [True, True])]
+    grads = [torch.randn(cuts[0][-1], cuts[1][-1], generator=g) for cuts in layouts]
+    per_param = []
+    kinds, dense, codes, scales, diags, counts, lengths = [], [], [], [], [], [], []
+    blocks, dims = [], []
+    for p, (rows, cols, flags) in enumerate(layouts):
+        dims += [rows[-1], cols[-1]]
+        own = ([], [], [], [], [], [], [])
+        for b in range(len(flags)):
+            i, j = b // (len(cols) - 1), b % (len(cols) - 1)
+            blocks += [p, rows[i], rows[i + 1], cols[j], cols[j + 1]]
+            for n in (rows[i + 1] - rows[i], cols[j + 1] - cols[j]):
+                x = torch.randn(n, n, generator=g)
+                x = x + x.t()
+                if p == 2 and b == 1:  # a dense root
+                    entry = (ROOT_DENSE, x, x, x, x, 0, 0)
+                else:
+                    packed, sc, dg = quant.quantize(x, thresholds, n, 2, 4, True)
+                    entry = (ROOT_PACKED, x, packed, sc, dg, n * n, n)
+                for lst, v in zip(own, entry):
+                    lst.append(v)
+        per_param.append(own)
+        for lst, v in zip((kinds, dense, codes, scales, diags, counts, lengths), own):
+            lst += v
+    flags = [f for layout in layouts for f in layout[2]]
+    shapes, members, rooted = [], [], []
+    for b in range(len(blocks) // 5):
+        key = (blocks[5 * b + 2] - blocks[5 * b + 1], blocks[5 * b + 4] - blocks[5 * b + 3],
+               flags[b])
+        if key not in shapes:
+            shapes.append(key)
+            members.append([])
+        members[shapes.index(key)].append(b)
+    offsets = [0]
+    for m in members:
+        offsets.append(offsets[-1] + len(m))
+    flat = [b for m in members for b in m]
+    order = {b: i for i, b in enumerate(flat)}
+    max_blocks = max(len(layout[2]) for layout in layouts)
+    param_blocks = []
+    for p in range(len(layouts)):
+        own = [order[b] for b in range(len(blocks) // 5) if blocks[5 * b] == p]
+        param_blocks += own + [len(flat)] * (max_blocks - len(own))
+    member_params = [torch.tensor([blocks[5 * b] for b in m]) for m in members]
+    for scope in (GRAFTING_OFF, GRAFTING_PER_TENSOR, GRAFTING_PER_BLOCK):
+        out = loaded.directions(grads, dims, blocks, offsets, flat, [s[2] for s in shapes], scope,
+                                floor, member_params, torch.tensor(param_blocks), max_blocks,
+                                kinds, dense, codes, scales, diags, counts, lengths, values, 2, 4)
+        for p, (rows, cols, own_flags) in enumerate(layouts):
+            k, d, c, sc, dg, n, ln = per_param[p]
+            reference = loaded.banked_direction(grads[p], rows, cols, own_flags, scope, floor, k,
+                                                d, c, sc, dg, n, ln, values, 2, 4)
+            assert torch.allclose(out[p], reference, rtol=1e-5, atol=1e-5), \
+                (scope, p, (out[p] - reference).abs().max())
 
 
 def main() -> None:
@@ -298,6 +487,7 @@ def main() -> None:
                                          2, 4)
         reference = loaded.direction(grad, decoded, row_cuts, col_cuts, flags, scope, floor)
         assert torch.equal(banked, reference), (scope, (banked - reference).abs().max())
+    check_directions(loaded, quant, values, thresholds, g, floor)
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

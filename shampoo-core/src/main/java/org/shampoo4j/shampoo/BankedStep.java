@@ -34,12 +34,7 @@ final class BankedStep {
    */
   NDArray direction(ParameterState s, NDArray g, int step, DeviceLinalg.Kernels la,
       GateCheck check, NDManager scratch) {
-    if (step % config.statisticsInterval() == 0) {
-      accumulate(s.blocks, la.bank().grams(g, s.layout.rowCuts(), s.layout.colCuts()), check);
-    }
-    if (step % config.rootInterval() == 0 && !check.isRejected()) {
-      refresh(s.blocks, check);
-    }
+    refreshDue(s, g, step, la, check);
     boolean[] hasRoot = new boolean[s.blocks.size()];
     for (BlockState bs : s.blocks) {
       hasRoot[bs.block.index()] = bs.hasRoot;
@@ -57,6 +52,21 @@ final class BankedStep {
       rootArrays.add(bs.hasRoot ? bs.right.stepRoot(scratch) : placeholder);
     }
     return la.step().bankedDirection(g, rootArrays, s.layout, hasRoot, config.grafting());
+  }
+
+  /**
+   * The refreshes step {@code step} is due for, from the gradient {@code g}: statistics at T1,
+   * then roots at T2, in batches across the parameter's blocks; nothing more once the gate is
+   * known bad. What {@link #direction} does before the direction itself.
+   */
+  void refreshDue(ParameterState s, NDArray g, int step, DeviceLinalg.Kernels la,
+      GateCheck check) {
+    if (step % config.statisticsInterval() == 0) {
+      accumulate(s.blocks, la.bank().grams(g, s.layout.rowCuts(), s.layout.colCuts()), check);
+    }
+    if (step % config.rootInterval() == 0 && !check.isRejected()) {
+      refresh(s.blocks, check);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import org.shampoo4j.shampoo.state.ParameterSet;
 import java.util.List;
 import java.util.Optional;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
@@ -28,11 +29,12 @@ interface DistributedStep extends AutoCloseable {
   /** The strategy of {@code distribution}. */
   static DistributedStep of(Distribution distribution, ShampooConfig config, BaseOptimizer base,
       GradientPreprocessor preprocessor, Preconditioning preconditioning,
-      DeviceManagers managers, boolean fusedBaseStep) {
+      DeviceManagers managers, boolean fusedBaseStep, boolean batchedDirections) {
     if (distribution instanceof Sharded sharded) {
       return new ShardedStep(sharded, config, base, preconditioning, managers);
     }
-    return new ReplicatedStep(base, preprocessor, preconditioning, fusedBaseStep);
+    return new ReplicatedStep(base, preprocessor, preconditioning, fusedBaseStep,
+        batchedDirections ? config.grafting() : null);
   }
 
   /** The key of the state of {@code parameterId}'s copy on {@code device}. */
@@ -65,6 +67,13 @@ interface DistributedStep extends AutoCloseable {
    * @return whether the fused base batch clears the gradient (it reads it later)
    */
   boolean step(Update u);
+
+  /**
+   * After a checkpoint is loaded: the updates of a step will come in the order of {@code
+   * parameters}' trainable parameters (as {@link org.shampoo4j.shampoo.training.DirectStep} makes
+   * them), so that the first step batches as the steps of the run that wrote the checkpoint did.
+   */
+  void expectOrder(ParameterSet parameters);
 
   /** Applies buffered base updates now. */
   void flush();

@@ -48,6 +48,23 @@ final class Preconditioning {
   }
 
   /**
+   * Whether {@code device} has the fused kernels, so that a parameter's direction there can be
+   * computed later, with other parameters' ({@link DirectionBatch}), after {@link #refreshDue}.
+   */
+  boolean fused(Device device) {
+    DeviceLinalg.Kernels la = linalg.get(device);
+    return la != null && la.step() != null;
+  }
+
+  /**
+   * The refreshes (T1, T2) step {@code step} is due for, from {@code g}, on a device with the
+   * fused kernels ({@link #fused}): {@link #direction} without the direction.
+   */
+  void refreshDue(ParameterState s, NDArray g, int step, UpdateGate gate) {
+    banked.refreshDue(s, g, step, linalg.get(g.getDevice()), GateCheck.of(gate));
+  }
+
+  /**
    * Whether this step refreshes statistics (T1) or roots (T2), and may, on the paths without the
    * bank (per-operation and sharded per-block steps): a refresh cannot be selected on the device
    * like an update, so under a gate that is not open a refresh step reads the gate's flag first

@@ -2,7 +2,9 @@ package org.shampoo4j.shampoo;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +13,7 @@ import org.shampoo4j.shampoo.base.BaseStepBatch;
 import org.shampoo4j.shampoo.base.FusedBaseStep;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.StateKeys;
+import org.shampoo4j.shampoo.state.ParameterSet;
 
 /**
  * {@link org.shampoo4j.shampoo.distributed.Replicated} at work: each replica keeps its own state
@@ -25,16 +28,37 @@ final class ReplicatedStep implements DistributedStep {
   // Both null unless the base step is fused.
   private final FusedBaseStep fusedBase;
   private final BaseStepBatch baseBatch;
+  // Null unless the batch's directions are computed together.
+  private final DirectionBatch directions;
 
+  /**
+   * @param batchedGrafting the grafting of directions computed together at the batch's flush
+   *     ({@link DirectionBatch}), or null to compute each direction as its update arrives
+   */
   ReplicatedStep(BaseOptimizer base, GradientPreprocessor preprocessor,
-      Preconditioning preconditioning, boolean fusedBaseStep) {
+      Preconditioning preconditioning, boolean fusedBaseStep, Grafting batchedGrafting) {
     this.base = base;
     this.preprocessor = preprocessor;
     this.preconditioning = preconditioning;
     boolean batched = fusedBaseStep && FusedBaseStep.supports(base);
     this.fusedBase = batched ? new FusedBaseStep(base) : null;
-    // The fused call also zeroes the batched weights' gradients (one kernel for all of them).
-    this.baseBatch = batched ? new BaseStepBatch(u -> fusedBase.applyGated(u, true)) : null;
+    this.directions = batched && batchedGrafting != null
+        ? new DirectionBatch(preconditioning, batchedGrafting) : null;
+    this.baseBatch = batched ? new BaseStepBatch(this::apply) : null;
+  }
+
+  /**
+   * Applies a flushed batch in one fused call (which also zeroes the weights' gradients: one
+   * kernel for all), after swapping deferred gradients for their directions in one more call.
+   */
+  private void apply(List<BaseStepBatch.Pending> updates) {
+    if (directions == null) {
+      fusedBase.applyGated(updates, true);
+      return;
+    }
+    try (NDManager held = updates.get(0).weight().getManager().newSubManager()) {
+      fusedBase.applyGated(directions.resolve(updates, held), true);
+    }
   }
 
   @Override
@@ -91,6 +115,25 @@ final class ReplicatedStep implements DistributedStep {
   @Override
   public boolean step(Update u) {
     ParameterState state = u.state();
+    if (u.batched() && directions != null && state.layout != null
+        && preconditioning.fused(u.gradient().getDevice())) {
+      // Refresh now (from this gradient, through this gate); the direction comes at the flush.
+      preconditioning.refreshDue(state, u.gradient(), u.step(), u.gate());
+      boolean deferred = state.preconditioned();
+      if (deferred) {
+        directions.defer(u.key(), state);
+      }
+      try {
+        baseBatch.add(u.parameterId(), u.key(), u.weight(), u.gradient(), u.lr(), u.step(),
+            u.gate(), List.of());
+      } catch (RuntimeException e) {
+        if (deferred) {
+          directions.cancel(u.key());
+        }
+        throw e;
+      }
+      return true;
+    }
     NDArray direction = state.layout == null ? u.gradient()
         : preconditioning.direction(state, u.gradient(), u.step(), u.scratch(), u.gate());
     if (u.batched()) {
@@ -100,6 +143,24 @@ final class ReplicatedStep implements DistributedStep {
     }
     base.update(u.key(), u.weight(), direction, u.lr(), u.step(), u.gate());
     return false;
+  }
+
+  @Override
+  public void expectOrder(ParameterSet parameters) {
+    if (baseBatch == null) {
+      return;
+    }
+    List<String> order = new ArrayList<>();
+    for (ParameterSet.Entry e : parameters.entries()) {
+      // DJL updates the parameters that take gradients, in the block's order; a guess that
+      // turns out wrong only makes the batch learn the order again.
+      if (e.array().hasGradient() && FusedBaseStep.accepts(e.array())) {
+        order.add(keys.key(e.id(), e.array().getDevice()));
+      }
+    }
+    if (!order.isEmpty()) {
+      baseBatch.expect(order);
+    }
   }
 
   @Override
@@ -114,6 +175,9 @@ final class ReplicatedStep implements DistributedStep {
     if (baseBatch != null) {
       baseBatch.close();
       fusedBase.close();
+    }
+    if (directions != null) {
+      directions.close();
     }
   }
 }

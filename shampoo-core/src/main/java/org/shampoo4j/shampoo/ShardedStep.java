@@ -12,6 +12,7 @@ import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.shampoo4j.shampoo.state.ParameterSet;
 import java.util.Map;
 import java.util.Optional;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
@@ -107,6 +108,11 @@ final class ShardedStep implements DistributedStep {
     NDArray updated = compute(u);
     relay.publish(u.parameterId(), updated, managers.forArray(u.weight()));
     return false;
+  }
+
+  @Override
+  public void expectOrder(ParameterSet parameters) {
+    // Nothing is batched across parameters: no order to expect.
   }
 
   @Override

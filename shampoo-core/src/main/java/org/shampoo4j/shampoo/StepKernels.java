@@ -67,71 +67,156 @@ final class StepKernels implements AutoCloseable {
    */
   NDArray bankedDirection(NDArray grad, List<StepRoot> roots, BlockLayout layout,
       boolean[] hasRoot, Grafting grafting) {
-    int n = roots.size();
     PtNDArray g = (PtNDArray) grad;
-    PtNDArray[] dense = new PtNDArray[n];
-    PtNDArray[] codes = new PtNDArray[n];
-    PtNDArray[] scales = new PtNDArray[n];
-    PtNDArray[] diagonals = new PtNDArray[n];
-    long[] kinds = new long[n];
-    long[] counts = new long[n];
-    long[] rowLengths = new long[n];
-    PackedNDArray first = null;
-    PtNDArray values = g;
-    for (int i = 0; i < n; i++) {
-      dense[i] = g;
-      codes[i] = g;
-      scales[i] = g;
-      diagonals[i] = g;
-      if (roots.get(i) instanceof StepRoot.Dense d) {
-        kinds[i] = ROOT_DENSE;
-        dense[i] = (PtNDArray) d.matrix();
-        continue;
-      }
-      StepRoot.Packed p = (StepRoot.Packed) roots.get(i);
-      PackedNDArray packed = p.packed();
-      counts[i] = packed.elementCount();
-      rowLengths[i] = packed.grid().rowLength();
-      diagonals[i] = (PtNDArray) packed.fp32();
-      if (packed.layout() == Layout.FP32) {
-        kinds[i] = ROOT_FP32;
-        continue;
-      }
-      if (first == null) {
-        first = packed;
-        values = (PtNDArray) p.codebookValues();
-      } else if (!first.codebookId().equals(packed.codebookId())
-          || first.bits() != packed.bits() || first.blockSize() != packed.blockSize()) {
-        throw new IllegalArgumentException("the packed roots of one parameter must share codebook,"
-            + " bits and block size; got " + first + " and " + packed);
-      }
-      kinds[i] = ROOT_PACKED;
-      codes[i] = (PtNDArray) packed.codes();
-      scales[i] = (PtNDArray) packed.scales();
-    }
-    long blockSize = first == null ? 1 : first.blockSize();
-    long bits = first == null ? 4 : first.bits();
+    RootInputs r = RootInputs.of(roots, g);
     try (IValue gradValue = IValue.from(g);
         IValue rowCuts = IValue.listFrom(longs(layout.rowCuts()));
         IValue colCuts = IValue.listFrom(longs(layout.colCuts()));
         IValue rootFlags = IValue.listFrom(hasRoot);
         IValue scope = IValue.from(code(grafting));
         IValue floor = IValue.from((double) Grafting.NORM_FLOOR);
-        IValue kindValues = IValue.listFrom(kinds);
-        IValue denseValues = IValue.listFrom(dense);
-        IValue codeValues = IValue.listFrom(codes);
-        IValue scaleValues = IValue.listFrom(scales);
-        IValue diagonalValues = IValue.listFrom(diagonals);
-        IValue countValues = IValue.listFrom(counts);
-        IValue rowLengthValues = IValue.listFrom(rowLengths);
-        IValue codebook = IValue.from(values);
-        IValue blockSizeValue = IValue.from(blockSize);
-        IValue bitsValue = IValue.from(bits);
+        RootValues values = r.values();
         IValue result = TorchScriptModules.run(module, "banked_direction",
-            gradValue, rowCuts, colCuts, rootFlags, scope, floor, kindValues, denseValues,
-            codeValues, scaleValues, diagonalValues, countValues, rowLengthValues, codebook,
-            blockSizeValue, bitsValue)) {
+            gradValue, rowCuts, colCuts, rootFlags, scope, floor, values.kinds, values.dense,
+            values.codes, values.scales, values.diagonals, values.counts, values.rowLengths,
+            values.codebook, values.blockSize, values.bits)) {
       return result.toTensor(g.getManager());
+    }
+  }
+
+  /**
+   * The grafted directions of several preconditioned parameters in one call, each a new array in
+   * {@code manager} with its gradient's shape and type: the blocks of all parameters stacked per
+   * class of {@code plan} (one batched decode of the class's 4-bit roots and two batched matmuls
+   * per class), per-tensor grafting from per-block squared norms. Equals {@link
+   * #bankedDirection} of each parameter within float32 rounding, not bit for bit: the batched
+   * matmul and the blockwise norm sums round differently.
+   *
+   * @param grads the prepared gradients, in the plan's parameter order, on one device
+   * @param plan the stacking of their blocks
+   * @param indices the plan's index arrays on the gradients' device ({@link PlanIndices})
+   * @param roots for global block b (the plan's numbering), {@code roots[2b] = L̂b} and {@code
+   *     roots[2b+1] = R̂b}; for a block without roots any root (not read)
+   * @param grafting how each direction is rescaled
+   * @throws IllegalArgumentException if the counts disagree with the plan, or packed roots use
+   *     different codebooks, bit widths or block sizes
+   */
+  List<NDArray> directions(List<NDArray> grads, DirectionPlan plan, PlanIndices indices,
+      List<StepRoot> roots, Grafting grafting, NDManager manager) {
+    if (grads.size() != plan.parameterCount() || roots.size() != 2 * plan.blockCount()) {
+      throw new IllegalArgumentException("the plan covers " + plan.parameterCount()
+          + " parameters and " + plan.blockCount() + " blocks; got " + grads.size()
+          + " gradients and " + roots.size() + " roots");
+    }
+    PtNDArray first = (PtNDArray) grads.get(0);
+    RootInputs r = RootInputs.of(roots, first);
+    PtNDArray[] gradArrays = grads.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
+    try (IValue gradValues = IValue.listFrom(gradArrays);
+        IValue dims = IValue.listFrom(plan.dims());
+        IValue blocks = IValue.listFrom(plan.blocks());
+        IValue offsets = IValue.listFrom(plan.classOffsets());
+        IValue members = IValue.listFrom(plan.classMembers());
+        IValue rooted = IValue.listFrom(plan.classRooted());
+        IValue scope = IValue.from(code(grafting));
+        IValue floor = IValue.from((double) Grafting.NORM_FLOOR);
+        IValue memberParams = IValue.listFrom(indices.memberParams());
+        IValue paramBlocks = IValue.from(indices.paramBlocks());
+        IValue maxBlocks = IValue.from((long) plan.maxBlocks());
+        RootValues values = r.values();
+        IValue result = TorchScriptModules.run(module, "directions", gradValues, dims, blocks,
+            offsets, members, rooted, scope, floor, memberParams, paramBlocks, maxBlocks,
+            values.kinds, values.dense, values.codes, values.scales, values.diagonals,
+            values.counts, values.rowLengths, values.codebook, values.blockSize, values.bits)) {
+      PtNDArray[] out = result.toTensorArray((ai.djl.pytorch.engine.PtNDManager) manager);
+      return List.of(out);
+    }
+  }
+
+  /**
+   * A plan's index arrays on one device, made once per plan: per class the parameter of each
+   * member, and every parameter's block positions (int64).
+   */
+  record PlanIndices(PtNDArray[] memberParams, PtNDArray paramBlocks) {
+    /** The plan's arrays, created in {@code manager} (a host write each; cache the result). */
+    static PlanIndices of(DirectionPlan plan, NDManager manager) {
+      PtNDArray[] members = new PtNDArray[plan.classCount()];
+      for (int c = 0; c < members.length; c++) {
+        members[c] = (PtNDArray) manager.create(plan.memberParams(c));
+      }
+      return new PlanIndices(members, (PtNDArray) manager.create(plan.paramBlocks()));
+    }
+  }
+
+  /** The roots as the script's parallel lists; unused slots hold {@code placeholder}. */
+  private record RootInputs(PtNDArray[] dense, PtNDArray[] codes, PtNDArray[] scales,
+      PtNDArray[] diagonals, long[] kinds, long[] counts, long[] rowLengths, PtNDArray codebook,
+      long blockSize, long bits) {
+
+    static RootInputs of(List<StepRoot> roots, PtNDArray placeholder) {
+      int n = roots.size();
+      PtNDArray[] dense = new PtNDArray[n];
+      PtNDArray[] codes = new PtNDArray[n];
+      PtNDArray[] scales = new PtNDArray[n];
+      PtNDArray[] diagonals = new PtNDArray[n];
+      long[] kinds = new long[n];
+      long[] counts = new long[n];
+      long[] rowLengths = new long[n];
+      PackedNDArray first = null;
+      PtNDArray values = placeholder;
+      for (int i = 0; i < n; i++) {
+        dense[i] = placeholder;
+        codes[i] = placeholder;
+        scales[i] = placeholder;
+        diagonals[i] = placeholder;
+        if (roots.get(i) instanceof StepRoot.Dense d) {
+          kinds[i] = ROOT_DENSE;
+          dense[i] = (PtNDArray) d.matrix();
+          continue;
+        }
+        StepRoot.Packed p = (StepRoot.Packed) roots.get(i);
+        PackedNDArray packed = p.packed();
+        counts[i] = packed.elementCount();
+        rowLengths[i] = packed.grid().rowLength();
+        diagonals[i] = (PtNDArray) packed.fp32();
+        if (packed.layout() == Layout.FP32) {
+          kinds[i] = ROOT_FP32;
+          continue;
+        }
+        if (first == null) {
+          first = packed;
+          values = (PtNDArray) p.codebookValues();
+        } else if (!first.codebookId().equals(packed.codebookId())
+            || first.bits() != packed.bits() || first.blockSize() != packed.blockSize()) {
+          throw new IllegalArgumentException("the packed roots of one step call must share"
+              + " codebook, bits and block size; got " + first + " and " + packed);
+        }
+        kinds[i] = ROOT_PACKED;
+        codes[i] = (PtNDArray) packed.codes();
+        scales[i] = (PtNDArray) packed.scales();
+      }
+      return new RootInputs(dense, codes, scales, diagonals, kinds, counts, rowLengths, values,
+          first == null ? 1 : first.blockSize(), first == null ? 4 : first.bits());
+    }
+
+    /** The lists as the script's arguments (close them after the call). */
+    RootValues values() {
+      return new RootValues(IValue.listFrom(kinds), IValue.listFrom(dense),
+          IValue.listFrom(codes), IValue.listFrom(scales), IValue.listFrom(diagonals),
+          IValue.listFrom(counts), IValue.listFrom(rowLengths), IValue.from(codebook),
+          IValue.from(blockSize), IValue.from(bits));
+    }
+  }
+
+  /** The root arguments of one call, closed together. */
+  private record RootValues(IValue kinds, IValue dense, IValue codes, IValue scales,
+      IValue diagonals, IValue counts, IValue rowLengths, IValue codebook, IValue blockSize,
+      IValue bits) implements AutoCloseable {
+    @Override
+    public void close() {
+      for (IValue v : new IValue[] {kinds, dense, codes, scales, diagonals, counts, rowLengths,
+          codebook, blockSize, bits}) {
+        v.close();
+      }
     }
   }
 

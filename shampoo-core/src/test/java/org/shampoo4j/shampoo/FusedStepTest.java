@@ -19,7 +19,8 @@ import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
 import org.shampoo4j.shampoo.representation.naive.NaiveQuantizedRepresentation;
 
 /**
- * The fused step ({@link StepKernels}, one TorchScript call per parameter) against the
+ * The fused step ({@link StepKernels}, one TorchScript call per parameter, directions not
+ * batched across parameters) against the
  * per-operation DJL path: the weights after several steps agree bit for bit, for every grafting
  * scope, block layout and representation kind (an fp32 root read in place; 3-, 4- and 8-bit
  * roots, off-diagonal or kept fp32 under the minimum size).
@@ -95,7 +96,9 @@ class FusedStepTest {
     ShampooConfig config = ShampooConfig.builder()
         .statisticsInterval(1).rootInterval(3).maxOrder(maxOrder).grafting(grafting)
         .minQuantizedElements(16).quantizationBits(bits).learningRate(0.1f).build();
+    // Directions per parameter: the bit-for-bit law is the per-parameter module's
+    // (BatchedDirectionsTest bounds the batched one).
     return ShampooOptimizer.builder().config(config).representation(representation)
-        .fusedStep(fusedStep).build();
+        .fusedStep(fusedStep).batchedDirections(false).build();
   }
 }

@@ -54,6 +54,9 @@ public final class BaseStepBatch implements AutoCloseable {
   private final List<String> firstStep = new ArrayList<>();
   private final Set<String> firstStepKeys = new HashSet<>();
   private List<String> order;
+  // Given by expect(): the keys of a step whose order is still to be seen, and those seen so far.
+  private Set<String> givenKeys;
+  private final List<String> arrived = new ArrayList<>();
   private final List<Pending> pending = new ArrayList<>();
   private NDManager holder;
 
@@ -73,6 +76,9 @@ public final class BaseStepBatch implements AutoCloseable {
    */
   public boolean admit(String key) {
     Objects.requireNonNull(key, "key");
+    if (givenKeys != null) {
+      return admitGiven(key);
+    }
     if (order == null) {
       if (firstStepKeys.add(key)) {
         firstStep.add(key);
@@ -89,7 +95,56 @@ public final class BaseStepBatch implements AutoCloseable {
     return key.equals(order.get(0));
   }
 
+  /** admit() while the step's keys are given but their order is not known yet. */
+  private boolean admitGiven(String key) {
+    if (givenKeys.contains(key) && !arrived.contains(key)) {
+      arrived.add(key);
+      return true;
+    }
+    flush();
+    if (givenKeys.contains(key)) {
+      // A key again: the step ended early (a parameter without gradient); this one starts anew.
+      arrived.clear();
+      arrived.add(key);
+      return true;
+    }
+    // A key not given: learn the order from this update on, per parameter.
+    givenKeys = null;
+    arrived.clear();
+    firstStepKeys.add(key);
+    firstStep.add(key);
+    return false;
+  }
+
+  /**
+   * Takes {@code keys} as the updates of every step, in an order still to be seen, so that the
+   * next step is batched at once instead of running per parameter while the batch learns the
+   * order: after a checkpoint is loaded, the first step of the resumed run then runs as it did in
+   * the run that wrote the checkpoint. The step completes when each key has arrived once; its
+   * order of arrival is the order from then on. Buffered updates are applied first. A key not
+   * given makes the batch learn the order afresh from that update on (per parameter), so a wrong
+   * guess costs speed, never an update.
+   *
+   * @throws IllegalArgumentException if {@code keys} is empty or holds a key twice
+   */
+  public void expect(List<String> keys) {
+    Set<String> distinct = new HashSet<>(keys);
+    if (keys.isEmpty() || distinct.size() != keys.size()) {
+      throw new IllegalArgumentException("a step's update keys must be distinct and at least"
+          + " one, got " + keys);
+    }
+    flush();
+    givenKeys = distinct;
+    arrived.clear();
+    order = null;
+    firstStep.clear();
+    firstStepKeys.clear();
+  }
+
   private String expected() {
+    if (givenKeys != null) {
+      return arrived.size() == pending.size() + 1 ? arrived.get(pending.size()) : null;
+    }
     return pending.size() < order.size() ? order.get(pending.size()) : null;
   }
 
@@ -101,7 +156,7 @@ public final class BaseStepBatch implements AutoCloseable {
    */
   public void add(String parameterId, String key, NDArray weight, NDArray gradient,
       float learningRate, int step, UpdateGate gate, List<Runnable> undo) {
-    if (order == null || !key.equals(expected())) {
+    if ((order == null && givenKeys == null) || !key.equals(expected())) {
       throw new IllegalStateException("update '" + key + "' was not admitted as the batch's next"
           + " update (expected " + (order == null ? "none while learning" : expected()) + ")");
     }
@@ -115,14 +170,20 @@ public final class BaseStepBatch implements AutoCloseable {
     held.attach(holder);
     pending.add(new Pending(parameterId, key, weight, held, learningRate, step, gate,
         new ArrayList<>(undo)));
-    if (pending.size() == order.size()) {
+    if (givenKeys != null && pending.size() == givenKeys.size()) {
+      // Every given key arrived: their order is the step's order from now on.
+      order = List.copyOf(arrived);
+      givenKeys = null;
+      arrived.clear();
+    }
+    if (order != null && pending.size() == order.size()) {
       flush();
     }
   }
 
   /** Whether the step's order of update keys is known (after the first step). */
   public boolean learned() {
-    return order != null;
+    return order != null || givenKeys != null;
   }
 
   /** Applies the buffered updates now (nothing if none is buffered). */

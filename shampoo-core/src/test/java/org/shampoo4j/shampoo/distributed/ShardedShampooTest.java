@@ -248,10 +248,14 @@ class ShardedShampooTest {
         .build();
   }
 
-  /** Shampoo with fp32 statistics under {@code distribution}. */
+  /**
+   * Shampoo with fp32 statistics under {@code distribution}; directions per parameter, as a
+   * sharded step computes them (the batched ones round differently).
+   */
   static ShampooOptimizer optimizer(ShampooConfig config, Distribution distribution) {
     return ShampooOptimizer.builder().config(config)
-        .representation(new FullMatrixRepresentation()).distribution(distribution).build();
+        .representation(new FullMatrixRepresentation()).distribution(distribution)
+        .batchedDirections(false).build();
   }
 
   private static float[][] trainSingle(BaseOptimizerSpec base) {
