@@ -104,6 +104,24 @@ def scale(flat: torch.Tensor, counts: List[int], factors: List[float]) -> torch.
     return flat
 
 
+def guard_flags(gs: List[torch.Tensor], bounds: List[float]) -> Tuple[torch.Tensor, torch.Tensor]:
+    """GATE_CHECK's flags ([n] bool) and checks ([2, n] float32) of the gradients gs: a parameter
+    is ok when max |g| <= its bound and it holds no NaN. max |g| comes from the multi-tensor
+    infinity norm, and a NaN or an infinity shows as a non-zero sum of |0 * g|, so the flag does
+    not depend on whether the norm kernel propagates NaN. The reported maximum is NaN for a
+    parameter holding a NaN (as abs().max() says) unless it also holds an infinity."""
+    # In float32 whatever the gradients' type, as the per-parameter check converts max |g|.
+    top = torch.stack(torch._foreach_norm(gs, float("inf"))).to(torch.float32)
+    probe = torch.stack(torch._foreach_norm(torch._foreach_mul(gs, 0.0), 1))
+    # top <= bound exactly when top - bound <= 0 (a float difference of unequal values is
+    # never zero), and the bounds travel as kernel scalars.
+    excess = torch.stack(torch._foreach_sub(top.unbind(0), scalars(bounds)))
+    ok = excess.le(0.0).logical_and(probe.eq(0.0))
+    reported = torch.where(torch.isfinite(top).logical_and(probe.ne(0.0)),
+                           torch.full_like(top, float("nan")), top)
+    return ok, torch.stack([reported, ok.to(torch.float32)])
+
+
 def gate(gs: List[torch.Tensor], mode: int, bounds: List[float], given: List[torch.Tensor],
          counts: List[int]) -> Tuple[torch.Tensor, torch.Tensor]:
     """The per-element mask the writes go through (empty in GATE_OPEN) and the checks ([2, n] in
@@ -117,16 +135,7 @@ def gate(gs: List[torch.Tensor], mode: int, bounds: List[float], given: List[tor
     if mode == 0:
         return torch.ones([0], dtype=torch.bool, device=device), checks
     if mode == 1:
-        # In float32 whatever the gradients' type, as the per-parameter check converts max |g|.
-        top = torch.stack(torch._foreach_norm(gs, float("inf"))).to(torch.float32)
-        probe = torch.stack(torch._foreach_norm(torch._foreach_mul(gs, 0.0), 1))
-        # top <= bound exactly when top - bound <= 0 (a float difference of unequal values is
-        # never zero), and the bounds travel as kernel scalars.
-        excess = torch.stack(torch._foreach_sub(top.unbind(0), scalars(bounds)))
-        ok = excess.le(0.0).logical_and(probe.eq(0.0))
-        reported = torch.where(torch.isfinite(top).logical_and(probe.ne(0.0)),
-                               torch.full_like(top, float("nan")), top)
-        checks = torch.stack([reported, ok.to(torch.float32)])
+        ok, checks = guard_flags(gs, bounds)
     else:
         ok = torch.stack(given)
     return ok.index_select(0, owners(counts, device)), checks
@@ -234,6 +243,17 @@ class BaseStep(torch.nn.Module):
         return ok, pair
 
     @torch.jit.export
+    def checks(self, grads: List[torch.Tensor],
+               bounds: List[float]) -> Tuple[List[torch.Tensor], torch.Tensor]:
+        """The NonFinitePolicy.GUARDED checks of several parameters in one call, as the fused
+        methods compute them in GATE_CHECK: each parameter's ok flag (a 0-d bool tensor, to be
+        given back to a fused method in GATE_GIVEN) and the [2, n] checks the host reads later.
+        For gradients that are not what the fused method applies (Shampoo's directions)."""
+        with torch.no_grad():
+            ok, checks = guard_flags([g.reshape(-1) for g in grads], bounds)
+        return ok.unbind(0), checks
+
+    @torch.jit.export
     def sgd(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
             buffers: List[torch.Tensor], lrs: List[float], bounds: List[float], rescale: float,
             clip: float, mode: int, given: List[torch.Tensor], zero: bool, momentum: float,
@@ -324,8 +344,24 @@ def layout(weights: List[torch.Tensor], limit: int = 1 << 23) -> Tuple[List[int]
     return counts, runs
 
 
+def check_checks(loaded: torch.jit.ScriptModule) -> None:
+    """checks() against check() per parameter: same flags, same reported maxima."""
+    gen = torch.Generator().manual_seed(1)
+    grads = [torch.randn(5, 3, generator=gen), torch.randn(7, generator=gen),
+             torch.randn(2, 2, generator=gen)]
+    grads[1][3] = float("nan")
+    bounds = [10.0, 10.0, 0.5]
+    flags, checks = loaded.checks(grads, bounds)
+    for i, g in enumerate(grads):
+        ok, pair = loaded.check(g, bounds[i])
+        assert bool(flags[i]) == bool(ok), (i, flags[i], ok)
+        assert torch.equal(checks[:, i].isnan(), pair.isnan()), (i, checks[:, i], pair)
+        assert torch.equal(checks[:, i].nan_to_num(), pair.nan_to_num()), (i, checks[:, i], pair)
+
+
 def self_check(loaded: torch.jit.ScriptModule) -> None:
     """Checks the saved module before anyone commits it."""
+    check_checks(loaded)
     gen = torch.Generator().manual_seed(0)
     w = torch.randn(4, 3, generator=gen).requires_grad_()
     w.grad = torch.ones(4, 3)

@@ -21,10 +21,17 @@ import org.shampoo4j.shampoo.distributed.Sharded;
  * every difference to this strategy.
  */
 interface DistributedStep extends AutoCloseable {
-  /** One parameter's update, after gradient preprocessing, with its state and step counted. */
+  /**
+   * One parameter's update, after gradient preprocessing, with its state and step counted.
+   *
+   * @param gate the gate its writes go through, or null when its gradient is checked with the
+   *     step's other gradients when the batch is applied ({@link #checksLater})
+   * @param undo host-side changes to undo if that later check fails (empty with a gate, which
+   *     holds its own)
+   */
   record Update(String parameterId, String key, ParameterState state, NDArray weight,
       NDArray gradient, int step, float lr, NDManager scratch, UpdateGate gate,
-      boolean batched) {}
+      boolean batched, List<Runnable> undo) {}
 
   /** The strategy of {@code distribution}. */
   static DistributedStep of(Distribution distribution, ShampooConfig config, BaseOptimizer base,
@@ -54,6 +61,13 @@ interface DistributedStep extends AutoCloseable {
    * step's last parameter arrives). Clears the gradient if it throws.
    */
   boolean admit(String parameterId, NDArray weight);
+
+  /**
+   * Whether a batched update that refreshes nothing may leave its GUARDED check to the batch
+   * (one call for the step's gradients, {@link GradientPreprocessor#guardAll}) and come with no
+   * gate.
+   */
+  boolean checksLater();
 
   /** Whether this call only receives a result another call computed (it then has done so). */
   boolean relayed(String parameterId, NDArray weight);

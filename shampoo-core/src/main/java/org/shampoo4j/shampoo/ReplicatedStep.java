@@ -13,6 +13,7 @@ import org.shampoo4j.shampoo.base.BaseStepBatch;
 import org.shampoo4j.shampoo.base.FusedBaseStep;
 import org.shampoo4j.shampoo.base.GradientPreprocessor;
 import org.shampoo4j.shampoo.base.StateKeys;
+import org.shampoo4j.shampoo.base.UpdateGate;
 import org.shampoo4j.shampoo.state.ParameterSet;
 
 /**
@@ -57,8 +58,40 @@ final class ReplicatedStep implements DistributedStep {
       return;
     }
     try (NDManager held = updates.get(0).weight().getManager().newSubManager()) {
-      fusedBase.applyGated(directions.resolve(updates, held), true);
+      fusedBase.applyGated(directions.resolve(withGates(updates, held), held), true);
     }
+  }
+
+  /**
+   * {@code updates} with a gate for each that came without one: their gradients checked in one
+   * call, the checks kept by the preprocessor for the next read (a failed update's undo runs
+   * then), the flags in {@code held}.
+   */
+  private List<BaseStepBatch.Pending> withGates(List<BaseStepBatch.Pending> updates,
+      NDManager held) {
+    List<Integer> at = new ArrayList<>();
+    List<GradientPreprocessor.BatchEntry> entries = new ArrayList<>();
+    List<NDArray> grads = new ArrayList<>();
+    for (int i = 0; i < updates.size(); i++) {
+      BaseStepBatch.Pending p = updates.get(i);
+      if (p.gate() == null) {
+        at.add(i);
+        entries.add(new GradientPreprocessor.BatchEntry(p.parameterId(), p.key(),
+            p.weight().getShape().toString(), p.undo()));
+        grads.add(p.gradient());
+      }
+    }
+    if (at.isEmpty()) {
+      return updates;
+    }
+    List<UpdateGate> gates = preprocessor.guardAll(entries, grads, held);
+    List<BaseStepBatch.Pending> out = new ArrayList<>(updates);
+    for (int j = 0; j < at.size(); j++) {
+      BaseStepBatch.Pending p = updates.get(at.get(j));
+      out.set(at.get(j), new BaseStepBatch.Pending(p.parameterId(), p.key(), p.weight(),
+          p.gradient(), p.learningRate(), p.step(), gates.get(j), p.undo()));
+    }
+    return out;
   }
 
   @Override
@@ -118,14 +151,17 @@ final class ReplicatedStep implements DistributedStep {
     if (u.batched() && directions != null && state.layout != null
         && preconditioning.fused(u.gradient().getDevice())) {
       // Refresh now (from this gradient, through this gate); the direction comes at the flush.
-      preconditioning.refreshDue(state, u.gradient(), u.step(), u.gate());
+      // An update without a gate refreshes nothing (ShampooOptimizer checks later only then).
+      if (u.gate() != null) {
+        preconditioning.refreshDue(state, u.gradient(), u.step(), u.gate());
+      }
       boolean deferred = state.preconditioned();
       if (deferred) {
         directions.defer(u.key(), state);
       }
       try {
         baseBatch.add(u.parameterId(), u.key(), u.weight(), u.gradient(), u.lr(), u.step(),
-            u.gate(), List.of());
+            u.gate(), u.undo());
       } catch (RuntimeException e) {
         if (deferred) {
           directions.cancel(u.key());
@@ -138,11 +174,16 @@ final class ReplicatedStep implements DistributedStep {
         : preconditioning.direction(state, u.gradient(), u.step(), u.scratch(), u.gate());
     if (u.batched()) {
       baseBatch.add(u.parameterId(), u.key(), u.weight(), direction, u.lr(), u.step(), u.gate(),
-          List.of());
+          u.undo());
       return true;
     }
     base.update(u.key(), u.weight(), direction, u.lr(), u.step(), u.gate());
     return false;
+  }
+
+  @Override
+  public boolean checksLater() {
+    return directions != null;
   }
 
   @Override

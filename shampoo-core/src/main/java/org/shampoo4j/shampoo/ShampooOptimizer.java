@@ -6,6 +6,7 @@ import ai.djl.training.optimizer.Optimizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -293,13 +294,26 @@ public final class ShampooOptimizer extends Optimizer
       NDArray reduced =
           gradientScale == 1f ? grad : grad.mul(DeviceScalars.of(grad, gradientScale));
       String key = steps.stateKey(parameterId, weight.getDevice());
-      Optional<GradientPreprocessor.Prepared> prepared =
-          preprocessor.prepareStep(parameterId, key, reduced);
-      if (prepared.isEmpty()) {
-        steps.skipped(parameterId);
-        return;
+      // GUARDED: an update that refreshes nothing leaves its check to the batch (one call for
+      // the step's gradients); one that refreshes needs its gate now, to skip a bad refresh.
+      ParameterState known = states.get(key);
+      boolean checkLater = batched && preprocessor.checksLater() && steps.checksLater()
+          && known != null && !refreshes(known, known.step + 1);
+      NDArray gradient;
+      UpdateGate gate;
+      if (checkLater) {
+        gradient = preprocessor.prepareUnchecked(key, reduced);
+        gate = null;
+      } else {
+        Optional<GradientPreprocessor.Prepared> prepared =
+            preprocessor.prepareStep(parameterId, key, reduced);
+        if (prepared.isEmpty()) {
+          steps.skipped(parameterId);
+          return;
+        }
+        gradient = prepared.get().gradient();
+        gate = prepared.get().gate();
       }
-      UpdateGate gate = prepared.get().gate();
       boolean created = !states.contains(key);
       ParameterState state = states.getOrCreate(key, parameterId, weight);
       if (!state.shape.equals(weight.getShape())) {
@@ -309,10 +323,14 @@ public final class ShampooOptimizer extends Optimizer
       int step = ++state.step;
       // A rejected update (GUARDED) did not happen: its step does not count, and state it
       // created goes again.
-      gate.onRejected(() -> states.rollBack(key, state, created));
+      Runnable rollBack = () -> states.rollBack(key, state, created);
+      if (gate != null) {
+        gate.onRejected(rollBack);
+      }
       float lr = config.learningRateTracker().getNewValue(parameterId, step);
       clearedByBatch = steps.step(new DistributedStep.Update(parameterId, key, state, weight,
-          prepared.get().gradient(), step, lr, scratch, gate, batched));
+          gradient, step, lr, scratch, gate, batched,
+          gate == null ? List.of(rollBack) : List.of()));
     } finally {
       // DJL's PyTorch engine leaves gradient clearing to the optimizer; a batched update's
       // gradient is zeroed by the batch's fused call, after the buffered work has read it.
@@ -320,6 +338,12 @@ public final class ShampooOptimizer extends Optimizer
         GradientPreprocessor.clearGradient(weight);
       }
     }
+  }
+
+  /** Whether step {@code step} of a parameter refreshes its statistics (T1) or roots (T2). */
+  private boolean refreshes(ParameterState s, int step) {
+    return s.layout != null && (step % config.statisticsInterval() == 0
+        || step % config.rootInterval() == 0);
   }
 
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */

@@ -111,6 +111,11 @@ final class ShardedStep implements DistributedStep {
   }
 
   @Override
+  public boolean checksLater() {
+    return false; // nothing is batched across parameters
+  }
+
+  @Override
   public void expectOrder(ParameterSet parameters) {
     // Nothing is batched across parameters: no order to expect.
   }

@@ -162,6 +162,38 @@ final class BaseStepKernels implements AutoCloseable {
     }
   }
 
+  /**
+   * The GUARDED checks of several gradients in one call, as the fused methods compute them: per
+   * gradient its ok flag (a 0-d boolean array for {@link UpdateGate#of}) and the {@code [2, n]}
+   * checks ({@code max |g|} of each, then each flag as 0/1), all in {@code manager}.
+   *
+   * @param bounds each gradient's overflow bound
+   */
+  Checks checks(List<NDArray> grads, double[] bounds, NDManager manager) {
+    PtNDArray[] arrays = grads.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
+    try (IValue gradValues = IValue.listFrom(arrays);
+        IValue boundValues = IValue.listFrom(bounds);
+        IValue result = TorchScriptModules.run(module, "checks", gradValues, boundValues)) {
+      IValue[] parts = result.toIValueTuple();
+      try {
+        PtNDManager pt = (PtNDManager) manager;
+        return new Checks(List.of(parts[0].toTensorArray(pt)), parts[1].toTensor(pt));
+      } finally {
+        for (IValue part : parts) {
+          part.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * The result of {@link #checks}.
+   *
+   * @param flags per gradient, whether it passed (0-d boolean)
+   * @param checks {@code [2, n]} float32: max |g| of each, then each flag as 0/1
+   */
+  record Checks(List<NDArray> flags, NDArray checks) {}
+
   /** Frees the native module (idempotent). */
   @Override
   public void close() {

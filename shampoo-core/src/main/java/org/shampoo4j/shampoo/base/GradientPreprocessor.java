@@ -260,11 +260,7 @@ public final class GradientPreprocessor implements AutoCloseable {
    */
   private NDArray[] check(NDArray g, float bound) {
     if (g instanceof ai.djl.pytorch.engine.PtNDArray) {
-      if (checkKernels == null) {
-        checkManager = g.getManager().getEngine().newBaseManager();
-        checkKernels = new BaseStepKernels(checkManager);
-      }
-      return checkKernels.check(g, bound);
+      return kernels(g).check(g, bound);
     }
     try (NDArray maxAbs = g.abs().max().toType(DataType.FLOAT32, false)) {
       NDArray ok = maxAbs.lte(DeviceScalars.of(maxAbs, bound));
@@ -272,6 +268,15 @@ public final class GradientPreprocessor implements AutoCloseable {
         return new NDArray[] {ok, NDArrays.stack(new NDList(maxAbs, flag))};
       }
     }
+  }
+
+  /** The scripted checks, loaded on first use. */
+  private BaseStepKernels kernels(NDArray g) {
+    if (checkKernels == null) {
+      checkManager = g.getManager().getEngine().newBaseManager();
+      checkKernels = new BaseStepKernels(checkManager);
+    }
+    return checkKernels;
   }
 
   /**
@@ -297,6 +302,72 @@ public final class GradientPreprocessor implements AutoCloseable {
   public synchronized boolean hasPendingCheck(String updateKey) {
     return guards.containsKey(updateKey) || batchKeys.contains(updateKey)
         || pending.containsKey(updateKey);
+  }
+
+  /**
+   * Whether {@link #prepareUnchecked} may be used: under {@link NonFinitePolicy#GUARDED}, whose
+   * checks a caller may compute for many updates at once ({@link #guardAll}).
+   */
+  public boolean checksLater() {
+    return policy == NonFinitePolicy.GUARDED;
+  }
+
+  /**
+   * GUARDED: the prepared gradient (rescaled, clipped) of an update whose check comes later, for
+   * many updates in one call ({@link #guardAll}); reads the previous step's checks first when
+   * {@code updateKey} starts a new step, as {@link #prepareStep} does.
+   *
+   * @throws IllegalStateException under another policy, or when the previous step's checks
+   *     found a bad gradient (after rolling back those parameters' host-side bookkeeping)
+   */
+  public NDArray prepareUnchecked(String updateKey, NDArray grad) {
+    if (!checksLater()) {
+      throw new IllegalStateException("only NonFinitePolicy.GUARDED checks later, not " + policy);
+    }
+    beginUpdate(updateKey);
+    return rescaleAndClip(grad);
+  }
+
+  /**
+   * GUARDED: checks the prepared gradients of updates started with {@link #prepareUnchecked}, in
+   * one call on DJL's PyTorch engine, keeps the checks to be read with the step's other checks
+   * ({@link #guardBatch}: a failed entry's undo runs then) and returns each update's gate, whose
+   * flag lives in {@code flagManager}.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  public List<UpdateGate> guardAll(List<BatchEntry> entries, List<NDArray> grads,
+      NDManager flagManager) {
+    if (entries.size() != grads.size()) {
+      throw new IllegalArgumentException(entries.size() + " entries but " + grads.size()
+          + " gradients");
+    }
+    List<UpdateGate> gates = new ArrayList<>(grads.size());
+    NDArray checks;
+    if (grads.get(0) instanceof ai.djl.pytorch.engine.PtNDArray) {
+      double[] bounds = new double[grads.size()];
+      for (int i = 0; i < bounds.length; i++) {
+        bounds[i] = (float) overflowBound(grads.get(i).size());
+      }
+      BaseStepKernels.Checks c = kernels(grads.get(0)).checks(grads, bounds, flagManager);
+      c.flags().forEach(flag -> gates.add(UpdateGate.of(flag)));
+      checks = c.checks();
+    } else {
+      List<NDArray> pairs = new ArrayList<>(grads.size());
+      for (NDArray g : grads) {
+        NDArray[] check = check(g, (float) overflowBound(g.size()));
+        check[0].attach(flagManager);
+        gates.add(UpdateGate.of(check[0]));
+        pairs.add(check[1]);
+      }
+      try (NDArray stacked = NDArrays.stack(new NDList(pairs.toArray(new NDArray[0])))) {
+        checks = stacked.transpose().duplicate();
+      } finally {
+        pairs.forEach(NDArray::close);
+      }
+    }
+    guardBatch(entries, checks);
+    return gates;
   }
 
   /**
