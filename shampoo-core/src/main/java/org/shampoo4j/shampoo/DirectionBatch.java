@@ -84,9 +84,7 @@ final class DirectionBatch implements AutoCloseable {
         la.step().directions(grads, current.plan(), current.indices(), roots, grafting, manager);
     List<BaseStepBatch.Pending> out = new ArrayList<>(updates);
     for (int j = 0; j < at.size(); j++) {
-      BaseStepBatch.Pending u = updates.get(at.get(j));
-      out.set(at.get(j), new BaseStepBatch.Pending(u.parameterId(), u.key(), u.weight(),
-          directions.get(j), u.learningRate(), u.step(), u.gate(), u.undo()));
+      out.set(at.get(j), updates.get(at.get(j)).withGradient(directions.get(j)));
     }
     return out;
   }

@@ -87,9 +87,7 @@ final class ReplicatedStep implements DistributedStep {
     List<UpdateGate> gates = preprocessor.guardAll(entries, grads, held);
     List<BaseStepBatch.Pending> out = new ArrayList<>(updates);
     for (int j = 0; j < at.size(); j++) {
-      BaseStepBatch.Pending p = updates.get(at.get(j));
-      out.set(at.get(j), new BaseStepBatch.Pending(p.parameterId(), p.key(), p.weight(),
-          p.gradient(), p.learningRate(), p.step(), gates.get(j), p.undo()));
+      out.set(at.get(j), updates.get(at.get(j)).withGate(gates.get(j)));
     }
     return out;
   }

@@ -64,10 +64,12 @@ import org.shampoo4j.shampoo.state.StateBinding;
  * {@link org.shampoo4j.shampoo.health.PreconditionerFailureException} naming parameter, block and
  * cause. Checking costs one scalar read per preconditioner update, at T1 and T2 steps only.
  *
- * <p>The direction of a preconditioned parameter (blocks, {@code L̂·G·R̂}, grafting) is one call
- * into a TorchScript module ({@link Builder#fusedStep}), bit for bit equal to the per-operation
- * DJL path at a fraction of its host calls; 4-bit roots are decoded by quant-api's fused
- * dequantization, and fp32 roots are read in place.
+ * <p>The direction of a preconditioned parameter (blocks, {@code L̂·G·R̂}, grafting) is computed
+ * by a TorchScript module ({@link Builder#fusedStep}): by default for all of a step's parameters
+ * in one call when the step's last parameter arrives, blocks of one shape stacked across
+ * parameters ({@link Builder#batchedDirections}, within float32 rounding of the per-parameter
+ * call), or per parameter, bit for bit the per-operation DJL path. 4-bit roots are decoded inside
+ * the call, fp32 roots read in place.
  *
  * <p>Everything runs on the parameter's device. Host synchronisation per step: under the default
  * {@code NonFinitePolicy.GUARDED} one read per step for all parameters, plus one per

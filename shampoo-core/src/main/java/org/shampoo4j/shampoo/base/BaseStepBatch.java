@@ -48,7 +48,17 @@ public final class BaseStepBatch implements AutoCloseable {
    *     the fused rule adds the removal of state it creates
    */
   public record Pending(String parameterId, String key, NDArray weight, NDArray gradient,
-      float learningRate, int step, UpdateGate gate, List<Runnable> undo) {}
+      float learningRate, int step, UpdateGate gate, List<Runnable> undo) {
+    /** This update applying {@code direction} instead of its gradient (same undo list). */
+    public Pending withGradient(NDArray direction) {
+      return new Pending(parameterId, key, weight, direction, learningRate, step, gate, undo);
+    }
+
+    /** This update through {@code newGate} (same undo list). */
+    public Pending withGate(UpdateGate newGate) {
+      return new Pending(parameterId, key, weight, gradient, learningRate, step, newGate, undo);
+    }
+  }
 
   private final Consumer<List<Pending>> flushAction;
   private final List<String> firstStep = new ArrayList<>();
