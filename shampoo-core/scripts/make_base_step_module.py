@@ -47,6 +47,19 @@ def prepare(g: torch.Tensor, rescale: float, clip: float) -> torch.Tensor:
     return g
 
 
+def own_grads(weights: List[torch.Tensor]) -> List[torch.Tensor]:
+    """Each weight's own gradient (a method given no gradients updates the weights from these,
+    and the caller need not hand the host a handle per parameter). A weight without one fails."""
+    out: List[torch.Tensor] = []
+    for w in weights:
+        box: List[Optional[torch.Tensor]] = [w.grad]
+        g = box[0]
+        if g is None:
+            raise RuntimeError("a weight has no gradient to update from")
+        out.append(g)
+    return out
+
+
 def zero_grads(weights: List[torch.Tensor]) -> List[torch.Tensor]:
     """Zeroes each weight's gradient where it has one, as DJL's zeroGrad, in one multi-tensor
     kernel, and returns the zeroed gradients. The caller must return them from the method: the
@@ -260,12 +273,15 @@ class BaseStep(torch.nn.Module):
             nesterov: bool, weight_decay: float, counts: List[int],
             runs: List[int]) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """SGD with coupled weight decay and (Nesterov) momentum (buffers empty when momentum is
-        0). counts: each parameter's element count; runs: the boundaries of the flat passes
+        0); grads empty: each weight's own gradient (own_grads). counts: each parameter's element count; runs: the boundaries of the flat passes
         (0, ..., n; the caller cuts them by dtype and size). Returns the checks ([2, n]) in mode
         GATE_CHECK, else an empty [2, 0] tensor, and the gradients it zeroed (see zero_grads; the
         caller ignores them)."""
         parts: List[torch.Tensor] = []
         with torch.no_grad():
+            own = len(grads) == 0 and len(weights) > 0
+            if own:
+                grads = own_grads(weights)
             w = flat_views(weights)
             b = flat_views(buffers)
             for r in range(len(runs) - 1):
@@ -277,7 +293,10 @@ class BaseStep(torch.nn.Module):
                                       given[a:e] if mode == 2 else given, momentum, nesterov,
                                       weight_decay))
             zeroed: List[torch.Tensor] = []
-            if zero:
+            if zero and own:
+                torch._foreach_zero_(grads)
+                zeroed = grads
+            elif zero:
                 zeroed = zero_grads(weights)
         return checks_of(parts), zeroed
 
@@ -294,6 +313,9 @@ class BaseStep(torch.nn.Module):
         as sgd. Returns the checks as sgd."""
         parts: List[torch.Tensor] = []
         with torch.no_grad():
+            own = len(grads) == 0 and len(weights) > 0
+            if own:
+                grads = own_grads(weights)
             w = flat_views(weights)
             m = flat_views(ms)
             v = flat_views(vs)
@@ -306,7 +328,10 @@ class BaseStep(torch.nn.Module):
                                         given[a:e] if mode == 2 else given, beta1, beta2,
                                         one_minus_beta1, one_minus_beta2, epsilon, decay))
             zeroed: List[torch.Tensor] = []
-            if zero:
+            if zero and own:
+                torch._foreach_zero_(grads)
+                zeroed = grads
+            elif zero:
                 zeroed = zero_grads(weights)
         return checks_of(parts), zeroed
 
@@ -408,6 +433,20 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
                    [], False, 0.0, False, 0.0, *layout(big))[0]
     assert c.shape == (2, 3) and c[0, 2] == float("inf") and c[1].tolist() == [1.0, 1.0, 0.0], c
     assert all(torch.equal(a, b) for a, b in zip(big, expected))
+    # No gradients given: each weight's own, the same update as passing them, zeroed after.
+    w5 = torch.randn(4, 3, generator=gen).requires_grad_()
+    w6 = w5.detach().clone().requires_grad_()
+    own = torch.randn(4, 3, generator=gen)
+    w5.grad = own.clone()
+    w6.grad = own.clone()
+    b5 = torch.zeros(4, 3)
+    b6 = torch.zeros(4, 3)
+    c5 = loaded.sgd([w5], [], [b5], [0.1], [1e18], 1.0, -1.0, GATE_CHECK, [], True, 0.9, False,
+                    0.0, *layout([w5]))[0]
+    c6 = loaded.sgd([w6], [w6.grad.clone()], [b6], [0.1], [1e18], 1.0, -1.0, GATE_CHECK, [],
+                    True, 0.9, False, 0.0, *layout([w6]))[0]
+    assert torch.equal(w5, w6) and torch.equal(b5, b6) and torch.equal(c5, c6)
+    assert torch.equal(w5.grad, torch.zeros(4, 3))
 
 
 if __name__ == "__main__":

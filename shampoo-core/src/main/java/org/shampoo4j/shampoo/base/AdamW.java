@@ -121,7 +121,9 @@ public final class AdamW implements BaseOptimizer {
       NDArray weight = u.weight();
       float lr = u.learningRate();
       int step = u.step();
-      Checks.requireSameShape(id, weight, u.gradient());
+      if (u.gradient() != null) { // else the weight's own gradient
+        Checks.requireSameShape(id, weight, u.gradient());
+      }
       Checks.requireFiniteRate(id, lr);
       Checks.requirePositiveStep(id, step);
       // The float32 constants exactly as update() computes them.

@@ -27,6 +27,7 @@ import org.shampoo4j.shampoo.state.Setting;
 import org.shampoo4j.shampoo.state.SettingList;
 import org.shampoo4j.shampoo.state.StateBinding;
 import org.shampoo4j.shampoo.state.StateSnapshot;
+import org.shampoo4j.shampoo.training.OwnGradientUpdates;
 
 /**
  * Runs a {@link BaseOptimizer} alone as a DJL {@link Optimizer}, through the same gradient
@@ -55,7 +56,7 @@ import org.shampoo4j.shampoo.state.StateSnapshot;
  * <p>Close it (it is {@link AutoCloseable}) to free the base optimizer's state.
  */
 public final class BaseOptimizerAdapter extends Optimizer
-    implements CheckpointableOptimizer, AutoCloseable {
+    implements CheckpointableOptimizer, OwnGradientUpdates, AutoCloseable {
   /** The optimizer kind written into checkpoints. */
   public static final String CHECKPOINT_KIND = "base-optimizer";
 
@@ -177,6 +178,59 @@ public final class BaseOptimizerAdapter extends Optimizer
   }
 
   /**
+   * Updates each weight from its own gradient, as {@link #update} of every pair in order with
+   * {@code weight.getGradient()} would, bit for bit: on the fused path as one call that reads the
+   * gradients itself (no gradient handle per parameter crosses to the host), else per parameter.
+   * Anything still buffered is applied first.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   * @throws IllegalStateException as {@link #update} (the gradients are then cleared)
+   */
+  @Override
+  public void updateFromGradients(List<String> parameterIds, List<NDArray> weights) {
+    if (parameterIds.size() != weights.size()) {
+      throw new IllegalArgumentException(parameterIds.size() + " parameter ids but "
+          + weights.size() + " weights");
+    }
+    boolean fusedAll = batch != null && !weights.isEmpty();
+    for (NDArray w : weights) {
+      fusedAll &= FusedBaseStep.accepts(w);
+    }
+    if (!fusedAll) {
+      for (int i = 0; i < weights.size(); i++) {
+        try (NDArray gradient = weights.get(i).getGradient()) {
+          update(parameterIds.get(i), weights.get(i), gradient);
+        }
+      }
+      return;
+    }
+    batch.flush();
+    List<BaseStepBatch.Pending> updates = new ArrayList<>(weights.size());
+    try {
+      for (int i = 0; i < weights.size(); i++) {
+        String id = parameterIds.get(i);
+        NDArray weight = weights.get(i);
+        String key = keys.key(id, weight.getDevice());
+        // The first key of a new step reads the previous step's checks (once).
+        preprocessor.beginUpdate(key);
+        int step = steps.merge(key, 1, Integer::sum);
+        List<Runnable> undo = new ArrayList<>();
+        // A rejected update (GUARDED) did not happen: its step does not count.
+        undo.add(() -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
+        updates.add(new BaseStepBatch.Pending(id, key, weight, null,
+            learningRate.getNewValue(id, step), step, null, undo));
+      }
+    } catch (RuntimeException e) {
+      for (BaseStepBatch.Pending p : updates) {
+        p.undo().get(0).run();
+      }
+      weights.forEach(GradientPreprocessor::clearGradient);
+      throw e;
+    }
+    applyBatch(updates);
+  }
+
+  /**
    * Applies any updates still buffered by the fused path (a step's updates are applied when its
    * last parameter arrives, so this matters only after an incomplete step); nothing otherwise.
    * {@link #checkGradients}, {@link #saveState}, {@link #loadState}, {@link #stateMemory},
@@ -230,8 +284,10 @@ public final class BaseOptimizerAdapter extends Optimizer
     List<NDArray> grads = new ArrayList<>(updates.size());
     for (int i = 0; i < updates.size(); i++) {
       BaseStepBatch.Pending p = updates.get(i);
-      bounds[i] = (float) GradientPreprocessor.overflowBound(p.gradient().size());
-      grads.add(p.gradient());
+      bounds[i] = (float) GradientPreprocessor.overflowBound(p.weight().size());
+      if (p.gradient() != null) { // none: the call reads each weight's own (all or none)
+        grads.add(p.gradient());
+      }
     }
     NDArray checks;
     try {

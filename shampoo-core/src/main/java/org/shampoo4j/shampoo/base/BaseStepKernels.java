@@ -66,7 +66,8 @@ final class BaseStepKernels implements AutoCloseable {
   /**
    * The gradient treatment shared by both rules.
    *
-   * @param grads per parameter, the gradient (or direction) the rule applies
+   * @param grads per parameter, the gradient (or direction) the rule applies; empty: each
+   *     weight's own gradient, read inside the call
    * @param bounds per parameter, the float32 overflow bound (read in {@link GateMode#CHECK})
    * @param rescale DJL's rescaleGrad (1 for none)
    * @param clip DJL's clipGrad ({@code <= 0} for none)

@@ -112,7 +112,9 @@ public final class SgdMomentum implements BaseOptimizer {
       BaseStepBatch.Pending u = updates.get(i);
       String id = u.key();
       NDArray weight = u.weight();
-      Checks.requireSameShape(id, weight, u.gradient());
+      if (u.gradient() != null) { // else the weight's own gradient
+        Checks.requireSameShape(id, weight, u.gradient());
+      }
       Checks.requireFiniteRate(id, u.learningRate());
       weights.add(weight);
       rates[i] = u.learningRate();

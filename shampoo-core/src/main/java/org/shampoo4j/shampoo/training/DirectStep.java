@@ -6,6 +6,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,7 +24,9 @@ import java.util.Objects;
  * trainer's configuration, for a trainer on one device whose parameters live on that device
  * (then DJL trains the parameters' own arrays). With several devices the parameter server's
  * gradient reduction is needed, so keep {@code trainer.step()} there. DJL's one-time check that
- * the first step's gradients are not all zero is not made. Stateless.
+ * the first step's gradients are not all zero is not made. An optimizer that implements {@link
+ * OwnGradientUpdates} (this project's {@code BaseOptimizerAdapter}) gets the whole step in one
+ * call and reads the gradients itself. Stateless.
  */
 public final class DirectStep {
   private DirectStep() {}
@@ -42,6 +46,8 @@ public final class DirectStep {
       throw new IllegalArgumentException("a direct step updates one device's parameters; this"
           + " trainer runs on " + devices.length + " devices: use trainer.step()");
     }
+    List<String> ids = new ArrayList<>();
+    List<NDArray> weights = new ArrayList<>();
     for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
       Parameter parameter = p.getValue();
       if (!parameter.requiresGradient()) {
@@ -53,9 +59,18 @@ public final class DirectStep {
             + weight.getDevice() + ", the trainer on " + devices[0] + ": DJL trains a copy of it"
             + " there, so use trainer.step()");
       }
+      ids.add(parameter.getId());
+      weights.add(weight);
+    }
+    if (optimizer instanceof OwnGradientUpdates own) {
+      // One call for the step: the optimizer reads the gradients itself.
+      own.updateFromGradients(ids, weights);
+      return;
+    }
+    for (int i = 0; i < weights.size(); i++) {
       // A handle of its own on the gradient, closed after the update as DJL closes its copy.
-      try (NDArray gradient = weight.getGradient()) {
-        optimizer.update(parameter.getId(), weight, gradient);
+      try (NDArray gradient = weights.get(i).getGradient()) {
+        optimizer.update(ids.get(i), weights.get(i), gradient);
       }
     }
   }
