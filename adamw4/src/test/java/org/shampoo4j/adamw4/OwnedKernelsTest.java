@@ -13,7 +13,7 @@ import org.shampoo4j.quant.CodeKernels;
 
 /**
  * The moment codecs on owned kernels ({@link MomentCodec#on}, as {@link AdamW4Bit} uses them)
- * store exactly what they store on the unowned ones.
+ * store exactly what they store on plain NDArray operations (no kernels given).
  */
 class OwnedKernelsTest {
 

@@ -1,6 +1,5 @@
 package org.shampoo4j.quant;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,6 +17,7 @@ import ai.djl.pytorch.engine.PtNDManager;
  * serves arrays on any device. Thread-safe.
  */
 public final class CodeKernels implements AutoCloseable {
+  // Holds no module (nothing to free): the NDArray-operation path.
   private static final CodeKernels PLAIN = new CodeKernels((TorchScriptCodes) null);
 
   private final TorchScriptCodes module;
@@ -35,19 +35,13 @@ public final class CodeKernels implements AutoCloseable {
   }
 
   /**
-   * The kernels of the entry points that take none yet ({@link DeviceCodes}' static methods, the
-   * {@link NDArrayQuantizer} constructors without kernels): for PyTorch arrays one module loaded
-   * on first use and kept for the JVM's lifetime, else NDArray operations. Callers that own a
-   * {@link CodeKernels} do not touch it.
+   * The kernels of the entry points that take none ({@link DeviceCodes}' static methods, the
+   * {@link NDArrayQuantizer} constructors without kernels): plain NDArray operations, with the
+   * same results as the fused module. No module is loaded or kept behind a caller's back; the
+   * fused kernels come from an instance the caller owns.
    */
-  static CodeKernels unowned(NDArray... arrays) {
-    return TorchScriptCodes.supports(arrays) ? Unowned.INSTANCE : PLAIN;
-  }
-
-  // Initialization on demand: loads only when a PyTorch array first takes an unowned path.
-  private static final class Unowned {
-    static final CodeKernels INSTANCE =
-        new CodeKernels(Engine.getEngine("PyTorch").newBaseManager());
+  static CodeKernels plain() {
+    return PLAIN;
   }
 
   /** Whether the fused module runs on these arrays (else NDArray operations do). */

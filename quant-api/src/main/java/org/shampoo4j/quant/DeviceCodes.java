@@ -11,12 +11,13 @@ import ai.djl.ndarray.NDArray;
  * shared Cholesky factor/error code matrix) use these directly so every state packs and encodes
  * the same way.
  *
- * <p>On DJL's PyTorch engine every operation is one call into a small TorchScript module of fused
- * libtorch kernels over uint8 codes and int32 indices; on another engine the same results come
- * from plain NDArray operations. Codes are returned as {@code uint8}; codes given as input may be
+ * <p>On DJL's PyTorch engine {@link CodeKernels} runs every operation as one call into a small
+ * TorchScript module of fused libtorch kernels over uint8 codes and int32 indices; plain NDArray
+ * operations give the same results on any engine. Codes are returned as {@code uint8}; codes given as input may be
  * of any integer or integral float type. Every result is created in the manager of its (first)
- * input. These static methods run on kernels nobody owns (loaded once per JVM); a caller with a
- * lifecycle makes a {@link CodeKernels}, which has the same operations and frees its module.
+ * input. These static methods use plain NDArray operations on every engine (they load no module);
+ * for the fused kernels make a {@link CodeKernels}, which has the same operations, gives the same
+ * results and frees its module when closed.
  */
 public final class DeviceCodes {
   private DeviceCodes() {}
@@ -51,7 +52,7 @@ public final class DeviceCodes {
    */
   public static BlockEncoding encodeBlocks(
       NDArray tensor, Codebook codebook, int blockSize, long rowLength) {
-    return CodeKernels.unowned(tensor).encodeBlocks(tensor, codebook, blockSize, rowLength);
+    return CodeKernels.plain().encodeBlocks(tensor, codebook, blockSize, rowLength);
   }
 
   /**
@@ -76,7 +77,7 @@ public final class DeviceCodes {
    */
   public static NDArray decodeBlocks(
       NDArray codes, NDArray scales, Codebook codebook, int blockSize, long rowLength) {
-    return CodeKernels.unowned(codes, scales)
+    return CodeKernels.plain()
         .decodeBlocks(codes, scales, codebook, blockSize, rowLength);
   }
 
@@ -85,7 +86,7 @@ public final class DeviceCodes {
    * y's shape: the number of thresholds strictly below y.
    */
   public static NDArray nearestCodes(NDArray y, Codebook codebook) {
-    return CodeKernels.unowned(y).nearestCodes(y, codebook);
+    return CodeKernels.plain().nearestCodes(y, codebook);
   }
 
   /** The codebook values of {@code codes} (any integer or exact-float type) as float32. */
@@ -101,7 +102,7 @@ public final class DeviceCodes {
    * @throws IllegalArgumentException if {@code bits} is not in [1, 8]
    */
   public static NDArray pack(NDArray codes, int bits) {
-    return CodeKernels.unowned(codes).pack(codes, bits);
+    return CodeKernels.plain().pack(codes, bits);
   }
 
   /**
@@ -113,6 +114,6 @@ public final class DeviceCodes {
    *     anything of size {@code count} is made)
    */
   public static NDArray unpack(NDArray packed, int bits, long count) {
-    return CodeKernels.unowned(packed).unpack(packed, bits, count);
+    return CodeKernels.plain().unpack(packed, bits, count);
   }
 }

@@ -27,13 +27,17 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
   private final boolean fused;
   private final CodeKernels kernels;
 
-  /** A quantizer that rejects non-finite input (costs one device-to-host boolean per call). */
+  /**
+   * A quantizer that rejects non-finite input (costs one device-to-host boolean per call), on
+   * plain NDArray operations; {@link #NDArrayQuantizer(QuantizationSpec, boolean, CodeKernels)}
+   * runs the fused kernels, with the same results.
+   */
   public NDArrayQuantizer(QuantizationSpec spec) {
     this(spec, true);
   }
 
   /**
-   * A quantizer.
+   * A quantizer on plain NDArray operations (see {@link #NDArrayQuantizer(QuantizationSpec)}).
    *
    * @param spec what to apply
    * @param checkFinite whether to reject NaN and infinity; callers that already validated their
@@ -78,7 +82,7 @@ public final class NDArrayQuantizer implements BlockQuantizer<NDArray, PackedNDA
     if (!fused) {
       return null;
     }
-    return (kernels != null ? kernels : CodeKernels.unowned(arrays)).moduleFor(arrays);
+    return kernels != null ? kernels.moduleFor(arrays) : null;
   }
 
   @Override

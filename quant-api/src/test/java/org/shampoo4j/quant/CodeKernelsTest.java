@@ -13,12 +13,13 @@ import org.shampoo4j.quant.testing.QuantizerChecks;
 
 /**
  * Owned kernels (a {@link CodeKernels} made and closed by its caller) give exactly the results of
- * the unowned path and of the Java quantizer, and a quantizer built on them uses them.
+ * the plain NDArray path (DeviceCodes' static methods) and of the Java quantizer, and a quantizer
+ * built on them uses them.
  */
 class CodeKernelsTest {
 
   @Test
-  void ownedKernelsAgreeWithTheUnownedPathAndTheJavaQuantizer() {
+  void ownedKernelsAgreeWithThePlainPathAndTheJavaQuantizer() {
     Random random = new Random(7);
     Codebook codebook = TestCodebooks.random(4, random, true);
     int rows = 9;
@@ -33,8 +34,8 @@ class CodeKernelsTest {
       NDArray input = m.create(x).reshape(rows, columns);
       assertTrue(kernels.fused(input), "DJL's PyTorch engine runs the fused module");
       DeviceCodes.BlockEncoding owned = kernels.encodeBlocks(input, codebook, 16, columns);
-      DeviceCodes.BlockEncoding unowned = DeviceCodes.encodeBlocks(input, codebook, 16, columns);
-      assertArrayEquals(unowned.codes().toByteArray(), owned.codes().toByteArray());
+      DeviceCodes.BlockEncoding plain = DeviceCodes.encodeBlocks(input, codebook, 16, columns);
+      assertArrayEquals(plain.codes().toByteArray(), owned.codes().toByteArray());
       assertArrayEquals(host.scales(), owned.scales().toFloatArray());
       NDArray packed = kernels.pack(owned.codes(), 4);
       assertArrayEquals(host.codes(), packed.toByteArray());

@@ -40,7 +40,7 @@ class PreconditionerContextTest {
       assertEquals(settings, owned.toBuilder().label("other").build().quantization());
       assertSame(kernels, owned.toBuilder().build().codeKernels().orElseThrow());
 
-      // The same codes whether the quantizer runs on owned kernels or on the unowned ones.
+      // The same codes whether the quantizer runs on owned kernels or on plain NDArray operations.
       NDArray x = m.randomNormal(new ai.djl.ndarray.types.Shape(12, 12));
       NDArrayQuantizer onOwned = owned.quantizer(new Linear2Map());
       NDArrayQuantizer onUnowned = plain.quantizer(new Linear2Map());
