@@ -446,19 +446,10 @@ class Bank(torch.nn.Module):
                                       row_lengths[i], block_size, bits).reshape(order, order)
             s = s.add(s.permute([1, 0])).mul(
                 torch.full([], 0.5, dtype=torch.float32, device=s.device))
-            pair = self._eigh_root(s, power_iterations, min_normal, epsilon, relative_floor,
-                                   exponent, wide)
-            root = pair[0]
-            largest.append(root.abs().max())
-            checks.append(pair[1].to(torch.float64))
-            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
-                                         root_row_lengths[i], block_size, bits, True)
-            out.append(packed[0])
-            out.append(packed[1])
-            out.append(packed[2])
-        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
-                                torch.isfinite(torch.stack(checks, 0))], 0))
-        return out
+            self._store_root(s, thresholds, root_row_lengths[i], block_size, bits,
+                             power_iterations, min_normal, epsilon, relative_floor, exponent,
+                             wide, out, largest, checks)
+        return self._with_flags(out, largest, checks)
 
     @torch.jit.export
     def dense_eigh_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,

@@ -78,6 +78,18 @@ def zero_grads(weights: List[torch.Tensor]) -> List[torch.Tensor]:
     return present
 
 
+def cleared(weights: List[torch.Tensor], grads: List[torch.Tensor], own: bool,
+            zero: bool) -> List[torch.Tensor]:
+    """The weights' gradients zeroed if zero (to be returned by the method, see zero_grads):
+    grads themselves when they are the weights' own (own_grads), else through the weights."""
+    if not zero:
+        return []
+    if own:
+        torch._foreach_zero_(grads)
+        return grads
+    return zero_grads(weights)
+
+
 # Gate modes, as BaseStepKernels passes them: every update lands; each parameter's ok flag is
 # computed here from its gradient (NonFinitePolicy.GUARDED, the checks are returned); or the
 # flags come in (Shampoo's gates, computed from the raw gradient before preconditioning).
@@ -292,12 +304,7 @@ class BaseStep(torch.nn.Module):
                                       bounds[a:e] if mode == 1 else bounds, rescale, clip, mode,
                                       given[a:e] if mode == 2 else given, momentum, nesterov,
                                       weight_decay))
-            zeroed: List[torch.Tensor] = []
-            if zero and own:
-                torch._foreach_zero_(grads)
-                zeroed = grads
-            elif zero:
-                zeroed = zero_grads(weights)
+            zeroed = cleared(weights, grads, own, zero)
         return checks_of(parts), zeroed
 
     @torch.jit.export
@@ -327,12 +334,7 @@ class BaseStep(torch.nn.Module):
                                         bounds[a:e] if mode == 1 else bounds, rescale, clip, mode,
                                         given[a:e] if mode == 2 else given, beta1, beta2,
                                         one_minus_beta1, one_minus_beta2, epsilon, decay))
-            zeroed: List[torch.Tensor] = []
-            if zero and own:
-                torch._foreach_zero_(grads)
-                zeroed = grads
-            elif zero:
-                zeroed = zero_grads(weights)
+            zeroed = cleared(weights, grads, own, zero)
         return checks_of(parts), zeroed
 
 

@@ -51,10 +51,6 @@ final class ParameterRegistry implements AutoCloseable {
     return states.get(key);
   }
 
-  boolean contains(String key) {
-    return states.containsKey(key);
-  }
-
   /** The state under {@code key}, made now for {@code weight} if there is none. */
   ParameterState getOrCreate(String key, String parameterId, NDArray weight) {
     return states.computeIfAbsent(key, k -> newState(parameterId, k, weight));

@@ -316,7 +316,7 @@ public final class ShampooOptimizer extends Optimizer
         gradient = prepared.get().gradient();
         gate = prepared.get().gate();
       }
-      boolean created = !states.contains(key);
+      boolean created = known == null;
       ParameterState state = states.getOrCreate(key, parameterId, weight);
       if (!state.shape.equals(weight.getShape())) {
         throw new IllegalArgumentException("parameter '" + parameterId + "' changed shape from "

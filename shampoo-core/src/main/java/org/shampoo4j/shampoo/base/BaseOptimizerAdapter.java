@@ -158,8 +158,7 @@ public final class BaseOptimizerAdapter extends Optimizer
         preprocessor.beginUpdate(key);
         if (batch.admit(key)) {
           int step = steps.merge(key, 1, Integer::sum);
-          // A rejected update (GUARDED) did not happen: its step does not count.
-          Runnable undoStep = () -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+          Runnable undoStep = undoStep(key);
           float lr = learningRate.getNewValue(parameterId, step);
           try {
             batch.add(parameterId, key, weight, grad, lr, step, null, List.of(undoStep));
@@ -214,9 +213,7 @@ public final class BaseOptimizerAdapter extends Optimizer
         // The first key of a new step reads the previous step's checks (once).
         preprocessor.beginUpdate(key);
         int step = steps.merge(key, 1, Integer::sum);
-        List<Runnable> undo = new ArrayList<>();
-        // A rejected update (GUARDED) did not happen: its step does not count.
-        undo.add(() -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
+        List<Runnable> undo = new ArrayList<>(List.of(undoStep(key)));
         updates.add(new BaseStepBatch.Pending(id, key, weight, null,
             learningRate.getNewValue(id, step), step, null, undo));
       }
@@ -228,6 +225,11 @@ public final class BaseOptimizerAdapter extends Optimizer
       throw e;
     }
     applyBatch(updates);
+  }
+
+  /** Takes back the step counted for {@code key}: a rejected update (GUARDED) did not happen. */
+  private Runnable undoStep(String key) {
+    return () -> steps.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
   }
 
   /**
