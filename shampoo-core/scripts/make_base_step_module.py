@@ -60,6 +60,23 @@ def own_grads(weights: List[torch.Tensor]) -> List[torch.Tensor]:
     return out
 
 
+def given_grads(weights: List[torch.Tensor],
+                grads: List[torch.Tensor]) -> Tuple[List[torch.Tensor], bool]:
+    """The gradients a method applies, and whether they are all the weights' own: none given
+    means each weight's own (own_grads); a given empty tensor stands for its weight's own
+    gradient (an empty weight's own is empty too), so that the directions of some parameters can
+    travel with the others' own gradients."""
+    if len(grads) == 0 and len(weights) > 0:
+        return own_grads(weights), True
+    out: List[torch.Tensor] = []
+    for i in range(len(grads)):
+        g = grads[i]
+        if g.numel() == 0 and weights[i].numel() > 0:
+            g = own_grads([weights[i]])[0]
+        out.append(g)
+    return out, False
+
+
 def zero_grads(weights: List[torch.Tensor]) -> List[torch.Tensor]:
     """Zeroes each weight's gradient where it has one, as DJL's zeroGrad, in one multi-tensor
     kernel, and returns the zeroed gradients. The caller must return them from the method: the
@@ -268,13 +285,15 @@ class BaseStep(torch.nn.Module):
         return ok, pair
 
     @torch.jit.export
-    def checks(self, grads: List[torch.Tensor],
+    def checks(self, weights: List[torch.Tensor], grads: List[torch.Tensor],
                bounds: List[float]) -> Tuple[List[torch.Tensor], torch.Tensor]:
         """The NonFinitePolicy.GUARDED checks of several parameters in one call, as the fused
         methods compute them in GATE_CHECK: each parameter's ok flag (a 0-d bool tensor, to be
         given back to a fused method in GATE_GIVEN) and the [2, n] checks the host reads later.
-        For gradients that are not what the fused method applies (Shampoo's directions)."""
+        For gradients that are not what the fused method applies (Shampoo's directions). grads
+        as given_grads takes them (empty: the weights' own)."""
         with torch.no_grad():
+            grads, own = given_grads(weights, grads)
             ok, checks = guard_flags([g.reshape(-1) for g in grads], bounds)
         return ok.unbind(0), checks
 
@@ -285,15 +304,13 @@ class BaseStep(torch.nn.Module):
             nesterov: bool, weight_decay: float, counts: List[int],
             runs: List[int]) -> Tuple[torch.Tensor, List[torch.Tensor]]:
         """SGD with coupled weight decay and (Nesterov) momentum (buffers empty when momentum is
-        0); grads empty: each weight's own gradient (own_grads). counts: each parameter's element count; runs: the boundaries of the flat passes
+        0); grads as given_grads takes them (empty, or an empty entry: a weight's own gradient). counts: each parameter's element count; runs: the boundaries of the flat passes
         (0, ..., n; the caller cuts them by dtype and size). Returns the checks ([2, n]) in mode
         GATE_CHECK, else an empty [2, 0] tensor, and the gradients it zeroed (see zero_grads; the
         caller ignores them)."""
         parts: List[torch.Tensor] = []
         with torch.no_grad():
-            own = len(grads) == 0 and len(weights) > 0
-            if own:
-                grads = own_grads(weights)
+            grads, own = given_grads(weights, grads)
             w = flat_views(weights)
             b = flat_views(buffers)
             for r in range(len(runs) - 1):
@@ -320,9 +337,7 @@ class BaseStep(torch.nn.Module):
         as sgd. Returns the checks as sgd."""
         parts: List[torch.Tensor] = []
         with torch.no_grad():
-            own = len(grads) == 0 and len(weights) > 0
-            if own:
-                grads = own_grads(weights)
+            grads, own = given_grads(weights, grads)
             w = flat_views(weights)
             m = flat_views(ms)
             v = flat_views(vs)
@@ -378,7 +393,16 @@ def check_checks(loaded: torch.jit.ScriptModule) -> None:
              torch.randn(2, 2, generator=gen)]
     grads[1][3] = float("nan")
     bounds = [10.0, 10.0, 0.5]
-    flags, checks = loaded.checks(grads, bounds)
+    weights = [torch.zeros_like(g).requires_grad_() for g in grads]
+    flags, checks = loaded.checks(weights, grads, bounds)
+    for w, g in zip(weights, grads):
+        w.grad = g.clone()
+    own_flags, own_checks = loaded.checks(weights, [], bounds)
+    mixed_flags, mixed_checks = loaded.checks(weights, [grads[0], torch.empty(0), grads[2]],
+                                              bounds)
+    for other, other_flags in ((own_checks, own_flags), (mixed_checks, mixed_flags)):
+        assert torch.equal(other.nan_to_num(), checks.nan_to_num()), (other, checks)
+        assert [bool(f) for f in other_flags] == [bool(f) for f in flags]
     for i, g in enumerate(grads):
         ok, pair = loaded.check(g, bounds[i])
         assert bool(flags[i]) == bool(ok), (i, flags[i], ok)
@@ -449,6 +473,18 @@ def self_check(loaded: torch.jit.ScriptModule) -> None:
                     True, 0.9, False, 0.0, *layout([w6]))[0]
     assert torch.equal(w5, w6) and torch.equal(b5, b6) and torch.equal(c5, c6)
     assert torch.equal(w5.grad, torch.zeros(4, 3))
+    # Mixed: an empty entry is its weight's own gradient, the others are applied as given; every
+    # weight's gradient is zeroed.
+    w7 = torch.randn(4, 3, generator=gen).requires_grad_()
+    w8 = torch.randn(2, generator=gen).requires_grad_()
+    w7.grad = torch.randn(4, 3, generator=gen)
+    w8.grad = torch.randn(2, generator=gen)
+    direction = torch.randn(4, 3, generator=gen)
+    expected = [w7.detach() - 0.1 * direction, w8.detach() - 0.1 * w8.grad]
+    loaded.sgd([w7, w8], [direction, torch.empty(0)], [], [0.1, 0.1], [1e18, 1e18], 1.0, -1.0,
+               GATE_CHECK, [], True, 0.0, False, 0.0, *layout([w7, w8]))
+    assert torch.equal(w7, expected[0]) and torch.equal(w8, expected[1]), (w7, w8, expected)
+    assert torch.equal(w7.grad, torch.zeros(4, 3)) and torch.equal(w8.grad, torch.zeros(2))
 
 
 if __name__ == "__main__":

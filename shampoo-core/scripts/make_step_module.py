@@ -34,6 +34,8 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "quant-api", "scripts"))
 from make_quantizer_module import Quantizer  # noqa: E402
+# The base step's reading of a weight's own gradient, so that both modules treat it alike.
+from make_base_step_module import own_grads  # noqa: E402
 
 # Grafting scopes, as StepKernels passes them (the ordinals of org.shampoo4j.shampoo.Grafting).
 # TorchScript reads module-level names only as torch.jit.Final constants or literals, so the
@@ -269,7 +271,8 @@ class Step(torch.nn.Module):
         return out.reshape(grad.shape).to(grad.dtype)
 
     @torch.jit.export
-    def directions(self, grads: List[torch.Tensor], dims: List[int], blocks: List[int],
+    def directions(self, grads: List[torch.Tensor], own: bool, dims: List[int],
+                   blocks: List[int],
                    class_offsets: List[int], class_members: List[int], class_rooted: List[bool],
                    grafting: int, norm_floor: float, member_params: List[torch.Tensor],
                    param_blocks: torch.Tensor, max_blocks: int, kinds: List[int],
@@ -282,7 +285,8 @@ class Step(torch.nn.Module):
         roots decoded as one [k, n, n] stack and P = L^ . G . R^ as two batched matmuls, the
         grafting norms of all parameters from per-block sums.
 
-        Parameter p's gradient grads[p] is viewed as a dims[2p] x dims[2p+1] matrix. Block b is
+        With own, grads holds the weights and each one's own gradient is used (the caller need
+        not take a handle on each). Parameter p's gradient grads[p] is viewed as a dims[2p] x dims[2p+1] matrix. Block b is
         blocks[5b : 5b+5] = (parameter, row start, row end, column start, column end). Class c
         holds the blocks class_members[class_offsets[c] : class_offsets[c+1]], all of one shape,
         all with roots (class_rooted[c]) or all without (passed through). Roots as in
@@ -295,6 +299,8 @@ class Step(torch.nn.Module):
 
         Not bit for bit banked_direction: the batched matmul and the per-block norm sums round
         differently; the difference is within float32 matmul and summation error."""
+        if own:
+            grads = own_grads(grads)
         mats: List[torch.Tensor] = []
         for p in range(len(grads)):
             mats.append(grads[p].to(torch.float32).reshape([dims[2 * p], dims[2 * p + 1]]))
@@ -425,9 +431,15 @@ def check_directions(loaded: torch.jit.ScriptModule, quant: Quantizer, values: t
         param_blocks += own + [len(flat)] * (max_blocks - len(own))
     member_params = [torch.tensor([blocks[5 * b] for b in m]) for m in members]
     for scope in (GRAFTING_OFF, GRAFTING_PER_TENSOR, GRAFTING_PER_BLOCK):
-        out = loaded.directions(grads, dims, blocks, offsets, flat, [s[2] for s in shapes], scope,
-                                floor, member_params, torch.tensor(param_blocks), max_blocks,
-                                kinds, dense, codes, scales, diags, counts, lengths, values, 2, 4)
+        args = (dims, blocks, offsets, flat, [s[2] for s in shapes], scope, floor, member_params,
+                torch.tensor(param_blocks), max_blocks, kinds, dense, codes, scales, diags, counts,
+                lengths, values, 2, 4)
+        out = loaded.directions(grads, False, *args)
+        weights = [torch.zeros_like(gr).requires_grad_() for gr in grads]
+        for w, gr in zip(weights, grads):
+            w.grad = gr.clone()
+        from_own = loaded.directions(weights, True, *args)
+        assert all(torch.equal(a, b) for a, b in zip(out, from_own)), scope
         for p, (rows, cols, own_flags) in enumerate(layouts):
             k, d, c, sc, dg, n, ln = per_param[p]
             reference = loaded.banked_direction(grads[p], rows, cols, own_flags, scope, floor, k,

@@ -59,29 +59,46 @@ final class DirectionBatch implements AutoCloseable {
     List<Integer> at = new ArrayList<>();
     List<ParameterState> states = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
+    List<NDArray> weights = new ArrayList<>();
+    boolean own = false;
     for (int i = 0; i < updates.size(); i++) {
       ParameterState s = waiting.remove(updates.get(i).key());
       if (s != null) {
         at.add(i);
         states.add(s);
         grads.add(updates.get(i).gradient());
+        weights.add(updates.get(i).weight());
+        own |= updates.get(i).gradient() == null;
       }
     }
     if (at.isEmpty()) {
       return updates;
     }
-    DeviceLinalg.Kernels la = preconditioning.kernels(grads.get(0).getDevice());
+    if (own && grads.stream().anyMatch(java.util.Objects::nonNull)) {
+      // Own gradients among given ones: a handle on each of those, so that all are given.
+      for (int j = 0; j < grads.size(); j++) {
+        if (grads.get(j) == null) {
+          NDArray g = weights.get(j).getGradient();
+          g.attach(manager);
+          grads.set(j, g);
+        }
+      }
+      own = false;
+    }
+    DeviceLinalg.Kernels la = preconditioning.kernels(weights.get(0).getDevice());
     Cached current = planFor(states, manager);
     List<StepRoot> roots = new ArrayList<>(2 * current.plan().blockCount());
     for (int p = 0; p < states.size(); p++) {
-      StepRoot placeholder = new StepRoot.Dense(grads.get(p));
+      // Any array serves for a block without roots: the call does not read it.
+      StepRoot placeholder = new StepRoot.Dense(weights.get(p));
       for (BlockState bs : states.get(p).blocks) {
         roots.add(bs.hasRoot ? bs.left.stepRoot(manager) : placeholder);
         roots.add(bs.hasRoot ? bs.right.stepRoot(manager) : placeholder);
       }
     }
     List<NDArray> directions =
-        la.step().directions(grads, current.plan(), current.indices(), roots, grafting, manager);
+        la.step().directions(own ? StepKernels.Gradients.ownOf(weights)
+            : StepKernels.Gradients.of(grads), current.plan(), current.indices(), roots, grafting, manager);
     List<BaseStepBatch.Pending> out = new ArrayList<>(updates);
     for (int j = 0; j < at.size(); j++) {
       out.set(at.get(j), updates.get(at.get(j)).withGradient(directions.get(j)));

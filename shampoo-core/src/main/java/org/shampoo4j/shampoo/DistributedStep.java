@@ -83,6 +83,27 @@ interface DistributedStep extends AutoCloseable {
   boolean step(Update u);
 
   /**
+   * Whether {@link #stepAll} takes whole steps on {@code device}: steps whose gradients stay with
+   * their weights, read inside the step's calls.
+   */
+  default boolean takesWholeSteps(Device device) {
+    return false;
+  }
+
+  /**
+   * Applies every update of one step at once, each without gradient or gate (the calls read each
+   * weight's own gradient and check them all together), where {@link #takesWholeSteps}: the
+   * same result as {@link #step} per update with the gradient, for updates that refresh nothing.
+   * The weights' gradients are zeroed.
+   *
+   * @throws UnsupportedOperationException where whole steps are not taken
+   */
+  default void stepAll(List<Update> updates) {
+    throw new UnsupportedOperationException(getClass().getSimpleName()
+        + " takes one update at a time");
+  }
+
+  /**
    * After a checkpoint is loaded: the updates of a step will come in the order of {@code
    * parameters}' trainable parameters (as {@link org.shampoo4j.shampoo.training.DirectStep} makes
    * them), so that the first step batches as the steps of the run that wrote the checkpoint did.

@@ -71,6 +71,7 @@ final class ReplicatedStep implements DistributedStep {
       NDManager held) {
     List<Integer> at = new ArrayList<>();
     List<GradientPreprocessor.BatchEntry> entries = new ArrayList<>();
+    List<NDArray> weights = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
     for (int i = 0; i < updates.size(); i++) {
       BaseStepBatch.Pending p = updates.get(i);
@@ -78,13 +79,14 @@ final class ReplicatedStep implements DistributedStep {
         at.add(i);
         entries.add(new GradientPreprocessor.BatchEntry(p.parameterId(), p.key(),
             p.weight().getShape().toString(), p.undo()));
+        weights.add(p.weight());
         grads.add(p.gradient());
       }
     }
     if (at.isEmpty()) {
       return updates;
     }
-    List<UpdateGate> gates = preprocessor.guardAll(entries, grads, held);
+    List<UpdateGate> gates = preprocessor.guardAll(entries, weights, grads, held);
     List<BaseStepBatch.Pending> out = new ArrayList<>(updates);
     for (int j = 0; j < at.size(); j++) {
       out.set(at.get(j), updates.get(at.get(j)).withGate(gates.get(j)));
@@ -177,6 +179,39 @@ final class ReplicatedStep implements DistributedStep {
     }
     base.update(u.key(), u.weight(), direction, u.lr(), u.step(), u.gate());
     return false;
+  }
+
+  @Override
+  public boolean takesWholeSteps(Device device) {
+    return directions != null && preconditioning.fused(device);
+  }
+
+  @Override
+  public void stepAll(List<Update> updates) {
+    if (updates.isEmpty()) {
+      return;
+    }
+    if (!takesWholeSteps(updates.get(0).weight().getDevice())) {
+      DistributedStep.super.stepAll(updates);
+    }
+    baseBatch.flush();
+    List<BaseStepBatch.Pending> pending = new ArrayList<>(updates.size());
+    for (Update u : updates) {
+      if (u.gradient() != null || u.gate() != null) {
+        throw new IllegalArgumentException("the updates of a whole step come without gradient"
+            + " and gate; '" + u.parameterId() + "' has one");
+      }
+      if (u.state().layout != null && u.state().preconditioned()) {
+        directions.defer(u.key(), u.state());
+      }
+      pending.add(new BaseStepBatch.Pending(u.parameterId(), u.key(), u.weight(), null, u.lr(),
+          u.step(), null, new ArrayList<>(u.undo())));
+    }
+    try {
+      apply(pending);
+    } finally {
+      updates.forEach(u -> directions.cancel(u.key()));
+    }
   }
 
   @Override

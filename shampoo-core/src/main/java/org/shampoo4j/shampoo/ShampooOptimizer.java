@@ -1,11 +1,13 @@
 package org.shampoo4j.shampoo;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,6 +34,7 @@ import org.shampoo4j.shampoo.state.CheckpointableOptimizer;
 import org.shampoo4j.shampoo.state.Fingerprint;
 import org.shampoo4j.shampoo.state.ParameterSet;
 import org.shampoo4j.shampoo.state.StateBinding;
+import org.shampoo4j.shampoo.training.OwnGradientUpdates;
 
 /**
  * Shampoo (docs/algorithms.md §1) as a DJL {@link Optimizer}: use it with {@code
@@ -91,7 +94,7 @@ import org.shampoo4j.shampoo.state.StateBinding;
  * and the reports.
  */
 public final class ShampooOptimizer extends Optimizer
-    implements CheckpointableOptimizer, AutoCloseable {
+    implements CheckpointableOptimizer, OwnGradientUpdates, AutoCloseable {
   /** The optimizer kind written into checkpoints. */
   public static final String CHECKPOINT_KIND = ShampooCheckpoint.KIND;
 
@@ -109,6 +112,7 @@ public final class ShampooOptimizer extends Optimizer
   private final Distribution distribution;
   private final float gradientScale;
   private final DistributedStep steps;
+  private long wholeSteps;
 
   private ShampooOptimizer(Builder b) {
     super(new DjlSettings(b.config.rescaleGrad(), b.config.clipGrad()));
@@ -340,6 +344,87 @@ public final class ShampooOptimizer extends Optimizer
         GradientPreprocessor.clearGradient(weight);
       }
     }
+  }
+
+  /**
+   * Updates a whole step's weights from their own gradients. A steady step (nothing refreshes,
+   * every state exists, {@link NonFinitePolicy#GUARDED}, no rescale or clip, one device, the
+   * default fused and batched step) runs as three calls whatever the parameter count: one
+   * GUARDED check of all gradients, all directions ({@code directions}), one base step; the
+   * gradients are read inside them, so the host takes no handle per parameter. Any other step
+   * goes through {@link #update} per parameter. The result is the same either way.
+   */
+  @Override
+  public void updateFromGradients(List<String> parameterIds, List<NDArray> weights) {
+    if (parameterIds.size() != weights.size()) {
+      throw new IllegalArgumentException(parameterIds.size() + " parameter ids but "
+          + weights.size() + " weights");
+    }
+    List<DistributedStep.Update> whole = wholeStep(parameterIds, weights);
+    if (whole == null) {
+      for (int i = 0; i < weights.size(); i++) {
+        try (NDArray gradient = weights.get(i).getGradient()) {
+          update(parameterIds.get(i), weights.get(i), gradient);
+        }
+      }
+      return;
+    }
+    try (NoGradScope noGrad = NoGradScope.enter(weights.get(0))) {
+      steps.stepAll(whole);
+      wholeSteps++;
+    } catch (RuntimeException e) {
+      weights.forEach(GradientPreprocessor::clearGradient);
+      throw e;
+    }
+  }
+
+  /**
+   * The updates of a steady step taken whole (steps counted), or null if this step must go
+   * through {@link #update} per parameter.
+   */
+  private List<DistributedStep.Update> wholeStep(List<String> ids, List<NDArray> weights) {
+    if (weights.isEmpty() || gradientScale != 1f || !preprocessor.checksLater()
+        || preprocessor.changesGradients()) {
+      return null;
+    }
+    Device device = weights.get(0).getDevice();
+    if (!steps.takesWholeSteps(device)) {
+      return null;
+    }
+    // As the first update of a step would: apply what is buffered, then read the last checks
+    // (which may undo rejected steps' counts, so the states are looked at afterwards).
+    steps.flush();
+    List<String> keys = new ArrayList<>(weights.size());
+    for (int i = 0; i < weights.size(); i++) {
+      keys.add(steps.stateKey(ids.get(i), weights.get(i).getDevice()));
+      preprocessor.beginUpdate(keys.get(i));
+    }
+    List<ParameterState> known = new ArrayList<>(weights.size());
+    for (int i = 0; i < weights.size(); i++) {
+      NDArray w = weights.get(i);
+      ParameterState s = states.get(keys.get(i));
+      if (!w.getDevice().equals(device) || !FusedBaseStep.accepts(w) || s == null
+          || !s.shape.equals(w.getShape()) || refreshes(s, s.step + 1)) {
+        return null;
+      }
+      known.add(s);
+    }
+    List<DistributedStep.Update> out = new ArrayList<>(weights.size());
+    for (int i = 0; i < weights.size(); i++) {
+      String id = ids.get(i);
+      String key = keys.get(i);
+      ParameterState s = known.get(i);
+      int step = ++s.step;
+      float lr = config.learningRateTracker().getNewValue(id, step);
+      out.add(new DistributedStep.Update(id, key, s, weights.get(i), null, step, lr, null, null,
+          true, List.of(() -> states.rollBack(key, s, false))));
+    }
+    return out;
+  }
+
+  /** How many steps {@link #updateFromGradients} took whole. */
+  long wholeSteps() {
+    return wholeSteps;
   }
 
   /** Whether step {@code step} of a parameter refreshes its statistics (T1) or roots (T2). */

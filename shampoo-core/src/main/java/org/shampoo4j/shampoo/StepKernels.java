@@ -92,7 +92,8 @@ final class StepKernels implements AutoCloseable {
    * #bankedDirection} of each parameter within float32 rounding, not bit for bit: the batched
    * matmul and the blockwise norm sums round differently.
    *
-   * @param grads the prepared gradients, in the plan's parameter order, on one device
+   * @param grads the prepared gradients (or the weights, for their own), in the plan's parameter
+   *     order, on one device
    * @param plan the stacking of their blocks
    * @param indices the plan's index arrays on the gradients' device ({@link PlanIndices})
    * @param roots for global block b (the plan's numbering), {@code roots[2b] = L̂b} and {@code
@@ -101,17 +102,19 @@ final class StepKernels implements AutoCloseable {
    * @throws IllegalArgumentException if the counts disagree with the plan, or packed roots use
    *     different codebooks, bit widths or block sizes
    */
-  List<NDArray> directions(List<NDArray> grads, DirectionPlan plan, PlanIndices indices,
+  List<NDArray> directions(Gradients grads, DirectionPlan plan, PlanIndices indices,
       List<StepRoot> roots, Grafting grafting, NDManager manager) {
-    if (grads.size() != plan.parameterCount() || roots.size() != 2 * plan.blockCount()) {
+    List<NDArray> arrays = grads.arrays();
+    if (arrays.size() != plan.parameterCount() || roots.size() != 2 * plan.blockCount()) {
       throw new IllegalArgumentException("the plan covers " + plan.parameterCount()
-          + " parameters and " + plan.blockCount() + " blocks; got " + grads.size()
+          + " parameters and " + plan.blockCount() + " blocks; got " + arrays.size()
           + " gradients and " + roots.size() + " roots");
     }
-    PtNDArray first = (PtNDArray) grads.get(0);
+    PtNDArray first = (PtNDArray) arrays.get(0);
     RootInputs r = RootInputs.of(roots, first);
-    PtNDArray[] gradArrays = grads.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
+    PtNDArray[] gradArrays = arrays.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
     try (IValue gradValues = IValue.listFrom(gradArrays);
+        IValue own = IValue.from(grads.own());
         IValue dims = IValue.listFrom(plan.dims());
         IValue blocks = IValue.listFrom(plan.blocks());
         IValue offsets = IValue.listFrom(plan.classOffsets());
@@ -123,12 +126,28 @@ final class StepKernels implements AutoCloseable {
         IValue paramBlocks = IValue.from(indices.paramBlocks());
         IValue maxBlocks = IValue.from((long) plan.maxBlocks());
         RootValues values = r.values();
-        IValue result = TorchScriptModules.run(module, "directions", gradValues, dims, blocks,
-            offsets, members, rooted, scope, floor, memberParams, paramBlocks, maxBlocks,
+        IValue result = TorchScriptModules.run(module, "directions", gradValues, own, dims,
+            blocks, offsets, members, rooted, scope, floor, memberParams, paramBlocks, maxBlocks,
             values.kinds, values.dense, values.codes, values.scales, values.diagonals,
             values.counts, values.rowLengths, values.codebook, values.blockSize, values.bits)) {
       PtNDArray[] out = result.toTensorArray((ai.djl.pytorch.engine.PtNDManager) manager);
       return List.of(out);
+    }
+  }
+
+  /**
+   * The gradients of a {@link #directions} call: the arrays themselves, or ({@code own}) the
+   * weights, whose own gradients the call reads without a handle per parameter.
+   */
+  record Gradients(List<NDArray> arrays, boolean own) {
+    /** These gradients. */
+    static Gradients of(List<NDArray> gradients) {
+      return new Gradients(gradients, false);
+    }
+
+    /** The own gradients of these weights. */
+    static Gradients ownOf(List<NDArray> weights) {
+      return new Gradients(weights, true);
     }
   }
 

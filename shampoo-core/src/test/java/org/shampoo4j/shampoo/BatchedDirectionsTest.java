@@ -81,7 +81,7 @@ class BatchedDirectionsTest {
       DirectionPlan plan = new DirectionPlan(layouts, flags);
       List<StepRoot> allRoots = new ArrayList<>();
       rootsPerParameter.forEach(allRoots::addAll);
-      List<NDArray> batched = kernels.directions(grads, plan,
+      List<NDArray> batched = kernels.directions(StepKernels.Gradients.of(grads), plan,
           StepKernels.PlanIndices.of(plan, m), allRoots, grafting, m);
       assertEquals(parameters, batched.size());
       for (int p = 0; p < parameters; p++) {

@@ -287,9 +287,7 @@ public final class BaseOptimizerAdapter extends Optimizer
     for (int i = 0; i < updates.size(); i++) {
       BaseStepBatch.Pending p = updates.get(i);
       bounds[i] = (float) GradientPreprocessor.overflowBound(p.weight().size());
-      if (p.gradient() != null) { // none: the call reads each weight's own (all or none)
-        grads.add(p.gradient());
-      }
+      grads.add(p.gradient()); // null: the call reads the weight's own
     }
     NDArray checks;
     try {

@@ -66,8 +66,8 @@ final class BaseStepKernels implements AutoCloseable {
   /**
    * The gradient treatment shared by both rules.
    *
-   * @param grads per parameter, the gradient (or direction) the rule applies; empty: each
-   *     weight's own gradient, read inside the call
+   * @param grads per parameter, the gradient (or direction) the rule applies, null for the
+   *     weight's own gradient (read inside the call); empty: every weight's own
    * @param bounds per parameter, the float32 overflow bound (read in {@link GateMode#CHECK})
    * @param rescale DJL's rescaleGrad (1 for none)
    * @param clip DJL's clipGrad ({@code <= 0} for none)
@@ -87,7 +87,7 @@ final class BaseStepKernels implements AutoCloseable {
   NDArray sgd(List<NDArray> weights, Inputs g, List<NDArray> buffers, double[] learningRates,
       SgdMomentum.Settings s) {
     try (IValue w = list(weights);
-        IValue grads = list(g.grads());
+        IValue grads = list(givenOrOwn(g.grads(), weights.get(0).getManager()));
         IValue b = list(buffers);
         IValue lrs = IValue.listFrom(learningRates);
         IValue bounds = IValue.listFrom(g.bounds());
@@ -115,7 +115,7 @@ final class BaseStepKernels implements AutoCloseable {
   NDArray adamw(List<NDArray> weights, Inputs g, List<NDArray> ms, List<NDArray> vs,
       double[] decayFactors, double[] stepSizes, double[] sqrtBias2, AdamW.Settings s) {
     try (IValue w = list(weights);
-        IValue grads = list(g.grads());
+        IValue grads = list(givenOrOwn(g.grads(), weights.get(0).getManager()));
         IValue m = list(ms);
         IValue v = list(vs);
         IValue factors = IValue.listFrom(decayFactors);
@@ -168,13 +168,17 @@ final class BaseStepKernels implements AutoCloseable {
    * gradient its ok flag (a 0-d boolean array for {@link UpdateGate#of}) and the {@code [2, n]}
    * checks ({@code max |g|} of each, then each flag as 0/1), all in {@code manager}.
    *
+   * @param weights the gradients' weights
+   * @param grads per weight its gradient, or null for the weight's own (read inside the call)
    * @param bounds each gradient's overflow bound
    */
-  Checks checks(List<NDArray> grads, double[] bounds, NDManager manager) {
-    PtNDArray[] arrays = grads.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
-    try (IValue gradValues = IValue.listFrom(arrays);
+  Checks checks(List<NDArray> weights, List<NDArray> grads, double[] bounds,
+      NDManager manager) {
+    try (IValue weightValues = list(weights);
+        IValue gradValues = list(givenOrOwn(grads, manager));
         IValue boundValues = IValue.listFrom(bounds);
-        IValue result = TorchScriptModules.run(module, "checks", gradValues, boundValues)) {
+        IValue result = TorchScriptModules.run(module, "checks", weightValues, gradValues,
+            boundValues)) {
       IValue[] parts = result.toIValueTuple();
       try {
         PtNDManager pt = (PtNDManager) manager;
@@ -250,6 +254,26 @@ final class BaseStepKernels implements AutoCloseable {
       cuts.add((long) weights.size());
     }
     return cuts.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  /**
+   * {@code grads} as the module's methods take them: all null becomes the empty list (each
+   * weight's own gradient), a null among given ones an empty array in {@code manager} (that
+   * weight's own).
+   */
+  static List<NDArray> givenOrOwn(List<NDArray> grads, NDManager manager) {
+    if (grads.stream().allMatch(java.util.Objects::isNull)) {
+      return List.of();
+    }
+    if (grads.stream().noneMatch(java.util.Objects::isNull)) {
+      return grads;
+    }
+    NDArray own = manager.create(new ai.djl.ndarray.types.Shape(0));
+    List<NDArray> out = new java.util.ArrayList<>(grads.size());
+    for (NDArray g : grads) {
+      out.add(g == null ? own : g);
+    }
+    return out;
   }
 
   private static IValue list(List<NDArray> arrays) {

@@ -304,6 +304,11 @@ public final class GradientPreprocessor implements AutoCloseable {
         || pending.containsKey(updateKey);
   }
 
+  /** Whether preparing changes a gradient (DJL's rescaleGrad is not 1, or clipGrad is set). */
+  public boolean changesGradients() {
+    return rescale != 1f || clip > 0f;
+  }
+
   /**
    * Whether {@link #prepareUnchecked} may be used: under {@link NonFinitePolicy#GUARDED}, whose
    * checks a caller may compute for many updates at once ({@link #guardAll}).
@@ -334,28 +339,40 @@ public final class GradientPreprocessor implements AutoCloseable {
    * ({@link #guardBatch}: a failed entry's undo runs then) and returns each update's gate, whose
    * flag lives in {@code flagManager}.
    *
+   * @param weights the updates' weights
+   * @param grads per weight its prepared gradient, or null for the weight's own (read inside the
+   *     call, without a handle per parameter)
    * @throws IllegalArgumentException if the lists differ in length
    */
-  public List<UpdateGate> guardAll(List<BatchEntry> entries, List<NDArray> grads,
-      NDManager flagManager) {
-    if (entries.size() != grads.size()) {
-      throw new IllegalArgumentException(entries.size() + " entries but " + grads.size()
-          + " gradients");
+  public List<UpdateGate> guardAll(List<BatchEntry> entries, List<NDArray> weights,
+      List<NDArray> grads, NDManager flagManager) {
+    if (entries.size() != grads.size() || weights.size() != grads.size()) {
+      throw new IllegalArgumentException(entries.size() + " entries, " + weights.size()
+          + " weights but " + grads.size() + " gradients");
     }
     List<UpdateGate> gates = new ArrayList<>(grads.size());
+    double[] bounds = new double[grads.size()];
+    for (int i = 0; i < bounds.length; i++) {
+      bounds[i] = (float) overflowBound(weights.get(i).size());
+    }
     NDArray checks;
-    if (grads.get(0) instanceof ai.djl.pytorch.engine.PtNDArray) {
-      double[] bounds = new double[grads.size()];
-      for (int i = 0; i < bounds.length; i++) {
-        bounds[i] = (float) overflowBound(grads.get(i).size());
-      }
-      BaseStepKernels.Checks c = kernels(grads.get(0)).checks(grads, bounds, flagManager);
+    if (weights.get(0) instanceof ai.djl.pytorch.engine.PtNDArray) {
+      BaseStepKernels.Checks c =
+          kernels(weights.get(0)).checks(weights, grads, bounds, flagManager);
       c.flags().forEach(flag -> gates.add(UpdateGate.of(flag)));
       checks = c.checks();
     } else {
       List<NDArray> pairs = new ArrayList<>(grads.size());
-      for (NDArray g : grads) {
-        NDArray[] check = check(g, (float) overflowBound(g.size()));
+      for (int i = 0; i < bounds.length; i++) {
+        NDArray g = grads.get(i);
+        NDArray[] check;
+        if (g != null) {
+          check = check(g, (float) bounds[i]);
+        } else {
+          try (NDArray own = weights.get(i).getGradient()) {
+            check = check(own, (float) bounds[i]);
+          }
+        }
         check[0].attach(flagManager);
         gates.add(UpdateGate.of(check[0]));
         pairs.add(check[1]);
