@@ -25,7 +25,7 @@ The build never runs this script: the produced .pt file is committed.
 """
 import os
 import sys
-from typing import List
+from typing import List, Tuple
 
 import torch
 
@@ -183,6 +183,72 @@ class Step(torch.nn.Module):
                 parts.append(flat.reshape(order, order))
         return _stack(parts)
 
+    def _decode_aligned(self, class_offsets: List[int], class_members: List[int],
+                        class_rooted: List[bool], blocks: List[int], kinds: List[int],
+                        codes: List[torch.Tensor], scales: List[torch.Tensor],
+                        diagonals: List[torch.Tensor], counts: List[int],
+                        row_lengths: List[int], table: torch.Tensor, block_size: int,
+                        bits: int) -> Tuple[List[torch.Tensor], List[bool]]:
+        """The roots of every class side (index 2c for the left roots of class c, 2c + 1 for
+        the right) whose members are all 4-bit packed roots of an order that is a multiple of
+        the block size, decoded together: one byte lookup and one scaling for all of them
+        (their flat blocks are then whole rows' blocks, so the scales line up without padding),
+        then each side's [k, n, n] view gets its kept diagonal. The same element-wise
+        arithmetic as _decode_stack, so the same floats. Other sides: False, a placeholder."""
+        sides = 2 * len(class_rooted)
+        ok: List[bool] = [False for _ in range(sides)]
+        out: List[torch.Tensor] = [table for _ in range(sides)]
+        if bits != 4:
+            return out, ok
+        sel_codes: List[torch.Tensor] = []
+        sel_scales: List[torch.Tensor] = []
+        sizes: List[int] = []
+        orders: List[int] = [0 for _ in range(sides)]
+        for c in range(len(class_rooted)):
+            if not class_rooted[c]:
+                continue
+            members = class_members[class_offsets[c]:class_offsets[c + 1]]
+            first = members[0]
+            for side in range(2):
+                order = blocks[5 * first + 2 + 2 * side] - blocks[5 * first + 1 + 2 * side]
+                fits = order % block_size == 0
+                kept = diagonals[2 * first + side].numel() > 0
+                for b in members:
+                    i = 2 * b + side
+                    if (kinds[i] != 1 or row_lengths[i] != order or counts[i] != order * order
+                            or codes[i].numel() * 2 != counts[i]
+                            or scales[i].numel() * block_size != counts[i]
+                            or (diagonals[i].numel() > 0) != kept):
+                        fits = False
+                if fits:
+                    ok[2 * c + side] = True
+                    orders[2 * c + side] = order
+                    for b in members:
+                        sel_codes.append(codes[2 * b + side].reshape(-1))
+                        sel_scales.append(scales[2 * b + side].reshape(-1))
+                    sizes.append(len(members) * order * order)
+        if len(sizes) == 0:
+            return out, ok
+        flat = table.index_select(0, torch.cat(sel_codes).to(torch.int32)).reshape(
+            [-1, block_size])
+        flat.mul_(torch.cat(sel_scales).reshape([-1, 1]))
+        parts = flat.reshape(-1).split(sizes)
+        j = 0
+        for c in range(len(class_rooted)):
+            for side in range(2):
+                if not ok[2 * c + side]:
+                    continue
+                members = class_members[class_offsets[c]:class_offsets[c + 1]]
+                order = orders[2 * c + side]
+                stack = parts[j].view([len(members), order, order])
+                if diagonals[2 * members[0] + side].numel() > 0:
+                    stack.diagonal(0, 1, 2).copy_(
+                        _stack([diagonals[2 * b + side] for b in members]).reshape(
+                            [len(members), order]))
+                out[2 * c + side] = stack
+                j += 1
+        return out, ok
+
     @torch.jit.export
     def banked_direction(self, grad: torch.Tensor, row_cuts: List[int], col_cuts: List[int],
                          has_root: List[bool], grafting: int, norm_floor: float,
@@ -305,6 +371,9 @@ class Step(torch.nn.Module):
         for p in range(len(grads)):
             mats.append(grads[p].to(torch.float32).reshape([dims[2 * p], dims[2 * p + 1]]))
         table = _byte_table(values) if bits == 4 and 1 in kinds else values
+        pre, pre_ok = self._decode_aligned(class_offsets, class_members, class_rooted, blocks,
+                                           kinds, codes, scales, diagonals, counts, row_lengths,
+                                           table, block_size, bits)
         stacks: List[torch.Tensor] = []
         g_sums: List[torch.Tensor] = []
         p_sums: List[torch.Tensor] = []
@@ -324,12 +393,18 @@ class Step(torch.nn.Module):
             g = _stack(parts)
             k = len(members)
             if class_rooted[c]:
-                left = self._roots([2 * b for b in members], g.shape[1], kinds, dense, codes,
-                                   scales, diagonals, counts, row_lengths, values, table,
-                                   block_size, bits)
-                right = self._roots([2 * b + 1 for b in members], g.shape[2], kinds, dense,
-                                    codes, scales, diagonals, counts, row_lengths, values, table,
-                                    block_size, bits)
+                if pre_ok[2 * c]:
+                    left = pre[2 * c]
+                else:
+                    left = self._roots([2 * b for b in members], g.shape[1], kinds, dense, codes,
+                                       scales, diagonals, counts, row_lengths, values, table,
+                                       block_size, bits)
+                if pre_ok[2 * c + 1]:
+                    right = pre[2 * c + 1]
+                else:
+                    right = self._roots([2 * b + 1 for b in members], g.shape[2], kinds, dense,
+                                        codes, scales, diagonals, counts, row_lengths, values,
+                                        table, block_size, bits)
                 d = torch.bmm(torch.bmm(left, g), right)
                 if grafting == 2:  # per block
                     g_norm = g.square().sum([1, 2]).sqrt()
@@ -430,6 +505,19 @@ def check_directions(loaded: torch.jit.ScriptModule, quant: Quantizer, values: t
         own = [order[b] for b in range(len(blocks) // 5) if blocks[5 * b] == p]
         param_blocks += own + [len(flat)] * (max_blocks - len(own))
     member_params = [torch.tensor([blocks[5 * b] for b in m]) for m in members]
+    # The sides decoded together equal the per-class decode bit for bit (block size 2: the
+    # order-2 sides are aligned, the order-3 ones are not).
+    table = torch.stack([values.repeat(16), values.repeat_interleave(16)], 1)
+    pre, pre_ok = loaded._decode_aligned(offsets, flat, [s[2] for s in shapes], blocks, kinds,
+                                         codes, scales, diags, counts, lengths, table, 2, 4)
+    assert any(pre_ok) and not all(pre_ok), pre_ok
+    for side_index, fits in enumerate(pre_ok):
+        if fits:
+            c, side = side_index // 2, side_index % 2
+            index = [2 * b + side for b in flat[offsets[c]:offsets[c + 1]]]
+            one_by_one = loaded._roots(index, pre[side_index].shape[1], kinds, dense, codes,
+                                       scales, diags, counts, lengths, values, table, 2, 4)
+            assert torch.equal(pre[side_index], one_by_one), side_index
     for scope in (GRAFTING_OFF, GRAFTING_PER_TENSOR, GRAFTING_PER_BLOCK):
         args = (dims, blocks, offsets, flat, [s[2] for s in shapes], scope, floor, member_params,
                 torch.tensor(param_blocks), max_blocks, kinds, dense, codes, scales, diags, counts,
