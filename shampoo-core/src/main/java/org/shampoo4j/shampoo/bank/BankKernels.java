@@ -1,5 +1,6 @@
 package org.shampoo4j.shampoo.bank;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -8,7 +9,9 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.shampoo4j.linalg.EighPrecision;
 import org.shampoo4j.quant.Codebook;
 import org.shampoo4j.quant.Layout;
@@ -35,6 +38,12 @@ public final class BankKernels implements AutoCloseable {
   static final String MODULE_RESOURCE = "bank.pt";
 
   private final PtSymbolBlock module;
+  // Codebook arrays per device, made once: an array made from host memory at every refresh is a
+  // host-to-device copy, which on a GPU waits for the device's queue.
+  private final NDManager constants;
+  private final Map<ConstantKey, NDArray> constantArrays = new HashMap<>();
+
+  private record ConstantKey(Device device, List<Float> values) {}
 
   /**
    * Loads the module.
@@ -49,6 +58,25 @@ public final class BankKernels implements AutoCloseable {
           + manager.getEngine().getEngineName());
     }
     this.module = TorchScriptModules.load(pt, BankKernels.class, MODULE_RESOURCE);
+    this.constants = pt.newSubManager();
+  }
+
+  /**
+   * {@code values} as a float32 array on {@code device}, made on first use and kept by these
+   * kernels until {@link #close} (callers must not close it).
+   */
+  public synchronized NDArray constant(float[] values, Device device) {
+    List<Float> boxed = new ArrayList<>(values.length);
+    for (float v : values) {
+      boxed.add(v);
+    }
+    return constantArrays.computeIfAbsent(new ConstantKey(device, boxed), k -> {
+      try (NDManager on = constants.newSubManager(device)) {
+        NDArray a = on.create(values);
+        a.attach(constants);
+        return a;
+      }
+    });
   }
 
   /**
@@ -261,7 +289,7 @@ public final class BankKernels implements AutoCloseable {
       throw new IllegalArgumentException("need one gram per factor, got " + n + " factors and "
           + grams.size() + " grams");
     }
-    try (FactorBatch f = FactorBatch.of(factors, quantization);
+    try (FactorBatch f = FactorBatch.of(factors, quantization, this);
         IValue g = IValue.listFrom(pt(grams));
         IValue b = IValue.from((double) beta);
         IValue rest = IValue.from((double) (1f - beta));
@@ -401,7 +429,7 @@ public final class BankKernels implements AutoCloseable {
       throw new IllegalArgumentException("need one root row length per factor, got " + n
           + " factors and " + rootRowLengths.length + " lengths");
     }
-    try (FactorBatch f = FactorBatch.of(factors, quantization);
+    try (FactorBatch f = FactorBatch.of(factors, quantization, this);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
         EighArgs e = EighArgs.of(spec);
         IValue result = TorchScriptModules.run(module, "cholesky_eigh_roots", f.forms(),
@@ -485,8 +513,10 @@ public final class BankKernels implements AutoCloseable {
 
   /** Frees the native module (idempotent). */
   @Override
-  public void close() {
+  public synchronized void close() {
     module.close();
+    constantArrays.clear();
+    constants.close();
   }
 
   /**
@@ -580,11 +610,12 @@ public final class BankKernels implements AutoCloseable {
    * array on the factors' device: one copy from the host), number of values, block size and bit
    * width. Closing frees the argument values and the codebook array.
    */
-  private record FactorBatch(NDManager tables, IValue forms, IValue diagonals, IValue codes,
+  private record FactorBatch(IValue forms, IValue diagonals, IValue codes,
       IValue factorScales, IValue errorScales, IValue fp32, IValue codebook, IValue levels,
       IValue blockSize, IValue bits, PtNDManager manager) implements AutoCloseable {
 
-    static FactorBatch of(List<PackedFactor> factors, QuantizationSpec quantization) {
+    static FactorBatch of(List<PackedFactor> factors, QuantizationSpec quantization,
+        BankKernels kernels) {
       int n = factors.size();
       long[] forms = new long[n];
       PtNDArray[][] parts = new PtNDArray[5][n];
@@ -603,23 +634,21 @@ public final class BankKernels implements AutoCloseable {
       float[] table = Arrays.copyOf(values, values.length + thresholds.length);
       System.arraycopy(thresholds, 0, table, values.length, thresholds.length);
       PtNDManager manager = parts[0][0].getManager();
-      NDManager tables = manager.newSubManager();
       List<IValue> made = new ArrayList<>(10);
       try {
         made.add(IValue.listFrom(forms));
         for (PtNDArray[] part : parts) {
           made.add(IValue.listFrom(part));
         }
-        made.add(IValue.from((PtNDArray) tables.create(table)));
+        made.add(IValue.from((PtNDArray) kernels.constant(table, manager.getDevice())));
         made.add(IValue.from((long) values.length));
         made.add(IValue.from((long) quantization.blockSize()));
         made.add(IValue.from((long) book.bits()));
       } catch (RuntimeException e) {
         made.forEach(IValue::close);
-        tables.close();
         throw e;
       }
-      return new FactorBatch(tables, made.get(0), made.get(1), made.get(2), made.get(3),
+      return new FactorBatch(made.get(0), made.get(1), made.get(2), made.get(3),
           made.get(4), made.get(5), made.get(6), made.get(7), made.get(8), made.get(9), manager);
     }
 
@@ -629,7 +658,6 @@ public final class BankKernels implements AutoCloseable {
           codebook, levels, blockSize, bits)) {
         v.close();
       }
-      tables.close();
     }
   }
 

@@ -49,9 +49,10 @@ record EigenBatch(BankKernels kernels, QuantizationSpec spec, float beta, int bj
         });
     NDManager manager = vectors.get(0).getManager();
     BankKernels.Updated updated;
-    try (NDManager tables = manager.newSubManager()) {
-      NDArray values = tables.create(spec.codebook().values());
-      NDArray thresholds = tables.create(spec.codebook().thresholds());
+    try {
+      NDArray values = kernels.constant(spec.codebook().values(), manager.getDevice());
+      NDArray thresholds = kernels.constant(spec.codebook().thresholds(),
+          manager.getDevice());
       updated = kernels.accumulateEigen(
           vectors, eigenvalues, values, thresholds, bjorckSteps, grams, beta, check);
     } catch (EngineException e) {

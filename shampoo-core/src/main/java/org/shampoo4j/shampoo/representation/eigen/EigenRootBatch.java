@@ -50,12 +50,11 @@ record EigenRootBatch(BankKernels kernels, QuantizationSpec spec, float epsilon,
     }
     NDManager manager = vectors.get(0).getManager();
     BankKernels.Updated updated;
-    try (NDManager tables = manager.newSubManager()) {
-      NDArray values = tables.create(spec.codebook().values());
-      NDArray thresholds = tables.create(spec.codebook().thresholds());
-      updated = kernels.eigenRoots(vectors, eigenvalues, roots, values, thresholds, bjorckSteps,
-          epsilon, rootExponent, check);
-    }
+    NDArray values = kernels.constant(spec.codebook().values(), manager.getDevice());
+    NDArray thresholds = kernels.constant(spec.codebook().thresholds(),
+        manager.getDevice());
+    updated = kernels.eigenRoots(vectors, eigenvalues, roots, values, thresholds, bjorckSteps,
+        epsilon, rootExponent, check);
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
       return BatchMembers.noneInstalled(members.size());

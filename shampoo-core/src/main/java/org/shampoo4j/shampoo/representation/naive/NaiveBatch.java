@@ -44,11 +44,9 @@ record NaiveBatch(BankKernels kernels, QuantizationSpec spec, float beta)
         });
     NDManager manager = statistics.get(0).getManager();
     BankKernels.Updated updated;
-    try (NDManager tables = manager.newSubManager()) {
-      NDArray values = tables.create(spec.codebook().values());
-      NDArray thresholds = tables.create(spec.codebook().thresholds());
-      updated = kernels.accumulateQuantized(statistics, values, thresholds, grams, beta, check);
-    }
+    NDArray values = kernels.constant(spec.codebook().values(), manager.getDevice());
+    NDArray thresholds = kernels.constant(spec.codebook().thresholds(), manager.getDevice());
+    updated = kernels.accumulateQuantized(statistics, values, thresholds, grams, beta, check);
     if (check.isRejected()) {
       // The gate was bad: nothing installed.
       return BatchMembers.noneInstalled(members.size());

@@ -49,9 +49,10 @@ record NaiveRootBatch(BankKernels kernels, QuantizationSpec quantization, EighRo
         });
     NDManager manager = statistics.get(0).getManager();
     BankKernels.Roots roots;
-    try (NDManager tables = manager.newSubManager()) {
-      NDArray values = tables.create(quantization.codebook().values());
-      NDArray thresholds = tables.create(quantization.codebook().thresholds());
+    try {
+      NDArray values = kernels.constant(quantization.codebook().values(), manager.getDevice());
+      NDArray thresholds =
+          kernels.constant(quantization.codebook().thresholds(), manager.getDevice());
       roots = kernels.naiveEighRoots(statistics, rootRowLengths, values, thresholds, spec, check);
     } catch (EngineException e) {
       if (!check.passes()) {
