@@ -192,7 +192,8 @@ final class ReplicatedStep implements DistributedStep {
       return;
     }
     if (!takesWholeSteps(updates.get(0).weight().getDevice())) {
-      DistributedStep.super.stepAll(updates);
+      throw new UnsupportedOperationException("whole steps need the fused base step, batched"
+          + " directions and the step kernels on " + updates.get(0).weight().getDevice());
     }
     baseBatch.flush();
     List<BaseStepBatch.Pending> pending = new ArrayList<>(updates.size());

@@ -76,6 +76,17 @@ class WholeStepTest {
     }
   }
 
+  @Test
+  void listsOfDifferentLengthAreRefused() {
+    try (NDManager m = NDManager.newBaseManager();
+        ShampooOptimizer o = ResumeVariants.shampoo(
+            ResumeVariants.Representation.FP32.make(), ResumeVariants.Base.SGD).get()) {
+      List<NDArray> two = weights(m).subList(0, 2);
+      assertThrows(IllegalArgumentException.class,
+          () -> o.updateFromGradients(List.of("w"), two));
+    }
+  }
+
   private static List<NDArray> weights(NDManager m) {
     Random random = new Random(3);
     List<NDArray> out = new ArrayList<>();
