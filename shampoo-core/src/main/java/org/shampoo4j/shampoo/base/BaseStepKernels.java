@@ -2,11 +2,14 @@ package org.shampoo4j.shampoo.base;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.shampoo4j.quant.TorchScriptModules;
 
 /**
@@ -86,8 +89,9 @@ final class BaseStepKernels implements AutoCloseable {
    */
   NDArray sgd(List<NDArray> weights, Inputs g, List<NDArray> buffers, double[] learningRates,
       SgdMomentum.Settings s) {
-    try (IValue w = list(weights);
-        IValue grads = list(givenOrOwn(g.grads(), weights.get(0).getManager()));
+    try (NDManager scratch = weights.get(0).getManager().newSubManager();
+        IValue w = list(weights);
+        IValue grads = list(givenOrOwn(g.grads(), scratch));
         IValue b = list(buffers);
         IValue lrs = IValue.listFrom(learningRates);
         IValue bounds = IValue.listFrom(g.bounds());
@@ -114,8 +118,9 @@ final class BaseStepKernels implements AutoCloseable {
    */
   NDArray adamw(List<NDArray> weights, Inputs g, List<NDArray> ms, List<NDArray> vs,
       double[] decayFactors, double[] stepSizes, double[] sqrtBias2, AdamW.Settings s) {
-    try (IValue w = list(weights);
-        IValue grads = list(givenOrOwn(g.grads(), weights.get(0).getManager()));
+    try (NDManager scratch = weights.get(0).getManager().newSubManager();
+        IValue w = list(weights);
+        IValue grads = list(givenOrOwn(g.grads(), scratch));
         IValue m = list(ms);
         IValue v = list(vs);
         IValue factors = IValue.listFrom(decayFactors);
@@ -259,17 +264,17 @@ final class BaseStepKernels implements AutoCloseable {
   /**
    * {@code grads} as the module's methods take them: all null becomes the empty list (each
    * weight's own gradient), a null among given ones an empty array in {@code manager} (that
-   * weight's own).
+   * weight's own; close the manager after the call).
    */
   static List<NDArray> givenOrOwn(List<NDArray> grads, NDManager manager) {
-    if (grads.stream().allMatch(java.util.Objects::isNull)) {
+    if (grads.stream().allMatch(Objects::isNull)) {
       return List.of();
     }
-    if (grads.stream().noneMatch(java.util.Objects::isNull)) {
+    if (grads.stream().noneMatch(Objects::isNull)) {
       return grads;
     }
-    NDArray own = manager.create(new ai.djl.ndarray.types.Shape(0));
-    List<NDArray> out = new java.util.ArrayList<>(grads.size());
+    NDArray own = manager.create(new Shape(0));
+    List<NDArray> out = new ArrayList<>(grads.size());
     for (NDArray g : grads) {
       out.add(g == null ? own : g);
     }
