@@ -60,7 +60,6 @@ final class DirectionBatch implements AutoCloseable {
     List<ParameterState> states = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
     List<NDArray> weights = new ArrayList<>();
-    boolean own = false;
     for (int i = 0; i < updates.size(); i++) {
       ParameterState s = waiting.remove(updates.get(i).key());
       if (s != null) {
@@ -68,22 +67,16 @@ final class DirectionBatch implements AutoCloseable {
         states.add(s);
         grads.add(updates.get(i).gradient());
         weights.add(updates.get(i).weight());
-        own |= updates.get(i).gradient() == null;
       }
     }
     if (at.isEmpty()) {
       return updates;
     }
-    if (own && grads.stream().anyMatch(java.util.Objects::nonNull)) {
-      // Own gradients among given ones: a handle on each of those, so that all are given.
-      for (int j = 0; j < grads.size(); j++) {
-        if (grads.get(j) == null) {
-          NDArray g = weights.get(j).getGradient();
-          g.attach(manager);
-          grads.set(j, g);
-        }
-      }
-      own = false;
+    // A whole step leaves every gradient with its weight; any other step hands every one over.
+    boolean own = grads.get(0) == null;
+    if (grads.stream().anyMatch(g -> (g == null) != own)) {
+      throw new IllegalStateException("a step's deferred directions mix given gradients with"
+          + " the weights' own");
     }
     DeviceLinalg.Kernels la = preconditioning.kernels(weights.get(0).getDevice());
     Cached current = planFor(states, manager);
@@ -96,9 +89,10 @@ final class DirectionBatch implements AutoCloseable {
         roots.add(bs.hasRoot ? bs.right.stepRoot(manager) : placeholder);
       }
     }
-    List<NDArray> directions =
-        la.step().directions(own ? StepKernels.Gradients.ownOf(weights)
-            : StepKernels.Gradients.of(grads), current.plan(), current.indices(), roots, grafting, manager);
+    StepKernels.Gradients given =
+        own ? StepKernels.Gradients.ownOf(weights) : StepKernels.Gradients.of(grads);
+    List<NDArray> directions = la.step().directions(given, current.plan(), current.indices(),
+        roots, grafting, manager);
     List<BaseStepBatch.Pending> out = new ArrayList<>(updates);
     for (int j = 0; j < at.size(); j++) {
       out.set(at.get(j), updates.get(at.get(j)).withGradient(directions.get(j)));

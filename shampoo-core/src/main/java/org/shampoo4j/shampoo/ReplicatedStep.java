@@ -210,8 +210,9 @@ final class ReplicatedStep implements DistributedStep {
     }
     try {
       apply(pending);
-    } finally {
-      updates.forEach(u -> directions.cancel(u.key()));
+    } catch (RuntimeException e) {
+      updates.forEach(u -> directions.cancel(u.key())); // marks the failed call did not take
+      throw e;
     }
   }
 

@@ -356,17 +356,10 @@ public final class ShampooOptimizer extends Optimizer
    */
   @Override
   public void updateFromGradients(List<String> parameterIds, List<NDArray> weights) {
-    if (parameterIds.size() != weights.size()) {
-      throw new IllegalArgumentException(parameterIds.size() + " parameter ids but "
-          + weights.size() + " weights");
-    }
+    OwnGradientUpdates.requirePairs(parameterIds, weights);
     List<DistributedStep.Update> whole = wholeStep(parameterIds, weights);
     if (whole == null) {
-      for (int i = 0; i < weights.size(); i++) {
-        try (NDArray gradient = weights.get(i).getGradient()) {
-          update(parameterIds.get(i), weights.get(i), gradient);
-        }
-      }
+      OwnGradientUpdates.updateEach(this, parameterIds, weights);
       return;
     }
     try (NoGradScope noGrad = NoGradScope.enter(weights.get(0))) {

@@ -607,8 +607,8 @@ public final class BankKernels implements AutoCloseable {
    * A non-empty list of stored Cholesky factors as the module's arguments: per member its form
    * (the ordinal of {@link PackedFactor.Form}), diagonal, codes, factor and error scales and fp32
    * entries (lists), and the quantization's codebook (its values, then its thresholds, in one
-   * array on the factors' device: one copy from the host), number of values, block size and bit
-   * width. Closing frees the argument values and the codebook array.
+   * array on the factors' device, kept by the kernels: {@link #constant}), number of values,
+   * block size and bit width. Closing frees the argument values.
    */
   private record FactorBatch(IValue forms, IValue diagonals, IValue codes,
       IValue factorScales, IValue errorScales, IValue fp32, IValue codebook, IValue levels,

@@ -187,20 +187,13 @@ public final class BaseOptimizerAdapter extends Optimizer
    */
   @Override
   public void updateFromGradients(List<String> parameterIds, List<NDArray> weights) {
-    if (parameterIds.size() != weights.size()) {
-      throw new IllegalArgumentException(parameterIds.size() + " parameter ids but "
-          + weights.size() + " weights");
-    }
+    OwnGradientUpdates.requirePairs(parameterIds, weights);
     boolean fusedAll = batch != null && !weights.isEmpty();
     for (NDArray w : weights) {
       fusedAll &= FusedBaseStep.accepts(w);
     }
     if (!fusedAll) {
-      for (int i = 0; i < weights.size(); i++) {
-        try (NDArray gradient = weights.get(i).getGradient()) {
-          update(parameterIds.get(i), weights.get(i), gradient);
-        }
-      }
+      OwnGradientUpdates.updateEach(this, parameterIds, weights);
       return;
     }
     batch.flush();
@@ -282,13 +275,13 @@ public final class BaseOptimizerAdapter extends Optimizer
   /** Runs one fused call for a step's buffered updates (the batch's flush action). */
   private void applyBatch(List<BaseStepBatch.Pending> updates) {
     boolean guarded = policy == NonFinitePolicy.GUARDED;
-    double[] bounds = new double[updates.size()];
+    List<NDArray> weights = new ArrayList<>(updates.size());
     List<NDArray> grads = new ArrayList<>(updates.size());
-    for (int i = 0; i < updates.size(); i++) {
-      BaseStepBatch.Pending p = updates.get(i);
-      bounds[i] = (float) GradientPreprocessor.overflowBound(p.weight().size());
+    for (BaseStepBatch.Pending p : updates) {
+      weights.add(p.weight());
       grads.add(p.gradient()); // null: the call reads the weight's own
     }
+    double[] bounds = GradientPreprocessor.overflowBounds(weights);
     NDArray checks;
     try {
       checks = fusedStep.run(updates, new BaseStepKernels.Inputs(grads, bounds, rescaleGrad,

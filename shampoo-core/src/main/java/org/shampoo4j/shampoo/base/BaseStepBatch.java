@@ -40,8 +40,8 @@ public final class BaseStepBatch implements AutoCloseable {
    * @param key the update key (parameter and device)
    * @param weight the weight, updated in place on flush
    * @param gradient the gradient or direction (an array owned by the batch until the flush), or
-   *     null for the weight's own gradient, read by the fused call itself (all of a call's
-   *     updates alike; see {@link BaseOptimizerAdapter#updateFromGradients})
+   *     null for the weight's own gradient, read by the fused call itself (see {@link
+   *     BaseOptimizerAdapter#updateFromGradients} and Shampoo's whole steps)
    * @param learningRate its learning rate
    * @param step its 1-based step
    * @param gate the gate its writes go through, or null when the fused call checks the gradient

@@ -351,10 +351,7 @@ public final class GradientPreprocessor implements AutoCloseable {
           + " weights but " + grads.size() + " gradients");
     }
     List<UpdateGate> gates = new ArrayList<>(grads.size());
-    double[] bounds = new double[grads.size()];
-    for (int i = 0; i < bounds.length; i++) {
-      bounds[i] = (float) overflowBound(weights.get(i).size());
-    }
+    double[] bounds = overflowBounds(weights);
     NDArray checks;
     if (weights.get(0) instanceof ai.djl.pytorch.engine.PtNDArray) {
       BaseStepKernels.Checks c =
@@ -550,6 +547,18 @@ public final class GradientPreprocessor implements AutoCloseable {
   public static double overflowBound(long size) {
     return Math.sqrt(Float.MAX_VALUE / (double) Math.max(size, 1));
   }
+  /**
+   * {@link #overflowBound} of each array's size, as the float32 value the checks compare with
+   * (widened to double for the scripted calls).
+   */
+  public static double[] overflowBounds(List<NDArray> arrays) {
+    double[] bounds = new double[arrays.size()];
+    for (int i = 0; i < bounds.length; i++) {
+      bounds[i] = (float) overflowBound(arrays.get(i).size());
+    }
+    return bounds;
+  }
+
 
   private static String describeOverflow(String parameterId, NDArray g, float maxAbs) {
     return String.format(java.util.Locale.ROOT, "gradient for parameter '%s' of shape %s is too "

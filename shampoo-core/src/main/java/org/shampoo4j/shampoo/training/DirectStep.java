@@ -25,7 +25,8 @@ import java.util.Objects;
  * (then DJL trains the parameters' own arrays). With several devices the parameter server's
  * gradient reduction is needed, so keep {@code trainer.step()} there. DJL's one-time check that
  * the first step's gradients are not all zero is not made. An optimizer that implements {@link
- * OwnGradientUpdates} (this project's {@code BaseOptimizerAdapter}) gets the whole step in one
+ * OwnGradientUpdates} (this project's {@code BaseOptimizerAdapter} and {@code ShampooOptimizer})
+ * gets the whole step in one
  * call and reads the gradients itself. Stateless.
  */
 public final class DirectStep {
@@ -67,11 +68,6 @@ public final class DirectStep {
       own.updateFromGradients(ids, weights);
       return;
     }
-    for (int i = 0; i < weights.size(); i++) {
-      // A handle of its own on the gradient, closed after the update as DJL closes its copy.
-      try (NDArray gradient = weights.get(i).getGradient()) {
-        optimizer.update(ids.get(i), weights.get(i), gradient);
-      }
-    }
+    OwnGradientUpdates.updateEach(optimizer, ids, weights);
   }
 }

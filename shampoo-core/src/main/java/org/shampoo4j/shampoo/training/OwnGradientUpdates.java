@@ -1,6 +1,7 @@
 package org.shampoo4j.shampoo.training;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.training.optimizer.Optimizer;
 import java.util.List;
 
 /**
@@ -18,4 +19,32 @@ public interface OwnGradientUpdates {
    * @param weights the parameters' arrays, in the same order
    */
   void updateFromGradients(List<String> parameterIds, List<NDArray> weights);
+
+  /**
+   * Checks that {@code parameterIds} and {@code weights} pair up.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  static void requirePairs(List<String> parameterIds, List<NDArray> weights) {
+    if (parameterIds.size() != weights.size()) {
+      throw new IllegalArgumentException(parameterIds.size() + " parameter ids but "
+          + weights.size() + " weights");
+    }
+  }
+
+  /**
+   * The one-parameter-at-a-time form of {@link #updateFromGradients} for any optimizer: {@code
+   * optimizer.update} of each pair in order, each with a handle of its own on the weight's
+   * gradient, closed after the update as DJL closes its copy.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  static void updateEach(Optimizer optimizer, List<String> parameterIds, List<NDArray> weights) {
+    requirePairs(parameterIds, weights);
+    for (int i = 0; i < weights.size(); i++) {
+      try (NDArray gradient = weights.get(i).getGradient()) {
+        optimizer.update(parameterIds.get(i), weights.get(i), gradient);
+      }
+    }
+  }
 }
