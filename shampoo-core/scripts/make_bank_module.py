@@ -60,6 +60,22 @@ class Bank(torch.nn.Module):
         return out
 
     @torch.jit.export
+    def grams_of_all(self, grads: List[torch.Tensor], row_cuts: List[int], row_counts: List[int],
+                     col_cuts: List[int], col_counts: List[int]) -> List[torch.Tensor]:
+        """grams of many gradients in one call: gradient i's row cuts are the next row_counts[i]
+        entries of row_cuts (its column cuts likewise), and its Gram matrices follow those of
+        gradient i - 1 in the result."""
+        out: List[torch.Tensor] = []
+        r = 0
+        c = 0
+        for i in range(len(grads)):
+            out.extend(self.grams(grads[i], row_cuts[r:r + row_counts[i]],
+                                  col_cuts[c:c + col_counts[i]]))
+            r += row_counts[i]
+            c += col_counts[i]
+        return out
+
+    @torch.jit.export
     def full_accumulate(self, statistics: List[torch.Tensor], grams: List[torch.Tensor],
                         beta: float, one_minus_beta: float) -> List[torch.Tensor]:
         """[S_i . beta + gram_i . (1 - beta) for every i] followed by one bool tensor whose
@@ -528,6 +544,10 @@ def main() -> None:
     assert len(grams) == 8
     assert torch.equal(grams[2], grad[0:3, 4:7] @ grad[0:3, 4:7].t())
     assert torch.equal(grams[7], grad[3:5, 4:7].t() @ grad[3:5, 4:7])
+    other = torch.randn(4, 3, generator=g)
+    both = loaded.grams_of_all([grad, other], [0, 3, 5, 0, 4], [3, 2], [0, 4, 7, 0, 3], [3, 2])
+    assert len(both) == 10 and all(torch.equal(a, b) for a, b in zip(both[:8], grams))
+    assert torch.equal(both[8], other @ other.t()) and torch.equal(both[9], other.t() @ other)
     s = [torch.eye(3), torch.full((4, 4), float("nan"))]
     res = loaded.full_accumulate(s, [grams[0], grams[1]], 0.95, 1.0 - 0.95)
     assert torch.equal(res[0], s[0] * 0.95 + grams[0] * (1.0 - 0.95))

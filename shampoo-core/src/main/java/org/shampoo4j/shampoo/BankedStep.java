@@ -62,11 +62,94 @@ final class BankedStep {
   void refreshDue(ParameterState s, NDArray g, int step, DeviceLinalg.Kernels la,
       GateCheck check) {
     if (step % config.statisticsInterval() == 0) {
-      accumulate(s.blocks, la.bank().grams(g, s.layout.rowCuts(), s.layout.colCuts()), check);
+      accumulate(s.blocks,
+          List.of(la.bank().grams(g, s.layout.rowCuts(), s.layout.colCuts())), check);
     }
     if (step % config.rootInterval() == 0 && !check.isRejected()) {
       refresh(s.blocks, check);
     }
+  }
+
+  /**
+   * The refreshes of a whole step, for many parameters on one device at once: the statistics of
+   * every parameter due for T1 in one batch per representation, then the roots of every parameter
+   * due for T2 likewise, with all of the step's gates read together with the first batch's flags
+   * (one read where the per-parameter path reads once per parameter). Each parameter ends as
+   * {@link #refreshDue} would leave it: if a gate turns out closed, nothing was installed yet and
+   * each parameter is refreshed on its own under its own check, whose answer is known by then.
+   *
+   * @param states the parameters' states, each with a layout
+   * @param grads per state its gradient, on the kernels' device
+   * @param steps per state the step it is at
+   * @param checks per state its gate check
+   */
+  void refreshAll(List<ParameterState> states, List<NDArray> grads, List<Integer> steps,
+      DeviceLinalg.Kernels la, List<GateCheck> checks) {
+    List<Integer> t1 = due(steps, config.statisticsInterval());
+    List<Integer> t2 = due(steps, config.rootInterval());
+    if (!t1.isEmpty()) {
+      GateCheck all = GateCheck.allOf(select(checks, t1));
+      List<BlockState> blocks = new ArrayList<>();
+      List<List<Integer>> rowCuts = new ArrayList<>();
+      List<List<Integer>> colCuts = new ArrayList<>();
+      for (int i : t1) {
+        ParameterState s = states.get(i);
+        blocks.addAll(s.blocks);
+        rowCuts.add(s.layout.rowCuts());
+        colCuts.add(s.layout.colCuts());
+      }
+      accumulate(blocks, List.of(la.bank().gramsOfAll(select(grads, t1), rowCuts, colCuts)),
+          all);
+      if (all.isRejected()) {
+        eachAlone(states, grads, steps, la, checks);
+        return;
+      }
+    }
+    if (!t2.isEmpty()) {
+      GateCheck all = GateCheck.allOf(select(checks, t2));
+      List<BlockState> blocks = new ArrayList<>();
+      for (int i : t2) {
+        blocks.addAll(states.get(i).blocks);
+      }
+      refresh(blocks, all);
+      if (all.isRejected()) {
+        // The statistics above landed (their gates passed); the roots go one by one.
+        for (int i : t2) {
+          if (!checks.get(i).isRejected()) {
+            refresh(states.get(i).blocks, checks.get(i));
+          }
+        }
+      }
+    }
+  }
+
+  /** {@link #refreshDue} of every parameter alone, each under its own check. */
+  private void eachAlone(List<ParameterState> states, List<NDArray> grads, List<Integer> steps,
+      DeviceLinalg.Kernels la, List<GateCheck> checks) {
+    for (int i = 0; i < states.size(); i++) {
+      if (!checks.get(i).isRejected()) {
+        refreshDue(states.get(i), grads.get(i), steps.get(i), la, checks.get(i));
+      }
+    }
+  }
+
+  /** The indices of the steps that are due for a refresh every {@code interval} steps. */
+  private static List<Integer> due(List<Integer> steps, int interval) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      if (steps.get(i) % interval == 0) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
+  private static <T> List<T> select(List<T> list, List<Integer> index) {
+    List<T> out = new ArrayList<>(index.size());
+    for (int i : index) {
+      out.add(list.get(i));
+    }
+    return out;
   }
 
   /**
@@ -83,8 +166,13 @@ final class BankedStep {
       boolean roots, NDManager scratch, DeviceLinalg.Kernels la, NDArray[] directions) {
     // The sharded step read the gate before deciding stats/roots: open checks here.
     if (stats) {
-      accumulate(owned, la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts()),
-          GateCheck.open());
+      NDArray[] grams = la.bank().grams(m, s.layout.rowCuts(), s.layout.colCuts());
+      List<NDArray> ownedGrams = new ArrayList<>(2 * owned.size());
+      for (BlockState bs : owned) {
+        ownedGrams.add(grams[2 * bs.block.index()]);
+        ownedGrams.add(grams[2 * bs.block.index() + 1]);
+      }
+      accumulate(owned, ownedGrams, GateCheck.open());
     }
     if (roots) {
       refresh(owned, GateCheck.open());
@@ -120,20 +208,17 @@ final class BankedStep {
   }
 
   /**
-   * The T1 event of some of a parameter's blocks, from the Gram matrices of all its blocks
-   * ({@code grams[2k]}, {@code grams[2k+1]} for block k): the statistics updated in batches, then
-   * each block's health (a rejected update keeps that preconditioner's previous state).
+   * The T1 event of some blocks: their statistics updated in batches from their Gram matrices
+   * ({@code grams[2k]}, {@code grams[2k+1]} for {@code blocks[k]}), then each block's health (a
+   * rejected update keeps that preconditioner's previous state).
    */
-  private void accumulate(List<BlockState> blocks, NDArray[] grams, GateCheck check) {
+  private void accumulate(List<BlockState> blocks, List<NDArray> grams, GateCheck check) {
     List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
-    List<NDArray> updates = new ArrayList<>(2 * blocks.size());
     for (BlockState bs : blocks) {
       members.add(bs.left);
       members.add(bs.right);
-      updates.add(grams[2 * bs.block.index()]);
-      updates.add(grams[2 * bs.block.index() + 1]);
     }
-    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, updates, check);
+    List<RejectedUpdateException> outcomes = StatisticUpdates.accumulate(members, grams, check);
     if (check.isRejected()) {
       return; // a rejected step refreshed nothing and counts no failure
     }
@@ -151,7 +236,7 @@ final class BankedStep {
     }
   }
 
-  /** The T2 event of some of a parameter's blocks: roots refreshed in batches, then health. */
+  /** The T2 event of some blocks: roots refreshed in batches, then each block's health. */
   private void refresh(List<BlockState> blocks, GateCheck check) {
     List<Preconditioner> members = new ArrayList<>(2 * blocks.size());
     for (BlockState bs : blocks) {

@@ -3,6 +3,8 @@ package org.shampoo4j.shampoo;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
 import org.shampoo4j.shampoo.base.GateCheck;
 import org.shampoo4j.shampoo.base.UpdateGate;
 
@@ -62,6 +64,29 @@ final class Preconditioning {
    */
   void refreshDue(ParameterState s, NDArray g, int step, UpdateGate gate) {
     banked.refreshDue(s, g, step, linalg.get(g.getDevice()), GateCheck.of(gate));
+  }
+
+  /** Whether step {@code step} of a preconditioned parameter refreshes statistics or roots. */
+  boolean refreshesAt(ParameterState s, int step) {
+    return s.layout != null
+        && (step % config.statisticsInterval() == 0 || step % config.rootInterval() == 0);
+  }
+
+  /**
+   * The refreshes of a whole step's parameters on one device with the fused kernels ({@link
+   * #fused}), batched across parameters ({@link BankedStep#refreshAll}): {@link #refreshDue} of
+   * each, with all gates read in one read.
+   *
+   * @param states preconditioned parameters' states
+   * @param grads per state its gradient
+   * @param steps per state its step
+   * @param gates per state its gate
+   */
+  void refreshAll(List<ParameterState> states, List<NDArray> grads, List<Integer> steps,
+      List<UpdateGate> gates) {
+    List<GateCheck> checks = new ArrayList<>(gates.size());
+    gates.forEach(g -> checks.add(GateCheck.of(g)));
+    banked.refreshAll(states, grads, steps, linalg.get(grads.get(0).getDevice()), checks);
   }
 
   /**

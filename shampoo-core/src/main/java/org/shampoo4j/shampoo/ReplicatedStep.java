@@ -58,8 +58,13 @@ final class ReplicatedStep implements DistributedStep {
       return;
     }
     try (NDManager held = updates.get(0).weight().getManager().newSubManager()) {
-      fusedBase.applyGated(directions.resolve(withGates(updates, held), held), true);
+      apply(updates, held);
     }
+  }
+
+  /** {@link #apply(List)} with the gates' flags, made or given, in {@code held}. */
+  private void apply(List<BaseStepBatch.Pending> updates, NDManager held) {
+    fusedBase.applyGated(directions.resolve(withGates(updates, held), held), true);
   }
 
   /**
@@ -202,18 +207,46 @@ final class ReplicatedStep implements DistributedStep {
         throw new IllegalArgumentException("the updates of a whole step come without gradient"
             + " and gate; '" + u.parameterId() + "' has one");
       }
-      if (u.state().layout != null && u.state().preconditioned()) {
-        directions.defer(u.key(), u.state());
-      }
       pending.add(new BaseStepBatch.Pending(u.parameterId(), u.key(), u.weight(), null, u.lr(),
           u.step(), null, new ArrayList<>(u.undo())));
     }
-    try {
-      apply(pending);
+    try (NDManager held = updates.get(0).weight().getManager().newSubManager()) {
+      if (updates.stream().anyMatch(u -> preconditioning.refreshesAt(u.state(), u.step()))) {
+        // A refresh must know its gate before it lands: the step's checks come first.
+        pending = withGates(pending, held);
+        refreshAll(updates, pending, held);
+      }
+      for (Update u : updates) {
+        if (u.state().layout != null && u.state().preconditioned()) {
+          directions.defer(u.key(), u.state());
+        }
+      }
+      apply(pending, held);
     } catch (RuntimeException e) {
       updates.forEach(u -> directions.cancel(u.key())); // marks the failed call did not take
       throw e;
     }
+  }
+
+  /** The refreshes due in a whole step, from the weights' gradients, under their gates. */
+  private void refreshAll(List<Update> updates, List<BaseStepBatch.Pending> gated,
+      NDManager held) {
+    List<ParameterState> states = new ArrayList<>();
+    List<NDArray> grads = new ArrayList<>();
+    List<Integer> steps = new ArrayList<>();
+    List<UpdateGate> gates = new ArrayList<>();
+    for (int i = 0; i < updates.size(); i++) {
+      Update u = updates.get(i);
+      if (preconditioning.refreshesAt(u.state(), u.step())) {
+        NDArray grad = u.weight().getGradient();
+        grad.attach(held);
+        states.add(u.state());
+        grads.add(grad);
+        steps.add(u.step());
+        gates.add(gated.get(i).gate());
+      }
+    }
+    preconditioning.refreshAll(states, grads, steps, gates);
   }
 
   @Override

@@ -112,6 +112,7 @@ public final class ShampooOptimizer extends Optimizer
   private final Distribution distribution;
   private final float gradientScale;
   private final DistributedStep steps;
+  private final Preconditioning preconditioning;
   private long wholeSteps;
 
   private ShampooOptimizer(Builder b) {
@@ -124,7 +125,7 @@ public final class ShampooOptimizer extends Optimizer
     this.distribution = b.distribution;
     this.gradientScale = distribution.reduction().scale(distribution.replicas());
     this.linalg = new DeviceLinalg(config, b.linalgFactory, b.fusedStep);
-    Preconditioning preconditioning = new Preconditioning(config, linalg);
+    this.preconditioning = new Preconditioning(config, linalg);
     this.steps = DistributedStep.of(distribution, config, base, preprocessor, preconditioning,
         managers, b.fusedBaseStep, b.fusedStep && b.batchedDirections);
     this.states = new ParameterRegistry(config, representation, managers, linalg, steps);
@@ -347,12 +348,14 @@ public final class ShampooOptimizer extends Optimizer
   }
 
   /**
-   * Updates a whole step's weights from their own gradients. A steady step (nothing refreshes,
-   * every state exists, {@link NonFinitePolicy#GUARDED}, no rescale or clip, one device, the
-   * default fused and batched step) runs as three calls whatever the parameter count: one
+   * Updates a whole step's weights from their own gradients. Where every state exists, the
+   * policy is {@link NonFinitePolicy#GUARDED}, there is no rescale or clip, one device and the
+   * default fused and batched step, a step runs as a few calls whatever the parameter count: one
    * GUARDED check of all gradients, all directions ({@code directions}), one base step; the
-   * gradients are read inside them, so the host takes no handle per parameter. Any other step
-   * goes through {@link #update} per parameter. The result is the same either way.
+   * gradients are read inside them, so the host takes no handle per parameter. A step that
+   * refreshes statistics (T1) or roots (T2) adds the refreshes of all its parameters, batched
+   * across parameters, with every gate read in one read. Any other step goes through {@link
+   * #update} per parameter. The result is the same either way.
    */
   @Override
   public void updateFromGradients(List<String> parameterIds, List<NDArray> weights) {
@@ -372,8 +375,8 @@ public final class ShampooOptimizer extends Optimizer
   }
 
   /**
-   * The updates of a steady step taken whole (steps counted), or null if this step must go
-   * through {@link #update} per parameter.
+   * The updates of a step taken whole (steps counted), or null if this step must go through
+   * {@link #update} per parameter.
    */
   private List<DistributedStep.Update> wholeStep(List<String> ids, List<NDArray> weights) {
     if (weights.isEmpty() || gradientScale != 1f || !preprocessor.checksLater()
@@ -397,7 +400,7 @@ public final class ShampooOptimizer extends Optimizer
       NDArray w = weights.get(i);
       ParameterState s = states.get(keys.get(i));
       if (!w.getDevice().equals(device) || !FusedBaseStep.accepts(w) || s == null
-          || !s.shape.equals(w.getShape()) || refreshes(s, s.step + 1)) {
+          || !s.shape.equals(w.getShape())) {
         return null;
       }
       known.add(s);
@@ -422,8 +425,7 @@ public final class ShampooOptimizer extends Optimizer
 
   /** Whether step {@code step} of a parameter refreshes its statistics (T1) or roots (T2). */
   private boolean refreshes(ParameterState s, int step) {
-    return s.layout != null && (step % config.statisticsInterval() == 0
-        || step % config.rootInterval() == 0);
+    return preconditioning.refreshesAt(s, step);
   }
 
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */

@@ -99,6 +99,41 @@ public final class BankKernels implements AutoCloseable {
   }
 
   /**
+   * {@link #grams} of many gradients in one call: gradient i's Gram matrices follow those of
+   * gradient i − 1, new arrays in the first gradient's manager.
+   *
+   * @param grads the gradients, on one device
+   * @param rowCuts per gradient its block boundaries along rows
+   * @param colCuts per gradient its block boundaries along columns
+   * @throws IllegalArgumentException if the lists differ in length or are empty
+   */
+  public NDArray[] gramsOfAll(List<NDArray> grads, List<List<Integer>> rowCuts,
+      List<List<Integer>> colCuts) {
+    if (grads.isEmpty() || grads.size() != rowCuts.size() || grads.size() != colCuts.size()) {
+      throw new IllegalArgumentException("need cuts for each of " + grads.size()
+          + " gradients, got " + rowCuts.size() + " and " + colCuts.size());
+    }
+    List<Integer> rows = new ArrayList<>();
+    List<Integer> cols = new ArrayList<>();
+    List<Integer> rowCounts = new ArrayList<>();
+    List<Integer> colCounts = new ArrayList<>();
+    for (int i = 0; i < grads.size(); i++) {
+      rows.addAll(rowCuts.get(i));
+      cols.addAll(colCuts.get(i));
+      rowCounts.add(rowCuts.get(i).size());
+      colCounts.add(colCuts.get(i).size());
+    }
+    try (IValue g = IValue.listFrom(pt(grads));
+        IValue r = IValue.listFrom(longs(rows));
+        IValue rc = IValue.listFrom(longs(rowCounts));
+        IValue c = IValue.listFrom(longs(cols));
+        IValue cc = IValue.listFrom(longs(colCounts));
+        IValue result = TorchScriptModules.run(module, "grams_of_all", g, r, rc, c, cc)) {
+      return result.toTensorArray(((PtNDArray) grads.get(0)).getManager());
+    }
+  }
+
+  /**
    * The EMA {@code S·β + gram·(1−β)} of many fp32 statistics, as new arrays in the first
    * statistic's manager, with per statistic whether the result is finite (one host read for all).
    *

@@ -239,6 +239,31 @@ class BatchedStatisticsTest {
     }
   }
 
+  @Property(tries = 6, seed = "8")
+  void gramsOfAllAreEachGradientsGramsInOrder(
+      @ForAll @IntRange(min = 2, max = 13) int rows,
+      @ForAll @IntRange(min = 2, max = 13) int cols,
+      @ForAll @IntRange(min = 1, max = 6) int maxOrder) {
+    try (NDManager m = NDManager.newBaseManager(); BankKernels bank = new BankKernels(m)) {
+      NDArray a = m.randomNormal(new Shape(rows, cols));
+      NDArray b = m.randomNormal(new Shape(cols, rows + 1));
+      List<Integer> aRows = cuts(rows, maxOrder);
+      List<Integer> aCols = cuts(cols, maxOrder);
+      List<Integer> bRows = cuts(cols, maxOrder + 1);
+      List<Integer> bCols = cuts(rows + 1, maxOrder);
+      NDArray[] both = bank.gramsOfAll(List.of(a, b), List.of(aRows, bRows),
+          List.of(aCols, bCols));
+      List<NDArray> expected = new ArrayList<>(List.of(bank.grams(a, aRows, aCols)));
+      expected.addAll(List.of(bank.grams(b, bRows, bCols)));
+      assertEquals(expected.size(), both.length);
+      for (int i = 0; i < both.length; i++) {
+        assertArrayEquals(expected.get(i).toFloatArray(), both[i].toFloatArray(), 0f);
+      }
+      assertThrows(IllegalArgumentException.class,
+          () -> bank.gramsOfAll(List.of(a, b), List.of(aRows), List.of(aCols, bCols)));
+    }
+  }
+
   @Property(tries = 1, seed = "1")
   void mismatchedListsAreRefused() {
     try (NDManager m = NDManager.newBaseManager()) {
