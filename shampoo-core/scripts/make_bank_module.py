@@ -5,9 +5,13 @@ A T1 step updates two statistics per Shampoo block; through DJL every block cost
 JNI calls (slices, transposes, matmuls, the EMA, a finiteness read), so a parameter of 16 blocks
 costs 16 times a parameter of one. This module does the statistic work of all blocks of a
 parameter in one call per operation kind: the Gram matrices of every block, and the EMA update of
-every fp32 statistic with one finiteness flag per statistic (read by the host once). Inside the
-module it loops over the blocks with the Java path's operators one for one, so every statistic is
-bit for bit the one the per-block path computes.
+every fp32 statistic with one finiteness flag per statistic (read by the host once), and the
+refreshes of every representation. Inside the module the blocks of one order are stacked for the
+heavy work (power iterations, eigendecompositions, QR, Cholesky, Björck, the matrix products: a
+few kernels per order instead of per block) and decoded and encoded one by one, with the Java
+path's operators one for one; on the CPU every result is bit for bit the one the per-block path
+computes (check_stacking: each member alone equals it in a stack; only pow is taken row by row,
+its vectorised and scalar paths rounding differently).
 
 Run from shampoo-core/ (Debian's python3-torch 1.13 is enough; the saved file loads in DJL's
 libtorch 2.7.1):
@@ -18,7 +22,7 @@ The build never runs this script: the produced .pt file is committed.
 """
 import os
 import sys
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import torch
 
@@ -27,7 +31,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "quant-api", "scripts"))
 from make_quantizer_module import Quantizer  # noqa: E402
-from make_linalg_module import max_eigenvalue  # noqa: E402
+from make_linalg_module import max_eigenvalue, max_eigenvalues  # noqa: E402
 
 
 class Bank(torch.nn.Module):
@@ -130,30 +134,36 @@ class Bank(torch.nn.Module):
         [codes, scales, kept fp32, eigenvalues] of every member, then one bool tensor whose
         element i says whether Q_i and l'_i are finite. A failing QR raises (the caller then
         updates the members one by one)."""
-        out: List[torch.Tensor] = []
-        largest: List[torch.Tensor] = []
-        for i in range(len(codes)):
-            v = self._eigenvectors(codes[i], scales[i], kept[i], counts[i], row_lengths[i],
-                                   eigenvalues[i].numel(), values, block_size, bits,
-                                   bjorck_steps)
-            vt = v.permute([1, 0])
-            a = vt.mul(eigenvalues[i].unsqueeze(0)).matmul(v).mul(beta).add(
-                grams[i].to(torch.float32).mul(one_minus_beta))
-            p = a.matmul(vt)
-            q, r = torch.linalg.qr(p, mode="reduced")
-            d = torch.diagonal(r)
+        vectors = self._all_eigenvectors(codes, scales, kept, counts, row_lengths, eigenvalues,
+                                         values, block_size, bits, bjorck_steps)
+        qs: List[torch.Tensor] = []
+        spectra: List[torch.Tensor] = []
+        flags: List[torch.Tensor] = []
+        for index in self._classes(eigenvalues):
+            v = self._stack(vectors, index)
+            vt = v.permute([0, 2, 1])
+            lam = self._stack(eigenvalues, index).unsqueeze(1)
+            g = self._stack(grams, index).to(torch.float32)
+            a = vt.mul(lam).matmul(v).mul(beta).add(g.mul(one_minus_beta))
+            q, r = torch.linalg.qr(a.matmul(vt), mode="reduced")
+            d = torch.diagonal(r, 0, -2, -1)
             signs = torch.where(d < 0, -torch.ones_like(d), torch.ones_like(d))
-            q = q * signs.unsqueeze(0)
-            next_values = q.mul(a.matmul(q)).sum([0])
-            largest.append(torch.maximum(q.abs().max(), next_values.abs().max()))
-            flat = q.permute([1, 0]).reshape(-1)
+            q = q * signs.unsqueeze(1)
+            next_values = q.mul(a.matmul(q)).sum([1])
+            largest = torch.maximum(q.abs().amax([1, 2]), next_values.abs().amax([1]))
+            self._place(qs, index, q)
+            self._place(spectra, index, next_values)
+            self._place(flags, index, torch.isfinite(largest))
+        out: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            flat = qs[i].permute([1, 0]).reshape(-1)
             packed = self.codes.quantize(flat, thresholds, row_lengths[i], block_size, bits,
                                          False)
             out.append(packed[0])
             out.append(packed[1])
             out.append(packed[2])
-            out.append(next_values)
-        out.append(torch.isfinite(torch.stack(largest, 0)))
+            out.append(spectra[i])
+        out.append(torch.stack(flags, 0))
         return out
 
     @torch.jit.export
@@ -169,74 +179,135 @@ class Bank(torch.nn.Module):
         diagonal] of every new root, then one bool tensor whose element i says whether root i
         is finite. Scalar operands are 0-dim tensors where the Java path makes them so
         (maximum, pow), so that the same kernels run."""
-        out: List[torch.Tensor] = []
-        largest: List[torch.Tensor] = []
-        for i in range(len(codes)):
-            order = eigenvalues[i].numel()
-            v = self._eigenvectors(codes[i], scales[i], kept[i], counts[i], row_lengths[i],
-                                   order, values, block_size, bits, bjorck_steps)
-            lam = eigenvalues[i]
+        vectors = self._all_eigenvectors(codes, scales, kept, counts, row_lengths, eigenvalues,
+                                         values, block_size, bits, bjorck_steps)
+        roots: List[torch.Tensor] = []
+        flags: List[torch.Tensor] = []
+        for index in self._classes(eigenvalues):
+            v = self._stack(vectors, index)
+            lam = self._stack(eigenvalues, index)
             zero = torch.full([], 0.0, dtype=torch.float32, device=lam.device)
             lam = torch.maximum(lam, zero)
-            ridge = lam.max().mul(epsilon)
+            ridge = lam.amax([1], keepdim=True).mul(epsilon)
             floor = torch.full([], min_normal, dtype=torch.float32, device=lam.device)
             power = torch.full([], exponent, dtype=torch.float32, device=lam.device)
-            scaled = torch.maximum(lam.add(ridge), floor).pow(power)
-            root = v.permute([1, 0]).mul(scaled.unsqueeze(0)).matmul(v)
-            largest.append(root.abs().max())
-            packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
+            scaled = self._pow_each(torch.maximum(lam.add(ridge), floor), power)
+            root = v.permute([0, 2, 1]).mul(scaled.unsqueeze(1)).matmul(v)
+            self._place(roots, index, root)
+            self._place(flags, index, torch.isfinite(root.abs().amax([1, 2])))
+        out: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            order = eigenvalues[i].numel()
+            packed = self.codes.quantize(roots[i].reshape(-1).reshape(order, order), thresholds,
                                          root_row_lengths[i], block_size, bits, True)
             out.append(packed[0])
             out.append(packed[1])
             out.append(packed[2])
-        out.append(torch.isfinite(torch.stack(largest, 0)))
+        out.append(torch.stack(flags, 0))
         return out
 
-    def _eigenvectors(self, codes: torch.Tensor, scales: torch.Tensor, kept: torch.Tensor,
-                      count: int, row_length: int, order: int, values: torch.Tensor,
-                      block_size: int, bits: int, bjorck_steps: int) -> torch.Tensor:
-        """One member's stored eigenvector matrix decoded and given bjorck_steps Bjorck
-        iterations V <- 1.5 V - 0.5 (V V^T) V, as EigenBjorckPreconditioner does."""
-        v = self.codes.dequantize(codes, values, scales, kept, count, row_length, block_size,
-                                  bits).reshape(order, order)
-        if bjorck_steps > 0:
-            current = v.clone()
+    def _all_eigenvectors(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
+                          kept: List[torch.Tensor], counts: List[int], row_lengths: List[int],
+                          eigenvalues: List[torch.Tensor], values: torch.Tensor,
+                          block_size: int, bits: int, bjorck_steps: int) -> List[torch.Tensor]:
+        """Every member's stored eigenvector matrix decoded, then given bjorck_steps Bjorck
+        iterations V <- 1.5 V - 0.5 (V V^T) V as EigenBjorckPreconditioner does, the members of
+        one order as one stack (each matrix's floats as alone)."""
+        decoded: List[torch.Tensor] = []
+        for i in range(len(codes)):
+            order = eigenvalues[i].numel()
+            decoded.append(self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
+                                                 row_lengths[i], block_size, bits)
+                           .reshape(order, order))
+        if bjorck_steps == 0:
+            return decoded
+        out: List[torch.Tensor] = []
+        for index in self._classes(eigenvalues):
+            current = self._stack(decoded, index)
             for _ in range(bjorck_steps):
-                vvt = current.matmul(current.permute([1, 0]))
+                vvt = current.matmul(current.permute([0, 2, 1]))
                 current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
-            v = current
-        return v
+            self._place(out, index, current)
+        return out
 
+    def _classes(self, sized: List[torch.Tensor]) -> List[List[int]]:
+        """The indices of the members, grouped by their first dimension (a block's order), in
+        order of first appearance: the stacks a bank call computes on."""
+        at: Dict[int, int] = {}
+        out: List[List[int]] = []
+        for i in range(len(sized)):
+            n = sized[i].shape[0]
+            if n in at:
+                out[at[n]].append(i)
+            else:
+                at[n] = len(out)
+                out.append([i])
+        return out
 
-    def _eigh_root(self, s: torch.Tensor, power_iterations: int, min_normal: float,
-                   epsilon: float, relative_floor: float, exponent: float,
-                   wide: bool) -> List[torch.Tensor]:
-        """(s + eps . lambda_max(s) . I)^(-1/p) as the per-block path computes it (the ridge as
-        FullMatrixPreconditioner adds it, then EighInverseRoot), operator for operator. Every
-        Number operand of DJL's NDArray is a 0-dim tensor of the Java type (float32 for a float,
-        float64 for a double), so the same kernels run here. Returns [root, eigensolver check]:
-        the check is EighInverseRoot's finiteness sum of the eigenpairs (non-finite: a float32
-        solve the per-block path retries in float64)."""
-        dev = s.device
+    def _stack(self, members: List[torch.Tensor], index: List[int]) -> torch.Tensor:
+        """The members at index as one stack."""
+        return torch.stack([members[i] for i in index], 0)
+
+    def _pow_each(self, base: torch.Tensor, exponent: torch.Tensor) -> torch.Tensor:
+        """base.pow(exponent) one row at a time: the CPU's vectorised pow rounds differently from
+        its scalar tail, so a stacked pow would not give each member its floats alone."""
+        rows: List[torch.Tensor] = []
+        for j in range(base.shape[0]):
+            rows.append(base[j].pow(exponent))
+        return torch.stack(rows, 0)
+
+    def _place(self, out: List[torch.Tensor], index: List[int], stack: torch.Tensor) -> None:
+        """Puts stack[j] at out[index[j]], growing out with empty tensors as needed."""
+        for j in range(len(index)):
+            while len(out) <= index[j]:
+                out.append(torch.zeros([0], device=stack.device))
+            out[index[j]] = stack[j]
+
+    def _eigh_roots(self, statistics: List[torch.Tensor], power_iterations: int,
+                    min_normal: float, epsilon: float, relative_floor: float, exponent: float,
+                    wide: bool) -> Tuple[List[torch.Tensor], List[torch.Tensor],
+                                         List[torch.Tensor]]:
+        """Per statistic s, (s + eps . lambda_max(s) . I)^(-1/p) as the per-block path computes
+        it (the ridge as FullMatrixPreconditioner adds it, then EighInverseRoot), operator for
+        operator, the statistics of one order as one stack (each matrix's floats as alone on
+        the CPU). Every Number operand of DJL's NDArray is a 0-dim tensor of the Java type
+        (float32 for a float, float64 for a double), so the same kernels run here; the float64
+        floor is rounded to float32 where the per-block path's kernel rounds it. Returns
+        (roots, their largest magnitudes, eigensolver checks): a check is EighInverseRoot's
+        finiteness sum of the eigenpairs, float64 (non-finite: a float32 solve the per-block
+        path retries in float64)."""
         f32 = torch.float32
         f64 = torch.float64
-        order = s.shape[0]
-        ridge = max_eigenvalue(s, power_iterations, min_normal).mul(
-            torch.full([], epsilon, dtype=f32, device=dev))
-        ridged = s.add(torch.eye(order, dtype=f32, device=dev).mul(ridge))
-        if wide:
-            values, vectors = torch.linalg.eigh(ridged.to(f64), UPLO="L")
-            values = values.to(f32)
-            vectors = vectors.to(f32)
-        else:
-            values, vectors = torch.linalg.eigh(ridged, UPLO="L")
-        check = values.sum().add(vectors.abs().sum())
-        floor = values.max().mul(torch.full([], relative_floor, dtype=f64, device=dev)).maximum(
-            torch.full([], min_normal, dtype=f32, device=dev))
-        scaled = values.maximum(floor).pow(torch.full([], exponent, dtype=f64, device=dev))
-        root = vectors.mul(scaled.unsqueeze(0)).matmul(vectors.permute([1, 0]))
-        result = root.add(root.permute([1, 0])).mul(torch.full([], 0.5, dtype=f32, device=dev))
-        return [result, check]
+        roots: List[torch.Tensor] = []
+        largest: List[torch.Tensor] = []
+        checks: List[torch.Tensor] = []
+        for index in self._classes(statistics):
+            s = self._stack(statistics, index)
+            dev = s.device
+            k = s.shape[0]
+            order = s.shape[1]
+            ridge = max_eigenvalues(s, power_iterations, min_normal).mul(
+                torch.full([], epsilon, dtype=f32, device=dev))
+            ridged = s.add(torch.eye(order, dtype=f32, device=dev).mul(ridge.reshape(k, 1, 1)))
+            if wide:
+                values, vectors = torch.linalg.eigh(ridged.to(f64), UPLO="L")
+                values = values.to(f32)
+                vectors = vectors.to(f32)
+            else:
+                values, vectors = torch.linalg.eigh(ridged, UPLO="L")
+            check = values.sum([1]).add(vectors.abs().sum([1, 2]))
+            floor = values.amax([1], keepdim=True).to(f64).mul(
+                torch.full([], relative_floor, dtype=f64, device=dev)).maximum(
+                torch.full([], min_normal, dtype=f32, device=dev)).to(f32)
+            scaled = self._pow_each(values.maximum(floor),
+                                    torch.full([], exponent, dtype=f64, device=dev))
+            root = vectors.mul(scaled.unsqueeze(1)).matmul(vectors.permute([0, 2, 1]))
+            result = root.add(root.permute([0, 2, 1])).mul(
+                torch.full([], 0.5, dtype=f32, device=dev))
+            self._place(roots, index, result)
+            self._place(largest, index, result.abs().amax([1, 2]))
+            self._place(checks, index, check.to(f64))
+        return roots, largest, checks
 
     @torch.jit.export
     def cholesky_accumulate(self, forms: List[int], diagonals: List[torch.Tensor],
@@ -263,33 +334,50 @@ class Bank(torch.nn.Module):
         f32 = torch.float32
         values = codebook[:levels]
         thresholds = codebook[levels:]
-        out: List[torch.Tensor] = []
-        factored: List[torch.Tensor] = []
         positions: Dict[int, List[torch.Tensor]] = {}
+        factors: List[torch.Tensor] = []
+        errors: List[torch.Tensor] = []
+        for i in range(len(forms)):
+            d = diagonals[i]
+            n = d.numel()
+            if n not in positions:
+                positions[n] = self._triangle_positions(n, d.device)
+            decoded = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
+                                   fp32_lowers[i], values, block_size, bits, positions[n][0],
+                                   positions[n][1])
+            factors.append(decoded[0])
+            errors.append(decoded[1])
+        # The statistics, ridges and factorisations of one order as one stack.
+        chols: List[torch.Tensor] = []
+        factored: List[torch.Tensor] = []
+        for index in self._classes(diagonals):
+            c = self._stack(factors, index)
+            dev = c.device
+            k = c.shape[0]
+            n = c.shape[1]
+            statistic = c.matmul(c.permute([0, 2, 1])).mul(beta).add(
+                self._stack(grams, index).to(f32).mul(one_minus_beta))
+            ridge = max_eigenvalues(statistic, power_iterations, min_normal).mul(
+                torch.full([], epsilon, dtype=f32, device=dev)).maximum(
+                torch.full([], min_normal, dtype=f32, device=dev))
+            identity = torch.eye(n, dtype=f32, device=dev)
+            chol, info = torch.linalg.cholesky_ex(
+                statistic.add(identity.mul(ridge.reshape(k, 1, 1))), upper=False,
+                check_errors=False)
+            self._place(chols, index, chol)
+            self._place(factored, index,
+                        info.eq(0).logical_and(torch.isfinite(chol).reshape(k, -1).all(1)))
+        out: List[torch.Tensor] = []
         for i in range(len(forms)):
             form = forms[i]
-            d = diagonals[i]
-            dev = d.device
-            n = d.numel()
+            chol = chols[i]
+            error = errors[i]
+            dev = chol.device
+            n = chol.shape[0]
             pairs = n * (n - 1) // 2
-            if n not in positions:
-                positions[n] = self._triangle_positions(n, dev)
             lower_at = positions[n][0]
             upper_at = positions[n][1]
             empty = torch.zeros([0], dtype=f32, device=dev)
-            decoded = self._factor(form, d, codes[i], factor_scales[i], error_scales[i],
-                                   fp32_lowers[i], values, block_size, bits, lower_at, upper_at)
-            c = decoded[0]
-            error = decoded[1]
-            statistic = c.matmul(c.permute([1, 0])).mul(beta).add(
-                grams[i].to(f32).mul(one_minus_beta))
-            identity = torch.eye(n, dtype=f32, device=dev)
-            ridge = max_eigenvalue(statistic, power_iterations, min_normal).mul(
-                torch.full([], epsilon, dtype=f32, device=dev)).maximum(
-                torch.full([], min_normal, dtype=f32, device=dev))
-            chol, info = torch.linalg.cholesky_ex(statistic.add(identity.mul(ridge)),
-                                                  upper=False, check_errors=False)
-            factored.append(info.eq(0).logical_and(torch.isfinite(chol).all()))
             next_lower = chol.reshape(-1).index_select(0, lower_at)
             out.append(chol.diagonal().clone())
             if form == 0:
@@ -370,9 +458,7 @@ class Bank(torch.nn.Module):
         the [2, n] flags of full_eigh_roots."""
         values = codebook[:levels]
         thresholds = codebook[levels:]
-        out: List[torch.Tensor] = []
-        largest: List[torch.Tensor] = []
-        checks: List[torch.Tensor] = []
+        statistics: List[torch.Tensor] = []
         positions: Dict[int, List[torch.Tensor]] = {}
         for i in range(len(forms)):
             d = diagonals[i]
@@ -382,29 +468,30 @@ class Bank(torch.nn.Module):
             c = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
                              fp32_lowers[i], values, block_size, bits, positions[order][0],
                              positions[order][1])[0]
-            self._store_root(c.matmul(c.permute([1, 0])), thresholds, root_row_lengths[i],
-                             block_size, bits, power_iterations, min_normal, epsilon,
-                             relative_floor, exponent, wide, out, largest, checks)
-        return self._with_flags(out, largest, checks)
+            statistics.append(c.matmul(c.permute([1, 0])))
+        return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
+                                  power_iterations, min_normal, epsilon, relative_floor,
+                                  exponent, wide)
 
-    def _store_root(self, statistic: torch.Tensor, thresholds: torch.Tensor, row_length: int,
-                    block_size: int, bits: int, power_iterations: int, min_normal: float,
-                    epsilon: float, relative_floor: float, exponent: float, wide: bool,
-                    out: List[torch.Tensor], largest: List[torch.Tensor],
-                    checks: List[torch.Tensor]) -> None:
-        """One member of the eigh-root batches: its root as [codes, scales, diagonal] appended to
-        out, its largest entry and its solver check to largest and checks."""
-        order = statistic.shape[0]
-        pair = self._eigh_root(statistic, power_iterations, min_normal, epsilon, relative_floor,
-                               exponent, wide)
-        root = pair[0]
-        largest.append(root.abs().max())
-        checks.append(pair[1].to(torch.float64))
-        packed = self.codes.quantize(root.reshape(-1).reshape(order, order), thresholds,
-                                     row_length, block_size, bits, True)
-        out.append(packed[0])
-        out.append(packed[1])
-        out.append(packed[2])
+    def _stored_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,
+                      row_lengths: List[int], block_size: int, bits: int,
+                      power_iterations: int, min_normal: float, epsilon: float,
+                      relative_floor: float, exponent: float,
+                      wide: bool) -> List[torch.Tensor]:
+        """The eigh-root batches' result: every statistic's root (_eigh_roots) as [codes,
+        scales, diagonal], stored off-diagonal quantized, then the [2, n] flags of
+        full_eigh_roots."""
+        result = self._eigh_roots(statistics, power_iterations, min_normal, epsilon,
+                                  relative_floor, exponent, wide)
+        out: List[torch.Tensor] = []
+        for i in range(len(statistics)):
+            order = statistics[i].shape[0]
+            packed = self.codes.quantize(result[0][i].reshape(-1).reshape(order, order),
+                                         thresholds, row_lengths[i], block_size, bits, True)
+            out.append(packed[0])
+            out.append(packed[1])
+            out.append(packed[2])
+        return self._with_flags(out, result[1], result[2])
 
     def _with_flags(self, out: List[torch.Tensor], largest: List[torch.Tensor],
                     checks: List[torch.Tensor]) -> List[torch.Tensor]:
@@ -426,20 +513,14 @@ class Bank(torch.nn.Module):
                         exponent: float, wide: bool) -> List[torch.Tensor]:
         """FullMatrixPreconditioner.refreshInverseRoot with the eigh root method for many fp32
         statistics: [root_i for every i], then one bool tensor [2, n]: row 0 whether root i is
-        finite, row 1 whether its eigenpairs were (see _eigh_root). A failing eigensolver
+        finite, row 1 whether its eigenpairs were (see _eigh_roots). A failing eigensolver
         raises (the caller then refreshes the members one by one)."""
+        result = self._eigh_roots(statistics, power_iterations, min_normal, epsilon,
+                                  relative_floor, exponent, wide)
         out: List[torch.Tensor] = []
-        largest: List[torch.Tensor] = []
-        checks: List[torch.Tensor] = []
-        for i in range(len(statistics)):
-            pair = self._eigh_root(statistics[i], power_iterations, min_normal, epsilon,
-                                   relative_floor, exponent, wide)
-            out.append(pair[0])
-            largest.append(pair[0].abs().max())
-            checks.append(pair[1].to(torch.float64))
-        out.append(torch.stack([torch.isfinite(torch.stack(largest, 0)),
-                                torch.isfinite(torch.stack(checks, 0))], 0))
-        return out
+        for root in result[0]:
+            out.append(root)
+        return self._with_flags(out, result[1], result[2])
 
     @torch.jit.export
     def naive_eigh_roots(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
@@ -451,21 +532,18 @@ class Bank(torch.nn.Module):
                          wide: bool) -> List[torch.Tensor]:
         """NaiveQuantizedPreconditioner.refreshInverseRoot (symmetrised, eigh root method) of
         many off-diagonal packed statistics: S = D(S_i), (S + S^T) . 0.5, the root of
-        _eigh_root, stored off-diagonal quantized. Returns [codes, scales, diagonal] of every
+        _eigh_roots, stored off-diagonal quantized. Returns [codes, scales, diagonal] of every
         new root, then the [2, n] flags of full_eigh_roots."""
-        out: List[torch.Tensor] = []
-        largest: List[torch.Tensor] = []
-        checks: List[torch.Tensor] = []
+        statistics: List[torch.Tensor] = []
         for i in range(len(codes)):
             order = diagonals[i].numel()
             s = self.codes.dequantize(codes[i], values, scales[i], diagonals[i], counts[i],
                                       row_lengths[i], block_size, bits).reshape(order, order)
-            s = s.add(s.permute([1, 0])).mul(
-                torch.full([], 0.5, dtype=torch.float32, device=s.device))
-            self._store_root(s, thresholds, root_row_lengths[i], block_size, bits,
-                             power_iterations, min_normal, epsilon, relative_floor, exponent,
-                             wide, out, largest, checks)
-        return self._with_flags(out, largest, checks)
+            statistics.append(s.add(s.permute([1, 0])).mul(
+                torch.full([], 0.5, dtype=torch.float32, device=s.device)))
+        return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
+                                  power_iterations, min_normal, epsilon, relative_floor,
+                                  exponent, wide)
 
     @torch.jit.export
     def dense_eigh_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,
@@ -477,14 +555,9 @@ class Bank(torch.nn.Module):
         CholeskyEfPreconditioner.refreshInverseRoot stores its root (statistics rebuilt from the
         factors by the caller): [codes, scales, diagonal] of every new root, then the [2, n]
         flags of full_eigh_roots."""
-        out: List[torch.Tensor] = []
-        largest: List[torch.Tensor] = []
-        checks: List[torch.Tensor] = []
-        for i in range(len(statistics)):
-            self._store_root(statistics[i], thresholds, root_row_lengths[i], block_size, bits,
-                             power_iterations, min_normal, epsilon, relative_floor, exponent,
-                             wide, out, largest, checks)
-        return self._with_flags(out, largest, checks)
+        return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
+                                  power_iterations, min_normal, epsilon, relative_floor,
+                                  exponent, wide)
 
 
 def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
@@ -528,6 +601,50 @@ def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
                                        codebook, 16, 4, 4, [n], *eigh)
     expected = loaded.dense_eigh_roots([c.matmul(c.permute(1, 0))], thresholds, 4, 4, [n], *eigh)
     assert len(roots) == 4 and all(torch.equal(a, b) for a, b in zip(roots, expected))
+
+
+def check_stacking(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
+                   thresholds: torch.Tensor, g: torch.Generator) -> None:
+    """A batch call stacks the members of one order; each member still gets the very floats it
+    gets alone (the Java side's per-member path is the reference for these batches)."""
+    orders = [8, 16, 8, 8]
+    grams = []
+    for n in orders:
+        x = torch.randn(n, n + 3, generator=g)
+        grams.append(x @ x.t() / n)
+
+    def each_alone(call, per_member: int, member_args) -> None:
+        together = call(*[[a[i] for i in range(len(orders))] if isinstance(a, list) else a
+                          for a in member_args])
+        for i in range(len(orders)):
+            alone = call(*[[a[i]] if isinstance(a, list) else a for a in member_args])
+            for j in range(per_member):
+                assert torch.equal(together[per_member * i + j], alone[j]), (call, i, j)
+
+    eigh = [32, 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, False]
+    each_alone(loaded.full_eigh_roots, 1, [grams] + eigh)
+    vectors = []
+    spectra = []
+    for s in grams:
+        w, v = torch.linalg.eigh(s)
+        vectors.append(quant.quantize(v.t().reshape(-1), thresholds, s.shape[0], 4, 4, False))
+        spectra.append(w)
+    stored = [[v[0] for v in vectors], [v[1] for v in vectors], [v[2] for v in vectors],
+              [n * n for n in orders], orders, spectra, values, thresholds, 4, 4]
+    each_alone(loaded.eigen_accumulate, 4, stored + [1, grams, 0.95, 1.0 - 0.95])
+    each_alone(loaded.eigen_roots, 3,
+               stored + [4, orders, 1e-6, 1.1754943508222875e-38, -0.25])
+    pairs = [n * (n - 1) // 2 for n in orders]
+    empty = torch.zeros([0])
+    factors = [[2] * len(orders), [torch.full([n], 1e-3) for n in orders],
+               [quant.pack(torch.full([2 * p], 7, dtype=torch.uint8), 4) for p in pairs],
+               [torch.zeros([(p + 3) // 4]) for p in pairs],
+               [torch.zeros([(p + 3) // 4]) for p in pairs], [empty for _ in orders]]
+    codebook = torch.cat([values, thresholds])
+    each_alone(loaded.cholesky_accumulate, 5, factors + [grams, codebook, 16, 4, 4, 0.95,
+                                                         1.0 - 0.95, 1e-6, 32,
+                                                         1.1754943508222875e-38, 0.5, 0.5])
+    each_alone(loaded.cholesky_eigh_roots, 3, factors + [codebook, 16, 4, 4, orders] + eigh)
 
 
 def main() -> None:
@@ -577,6 +694,7 @@ def main() -> None:
     assert res[1].tolist() == [[True], [True]]
     with torch.jit.optimized_execution(False):
         check_cholesky(loaded, quant, values, thresholds, g)
+        check_stacking(loaded, quant, values, thresholds, g)
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))
 

@@ -39,6 +39,24 @@ def max_eigenvalue(psd: torch.Tensor, iterations: int, min_normal: float) -> tor
     return v.mul(a.matmul(v)).sum().mul(scale)
 
 
+def max_eigenvalues(psd: torch.Tensor, iterations: int, min_normal: float) -> torch.Tensor:
+    """max_eigenvalue of every matrix of a [k, n, n] stack at once, as a [k] tensor: the same
+    operators batched (matmul of the stack, reductions over each matrix), which on the CPU give
+    each matrix the very floats max_eigenvalue gives it alone; bank.pt runs the blocks of one
+    order this way, a few kernels per iteration for all of them."""
+    k = psd.shape[0]
+    n = psd.shape[1]
+    floor = torch.full([], min_normal, dtype=torch.float32, device=psd.device)
+    scale = torch.maximum(psd.abs().amax([1, 2], keepdim=True), floor)
+    a = psd.div(scale)
+    root_n = torch.full([], math.sqrt(n), dtype=torch.float64, device=psd.device)
+    v = torch.ones([k, n, 1], dtype=torch.float32, device=psd.device).div(root_n)
+    for _ in range(iterations):
+        w = a.matmul(v)
+        v = w.div(torch.maximum(w.square().sum([1, 2], keepdim=True).sqrt(), floor))
+    return v.mul(a.matmul(v)).sum([1, 2]).mul(scale.reshape(k))
+
+
 class Linalg(torch.nn.Module):
     """Dense symmetric linear algebra for Shampoo, one exported method per operation."""
 
