@@ -126,7 +126,7 @@ class Bank(torch.nn.Module):
                          eigenvalues: List[torch.Tensor], values: torch.Tensor,
                          thresholds: torch.Tensor, block_size: int, bits: int,
                          bjorck_steps: int, grams: List[torch.Tensor], beta: float,
-                         one_minus_beta: float) -> List[torch.Tensor]:
+                         one_minus_beta: float, stacked: bool) -> List[torch.Tensor]:
         """EigenBjorckPreconditioner.accumulate of many dense-packed eigenvector matrices V_i
         (rows are eigenvectors) with fp32 eigenvalues l_i, operator for operator:
         V = Bjorck^t(D(V_i)), A = (V^T . diag(l_i) . V) . beta + gram_i . (1 - beta),
@@ -135,25 +135,25 @@ class Bank(torch.nn.Module):
         element i says whether Q_i and l'_i are finite. A failing QR raises (the caller then
         updates the members one by one)."""
         vectors = self._all_eigenvectors(codes, scales, kept, counts, row_lengths, eigenvalues,
-                                         values, block_size, bits, bjorck_steps)
+                                         values, block_size, bits, bjorck_steps, stacked)
         qs: List[torch.Tensor] = []
         spectra: List[torch.Tensor] = []
         flags: List[torch.Tensor] = []
-        for index in self._classes(eigenvalues):
-            v = self._stack(vectors, index)
-            vt = v.permute([0, 2, 1])
-            lam = self._stack(eigenvalues, index).unsqueeze(1)
-            g = self._stack(grams, index).to(torch.float32)
+        for index in self._groups(eigenvalues, stacked):
+            v = self._take(vectors, index, stacked)
+            vt = v.transpose(-2, -1)
+            lam = self._take(eigenvalues, index, stacked).unsqueeze(-2)
+            g = self._take(grams, index, stacked).to(torch.float32)
             a = vt.mul(lam).matmul(v).mul(beta).add(g.mul(one_minus_beta))
             q, r = torch.linalg.qr(a.matmul(vt), mode="reduced")
             d = torch.diagonal(r, 0, -2, -1)
             signs = torch.where(d < 0, -torch.ones_like(d), torch.ones_like(d))
-            q = q * signs.unsqueeze(1)
-            next_values = q.mul(a.matmul(q)).sum([1])
-            largest = torch.maximum(q.abs().amax([1, 2]), next_values.abs().amax([1]))
-            self._place(qs, index, q)
-            self._place(spectra, index, next_values)
-            self._place(flags, index, torch.isfinite(largest))
+            q = q * signs.unsqueeze(-2)
+            next_values = q.mul(a.matmul(q)).sum([-2])
+            largest = torch.maximum(q.abs().amax([-2, -1]), next_values.abs().amax([-1]))
+            self._place(qs, index, q, stacked)
+            self._place(spectra, index, next_values, stacked)
+            self._place(flags, index, torch.isfinite(largest), stacked)
         out: List[torch.Tensor] = []
         for i in range(len(codes)):
             flat = qs[i].permute([1, 0]).reshape(-1)
@@ -172,7 +172,7 @@ class Bank(torch.nn.Module):
                     eigenvalues: List[torch.Tensor], values: torch.Tensor,
                     thresholds: torch.Tensor, block_size: int, bits: int, bjorck_steps: int,
                     root_row_lengths: List[int], epsilon: float, min_normal: float,
-                    exponent: float) -> List[torch.Tensor]:
+                    exponent: float, stacked: bool) -> List[torch.Tensor]:
         """EigenBjorckPreconditioner.refreshInverseRoot of many members, operator for operator:
         V = Bjorck^t(D(V_i)), l+ = max(l_i, 0), s = max(l+ + eps . max(l+), MIN_NORMAL)^(-1/p),
         root = V^T . diag(s) . V, stored off-diagonal quantized. Returns [codes, scales,
@@ -180,21 +180,21 @@ class Bank(torch.nn.Module):
         is finite. Scalar operands are 0-dim tensors where the Java path makes them so
         (maximum, pow), so that the same kernels run."""
         vectors = self._all_eigenvectors(codes, scales, kept, counts, row_lengths, eigenvalues,
-                                         values, block_size, bits, bjorck_steps)
+                                         values, block_size, bits, bjorck_steps, stacked)
         roots: List[torch.Tensor] = []
         flags: List[torch.Tensor] = []
-        for index in self._classes(eigenvalues):
-            v = self._stack(vectors, index)
-            lam = self._stack(eigenvalues, index)
+        for index in self._groups(eigenvalues, stacked):
+            v = self._take(vectors, index, stacked)
+            lam = self._take(eigenvalues, index, stacked)
             zero = torch.full([], 0.0, dtype=torch.float32, device=lam.device)
             lam = torch.maximum(lam, zero)
-            ridge = lam.amax([1], keepdim=True).mul(epsilon)
+            ridge = lam.amax([-1], keepdim=True).mul(epsilon)
             floor = torch.full([], min_normal, dtype=torch.float32, device=lam.device)
             power = torch.full([], exponent, dtype=torch.float32, device=lam.device)
-            scaled = self._pow_each(torch.maximum(lam.add(ridge), floor), power)
-            root = v.permute([0, 2, 1]).mul(scaled.unsqueeze(1)).matmul(v)
-            self._place(roots, index, root)
-            self._place(flags, index, torch.isfinite(root.abs().amax([1, 2])))
+            scaled = torch.maximum(lam.add(ridge), floor).pow(power)
+            root = v.transpose(-2, -1).mul(scaled.unsqueeze(-2)).matmul(v)
+            self._place(roots, index, root, stacked)
+            self._place(flags, index, torch.isfinite(root.abs().amax([-2, -1])), stacked)
         out: List[torch.Tensor] = []
         for i in range(len(codes)):
             order = eigenvalues[i].numel()
@@ -209,10 +209,11 @@ class Bank(torch.nn.Module):
     def _all_eigenvectors(self, codes: List[torch.Tensor], scales: List[torch.Tensor],
                           kept: List[torch.Tensor], counts: List[int], row_lengths: List[int],
                           eigenvalues: List[torch.Tensor], values: torch.Tensor,
-                          block_size: int, bits: int, bjorck_steps: int) -> List[torch.Tensor]:
+                          block_size: int, bits: int, bjorck_steps: int,
+                          stacked: bool) -> List[torch.Tensor]:
         """Every member's stored eigenvector matrix decoded, then given bjorck_steps Bjorck
-        iterations V <- 1.5 V - 0.5 (V V^T) V as EigenBjorckPreconditioner does, the members of
-        one order as one stack (each matrix's floats as alone)."""
+        iterations V <- 1.5 V - 0.5 (V V^T) V as EigenBjorckPreconditioner does (stacked:
+        the members of one order as one stack)."""
         decoded: List[torch.Tensor] = []
         for i in range(len(codes)):
             order = eigenvalues[i].numel()
@@ -222,19 +223,24 @@ class Bank(torch.nn.Module):
         if bjorck_steps == 0:
             return decoded
         out: List[torch.Tensor] = []
-        for index in self._classes(eigenvalues):
-            current = self._stack(decoded, index)
+        for index in self._groups(eigenvalues, stacked):
+            current = self._take(decoded, index, stacked)
             for _ in range(bjorck_steps):
-                vvt = current.matmul(current.permute([0, 2, 1]))
+                vvt = current.matmul(current.transpose(-2, -1))
                 current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
-            self._place(out, index, current)
+            self._place(out, index, current, stacked)
         return out
 
-    def _classes(self, sized: List[torch.Tensor]) -> List[List[int]]:
-        """The indices of the members, grouped by their first dimension (a block's order), in
-        order of first appearance: the stacks a bank call computes on."""
-        at: Dict[int, int] = {}
+    def _groups(self, sized: List[torch.Tensor], stacked: bool) -> List[List[int]]:
+        """The groups a bank call computes on: stacked, the indices of the members of one first
+        dimension (a block's order), in order of first appearance; otherwise each member
+        alone."""
         out: List[List[int]] = []
+        if not stacked:
+            for i in range(len(sized)):
+                out.append([i])
+            return out
+        at: Dict[int, int] = {}
         for i in range(len(sized)):
             n = sized[i].shape[0]
             if n in at:
@@ -244,69 +250,72 @@ class Bank(torch.nn.Module):
                 out.append([i])
         return out
 
-    def _stack(self, members: List[torch.Tensor], index: List[int]) -> torch.Tensor:
-        """The members at index as one stack."""
-        return torch.stack([members[i] for i in index], 0)
+    def _take(self, members: List[torch.Tensor], index: List[int],
+              stacked: bool) -> torch.Tensor:
+        """A group's operand: its members as one stack, or the one member itself."""
+        if stacked:
+            return torch.stack([members[i] for i in index], 0)
+        return members[index[0]]
 
-    def _pow_each(self, base: torch.Tensor, exponent: torch.Tensor) -> torch.Tensor:
-        """base.pow(exponent) one row at a time: the CPU's vectorised pow rounds differently from
-        its scalar tail, so a stacked pow would not give each member its floats alone."""
-        rows: List[torch.Tensor] = []
-        for j in range(base.shape[0]):
-            rows.append(base[j].pow(exponent))
-        return torch.stack(rows, 0)
-
-    def _place(self, out: List[torch.Tensor], index: List[int], stack: torch.Tensor) -> None:
-        """Puts stack[j] at out[index[j]], growing out with empty tensors as needed."""
+    def _place(self, out: List[torch.Tensor], index: List[int], result: torch.Tensor,
+               stacked: bool) -> None:
+        """Puts a group's result at its members' positions of out (result[j] at index[j] when
+        stacked), growing out with empty tensors as needed."""
         for j in range(len(index)):
             while len(out) <= index[j]:
-                out.append(torch.zeros([0], device=stack.device))
-            out[index[j]] = stack[j]
+                out.append(torch.zeros([0], device=result.device))
+            out[index[j]] = result[j] if stacked else result
+
+    def _largest_eigenvalue(self, psd: torch.Tensor, iterations: int,
+                            min_normal: float) -> torch.Tensor:
+        """max_eigenvalue of one matrix (0-dim), or max_eigenvalues of a stack ([k])."""
+        if psd.dim() == 3:
+            return max_eigenvalues(psd, iterations, min_normal)
+        return max_eigenvalue(psd, iterations, min_normal)
 
     def _eigh_roots(self, statistics: List[torch.Tensor], power_iterations: int,
                     min_normal: float, epsilon: float, relative_floor: float, exponent: float,
-                    wide: bool) -> Tuple[List[torch.Tensor], List[torch.Tensor],
-                                         List[torch.Tensor]]:
+                    wide: bool, stacked: bool) -> Tuple[List[torch.Tensor],
+                                                        List[torch.Tensor],
+                                                        List[torch.Tensor]]:
         """Per statistic s, (s + eps . lambda_max(s) . I)^(-1/p) as the per-block path computes
         it (the ridge as FullMatrixPreconditioner adds it, then EighInverseRoot), operator for
-        operator, the statistics of one order as one stack (each matrix's floats as alone on
-        the CPU). Every Number operand of DJL's NDArray is a 0-dim tensor of the Java type
-        (float32 for a float, float64 for a double), so the same kernels run here; the float64
-        floor is rounded to float32 where the per-block path's kernel rounds it. Returns
-        (roots, their largest magnitudes, eigensolver checks): a check is EighInverseRoot's
-        finiteness sum of the eigenpairs, float64 (non-finite: a float32 solve the per-block
-        path retries in float64)."""
+        operator (stacked: the statistics of one order as one stack). Every Number operand of
+        DJL's NDArray is a 0-dim tensor of the Java type (float32 for a float, float64 for a
+        double), so the same kernels run here; the float64 floor is rounded to float32 where
+        the per-block path's kernel rounds it. Returns (roots, their largest magnitudes,
+        eigensolver checks): a check is EighInverseRoot's finiteness sum of the eigenpairs,
+        float64 (non-finite: a float32 solve the per-block path retries in float64)."""
         f32 = torch.float32
         f64 = torch.float64
         roots: List[torch.Tensor] = []
         largest: List[torch.Tensor] = []
         checks: List[torch.Tensor] = []
-        for index in self._classes(statistics):
-            s = self._stack(statistics, index)
+        for index in self._groups(statistics, stacked):
+            s = self._take(statistics, index, stacked)
             dev = s.device
-            k = s.shape[0]
-            order = s.shape[1]
-            ridge = max_eigenvalues(s, power_iterations, min_normal).mul(
+            order = s.shape[-1]
+            ridge = self._largest_eigenvalue(s, power_iterations, min_normal).mul(
                 torch.full([], epsilon, dtype=f32, device=dev))
-            ridged = s.add(torch.eye(order, dtype=f32, device=dev).mul(ridge.reshape(k, 1, 1)))
+            ridged = s.add(torch.eye(order, dtype=f32, device=dev).mul(
+                ridge.unsqueeze(-1).unsqueeze(-1)))
             if wide:
                 values, vectors = torch.linalg.eigh(ridged.to(f64), UPLO="L")
                 values = values.to(f32)
                 vectors = vectors.to(f32)
             else:
                 values, vectors = torch.linalg.eigh(ridged, UPLO="L")
-            check = values.sum([1]).add(vectors.abs().sum([1, 2]))
-            floor = values.amax([1], keepdim=True).to(f64).mul(
+            check = values.sum([-1]).add(vectors.abs().sum([-2, -1]))
+            floor = values.amax([-1], keepdim=True).to(f64).mul(
                 torch.full([], relative_floor, dtype=f64, device=dev)).maximum(
                 torch.full([], min_normal, dtype=f32, device=dev)).to(f32)
-            scaled = self._pow_each(values.maximum(floor),
-                                    torch.full([], exponent, dtype=f64, device=dev))
-            root = vectors.mul(scaled.unsqueeze(1)).matmul(vectors.permute([0, 2, 1]))
-            result = root.add(root.permute([0, 2, 1])).mul(
+            scaled = values.maximum(floor).pow(torch.full([], exponent, dtype=f64, device=dev))
+            root = vectors.mul(scaled.unsqueeze(-2)).matmul(vectors.transpose(-2, -1))
+            result = root.add(root.transpose(-2, -1)).mul(
                 torch.full([], 0.5, dtype=f32, device=dev))
-            self._place(roots, index, result)
-            self._place(largest, index, result.abs().amax([1, 2]))
-            self._place(checks, index, check.to(f64))
+            self._place(roots, index, result, stacked)
+            self._place(largest, index, result.abs().amax([-2, -1]), stacked)
+            self._place(checks, index, check.to(f64), stacked)
         return roots, largest, checks
 
     @torch.jit.export
@@ -316,7 +325,8 @@ class Bank(torch.nn.Module):
                             grams: List[torch.Tensor], codebook: torch.Tensor, levels: int,
                             block_size: int, bits: int, beta: float, one_minus_beta: float,
                             epsilon: float, power_iterations: int, min_normal: float,
-                            beta_e: float, one_minus_beta_e: float) -> List[torch.Tensor]:
+                            beta_e: float, one_minus_beta_e: float,
+                            stacked: bool) -> List[torch.Tensor]:
         """The first factorisation attempt of CholeskyEfPreconditioner.accumulate for many
         stored factors, operator for operator. Member i has form forms[i] (0: fp32
         strictly-lower entries, 1: their codes, 2: error feedback, factor codes in the
@@ -347,26 +357,26 @@ class Bank(torch.nn.Module):
                                    positions[n][1])
             factors.append(decoded[0])
             errors.append(decoded[1])
-        # The statistics, ridges and factorisations of one order as one stack.
+        # The statistics, ridges and factorisations (stacked: of one order as one stack).
         chols: List[torch.Tensor] = []
         factored: List[torch.Tensor] = []
-        for index in self._classes(diagonals):
-            c = self._stack(factors, index)
+        for index in self._groups(diagonals, stacked):
+            c = self._take(factors, index, stacked)
             dev = c.device
-            k = c.shape[0]
-            n = c.shape[1]
-            statistic = c.matmul(c.permute([0, 2, 1])).mul(beta).add(
-                self._stack(grams, index).to(f32).mul(one_minus_beta))
-            ridge = max_eigenvalues(statistic, power_iterations, min_normal).mul(
+            n = c.shape[-1]
+            statistic = c.matmul(c.transpose(-2, -1)).mul(beta).add(
+                self._take(grams, index, stacked).to(f32).mul(one_minus_beta))
+            ridge = self._largest_eigenvalue(statistic, power_iterations, min_normal).mul(
                 torch.full([], epsilon, dtype=f32, device=dev)).maximum(
                 torch.full([], min_normal, dtype=f32, device=dev))
             identity = torch.eye(n, dtype=f32, device=dev)
             chol, info = torch.linalg.cholesky_ex(
-                statistic.add(identity.mul(ridge.reshape(k, 1, 1))), upper=False,
+                statistic.add(identity.mul(ridge.unsqueeze(-1).unsqueeze(-1))), upper=False,
                 check_errors=False)
-            self._place(chols, index, chol)
+            self._place(chols, index, chol, stacked)
             self._place(factored, index,
-                        info.eq(0).logical_and(torch.isfinite(chol).reshape(k, -1).all(1)))
+                        info.eq(0).logical_and(torch.isfinite(chol).flatten(-2).all(-1)),
+                        stacked)
         out: List[torch.Tensor] = []
         for i in range(len(forms)):
             form = forms[i]
@@ -451,7 +461,8 @@ class Bank(torch.nn.Module):
                             codebook: torch.Tensor, levels: int, block_size: int, bits: int,
                             root_row_lengths: List[int], power_iterations: int,
                             min_normal: float, epsilon: float, relative_floor: float,
-                            exponent: float, wide: bool) -> List[torch.Tensor]:
+                            exponent: float, wide: bool,
+                            stacked: bool) -> List[torch.Tensor]:
         """dense_eigh_roots of the statistics C . C^T rebuilt from stored Cholesky factors (the
         arguments of cholesky_accumulate), as CholeskyEfPreconditioner.refreshInverseRoot with
         the eigh root method computes them: [codes, scales, diagonal] of every new root, then
@@ -471,18 +482,18 @@ class Bank(torch.nn.Module):
             statistics.append(c.matmul(c.permute([1, 0])))
         return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
                                   power_iterations, min_normal, epsilon, relative_floor,
-                                  exponent, wide)
+                                  exponent, wide, stacked)
 
     def _stored_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,
                       row_lengths: List[int], block_size: int, bits: int,
                       power_iterations: int, min_normal: float, epsilon: float,
-                      relative_floor: float, exponent: float,
-                      wide: bool) -> List[torch.Tensor]:
+                      relative_floor: float, exponent: float, wide: bool,
+                      stacked: bool) -> List[torch.Tensor]:
         """The eigh-root batches' result: every statistic's root (_eigh_roots) as [codes,
         scales, diagonal], stored off-diagonal quantized, then the [2, n] flags of
         full_eigh_roots."""
         result = self._eigh_roots(statistics, power_iterations, min_normal, epsilon,
-                                  relative_floor, exponent, wide)
+                                  relative_floor, exponent, wide, stacked)
         out: List[torch.Tensor] = []
         for i in range(len(statistics)):
             order = statistics[i].shape[0]
@@ -510,13 +521,14 @@ class Bank(torch.nn.Module):
     @torch.jit.export
     def full_eigh_roots(self, statistics: List[torch.Tensor], power_iterations: int,
                         min_normal: float, epsilon: float, relative_floor: float,
-                        exponent: float, wide: bool) -> List[torch.Tensor]:
+                        exponent: float, wide: bool,
+                        stacked: bool) -> List[torch.Tensor]:
         """FullMatrixPreconditioner.refreshInverseRoot with the eigh root method for many fp32
         statistics: [root_i for every i], then one bool tensor [2, n]: row 0 whether root i is
         finite, row 1 whether its eigenpairs were (see _eigh_roots). A failing eigensolver
         raises (the caller then refreshes the members one by one)."""
         result = self._eigh_roots(statistics, power_iterations, min_normal, epsilon,
-                                  relative_floor, exponent, wide)
+                                  relative_floor, exponent, wide, stacked)
         out: List[torch.Tensor] = []
         for root in result[0]:
             out.append(root)
@@ -529,7 +541,7 @@ class Bank(torch.nn.Module):
                          block_size: int, bits: int, root_row_lengths: List[int],
                          power_iterations: int, min_normal: float, epsilon: float,
                          relative_floor: float, exponent: float,
-                         wide: bool) -> List[torch.Tensor]:
+                         wide: bool, stacked: bool) -> List[torch.Tensor]:
         """NaiveQuantizedPreconditioner.refreshInverseRoot (symmetrised, eigh root method) of
         many off-diagonal packed statistics: S = D(S_i), (S + S^T) . 0.5, the root of
         _eigh_roots, stored off-diagonal quantized. Returns [codes, scales, diagonal] of every
@@ -543,25 +555,25 @@ class Bank(torch.nn.Module):
                 torch.full([], 0.5, dtype=torch.float32, device=s.device)))
         return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
                                   power_iterations, min_normal, epsilon, relative_floor,
-                                  exponent, wide)
+                                  exponent, wide, stacked)
 
     @torch.jit.export
     def dense_eigh_roots(self, statistics: List[torch.Tensor], thresholds: torch.Tensor,
                          block_size: int, bits: int, root_row_lengths: List[int],
                          power_iterations: int, min_normal: float, epsilon: float,
                          relative_floor: float, exponent: float,
-                         wide: bool) -> List[torch.Tensor]:
+                         wide: bool, stacked: bool) -> List[torch.Tensor]:
         """The roots of full_eigh_roots stored off-diagonal quantized, as
         CholeskyEfPreconditioner.refreshInverseRoot stores its root (statistics rebuilt from the
         factors by the caller): [codes, scales, diagonal] of every new root, then the [2, n]
         flags of full_eigh_roots."""
         return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
                                   power_iterations, min_normal, epsilon, relative_floor,
-                                  exponent, wide)
+                                  exponent, wide, stacked)
 
 
 def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
-                   thresholds: torch.Tensor, g: torch.Generator) -> None:
+                   thresholds: torch.Tensor, g: torch.Generator, stacked: bool) -> None:
     """cholesky_accumulate against the same operators run here: the fp32 form exactly, the
     error-feedback form within its quantization error; a NaN gram is flagged."""
     n = 6
@@ -571,7 +583,8 @@ def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
     d = torch.full([n], 1e-3)
     x = torch.randn(n, 3, generator=g)
     gram = x @ x.t()
-    args = (codebook, 16, 4, 4, 0.95, 1.0 - 0.95, 1e-6, 32, 1.1754943508222875e-38, 0.0, 1.0)
+    args = (codebook, 16, 4, 4, 0.95, 1.0 - 0.95, 1e-6, 32, 1.1754943508222875e-38, 0.0, 1.0,
+            stacked)
     empty = torch.zeros([0])
     fp32 = loaded.cholesky_accumulate([0], [d], [torch.zeros([0], dtype=torch.uint8)],
                                       [empty], [empty], [torch.zeros([pairs])], [gram], *args)
@@ -596,7 +609,7 @@ def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
     strict = torch.zeros(n, n)
     strict[rows, cols] = lower
     c = strict.add(torch.eye(n).mul(ef[0].unsqueeze(0)))
-    eigh = (32, 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True)
+    eigh = (32, 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True, stacked)
     roots = loaded.cholesky_eigh_roots([2], [ef[0]], [ef[1]], [ef[2]], [ef[3]], [empty],
                                        codebook, 16, 4, 4, [n], *eigh)
     expected = loaded.dense_eigh_roots([c.matmul(c.permute(1, 0))], thresholds, 4, 4, [n], *eigh)
@@ -605,24 +618,26 @@ def check_cholesky(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
 
 def check_stacking(loaded: torch.jit.ScriptModule, quant: Quantizer, values: torch.Tensor,
                    thresholds: torch.Tensor, g: torch.Generator) -> None:
-    """A batch call stacks the members of one order; each member still gets the very floats it
-    gets alone (the Java side's per-member path is the reference for these batches)."""
+    """Stacked (the members of one order as one stack, as on accelerators), every member gets
+    what it gets alone within float32 rounding: the fp32 results compared, and every flag."""
     orders = [8, 16, 8, 8]
     grams = []
     for n in orders:
         x = torch.randn(n, n + 3, generator=g)
-        grams.append(x @ x.t() / n)
+        grams.append(x @ x.t() / n + torch.eye(n))
 
-    def each_alone(call, per_member: int, member_args) -> None:
-        together = call(*[[a[i] for i in range(len(orders))] if isinstance(a, list) else a
-                          for a in member_args])
-        for i in range(len(orders)):
-            alone = call(*[[a[i]] if isinstance(a, list) else a for a in member_args])
-            for j in range(per_member):
-                assert torch.equal(together[per_member * i + j], alone[j]), (call, i, j)
+    def close(call, member_args, fp32: List[int], flags: bool = True) -> None:
+        alone = call(*(member_args + [False]))
+        together = call(*(member_args + [True]))
+        assert len(alone) == len(together), call
+        for i in fp32:
+            scale = alone[i].abs().max().item()
+            assert torch.allclose(alone[i], together[i], rtol=1e-4, atol=1e-5 * scale), (call, i)
+        if flags:
+            assert torch.equal(alone[-1], together[-1]), call
 
     eigh = [32, 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, False]
-    each_alone(loaded.full_eigh_roots, 1, [grams] + eigh)
+    close(loaded.full_eigh_roots, [grams] + eigh, list(range(len(orders))))
     vectors = []
     spectra = []
     for s in grams:
@@ -631,20 +646,19 @@ def check_stacking(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
         spectra.append(w)
     stored = [[v[0] for v in vectors], [v[1] for v in vectors], [v[2] for v in vectors],
               [n * n for n in orders], orders, spectra, values, thresholds, 4, 4]
-    each_alone(loaded.eigen_accumulate, 4, stored + [1, grams, 0.95, 1.0 - 0.95])
-    each_alone(loaded.eigen_roots, 3,
-               stored + [4, orders, 1e-6, 1.1754943508222875e-38, -0.25])
+    close(loaded.eigen_accumulate, stored + [1, grams, 0.95, 1.0 - 0.95],
+          [4 * i + 3 for i in range(len(orders))])
+    close(loaded.eigen_roots, stored + [4, orders, 1e-6, 1.1754943508222875e-38, -0.25], [])
     pairs = [n * (n - 1) // 2 for n in orders]
     empty = torch.zeros([0])
-    factors = [[2] * len(orders), [torch.full([n], 1e-3) for n in orders],
-               [quant.pack(torch.full([2 * p], 7, dtype=torch.uint8), 4) for p in pairs],
-               [torch.zeros([(p + 3) // 4]) for p in pairs],
-               [torch.zeros([(p + 3) // 4]) for p in pairs], [empty for _ in orders]]
+    factors = [[0] * len(orders), [torch.full([n], 1e-3) for n in orders],
+               [torch.zeros([0], dtype=torch.uint8) for _ in orders], [empty for _ in orders],
+               [empty for _ in orders], [torch.zeros([p]) for p in pairs]]
     codebook = torch.cat([values, thresholds])
-    each_alone(loaded.cholesky_accumulate, 5, factors + [grams, codebook, 16, 4, 4, 0.95,
-                                                         1.0 - 0.95, 1e-6, 32,
-                                                         1.1754943508222875e-38, 0.5, 0.5])
-    each_alone(loaded.cholesky_eigh_roots, 3, factors + [codebook, 16, 4, 4, orders] + eigh)
+    close(loaded.cholesky_accumulate, factors + [grams, codebook, 16, 4, 4, 0.95, 1.0 - 0.95,
+                                                 1e-6, 32, 1.1754943508222875e-38, 0.5, 0.5],
+          [5 * i + k for i in range(len(orders)) for k in (0, 4)])
+    close(loaded.cholesky_eigh_roots, factors + [codebook, 16, 4, 4, orders] + eigh, [])
 
 
 def main() -> None:
@@ -685,7 +699,7 @@ def main() -> None:
     spd = torch.randn(5, 5, generator=g)
     spd = spd @ spd.t() + torch.eye(5)
     res = loaded.full_eigh_roots([spd], 32,
-                                 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True)
+                                 1.1754943508222875e-38, 1e-6, 1e-7, -0.25, True, False)
     w, v = torch.linalg.eigh(spd.double())
     ridged = spd.double() + torch.eye(5, dtype=torch.float64) * 1e-6 * w[-1]
     w, v = torch.linalg.eigh(ridged)
@@ -693,7 +707,8 @@ def main() -> None:
     assert torch.allclose(res[0].double(), expected, rtol=1e-4, atol=1e-5)
     assert res[1].tolist() == [[True], [True]]
     with torch.jit.optimized_execution(False):
-        check_cholesky(loaded, quant, values, thresholds, g)
+        check_cholesky(loaded, quant, values, thresholds, g, False)
+        check_cholesky(loaded, quant, values, thresholds, g, True)
         check_stacking(loaded, quant, values, thresholds, g)
     print("wrote %s (%d bytes) with torch %s" % (os.path.normpath(out), os.path.getsize(out),
                                                   torch.__version__))

@@ -41,9 +41,10 @@ def max_eigenvalue(psd: torch.Tensor, iterations: int, min_normal: float) -> tor
 
 def max_eigenvalues(psd: torch.Tensor, iterations: int, min_normal: float) -> torch.Tensor:
     """max_eigenvalue of every matrix of a [k, n, n] stack at once, as a [k] tensor: the same
-    operators batched (matmul of the stack, reductions over each matrix), which on the CPU give
-    each matrix the very floats max_eigenvalue gives it alone; bank.pt runs the blocks of one
-    order this way, a few kernels per iteration for all of them."""
+    operators batched (matmul of the stack, reductions over each matrix), a few kernels per
+    iteration for all of them; bank.pt runs the blocks of one order this way on accelerators.
+    The floats are max_eigenvalue's within float32 rounding, not bit for bit (libtorch's
+    batched matmul may round unlike its matrix-vector product)."""
     k = psd.shape[0]
     n = psd.shape[1]
     floor = torch.full([], min_normal, dtype=torch.float32, device=psd.device)

@@ -26,18 +26,24 @@ import org.shampoo4j.shampoo.base.GateCheck;
  * shampoo-core/scripts/make_bank_module.py}): the Gram matrices of every block of a parameter, the
  * EMA update of many fp32 or quantized statistics, the Cholesky-factor update of many stored
  * factors, and the inverse-root refreshes (eigh roots of fp32, naive 4-bit and rebuilt Cholesky
- * statistics; eigen-Björck roots), each with its finiteness flags. Inside the module the blocks
- * are looped over with the per-block path's operators one for one, so results are bit for
- * bit the per-block ones; what the host saves is the JNI calls, which limit a step on a GPU.
+ * statistics; eigen-Björck roots), each with its finiteness flags. Blocks are decoded and encoded
+ * one by one with the per-block path's operators; the heavy work of a refresh (power iterations,
+ * eigendecompositions, QR, Cholesky, Björck, the matrix products) runs either on stacks of the
+ * blocks of one order ({@link #stacked()}, the default on a GPU: a few kernels per order instead
+ * of a few dozen per block, within float32 and solver rounding of the per-block results) or on
+ * each block alone (the default elsewhere: bit for bit the per-block results). Either way the
+ * host saves the JNI calls, which limit a step on a GPU.
  *
- * <p>The module holds no tensors and names no device; one instance serves arrays on any device.
- * Close it to free the native module.
+ * <p>The module holds no tensors and names no device; one instance serves arrays on any device
+ * (the stacking is chosen once, from the constructing manager's device). Close it to free the
+ * native module.
  */
 public final class BankKernels implements AutoCloseable {
   /** Classpath resource (relative to this class) holding the scripted module. */
   static final String MODULE_RESOURCE = "bank.pt";
 
   private final PtSymbolBlock module;
+  private final boolean stacked;
   // Codebook arrays per device, made once: an array made from host memory at every refresh is a
   // host-to-device copy, which on a GPU waits for the device's queue.
   private final NDManager constants;
@@ -53,12 +59,33 @@ public final class BankKernels implements AutoCloseable {
    * @throws IllegalStateException if the module resource is missing from the classpath
    */
   public BankKernels(NDManager manager) {
+    this(manager, manager.getDevice().isGpu());
+  }
+
+  /**
+   * Loads the module, choosing how refreshes compute.
+   *
+   * @param manager a PyTorch-engine manager that owns the loaded module
+   * @param stacked whether a refresh computes the blocks of one order as one stack (a few
+   *     kernels per order: what a GPU needs) or each block alone (bit for bit the per-block
+   *     path: libtorch's batched CPU kernels round unlike its one-matrix ones); the one-argument
+   *     constructor stacks on a GPU only
+   * @throws IllegalArgumentException if the manager is not of DJL's PyTorch engine
+   * @throws IllegalStateException if the module resource is missing from the classpath
+   */
+  public BankKernels(NDManager manager, boolean stacked) {
     if (!(manager instanceof PtNDManager pt)) {
       throw new IllegalArgumentException("the preconditioner bank needs DJL's PyTorch engine, got "
           + manager.getEngine().getEngineName());
     }
     this.module = TorchScriptModules.load(pt, BankKernels.class, MODULE_RESOURCE);
     this.constants = pt.newSubManager();
+    this.stacked = stacked;
+  }
+
+  /** Whether refreshes compute the blocks of one order as one stack. */
+  public boolean stacked() {
+    return stacked;
   }
 
   /**
@@ -231,9 +258,10 @@ public final class BankKernels implements AutoCloseable {
         IValue g = IValue.listFrom(pt(grams));
         IValue b = IValue.from((double) beta);
         IValue rest = IValue.from((double) (1f - beta));
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "eigen_accumulate", p.codes(),
             p.scales(), p.fp32(), p.counts(), p.rowLengths(), lambdas, values, cuts,
-            p.blockSize(), p.bits(), steps, g, b, rest)) {
+            p.blockSize(), p.bits(), steps, g, b, rest, st)) {
       PtNDArray[] out = result.toTensorArray(p.manager());
       return updated(out, 4 * n, check);
     }
@@ -286,9 +314,10 @@ public final class BankKernels implements AutoCloseable {
         IValue eps = IValue.from((double) epsilon);
         IValue floor = IValue.from((double) Float.MIN_NORMAL);
         IValue power = IValue.from((double) (-1f / rootExponent));
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "eigen_roots", p.codes(), p.scales(),
             p.fp32(), p.counts(), p.rowLengths(), lambdas, values, cuts, p.blockSize(),
-            p.bits(), steps, rootLengths, eps, floor, power)) {
+            p.bits(), steps, rootLengths, eps, floor, power, st)) {
       PtNDArray[] out = result.toTensorArray(p.manager());
       return updated(out, 3 * n, check);
     }
@@ -333,10 +362,11 @@ public final class BankKernels implements AutoCloseable {
         IValue floor = IValue.from((double) Float.MIN_NORMAL);
         IValue errorBeta = IValue.from((double) betaE);
         IValue errorRest = IValue.from((double) (1f - betaE));
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "cholesky_accumulate", f.forms(),
             f.diagonals(), f.codes(), f.factorScales(), f.errorScales(), f.fp32(), g,
             f.codebook(), f.levels(), f.blockSize(), f.bits(), b, rest, eps, iterations, floor,
-            errorBeta, errorRest)) {
+            errorBeta, errorRest, st)) {
       PtNDArray[] out = result.toTensorArray(f.manager());
       return updated(out, 5 * n, check);
     }
@@ -362,8 +392,9 @@ public final class BankKernels implements AutoCloseable {
     PtNDArray first = (PtNDArray) statistics.get(0);
     try (IValue s = IValue.listFrom(pt(statistics));
         EighArgs e = EighArgs.of(spec);
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "full_eigh_roots", s,
-            e.iterations(), e.floor(), e.eps(), e.relative(), e.power(), e.wide())) {
+            e.iterations(), e.floor(), e.eps(), e.relative(), e.power(), e.wide(), st)) {
       return roots(result.toTensorArray(first.getManager()), statistics.size(), 1, check);
     }
   }
@@ -395,10 +426,11 @@ public final class BankKernels implements AutoCloseable {
         IValue cuts = IValue.from((PtNDArray) thresholds);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
         EighArgs e = EighArgs.of(spec);
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "naive_eigh_roots", p.codes(),
             p.scales(), p.fp32(), p.counts(), p.rowLengths(), values, cuts, p.blockSize(),
             p.bits(), rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
-            e.wide())) {
+            e.wide(), st)) {
       return roots(result.toTensorArray(p.manager()), n, 3, check);
     }
   }
@@ -433,9 +465,10 @@ public final class BankKernels implements AutoCloseable {
         IValue width = IValue.from((long) bits);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
         EighArgs e = EighArgs.of(spec);
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "dense_eigh_roots", s, cuts, block,
             width, rootLengths, e.iterations(), e.floor(), e.eps(), e.relative(), e.power(),
-            e.wide())) {
+            e.wide(), st)) {
       return roots(result.toTensorArray(first.getManager()), n, 3, check);
     }
   }
@@ -467,10 +500,11 @@ public final class BankKernels implements AutoCloseable {
     try (FactorBatch f = FactorBatch.of(factors, quantization, this);
         IValue rootLengths = IValue.listFrom(rootRowLengths);
         EighArgs e = EighArgs.of(spec);
+        IValue st = IValue.from(stacked);
         IValue result = TorchScriptModules.run(module, "cholesky_eigh_roots", f.forms(),
             f.diagonals(), f.codes(), f.factorScales(), f.errorScales(), f.fp32(),
             f.codebook(), f.levels(), f.blockSize(), f.bits(), rootLengths, e.iterations(),
-            e.floor(), e.eps(), e.relative(), e.power(), e.wide())) {
+            e.floor(), e.eps(), e.relative(), e.power(), e.wide(), st)) {
       return roots(result.toTensorArray(f.manager()), n, 3, check);
     }
   }

@@ -59,7 +59,7 @@ class BatchedStatisticsTest {
       int[] orders = new int[members];
       Random r = new Random(seed);
       for (int i = 0; i < members; i++) {
-        orders[i] = new int[] {3, 7, 9}[r.nextInt(3)];
+        orders[i] = new int[] {3, 4, 7, 9}[r.nextInt(4)];
       }
       PreconditionerContext batched = RepresentationFixtures.context(m, f, 16).toBuilder()
           .bank(bank).build();
@@ -126,7 +126,7 @@ class BatchedStatisticsTest {
       for (int i = 0; i < members; i++) {
         // Order 3 keeps quantized representations' state fp32 (per-member path), 7 and 9 are
         // quantized (the batch); fp32 statistics batch at every order.
-        int order = new int[] {3, 7, 9}[r.nextInt(3)];
+        int order = new int[] {3, 4, 7, 9}[r.nextInt(4)];
         Preconditioner pa = representation.create(order, batched);
         Preconditioner pb = representation.create(order, plain);
         NDArray gram = gram(m, order, r, false);
