@@ -24,12 +24,15 @@ final class DeviceLinalg implements AutoCloseable {
   private final ShampooConfig config;
   private final MatrixFunctionsFactory factory;
   private final boolean fusedStep;
+  private final RefreshStacking stacking;
   private final Map<Device, Kernels> byDevice = new ConcurrentHashMap<>();
 
-  DeviceLinalg(ShampooConfig config, MatrixFunctionsFactory factory, boolean fusedStep) {
+  DeviceLinalg(ShampooConfig config, MatrixFunctionsFactory factory, boolean fusedStep,
+      RefreshStacking stacking) {
     this.config = config;
     this.factory = factory;
     this.fusedStep = fusedStep;
+    this.stacking = stacking;
   }
 
   /** The kernels of a device that already holds state (made by {@link #context}). */
@@ -46,7 +49,7 @@ final class DeviceLinalg implements AutoCloseable {
       MatrixFunctions f = factory.create(deviceManager);
       return new Kernels(f, config.rootMethod().create(f, config.newtonIterations()),
           fusedStep ? new StepKernels(deviceManager) : null,
-          fusedStep ? new BankKernels(deviceManager) : null, new CodeKernels(deviceManager));
+          fusedStep ? bank(deviceManager) : null, new CodeKernels(deviceManager));
     });
     return PreconditionerContext.builder()
         .beta(config.beta()).epsilon(config.epsilon()).rootExponent(4)
@@ -54,6 +57,10 @@ final class DeviceLinalg implements AutoCloseable {
         .bank(la.bank()).codeKernels(la.codes())
         .quantization(config.quantization())
         .build();
+  }
+
+  private BankKernels bank(NDManager deviceManager) {
+    return new BankKernels(deviceManager, stacking.stacks(deviceManager.getDevice()));
   }
 
   @Override

@@ -124,7 +124,7 @@ public final class ShampooOptimizer extends Optimizer
         config.rescaleGrad(), config.clipGrad(), config.nonFinitePolicy());
     this.distribution = b.distribution;
     this.gradientScale = distribution.reduction().scale(distribution.replicas());
-    this.linalg = new DeviceLinalg(config, b.linalgFactory, b.fusedStep);
+    this.linalg = new DeviceLinalg(config, b.linalgFactory, b.fusedStep, b.refreshStacking);
     this.preconditioning = new Preconditioning(config, linalg);
     this.steps = DistributedStep.of(distribution, config, base, preprocessor, preconditioning,
         managers, b.fusedBaseStep, b.fusedStep && b.batchedDirections);
@@ -449,6 +449,7 @@ public final class ShampooOptimizer extends Optimizer
     private boolean fusedStep = true;
     private boolean fusedBaseStep = true;
     private boolean batchedDirections = true;
+    private RefreshStacking refreshStacking = RefreshStacking.GPU_ONLY;
 
     private Builder() {}
 
@@ -532,6 +533,15 @@ public final class ShampooOptimizer extends Optimizer
      */
     public Builder batchedDirections(boolean batchedDirections) {
       this.batchedDirections = batchedDirections;
+      return this;
+    }
+
+    /**
+     * How refreshes compute the blocks of one order (see {@link RefreshStacking}); default {@link
+     * RefreshStacking#GPU_ONLY}. Takes effect with {@link #fusedStep}.
+     */
+    public Builder refreshStacking(RefreshStacking refreshStacking) {
+      this.refreshStacking = Objects.requireNonNull(refreshStacking, "refreshStacking");
       return this;
     }
 

@@ -45,6 +45,7 @@ import org.shampoo4j.bench.variant.OptimizerRun;
 import org.shampoo4j.bench.variant.OptimizerVariant;
 import org.shampoo4j.bench.variant.VariantCatalogue;
 import org.shampoo4j.bench.variant.VariantSettings;
+import org.shampoo4j.shampoo.RefreshStacking;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -137,6 +138,12 @@ public final class TrainingStepProfiler implements Callable<Integer> {
           + " Default: ${DEFAULT-VALUE}.")
   String fusedBase = "on";
 
+  @Option(names = "--refresh-stacking", paramLabel = "GPU_ONLY|ALWAYS|NEVER",
+      description = "Shampoo's refreshes: the blocks of one order as one stack on GPUs only, on"
+          + " every device, or never. ALWAYS on the CPU counts the operator calls a GPU runs."
+          + " Default: ${DEFAULT-VALUE}.")
+  RefreshStacking refreshStacking = RefreshStacking.GPU_ONLY;
+
   @Option(names = "--out", paramLabel = "DIR", description = "Default: ${DEFAULT-VALUE}.")
   Path out = Path.of("bench-out", "profile");
 
@@ -210,15 +217,15 @@ public final class TrainingStepProfiler implements Callable<Integer> {
     VariantSettings settings = VariantSettings.builder().sgdLearningRate(0.1f)
         .adamwLearningRate(1e-3f).sgdWeightDecay(5e-4f).adamwWeightDecay(0.05f)
         .shampooBase(base).statisticInterval(t1).rootInterval(t2)
-        .fusedBase(fused).build();
+        .fusedBase(fused).refreshStacking(refreshStacking).build();
     int w = width != null ? width : kind.defaultWidth();
     Profile p = profile(train, kind, w, v, settings, dev, augmentation,
         dataOn.equals("device"), batchSize, warmup, steps, out);
     String title = String.format(Locale.ROOT, "One training step: %s on %s width %d, batch %d, "
-            + "%s, data on %s, augmentation %s, cuDNN benchmark %s, %d thread(s), fused base %s; "
-            + "medians of %d steps after %d", v.id(), kind.cliName(), w, batchSize, dev, dataOn,
-        augmentation, System.getProperty(CudnnBenchmark.PROPERTY, "false"), threads, fusedBase,
-        steps, warmup);
+            + "%s, data on %s, augmentation %s, cuDNN benchmark %s, %d thread(s), fused base %s, "
+            + "refresh stacking %s; medians of %d steps after %d", v.id(), kind.cliName(), w,
+        batchSize, dev, dataOn, augmentation, System.getProperty(CudnnBenchmark.PROPERTY, "false"),
+        threads, fusedBase, refreshStacking, steps, warmup);
     System.out.println(title);
     System.out.print(render(p));
     Files.createDirectories(out);

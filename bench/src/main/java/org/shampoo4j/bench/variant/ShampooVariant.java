@@ -4,11 +4,13 @@ import ai.djl.nn.Block;
 import ai.djl.training.optimizer.Optimizer;
 import com.google.inject.Guice;
 import com.google.inject.Module;
+import com.google.inject.multibindings.OptionalBinder;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import org.shampoo4j.quant.MemoryFootprint;
+import org.shampoo4j.shampoo.RefreshStacking;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.guice.DistributionModule;
@@ -44,6 +46,8 @@ final class ShampooVariant implements OptimizerVariant {
     all.add(new ShampooModule(config(settings)));
     all.addAll(representation.modules());
     all.add(new DistributionModule(settings.distribution()));
+    all.add(binder -> OptionalBinder.newOptionalBinder(binder, RefreshStacking.class)
+        .setBinding().toInstance(settings.refreshStacking()));
     ShampooOptimizer shampoo = Guice.createInjector(all).getInstance(ShampooOptimizer.class);
     return new OptimizerRun() {
       @Override

@@ -1,6 +1,7 @@
 package org.shampoo4j.bench.variant;
 
 import java.util.Objects;
+import org.shampoo4j.shampoo.RefreshStacking;
 import org.shampoo4j.shampoo.base.NonFinitePolicy;
 import org.shampoo4j.shampoo.distributed.Distribution;
 import org.shampoo4j.shampoo.distributed.GradientReduction;
@@ -27,12 +28,14 @@ public final class VariantSettings {
   private final Distribution distribution;
   private final NonFinitePolicy nonFinitePolicy;
   private final boolean fusedBase;
+  private final RefreshStacking refreshStacking;
 
   /*
    * Every field above, described once (VariantSettingsTest fails for one missing): the
    * checkpointed ones enter a run checkpoint's setup; the runtime ones change no good step
    * (non-finite policy, fused base step: bit for bit the per-parameter path) or follow the
-   * devices, which the setup leaves out (distribution).
+   * devices, which the setup leaves out (distribution; refresh stacking, within float32 rounding
+   * of the per-block path and stacked by default on GPUs only).
    */
   private static final SettingList<VariantSettings> SETTINGS = SettingList.of(
       Setting.checkpointed("T1", VariantSettings::statisticInterval),
@@ -49,7 +52,8 @@ public final class VariantSettings {
       Setting.checkpointed("adamwWeightDecay", VariantSettings::adamwWeightDecay),
       Setting.runtime("distribution", VariantSettings::distribution),
       Setting.runtime("nonFinitePolicy", VariantSettings::nonFinitePolicy),
-      Setting.runtime("fusedBase", VariantSettings::fusedBase));
+      Setting.runtime("fusedBase", VariantSettings::fusedBase),
+      Setting.runtime("refreshStacking", VariantSettings::refreshStacking));
 
   private VariantSettings(Builder b) {
     this.sgdLearningRate = b.sgdLearningRate;
@@ -67,6 +71,7 @@ public final class VariantSettings {
     this.distribution = b.distribution;
     this.nonFinitePolicy = b.nonFinitePolicy;
     this.fusedBase = b.fusedBase;
+    this.refreshStacking = b.refreshStacking;
   }
 
   /**
@@ -172,6 +177,11 @@ public final class VariantSettings {
     return fusedBase;
   }
 
+  /** How Shampoo's refreshes compute the blocks of one order; default the library's. */
+  public RefreshStacking refreshStacking() {
+    return refreshStacking;
+  }
+
   /**
    * The factor every variant applies to DJL's summed gradient: {@code 1/N} under {@link
    * GradientReduction#MEAN} on N devices, so base optimizers and Shampoo see the same gradient.
@@ -197,6 +207,7 @@ public final class VariantSettings {
     private Distribution distribution = Distribution.replicated();
     private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.GUARDED;
     private boolean fusedBase = true;
+    private RefreshStacking refreshStacking = RefreshStacking.GPU_ONLY;
 
     private Builder() {}
 
@@ -290,6 +301,12 @@ public final class VariantSettings {
     /** The multi-device distribution; default {@link Distribution#replicated()}. */
     public Builder distribution(Distribution distribution) {
       this.distribution = java.util.Objects.requireNonNull(distribution, "distribution");
+      return this;
+    }
+
+    /** How Shampoo's refreshes compute; default {@link RefreshStacking#GPU_ONLY}. */
+    public Builder refreshStacking(RefreshStacking stacking) {
+      this.refreshStacking = java.util.Objects.requireNonNull(stacking, "stacking");
       return this;
     }
 

@@ -8,6 +8,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import java.util.Objects;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.shampoo.MatrixFunctionsFactory;
+import org.shampoo4j.shampoo.RefreshStacking;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 import org.shampoo4j.shampoo.base.BaseOptimizer;
@@ -29,9 +30,10 @@ import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
  * <p>Optional bindings with defaults that other modules may override with {@code
  * OptionalBinder.newOptionalBinder(binder(), X.class).setBinding()}: {@link BaseOptimizer}
  * (default: a fresh instance of {@link ShampooConfig#baseOptimizer()}), {@link
- * MatrixFunctionsFactory} (default: {@link TorchScriptMatrixFunctions}) and {@link Distribution}
+ * MatrixFunctionsFactory} (default: {@link TorchScriptMatrixFunctions}), {@link Distribution}
  * (default: {@link Distribution#replicated()}; {@link DistributionModule} chooses another, for
- * example sharding over several devices).
+ * example sharding over several devices) and {@link RefreshStacking} (default: {@link
+ * RefreshStacking#GPU_ONLY}).
  */
 public final class ShampooModule extends AbstractModule {
   private final ShampooConfig config;
@@ -53,6 +55,9 @@ public final class ShampooModule extends AbstractModule {
     OptionalBinder.newOptionalBinder(binder(), Distribution.class)
         .setDefault()
         .toInstance(Distribution.replicated());
+    OptionalBinder.newOptionalBinder(binder(), RefreshStacking.class)
+        .setDefault()
+        .toInstance(RefreshStacking.GPU_ONLY);
     bind(Optimizer.class).to(ShampooOptimizer.class);
   }
 
@@ -60,13 +65,15 @@ public final class ShampooModule extends AbstractModule {
   @Provides
   @Singleton
   ShampooOptimizer shampooOptimizer(ShampooConfig cfg, PreconditionerRepresentation representation,
-      BaseOptimizer base, MatrixFunctionsFactory linalg, Distribution distribution) {
+      BaseOptimizer base, MatrixFunctionsFactory linalg, Distribution distribution,
+      RefreshStacking stacking) {
     return ShampooOptimizer.builder()
         .config(cfg)
         .representation(representation)
         .baseOptimizer(base)
         .matrixFunctions(linalg)
         .distribution(distribution)
+        .refreshStacking(stacking)
         .build();
   }
 }
