@@ -345,27 +345,23 @@ class Bank(torch.nn.Module):
         values = codebook[:levels]
         thresholds = codebook[levels:]
         positions: Dict[int, List[torch.Tensor]] = {}
-        factors: List[torch.Tensor] = []
-        errors: List[torch.Tensor] = []
-        for i in range(len(forms)):
-            d = diagonals[i]
-            n = d.numel()
-            if n not in positions:
-                positions[n] = self._triangle_positions(n, d.device)
-            decoded = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
-                                   fp32_lowers[i], values, block_size, bits, positions[n][0],
-                                   positions[n][1])
-            factors.append(decoded[0])
-            errors.append(decoded[1])
-        # The statistics, ridges and factorisations (stacked: of one order as one stack).
-        chols: List[torch.Tensor] = []
+        slots: List[List[torch.Tensor]] = [[] for _ in range(len(forms))]
         factored: List[torch.Tensor] = []
-        for index in self._groups(diagonals, stacked):
-            c = self._take(factors, index, stacked)
+        for index in self._factor_groups(forms, diagonals, stacked):
+            form = forms[index[0]]
+            n = diagonals[index[0]].numel()
+            if n not in positions:
+                positions[n] = self._triangle_positions(n, diagonals[index[0]].device)
+            decoded = self._factors(form, index, diagonals, codes, factor_scales, error_scales,
+                                    fp32_lowers, values, block_size, bits, positions[n])
+            c = decoded[0]
+            g = self._take(grams, index, True).to(f32)
+            if not stacked:
+                # One block: the per-block path's 2-D operators, bit for bit.
+                c = c[0]
+                g = g[0]
             dev = c.device
-            n = c.shape[-1]
-            statistic = c.matmul(c.transpose(-2, -1)).mul(beta).add(
-                self._take(grams, index, stacked).to(f32).mul(one_minus_beta))
+            statistic = c.matmul(c.transpose(-2, -1)).mul(beta).add(g.mul(one_minus_beta))
             ridge = self._largest_eigenvalue(statistic, power_iterations, min_normal).mul(
                 torch.full([], epsilon, dtype=f32, device=dev)).maximum(
                 torch.full([], min_normal, dtype=f32, device=dev))
@@ -373,86 +369,145 @@ class Bank(torch.nn.Module):
             chol, info = torch.linalg.cholesky_ex(
                 statistic.add(identity.mul(ridge.unsqueeze(-1).unsqueeze(-1))), upper=False,
                 check_errors=False)
-            self._place(chols, index, chol, stacked)
-            self._place(factored, index,
-                        info.eq(0).logical_and(torch.isfinite(chol).flatten(-2).all(-1)),
-                        stacked)
+            ok = info.eq(0).logical_and(torch.isfinite(chol).flatten(-2).all(-1))
+            if not stacked:
+                chol = chol.unsqueeze(0)
+                ok = ok.unsqueeze(0)
+            self._place(factored, index, ok, True)
+            encoded = self._encode_factors(form, chol, decoded[1], values, thresholds,
+                                           block_size, bits, beta_e, one_minus_beta_e,
+                                           positions[n])
+            for j in range(len(index)):
+                slots[index[j]] = encoded[5 * j:5 * j + 5]
         out: List[torch.Tensor] = []
-        for i in range(len(forms)):
-            form = forms[i]
-            chol = chols[i]
-            error = errors[i]
-            dev = chol.device
-            n = chol.shape[0]
-            pairs = n * (n - 1) // 2
-            lower_at = positions[n][0]
-            upper_at = positions[n][1]
-            empty = torch.zeros([0], dtype=f32, device=dev)
-            next_lower = chol.reshape(-1).index_select(0, lower_at)
-            out.append(chol.diagonal().clone())
-            if form == 0:
-                out.append(torch.zeros([0], dtype=torch.uint8, device=dev))
-                out.append(empty)
-                out.append(empty.clone())
-                out.append(next_lower)
-            elif form == 1:
-                encoded = self.codes.encode_blocks(next_lower, thresholds, pairs, block_size)
-                out.append(self.codes.pack(encoded[0], bits))
-                out.append(encoded[1])
-                out.append(empty)
-                out.append(empty.clone())
-            else:
-                target = next_lower.add(error)
-                encoded = self.codes.encode_blocks(target, thresholds, pairs, block_size)
-                residual = target.sub(self.codes.decode_blocks(
-                    encoded[0].to(f32), values, encoded[1], pairs, block_size))
-                next_error = residual
-                if beta_e != 0.0:
-                    next_error = error.mul(beta_e).add(residual.mul(one_minus_beta_e))
-                error_encoded = self.codes.encode_blocks(next_error, thresholds, pairs,
-                                                         block_size)
-                shared = torch.zeros([n * n], dtype=torch.uint8, device=dev).index_copy(
-                    0, lower_at, encoded[0]).index_copy(0, upper_at, error_encoded[0])
-                stream = shared[1:].reshape(n - 1, n + 1)[:, :n].reshape(-1)
-                out.append(self.codes.pack(stream, bits))
-                out.append(encoded[1])
-                out.append(error_encoded[1])
-                out.append(empty)
+        for parts in slots:
+            out.extend(parts)
         out.append(torch.stack(factored, 0))
         return out
 
-    def _factor(self, form: int, d: torch.Tensor, codes: torch.Tensor,
-                factor_scales: torch.Tensor, error_scales: torch.Tensor,
-                fp32_lower: torch.Tensor, values: torch.Tensor, block_size: int, bits: int,
-                lower_at: torch.Tensor, upper_at: torch.Tensor) -> List[torch.Tensor]:
-        """[C = D(strictly-lower codes) + diag(d) (n x n), the decoded error state E (the
-        strictly-lower vector; zeros unless form 2)] of a stored Cholesky factor, as
-        shampoo-cholesky-ef's FactorCodec.factorMatrix and errorLower compute them (lower_at,
-        upper_at: _triangle_positions of its order)."""
+    def _factor_groups(self, forms: List[int], diagonals: List[torch.Tensor],
+                       stacked: bool) -> List[List[int]]:
+        """The groups of stored factors decoded, updated and encoded together: stacked, those of
+        one order and form; otherwise each alone."""
+        out: List[List[int]] = []
+        at: Dict[int, int] = {}
+        for i in range(len(forms)):
+            key = diagonals[i].numel() * 3 + forms[i]
+            if stacked and key in at:
+                out[at[key]].append(i)
+            else:
+                at[key] = len(out)
+                out.append([i])
+        return out
+
+    def _codes_of(self, packed: List[torch.Tensor], index: List[int], bits: int,
+                  count: int) -> torch.Tensor:
+        """[k, count] codes of the members at index, each unpacked from its stream of count
+        codes: one unpack of the concatenated streams when every stream ends on a byte."""
+        if count * bits % 8 == 0:
+            return self.codes.unpack(torch.cat([packed[i].reshape(-1) for i in index]), bits,
+                                     len(index) * count).reshape(len(index), count)
+        return torch.stack([self.codes.unpack(packed[i], bits, count) for i in index], 0)
+
+    def _packed(self, codes: torch.Tensor, bits: int) -> List[torch.Tensor]:
+        """Per row of [k, count] codes its packed stream: one pack when every row ends on a
+        byte."""
+        k = codes.shape[0]
+        count = codes.shape[1]
+        if count * bits % 8 == 0:
+            return list(self.codes.pack(codes.reshape(-1), bits).split(count * bits // 8))
+        return [self.codes.pack(codes[j], bits) for j in range(k)]
+
+    def _factors(self, form: int, index: List[int], diagonals: List[torch.Tensor],
+                 codes: List[torch.Tensor], factor_scales: List[torch.Tensor],
+                 error_scales: List[torch.Tensor], fp32_lowers: List[torch.Tensor],
+                 values: torch.Tensor, block_size: int, bits: int,
+                 positions: List[torch.Tensor]) -> List[torch.Tensor]:
+        """[C = D(strictly-lower codes) + diag(d) ([k, n, n]), the decoded error states E ([k,
+        pairs]; zeros unless form 2)] of the stored factors at index, all of one order and form,
+        as shampoo-cholesky-ef's FactorCodec.factorMatrix and errorLower compute them (element by
+        element, so the floats do not depend on k); positions: _triangle_positions of the
+        order."""
         f32 = torch.float32
+        d = self._take(diagonals, index, True)
         dev = d.device
-        n = d.numel()
+        k = d.shape[0]
+        n = d.shape[1]
         pairs = n * (n - 1) // 2
-        error = torch.zeros([pairs], dtype=f32, device=dev)
+        lower_at = positions[0]
+        upper_at = positions[1]
+        error = torch.zeros([k, pairs], dtype=f32, device=dev)
         if form == 0:
-            lower = fp32_lower
+            lower = self._take(fp32_lowers, index, True)
         elif form == 1:
-            lower_codes = self.codes.unpack(codes, bits, pairs).to(f32)
-            lower = self.codes.decode_blocks(lower_codes, values, factor_scales, pairs,
-                                             block_size)
+            lower = self.codes.decode_blocks(
+                self._codes_of(codes, index, bits, pairs).to(f32), values,
+                torch.cat([factor_scales[i] for i in index]), pairs, block_size).reshape(k, pairs)
         else:
-            stream = self.codes.unpack(codes, bits, 2 * pairs).to(f32)
-            matrix = torch.cat([torch.zeros([1], dtype=f32, device=dev), torch.cat(
-                [stream.reshape(n - 1, n), torch.zeros([n - 1, 1], dtype=f32, device=dev)],
-                1).reshape(-1)])
-            lower = self.codes.decode_blocks(matrix.index_select(0, lower_at), values,
-                                             factor_scales, pairs, block_size)
-            error = self.codes.decode_blocks(matrix.index_select(0, upper_at), values,
-                                             error_scales, pairs, block_size)
-        strict = torch.zeros([n * n], dtype=f32, device=dev).index_copy(
-            0, lower_at, lower.reshape(-1)).reshape(n, n)
-        c = strict.add(torch.eye(n, dtype=f32, device=dev).mul(d.unsqueeze(0)))
+            stream = self._codes_of(codes, index, bits, 2 * pairs).to(f32)
+            matrix = torch.cat([torch.zeros([k, 1], dtype=f32, device=dev), torch.cat(
+                [stream.reshape(k, n - 1, n), torch.zeros([k, n - 1, 1], dtype=f32, device=dev)],
+                2).reshape(k, -1)], 1)
+            lower = self.codes.decode_blocks(
+                matrix.index_select(1, lower_at), values,
+                torch.cat([factor_scales[i] for i in index]), pairs, block_size).reshape(k, pairs)
+            error = self.codes.decode_blocks(
+                matrix.index_select(1, upper_at), values,
+                torch.cat([error_scales[i] for i in index]), pairs, block_size).reshape(k, pairs)
+        strict = torch.zeros([k, n * n], dtype=f32, device=dev).index_copy(
+            1, lower_at, lower).reshape(k, n, n)
+        c = strict.add(torch.eye(n, dtype=f32, device=dev).mul(d.unsqueeze(1)))
         return [c, error]
+
+    def _encode_factors(self, form: int, chol: torch.Tensor, error: torch.Tensor,
+                        values: torch.Tensor, thresholds: torch.Tensor, block_size: int,
+                        bits: int, beta_e: float, one_minus_beta_e: float,
+                        positions: List[torch.Tensor]) -> List[torch.Tensor]:
+        """Per new factor of the [k, n, n] stack, in order, the five buffers of
+        cholesky_accumulate (diagonal, packed codes, factor scales, error scales, fp32
+        strictly-lower entries; those its form does not use empty), encoded element by element
+        as the per-block path does."""
+        f32 = torch.float32
+        dev = chol.device
+        k = chol.shape[0]
+        n = chol.shape[1]
+        pairs = n * (n - 1) // 2
+        lower_at = positions[0]
+        upper_at = positions[1]
+        empty = torch.zeros([0], dtype=f32, device=dev)
+        no_codes = torch.zeros([0], dtype=torch.uint8, device=dev)
+        diagonals = chol.diagonal(0, -2, -1).clone()
+        next_lower = chol.reshape(k, n * n).index_select(1, lower_at)
+        out: List[torch.Tensor] = []
+        if form == 0:
+            for j in range(k):
+                out.extend([diagonals[j], no_codes, empty, empty.clone(), next_lower[j]])
+            return out
+        if form == 1:
+            encoded = self.codes.encode_blocks(next_lower, thresholds, pairs, block_size)
+            packed = self._packed(encoded[0].reshape(k, pairs), bits)
+            scales = encoded[1].reshape(k, -1)
+            for j in range(k):
+                out.extend([diagonals[j], packed[j], scales[j], empty, empty.clone()])
+            return out
+        target = next_lower.add(error)
+        encoded = self.codes.encode_blocks(target, thresholds, pairs, block_size)
+        residual = target.sub(self.codes.decode_blocks(
+            encoded[0].to(f32), values, encoded[1], pairs, block_size).reshape(k, pairs))
+        next_error = residual
+        if beta_e != 0.0:
+            next_error = error.mul(beta_e).add(residual.mul(one_minus_beta_e))
+        error_encoded = self.codes.encode_blocks(next_error, thresholds, pairs, block_size)
+        shared = torch.zeros([k, n * n], dtype=torch.uint8, device=dev).index_copy(
+            1, lower_at, encoded[0].reshape(k, pairs)).index_copy(
+            1, upper_at, error_encoded[0].reshape(k, pairs))
+        stream = shared[:, 1:].reshape(k, n - 1, n + 1)[:, :, :n].reshape(k, -1)
+        packed = self._packed(stream, bits)
+        factor_scales = encoded[1].reshape(k, -1)
+        error_scales = error_encoded[1].reshape(k, -1)
+        for j in range(k):
+            out.extend([diagonals[j], packed[j], factor_scales[j], error_scales[j], empty])
+        return out
 
     @torch.jit.export
     def cholesky_eigh_roots(self, forms: List[int], diagonals: List[torch.Tensor],
@@ -469,17 +524,21 @@ class Bank(torch.nn.Module):
         the [2, n] flags of full_eigh_roots."""
         values = codebook[:levels]
         thresholds = codebook[levels:]
-        statistics: List[torch.Tensor] = []
+        statistics: List[torch.Tensor] = [torch.zeros([0]) for _ in range(len(forms))]
         positions: Dict[int, List[torch.Tensor]] = {}
-        for i in range(len(forms)):
-            d = diagonals[i]
-            order = d.numel()
-            if order not in positions:
-                positions[order] = self._triangle_positions(order, d.device)
-            c = self._factor(forms[i], d, codes[i], factor_scales[i], error_scales[i],
-                             fp32_lowers[i], values, block_size, bits, positions[order][0],
-                             positions[order][1])[0]
-            statistics.append(c.matmul(c.permute([1, 0])))
+        for index in self._factor_groups(forms, diagonals, stacked):
+            n = diagonals[index[0]].numel()
+            if n not in positions:
+                positions[n] = self._triangle_positions(n, diagonals[index[0]].device)
+            c = self._factors(forms[index[0]], index, diagonals, codes, factor_scales,
+                              error_scales, fp32_lowers, values, block_size, bits,
+                              positions[n])[0]
+            if stacked:
+                products = c.matmul(c.transpose(-2, -1))
+                for j in range(len(index)):
+                    statistics[index[j]] = products[j]
+            else:
+                statistics[index[0]] = c[0].matmul(c[0].permute([1, 0]))
         return self._stored_roots(statistics, thresholds, root_row_lengths, block_size, bits,
                                   power_iterations, min_normal, epsilon, relative_floor,
                                   exponent, wide, stacked)
