@@ -12,7 +12,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.shampoo4j.linalg.TorchScriptMatrixFunctions;
 import org.shampoo4j.shampoo.bank.BankKernels;
-import org.shampoo4j.shampoo.bank.RootUpdates;
 import org.shampoo4j.shampoo.bank.StatisticUpdates;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
@@ -64,15 +63,7 @@ class StackedBankTest {
         // The roots from the same state: the alone member's.
         s.restoreState(a.saveState());
       }
-      List<RejectedUpdateException> stackedT2 = RootUpdates.refresh(stacked);
-      List<RejectedUpdateException> aloneT2 = RootUpdates.refresh(alone);
-      for (int i = 0; i < members; i++) {
-        assertEquals(aloneT2.get(i) == null, stackedT2.get(i) == null, "member " + i);
-        double kappa = StackingBounds.condition(alone.get(i).statistic(m));
-        StackingBounds.assertWithin(alone.get(i).inverseRoot(m).toFloatArray(),
-            stacked.get(i).inverseRoot(m).toFloatArray(),
-            StackingBounds.relative(orders[i], kappa, codebook), "root of member " + i);
-      }
+      StackingBounds.assertRootsAgree(stacked, alone, orders, codebook, m);
       stacked.forEach(Preconditioner::close);
       alone.forEach(Preconditioner::close);
     }

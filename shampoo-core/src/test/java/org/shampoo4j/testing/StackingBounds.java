@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import org.shampoo4j.shampoo.bank.RootUpdates;
+import org.shampoo4j.shampoo.representation.Preconditioner;
+import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 
 /**
  * What stacking a bank's refreshes may change, for the stacked-against-alone tests of every
@@ -25,6 +29,26 @@ public final class StackingBounds {
   /** The relative bound for a result of order {@code n} from a statistic of condition κ. */
   public static double relative(int n, double kappa, float[] codebook) {
     return 64 * n * kappa * EPS32 + (codebook == null ? 0 : largestGap(codebook));
+  }
+
+  /**
+   * Refreshes the roots of both lists (the same states, one list on a stacked bank, the other on
+   * a bank that keeps each block alone) and checks each member's outcome and root.
+   *
+   * @param orders each member's order
+   * @param codebook the 4-bit codebook roots are stored in, or null for fp32 roots
+   */
+  public static void assertRootsAgree(List<Preconditioner> stacked, List<Preconditioner> alone,
+      int[] orders, float[] codebook, NDManager m) {
+    List<RejectedUpdateException> stackedOutcomes = RootUpdates.refresh(stacked);
+    List<RejectedUpdateException> aloneOutcomes = RootUpdates.refresh(alone);
+    for (int i = 0; i < orders.length; i++) {
+      assertEquals(aloneOutcomes.get(i) == null, stackedOutcomes.get(i) == null, "member " + i);
+      double kappa = condition(alone.get(i).statistic(m));
+      assertWithin(alone.get(i).inverseRoot(m).toFloatArray(),
+          stacked.get(i).inverseRoot(m).toFloatArray(), relative(orders[i], kappa, codebook),
+          "root of member " + i);
+    }
   }
 
   /** Every entry within {@code relative} times the expected array's largest magnitude. */

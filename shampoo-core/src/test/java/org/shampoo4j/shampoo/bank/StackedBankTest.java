@@ -1,6 +1,5 @@
 package org.shampoo4j.shampoo.bank;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +15,6 @@ import org.shampoo4j.quant.linear2.Linear2Map;
 import org.shampoo4j.shampoo.representation.Preconditioner;
 import org.shampoo4j.shampoo.representation.PreconditionerContext;
 import org.shampoo4j.shampoo.representation.PreconditionerRepresentation;
-import org.shampoo4j.shampoo.representation.RejectedUpdateException;
 import org.shampoo4j.shampoo.representation.eigen.EigenBjorckRepresentation;
 import org.shampoo4j.shampoo.representation.eigen.RepresentationFixtures;
 import org.shampoo4j.shampoo.representation.full.FullMatrixRepresentation;
@@ -66,15 +64,7 @@ class StackedBankTest {
         alone.add(a);
         stacked.add(s);
       }
-      List<RejectedUpdateException> stackedOutcomes = RootUpdates.refresh(stacked);
-      List<RejectedUpdateException> aloneOutcomes = RootUpdates.refresh(alone);
-      for (int i = 0; i < members; i++) {
-        assertEquals(aloneOutcomes.get(i) == null, stackedOutcomes.get(i) == null, "member " + i);
-        double kappa = StackingBounds.condition(alone.get(i).statistic(m));
-        StackingBounds.assertWithin(alone.get(i).inverseRoot(m).toFloatArray(),
-            stacked.get(i).inverseRoot(m).toFloatArray(),
-            StackingBounds.relative(orders[i], kappa, codebook), "root of member " + i);
-      }
+      StackingBounds.assertRootsAgree(stacked, alone, orders, codebook, m);
       stacked.forEach(Preconditioner::close);
       alone.forEach(Preconditioner::close);
     }
