@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.shampoo4j.bench.jmh.JmhDevice;
 import org.shampoo4j.bench.variant.RepresentationChoice;
+import org.shampoo4j.shampoo.RefreshStacking;
 import org.shampoo4j.shampoo.ShampooConfig;
 import org.shampoo4j.shampoo.ShampooOptimizer;
 
@@ -82,6 +83,7 @@ public final class StepProfiler {
     int repeats = 5;
     int maxOrder = ShampooConfig.builder().build().maxOrder();
     Path out = Path.of("bench-out", "profile");
+    RefreshStacking stacking = RefreshStacking.GPU_ONLY;
     try {
       for (int i = 0; i < args.length; i++) {
         String value = i + 1 < args.length ? args[i + 1] : null;
@@ -94,6 +96,8 @@ public final class StepProfiler {
           case "--repeats" -> repeats = Integer.parseInt(require(value, "--repeats"));
           case "--max-order" -> maxOrder = Integer.parseInt(require(value, "--max-order"));
           case "--out" -> out = Path.of(require(value, "--out"));
+          case "--refresh-stacking" ->
+              stacking = RefreshStacking.valueOf(require(value, "--refresh-stacking"));
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
         i++;
@@ -111,12 +115,12 @@ public final class StepProfiler {
     List<Row> rows = new ArrayList<>();
     for (int order : orders) {
       for (String id : representations) {
-        rows.addAll(
-            profile(RepresentationChoice.byId(id), order, maxOrder, device, repeats, out));
+        rows.addAll(profile(RepresentationChoice.byId(id), order, maxOrder, device, repeats,
+            stacking, out));
       }
     }
     System.out.println("One ShampooOptimizer.update of an n x n parameter on " + device
-        + " (calls: libtorch operator calls issued, ~JNI calls; kernels: computing operators;"
+        + ", refresh stacking " + stacking + " (calls: libtorch operator calls issued, ~JNI calls; kernels: computing operators;"
         + " outside: wall time outside operators under the profiler)");
     System.out.print(render(rows));
     Files.createDirectories(out);
@@ -126,13 +130,13 @@ public final class StepProfiler {
   }
 
   static List<Row> profile(RepresentationChoice choice, int order, int maxOrder, Device device,
-      int repeats, Path scratch) {
+      int repeats, RefreshStacking stacking, Path scratch) {
     ShampooConfig config = ShampooConfig.builder().maxOrder(maxOrder)
         .statisticsInterval(T1).rootInterval(T2).learningRate(1e-3f).build();
     List<Row> rows = new ArrayList<>();
     try (NDManager manager = NDManager.newBaseManager(device);
-        ShampooOptimizer shampoo = ShampooOptimizer.builder()
-            .config(config).representation(choice.representation()).build()) {
+        ShampooOptimizer shampoo = ShampooOptimizer.builder().config(config)
+            .representation(choice.representation()).refreshStacking(stacking).build()) {
       manager.getEngine().setRandomSeed(42);
       NDArray weight = manager.zeros(new Shape(order, order), DataType.FLOAT32);
       NDArray grad = manager.randomNormal(

@@ -9,13 +9,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shampoo4j.bench.variant.RepresentationChoice;
+import org.shampoo4j.shampoo.RefreshStacking;
 
 class StepProfilerTest {
 
   @Test
   void profilesEachKindOfStepAndRefreshesCostMoreCalls(@TempDir Path dir) {
     List<StepProfiler.Row> rows =
-        StepProfiler.profile(RepresentationChoice.byId("eigen4-l2"), 8, 1200, Device.cpu(), 1, dir);
+        StepProfiler.profile(RepresentationChoice.byId("eigen4-l2"), 8, 1200, Device.cpu(), 1,
+            RefreshStacking.GPU_ONLY, dir);
     assertEquals(3, rows.size());
     StepProfiler.Row steady = rows.get(0);
     StepProfiler.Row t2 = rows.get(2);
