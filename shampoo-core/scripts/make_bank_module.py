@@ -154,14 +154,11 @@ class Bank(torch.nn.Module):
             self._place(qs, index, q, stacked)
             self._place(spectra, index, next_values, stacked)
             self._place(flags, index, torch.isfinite(largest), stacked)
+        coded = self._quantized(qs, True, thresholds, row_lengths, block_size, bits, False,
+                                stacked)
         out: List[torch.Tensor] = []
         for i in range(len(codes)):
-            flat = qs[i].permute([1, 0]).reshape(-1)
-            packed = self.codes.quantize(flat, thresholds, row_lengths[i], block_size, bits,
-                                         False)
-            out.append(packed[0])
-            out.append(packed[1])
-            out.append(packed[2])
+            out.extend(coded[3 * i:3 * i + 3])
             out.append(spectra[i])
         out.append(torch.stack(flags, 0))
         return out
@@ -195,14 +192,8 @@ class Bank(torch.nn.Module):
             root = v.transpose(-2, -1).mul(scaled.unsqueeze(-2)).matmul(v)
             self._place(roots, index, root, stacked)
             self._place(flags, index, torch.isfinite(root.abs().amax([-2, -1])), stacked)
-        out: List[torch.Tensor] = []
-        for i in range(len(codes)):
-            order = eigenvalues[i].numel()
-            packed = self.codes.quantize(roots[i].reshape(-1).reshape(order, order), thresholds,
-                                         root_row_lengths[i], block_size, bits, True)
-            out.append(packed[0])
-            out.append(packed[1])
-            out.append(packed[2])
+        out = self._quantized(roots, False, thresholds, root_row_lengths, block_size, bits, True,
+                              stacked)
         out.append(torch.stack(flags, 0))
         return out
 
@@ -215,11 +206,22 @@ class Bank(torch.nn.Module):
         iterations V <- 1.5 V - 0.5 (V V^T) V as EigenBjorckPreconditioner does (stacked:
         the members of one order as one stack)."""
         decoded: List[torch.Tensor] = []
-        for i in range(len(codes)):
-            order = eigenvalues[i].numel()
-            decoded.append(self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
-                                                 row_lengths[i], block_size, bits)
-                           .reshape(order, order))
+        for index in self._groups(eigenvalues, stacked):
+            n = eigenvalues[index[0]].numel()
+            if stacked and self._stackable(index, counts, row_lengths, n, bits) and all(
+                    [kept[i].numel() == 0 for i in index]):
+                # One lookup and one scaling for the group: element-wise, the same floats.
+                k = len(index)
+                stack = self.codes.dequantize(
+                    torch.cat([codes[i].reshape(-1) for i in index]), values,
+                    torch.cat([scales[i].reshape(-1) for i in index]), kept[index[0]],
+                    k * n * n, row_lengths[index[0]], block_size, bits).reshape(k, n, n)
+                self._place(decoded, index, stack, True)
+            else:
+                for i in index:
+                    self._place(decoded, [i], self.codes.dequantize(
+                        codes[i], values, scales[i], kept[i], counts[i], row_lengths[i],
+                        block_size, bits).reshape(n, n), False)
         if bjorck_steps == 0:
             return decoded
         out: List[torch.Tensor] = []
@@ -265,6 +267,56 @@ class Bank(torch.nn.Module):
             while len(out) <= index[j]:
                 out.append(torch.zeros([0], device=result.device))
             out[index[j]] = result[j] if stacked else result
+
+    def _stackable(self, index: List[int], counts: List[int], row_lengths: List[int], n: int,
+                   bits: int) -> bool:
+        """Whether the packed n x n matrices at index can be coded as one stream: all n * n codes
+        in rows of one length that divides n * n (blocks never cross a matrix), and each
+        matrix's packed codes ending on a byte."""
+        row = row_lengths[index[0]]
+        for i in index:
+            if counts[i] != n * n or row_lengths[i] != row:
+                return False
+        return (n * n) % row == 0 and (n * n * bits) % 8 == 0
+
+    def _quantized(self, matrices: List[torch.Tensor], transpose: bool,
+                   thresholds: torch.Tensor, row_lengths: List[int], block_size: int, bits: int,
+                   off_diagonal: bool, stacked: bool) -> List[torch.Tensor]:
+        """[packed codes, scales, diagonal] of every n x n matrix (transposed first if
+        transpose), as quantize codes it; stacked, the matrices of one order in one encode and
+        one pack (element-wise and block-wise work inside rows: the same codes)."""
+        slots: List[List[torch.Tensor]] = [[] for _ in range(len(matrices))]
+        for index in self._groups(matrices, stacked):
+            n = matrices[index[0]].shape[0]
+            counts = [n * n for _ in range(len(matrices))]
+            if stacked and self._stackable(index, counts, row_lengths, n, bits):
+                k = len(index)
+                x = torch.stack([matrices[i] for i in index], 0)
+                if transpose:
+                    x = x.transpose(-2, -1)
+                diagonals = torch.zeros([k, 0], dtype=torch.float32, device=x.device)
+                if off_diagonal:
+                    diagonals = x.diagonal(0, -2, -1).clone()
+                    x = x.clone()
+                    x.diagonal(0, -2, -1).zero_()
+                encoded = self.codes.encode_blocks(x.reshape(-1), thresholds,
+                                                   row_lengths[index[0]], block_size)
+                packed = self.codes.pack(encoded[0], bits).reshape(k, -1)
+                scales = encoded[1].reshape(k, -1)
+                for j in range(k):
+                    slots[index[j]] = [packed[j], scales[j], diagonals[j]]
+            else:
+                for i in index:
+                    m = matrices[i]
+                    flat = m.permute([1, 0]).reshape(-1) if transpose else m.reshape(-1)
+                    if off_diagonal:
+                        flat = flat.reshape(n, n)
+                    slots[i] = self.codes.quantize(flat, thresholds, row_lengths[i], block_size,
+                                                   bits, off_diagonal)
+        out: List[torch.Tensor] = []
+        for parts in slots:
+            out.extend(parts)
+        return out
 
     def _largest_eigenvalue(self, psd: torch.Tensor, iterations: int,
                             min_normal: float) -> torch.Tensor:
@@ -553,14 +605,8 @@ class Bank(torch.nn.Module):
         full_eigh_roots."""
         result = self._eigh_roots(statistics, power_iterations, min_normal, epsilon,
                                   relative_floor, exponent, wide, stacked)
-        out: List[torch.Tensor] = []
-        for i in range(len(statistics)):
-            order = statistics[i].shape[0]
-            packed = self.codes.quantize(result[0][i].reshape(-1).reshape(order, order),
-                                         thresholds, row_lengths[i], block_size, bits, True)
-            out.append(packed[0])
-            out.append(packed[1])
-            out.append(packed[2])
+        out = self._quantized(result[0], False, thresholds, row_lengths, block_size, bits, True,
+                              stacked)
         return self._with_flags(out, result[1], result[2])
 
     def _with_flags(self, out: List[torch.Tensor], largest: List[torch.Tensor],
