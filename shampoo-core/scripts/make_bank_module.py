@@ -40,6 +40,11 @@ class Bank(torch.nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.codes = Quantizer()
+        # The most elements (of n x n matrices) one stack holds: 2^24 floats, 64 MB in float32.
+        # A stack's temporaries (its copies, the eigensolver's float64 one) stay a bounded
+        # multiple of it, so a refresh's transient memory does not grow with the number of
+        # blocks of one order.
+        self.stack_elements = 1 << 24
 
     def forward(self, a: torch.Tensor) -> torch.Tensor:
         # A module needs a forward to be scripted as a whole; it is not used by the Java side.
@@ -235,20 +240,25 @@ class Bank(torch.nn.Module):
 
     def _groups(self, sized: List[torch.Tensor], stacked: bool) -> List[List[int]]:
         """The groups a bank call computes on: stacked, the indices of the members of one first
-        dimension (a block's order), in order of first appearance; otherwise each member
-        alone."""
+        dimension (a block's order), in order of first appearance (_chunked); otherwise each
+        member alone."""
+        orders = [m.shape[0] for m in sized]
+        return self._chunked(orders, orders, stacked)
+
+    def _chunked(self, keys: List[int], orders: List[int], stacked: bool) -> List[List[int]]:
+        """The members grouped by key in order of first appearance, each group cut into stacks
+        of at most stack_elements elements of n x n matrices (n = the member's order), so that a
+        stack's temporaries stay a bounded multiple of that size whatever the model; not
+        stacked, each member alone."""
         out: List[List[int]] = []
-        if not stacked:
-            for i in range(len(sized)):
-                out.append([i])
-            return out
         at: Dict[int, int] = {}
-        for i in range(len(sized)):
-            n = sized[i].shape[0]
-            if n in at:
-                out[at[n]].append(i)
+        for i in range(len(keys)):
+            room = max(1, self.stack_elements // (orders[i] * orders[i]))
+            key = keys[i]
+            if stacked and key in at and len(out[at[key]]) < room:
+                out[at[key]].append(i)
             else:
-                at[n] = len(out)
+                at[key] = len(out)
                 out.append([i])
         return out
 
@@ -440,17 +450,10 @@ class Bank(torch.nn.Module):
     def _factor_groups(self, forms: List[int], diagonals: List[torch.Tensor],
                        stacked: bool) -> List[List[int]]:
         """The groups of stored factors decoded, updated and encoded together: stacked, those of
-        one order and form; otherwise each alone."""
-        out: List[List[int]] = []
-        at: Dict[int, int] = {}
-        for i in range(len(forms)):
-            key = diagonals[i].numel() * 3 + forms[i]
-            if stacked and key in at:
-                out[at[key]].append(i)
-            else:
-                at[key] = len(out)
-                out.append([i])
-        return out
+        one order and form (_chunked); otherwise each alone."""
+        orders = [d.numel() for d in diagonals]
+        keys = [orders[i] * 3 + forms[i] for i in range(len(forms))]
+        return self._chunked(keys, orders, stacked)
 
     def _codes_of(self, packed: List[torch.Tensor], index: List[int], bits: int,
                   count: int) -> torch.Tensor:
@@ -764,6 +767,14 @@ def check_stacking(loaded: torch.jit.ScriptModule, quant: Quantizer, values: tor
                                                  1e-6, 32, 1.1754943508222875e-38, 0.5, 0.5],
           [5 * i + k for i in range(len(orders)) for k in (0, 4)])
     close(loaded.cholesky_eigh_roots, factors + [codebook, 16, 4, 4, orders] + eigh, [])
+    # Stacks cut at stack_elements: the same results in smaller stacks.
+    whole = loaded.full_eigh_roots(grams, *eigh, True)
+    limit = loaded.stack_elements
+    loaded.stack_elements = 150
+    cut = loaded.full_eigh_roots(grams, *eigh, True)
+    loaded.stack_elements = limit
+    assert torch.equal(whole[-1], cut[-1]) and all(
+        torch.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(whole[:-1], cut[:-1]))
 
 
 def main() -> None:
