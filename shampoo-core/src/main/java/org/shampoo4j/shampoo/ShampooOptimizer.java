@@ -75,12 +75,13 @@ import org.shampoo4j.shampoo.training.OwnGradientUpdates;
  * the call, fp32 roots read in place.
  *
  * <p>Everything runs on the parameter's device. Host synchronisation per step: under the default
- * {@code NonFinitePolicy.GUARDED} one read per step for all parameters, plus one per
- * preconditioned parameter at T1/T2 steps (see {@link NonFinitePolicy}); one scalar per parameter
- * under {@code THROW} and {@code SKIP}; none under {@code UNCHECKED}. Scalar operands are made on
- * the device and the grafting norms stay there. State (per parameter and device) is owned by the optimizer,
- * lives in its own managers on the parameter's device, and is freed by {@link #close()}, together
- * with the {@link MatrixFunctions} it made per device.
+ * {@code NonFinitePolicy.GUARDED} one read per step for all parameters, plus at T1/T2 steps one
+ * for the whole step when it is taken whole ({@link #updateFromGradients}) or one per
+ * preconditioned parameter through {@link #update} (see {@link NonFinitePolicy}); one scalar per
+ * parameter under {@code THROW} and {@code SKIP}; none under {@code UNCHECKED}. Scalar operands
+ * are made on the device and the grafting norms stay there. State (per parameter and device) is
+ * owned by the optimizer, lives in its own managers on the parameter's device, and is freed by
+ * {@link #close()}, together with the {@link MatrixFunctions} it made per device.
  *
  * <p>Several devices (DJL's multi-device {@code Trainer}): the {@link Distribution} decides where
  * state lives. {@link org.shampoo4j.shampoo.distributed.Replicated} (the default) keeps a full
