@@ -55,7 +55,8 @@ class BatchedStatisticsTest {
     try (NDManager m = NDManager.newBaseManager();
         TorchScriptMatrixFunctions f = new TorchScriptMatrixFunctions(m);
         BankKernels bank = new BankKernels(m)) {
-      // Orders 3 (fp32 under the minimum of 16 elements), 7 and 9 (quantized): several classes.
+      // Orders 3 (fp32 under the minimum of 16 elements), 4 (libtorch's own small-matrix
+      // kernels), 7 and 9 (quantized): several classes.
       int[] orders = new int[members];
       Random r = new Random(seed);
       for (int i = 0; i < members; i++) {
@@ -124,7 +125,7 @@ class BatchedStatisticsTest {
       List<Preconditioner> a = new ArrayList<>();
       List<Preconditioner> b = new ArrayList<>();
       for (int i = 0; i < members; i++) {
-        // Order 3 keeps quantized representations' state fp32 (per-member path), 7 and 9 are
+        // Order 3 keeps quantized representations' state fp32 (per-member path), 4, 7 and 9 are
         // quantized (the batch); fp32 statistics batch at every order.
         int order = new int[] {3, 4, 7, 9}[r.nextInt(4)];
         Preconditioner pa = representation.create(order, batched);
