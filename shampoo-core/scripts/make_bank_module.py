@@ -141,7 +141,7 @@ class Bank(torch.nn.Module):
         updates the members one by one)."""
         vectors = self._all_eigenvectors(codes, scales, kept, counts, row_lengths, eigenvalues,
                                          values, block_size, bits, bjorck_steps, stacked)
-        qs: List[torch.Tensor] = []
+        coded: List[List[torch.Tensor]] = [[] for _ in range(len(codes))]
         spectra: List[torch.Tensor] = []
         flags: List[torch.Tensor] = []
         for index in self._groups(eigenvalues, stacked):
@@ -156,14 +156,13 @@ class Bank(torch.nn.Module):
             q = q * signs.unsqueeze(-2)
             next_values = q.mul(a.matmul(q)).sum([-2])
             largest = torch.maximum(q.abs().amax([-2, -1]), next_values.abs().amax([-1]))
-            self._place(qs, index, q, stacked)
+            self._quantize_group(q, index, True, thresholds, row_lengths, block_size, bits, False,
+                                 stacked, coded)
             self._place(spectra, index, next_values, stacked)
             self._place(flags, index, torch.isfinite(largest), stacked)
-        coded = self._quantized(qs, True, thresholds, row_lengths, block_size, bits, False,
-                                stacked)
         out: List[torch.Tensor] = []
         for i in range(len(codes)):
-            out.extend(coded[3 * i:3 * i + 3])
+            out.extend(coded[i])
             out.append(spectra[i])
         out.append(torch.stack(flags, 0))
         return out
@@ -183,7 +182,7 @@ class Bank(torch.nn.Module):
         (maximum, pow), so that the same kernels run."""
         vectors = self._all_eigenvectors(codes, scales, kept, counts, row_lengths, eigenvalues,
                                          values, block_size, bits, bjorck_steps, stacked)
-        roots: List[torch.Tensor] = []
+        coded: List[List[torch.Tensor]] = [[] for _ in range(len(codes))]
         flags: List[torch.Tensor] = []
         for index in self._groups(eigenvalues, stacked):
             v = self._take(vectors, index, stacked)
@@ -195,10 +194,12 @@ class Bank(torch.nn.Module):
             power = torch.full([], exponent, dtype=torch.float32, device=lam.device)
             scaled = torch.maximum(lam.add(ridge), floor).pow(power)
             root = v.transpose(-2, -1).mul(scaled.unsqueeze(-2)).matmul(v)
-            self._place(roots, index, root, stacked)
+            self._quantize_group(root, index, False, thresholds, root_row_lengths, block_size,
+                                 bits, True, stacked, coded)
             self._place(flags, index, torch.isfinite(root.abs().amax([-2, -1])), stacked)
-        out = self._quantized(roots, False, thresholds, root_row_lengths, block_size, bits, True,
-                              stacked)
+        out: List[torch.Tensor] = []
+        for parts in coded:
+            out.extend(parts)
         out.append(torch.stack(flags, 0))
         return out
 
@@ -210,28 +211,22 @@ class Bank(torch.nn.Module):
         """Every member's stored eigenvector matrix decoded, then given bjorck_steps Bjorck
         iterations V <- 1.5 V - 0.5 (V V^T) V as EigenBjorckPreconditioner does (stacked:
         the members of one order as one stack)."""
-        decoded: List[torch.Tensor] = []
+        out: List[torch.Tensor] = []
         for index in self._groups(eigenvalues, stacked):
             n = eigenvalues[index[0]].numel()
+            k = len(index)
             if stacked and self._stackable(index, counts, row_lengths, n, bits) and all(
                     [kept[i].numel() == 0 for i in index]):
                 # One lookup and one scaling for the group: element-wise, the same floats.
-                k = len(index)
-                stack = self.codes.dequantize(
+                current = self.codes.dequantize(
                     torch.cat([codes[i].reshape(-1) for i in index]), values,
                     torch.cat([scales[i].reshape(-1) for i in index]), kept[index[0]],
                     k * n * n, row_lengths[index[0]], block_size, bits).reshape(k, n, n)
-                self._place(decoded, index, stack, True)
             else:
-                for i in index:
-                    self._place(decoded, [i], self.codes.dequantize(
-                        codes[i], values, scales[i], kept[i], counts[i], row_lengths[i],
-                        block_size, bits).reshape(n, n), False)
-        if bjorck_steps == 0:
-            return decoded
-        out: List[torch.Tensor] = []
-        for index in self._groups(eigenvalues, stacked):
-            current = self._take(decoded, index, stacked)
+                alone = [self.codes.dequantize(codes[i], values, scales[i], kept[i], counts[i],
+                                               row_lengths[i], block_size, bits).reshape(n, n)
+                         for i in index]
+                current = self._take(alone, [j for j in range(k)], stacked)
             for _ in range(bjorck_steps):
                 vvt = current.matmul(current.transpose(-2, -1))
                 current = current.mul(1.5).sub(vvt.matmul(current).mul(0.5))
@@ -289,44 +284,39 @@ class Bank(torch.nn.Module):
                 return False
         return (n * n) % row == 0 and (n * n * bits) % 8 == 0
 
-    def _quantized(self, matrices: List[torch.Tensor], transpose: bool,
-                   thresholds: torch.Tensor, row_lengths: List[int], block_size: int, bits: int,
-                   off_diagonal: bool, stacked: bool) -> List[torch.Tensor]:
-        """[packed codes, scales, diagonal] of every n x n matrix (transposed first if
-        transpose), as quantize codes it; stacked, the matrices of one order in one encode and
-        one pack (element-wise and block-wise work inside rows: the same codes)."""
-        slots: List[List[torch.Tensor]] = [[] for _ in range(len(matrices))]
-        for index in self._groups(matrices, stacked):
-            n = matrices[index[0]].shape[0]
-            counts = [n * n for _ in range(len(matrices))]
-            if stacked and self._stackable(index, counts, row_lengths, n, bits):
-                k = len(index)
-                x = torch.stack([matrices[i] for i in index], 0)
-                if transpose:
-                    x = x.transpose(-2, -1)
-                diagonals = torch.zeros([k, 0], dtype=torch.float32, device=x.device)
-                if off_diagonal:
-                    diagonals = x.diagonal(0, -2, -1).clone()
-                    x = x.clone()
-                    x.diagonal(0, -2, -1).zero_()
-                encoded = self.codes.encode_blocks(x.reshape(-1), thresholds,
-                                                   row_lengths[index[0]], block_size)
-                packed = self.codes.pack(encoded[0], bits).reshape(k, -1)
-                scales = encoded[1].reshape(k, -1)
-                for j in range(k):
-                    slots[index[j]] = [packed[j], scales[j], diagonals[j]]
-            else:
-                for i in index:
-                    m = matrices[i]
-                    flat = m.permute([1, 0]).reshape(-1) if transpose else m.reshape(-1)
-                    if off_diagonal:
-                        flat = flat.reshape(n, n)
-                    slots[i] = self.codes.quantize(flat, thresholds, row_lengths[i], block_size,
-                                                   bits, off_diagonal)
-        out: List[torch.Tensor] = []
-        for parts in slots:
-            out.extend(parts)
-        return out
+    def _quantize_group(self, x: torch.Tensor, index: List[int], transpose: bool,
+                        thresholds: torch.Tensor, row_lengths: List[int], block_size: int,
+                        bits: int, off_diagonal: bool, stacked: bool,
+                        slots: List[List[torch.Tensor]]) -> None:
+        """[packed codes, scales, diagonal] of every n x n matrix of a group (x: its [k, n, n]
+        stack, or its one matrix), transposed first if transpose, as quantize codes it, put at
+        slots[index[j]]; a stack whose rows and bytes line up is coded in one encode and one pack
+        (element-wise and block-wise work inside rows: the same codes)."""
+        n = x.shape[-1]
+        k = len(index)
+        counts = [n * n for _ in range(len(row_lengths))]
+        if stacked and self._stackable(index, counts, row_lengths, n, bits):
+            if transpose:
+                x = x.transpose(-2, -1)
+            diagonals = torch.zeros([k, 0], dtype=torch.float32, device=x.device)
+            if off_diagonal:
+                diagonals = x.diagonal(0, -2, -1).clone()
+                x = x.clone()
+                x.diagonal(0, -2, -1).zero_()
+            encoded = self.codes.encode_blocks(x.reshape(-1), thresholds, row_lengths[index[0]],
+                                               block_size)
+            packed = self.codes.pack(encoded[0], bits).reshape(k, -1)
+            scales = encoded[1].reshape(k, -1)
+            for j in range(k):
+                slots[index[j]] = [packed[j], scales[j], diagonals[j]]
+            return
+        for j in range(k):
+            m = x[j] if stacked else x
+            flat = m.permute([1, 0]).reshape(-1) if transpose else m.reshape(-1)
+            if off_diagonal:
+                flat = flat.reshape(n, n)
+            slots[index[j]] = self.codes.quantize(flat, thresholds, row_lengths[index[j]],
+                                                  block_size, bits, off_diagonal)
 
     def _largest_eigenvalue(self, psd: torch.Tensor, iterations: int,
                             min_normal: float) -> torch.Tensor:
@@ -339,6 +329,8 @@ class Bank(torch.nn.Module):
                     min_normal: float, epsilon: float, relative_floor: float, exponent: float,
                     wide: bool, stacked: bool) -> Tuple[List[torch.Tensor],
                                                         List[torch.Tensor],
+                                                        List[torch.Tensor],
+                                                        List[List[int]],
                                                         List[torch.Tensor]]:
         """Per statistic s, (s + eps . lambda_max(s) . I)^(-1/p) as the per-block path computes
         it (the ridge as FullMatrixPreconditioner adds it, then EighInverseRoot), operator for
@@ -346,14 +338,17 @@ class Bank(torch.nn.Module):
         DJL's NDArray is a 0-dim tensor of the Java type (float32 for a float, float64 for a
         double), so the same kernels run here; the float64 floor is rounded to float32 where
         the per-block path's kernel rounds it. Returns (roots, their largest magnitudes,
-        eigensolver checks): a check is EighInverseRoot's finiteness sum of the eigenpairs,
-        float64 (non-finite: a float32 solve the per-block path retries in float64)."""
+        eigensolver checks, the groups, each group's roots as computed): a check is
+        EighInverseRoot's finiteness sum of the eigenpairs, float64 (non-finite: a float32 solve
+        the per-block path retries in float64)."""
         f32 = torch.float32
         f64 = torch.float64
         roots: List[torch.Tensor] = []
         largest: List[torch.Tensor] = []
         checks: List[torch.Tensor] = []
-        for index in self._groups(statistics, stacked):
+        groups = self._groups(statistics, stacked)
+        results: List[torch.Tensor] = []
+        for index in groups:
             s = self._take(statistics, index, stacked)
             dev = s.device
             order = s.shape[-1]
@@ -378,7 +373,8 @@ class Bank(torch.nn.Module):
             self._place(roots, index, result, stacked)
             self._place(largest, index, result.abs().amax([-2, -1]), stacked)
             self._place(checks, index, check.to(f64), stacked)
-        return roots, largest, checks
+            results.append(result)
+        return roots, largest, checks, groups, results
 
     @torch.jit.export
     def cholesky_accumulate(self, forms: List[int], diagonals: List[torch.Tensor],
@@ -608,8 +604,13 @@ class Bank(torch.nn.Module):
         full_eigh_roots."""
         result = self._eigh_roots(statistics, power_iterations, min_normal, epsilon,
                                   relative_floor, exponent, wide, stacked)
-        out = self._quantized(result[0], False, thresholds, row_lengths, block_size, bits, True,
-                              stacked)
+        coded: List[List[torch.Tensor]] = [[] for _ in range(len(statistics))]
+        for g in range(len(result[3])):
+            self._quantize_group(result[4][g], result[3][g], False, thresholds, row_lengths,
+                                 block_size, bits, True, stacked, coded)
+        out: List[torch.Tensor] = []
+        for parts in coded:
+            out.extend(parts)
         return self._with_flags(out, result[1], result[2])
 
     def _with_flags(self, out: List[torch.Tensor], largest: List[torch.Tensor],

@@ -88,7 +88,7 @@ final class BankedStep {
     List<Integer> t1 = due(steps, config.statisticsInterval());
     List<Integer> t2 = due(steps, config.rootInterval());
     if (!t1.isEmpty()) {
-      GateCheck all = GateCheck.allOf(select(checks, t1));
+      GateCheck all = GateCheck.allOf(t1.stream().map(checks::get).toList());
       List<BlockState> blocks = new ArrayList<>();
       List<List<Integer>> rowCuts = new ArrayList<>();
       List<List<Integer>> colCuts = new ArrayList<>();
@@ -98,7 +98,8 @@ final class BankedStep {
         rowCuts.add(s.layout.rowCuts());
         colCuts.add(s.layout.colCuts());
       }
-      accumulate(blocks, List.of(la.bank().gramsOfAll(select(grads, t1), rowCuts, colCuts)),
+      accumulate(blocks,
+          List.of(la.bank().gramsOfAll(t1.stream().map(grads::get).toList(), rowCuts, colCuts)),
           all);
       if (all.isRejected()) {
         eachAlone(states, grads, steps, la, checks);
@@ -106,7 +107,7 @@ final class BankedStep {
       }
     }
     if (!t2.isEmpty()) {
-      GateCheck all = GateCheck.allOf(select(checks, t2));
+      GateCheck all = GateCheck.allOf(t2.stream().map(checks::get).toList());
       List<BlockState> blocks = new ArrayList<>();
       for (int i : t2) {
         blocks.addAll(states.get(i).blocks);
@@ -140,14 +141,6 @@ final class BankedStep {
       if (steps.get(i) % interval == 0) {
         out.add(i);
       }
-    }
-    return out;
-  }
-
-  private static <T> List<T> select(List<T> list, List<Integer> index) {
-    List<T> out = new ArrayList<>(index.size());
-    for (int i : index) {
-      out.add(list.get(i));
     }
     return out;
   }

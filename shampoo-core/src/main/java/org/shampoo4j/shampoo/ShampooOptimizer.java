@@ -306,7 +306,7 @@ public final class ShampooOptimizer extends Optimizer
       // the step's gradients); one that refreshes needs its gate now, to skip a bad refresh.
       ParameterState known = states.get(key);
       boolean checkLater = batched && preprocessor.checksLater() && steps.checksLater()
-          && known != null && !refreshes(known, known.step + 1);
+          && known != null && !preconditioning.refreshesAt(known, known.step + 1);
       NDArray gradient;
       UpdateGate gate;
       if (checkLater) {
@@ -422,11 +422,6 @@ public final class ShampooOptimizer extends Optimizer
   /** How many steps {@link #updateFromGradients} took whole. */
   long wholeSteps() {
     return wholeSteps;
-  }
-
-  /** Whether step {@code step} of a parameter refreshes its statistics (T1) or roots (T2). */
-  private boolean refreshes(ParameterState s, int step) {
-    return preconditioning.refreshesAt(s, step);
   }
 
   /** Frees all preconditioners, the base optimizer's state and the per-device matrix functions. */
